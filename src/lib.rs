@@ -1,0 +1,12 @@
+//! conform: turns a vendor's API reference page into an executable contract and checks
+//! endpoints against it.
+//!
+//! The stages, in pipeline order, each a module:
+//! [`derive`] (vendor page → schemas), [`contract`] (the compiled schemas every later stage
+//! uses), [`mock`] (a faithful HTTP mock with switchable faults), and the runner stages
+//! that load cases, send requests, check answers and report.
+
+pub mod contract;
+pub mod derive;
+pub mod exit;
+pub mod mock;

@@ -1,0 +1,41 @@
+//! The `conform` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use conform::exit;
+
+/// conform turns a vendor's API reference page into an executable contract and checks
+/// any endpoint against it.
+#[derive(Debug, Parser)]
+#[command(name = "conform", version, about, long_about = None, after_help = exit::HELP_TABLE)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Derive JSON Schemas and an OpenAPI document from a vendor API page.
+    Derive(conform::derive::DeriveArgs),
+    /// Serve the faithful mock of the endpoint (with optional faults) on loopback.
+    Mock(conform::mock::MockArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // One TLS crypto provider for the whole process (reqwest is built without a default one).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let code = match cli.command {
+        Command::Derive(args) => conform::derive::command(args),
+        Command::Mock(args) => runtime().block_on(conform::mock::command(args)),
+    };
+    ExitCode::from(code)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
