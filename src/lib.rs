@@ -10,3 +10,5 @@ pub mod contract;
 pub mod derive;
 pub mod exit;
 pub mod mock;
+pub mod case;
+pub mod diag;
