@@ -96,7 +96,10 @@ impl fmt::Display for Diagnostic {
         )?;
         if let Some((line, carets)) = &self.excerpt {
             // Tabs would shift the carets; show them as one space, as the caret math assumes.
-            let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let shown: String = line
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
             writeln!(f, "{:gutter$} |", "")?;
             writeln!(f, "{} | {}", self.at.line, shown)?;
             writeln!(

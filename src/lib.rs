@@ -6,9 +6,13 @@
 //! uses), [`mock`] (a faithful HTTP mock with switchable faults), and the runner stages
 //! that load cases, send requests, check answers and report.
 
+pub mod case;
+pub mod check;
 pub mod contract;
 pub mod derive;
+pub mod diag;
+pub mod exec;
 pub mod exit;
 pub mod mock;
-pub mod case;
-pub mod diag;
+pub mod plan;
+pub mod secret;

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    AuthSel, Case, Draw, DrawKind, Expect, Loc, Param, ProjectSel, QueryValue, ResultsExpect,
-    Rule,
+    AuthSel, Case, Draw, DrawKind, Expect, Loc, Param, ProjectSel, QueryValue, ResultsExpect, Rule,
 };
 use crate::contract::Contract;
 use crate::diag::{did_you_mean, line_col, Diagnostic};
@@ -178,7 +177,9 @@ pub fn load_file(path: &Path, name: &str, contract: &Contract) -> Result<Case, V
                 MAX_CASE_FILE
             ),
         )
-        .with_hint("a case is a few lines; split generated suites into one file per case")]);
+        .with_hint(
+            "a case is a few lines; split generated suites into one file per case",
+        )]);
     }
     let bytes = std::fs::read(path)
         .map_err(|e| vec![Diagnostic::whole_file(&shown, format!("cannot read: {e}"))])?;
@@ -208,7 +209,9 @@ pub fn parse_case(
 ) -> Result<Case, Vec<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(vec![Diagnostic::whole_file(file, "case file is empty")
-            .with_hint("a case needs at least `description` and `rules`; see the README")]);
+            .with_hint(
+                "a case needs at least `description` and `rules`; see the README",
+            )]);
     }
     let raw: RawCase = toml::from_str(text).map_err(|e| vec![toml_error(file, text, &e)])?;
     Validator {
@@ -227,14 +230,14 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     // message and a "did you mean" hint.
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, _)) = rest.split_once('`') {
-            let candidates: &[&str] = if EXPECT_KEYS.contains(&field) || message.contains("`results`")
-            {
-                &EXPECT_KEYS
-            } else if message.contains("`nth`") {
-                &DRAW_KEYS
-            } else {
-                &TOP_KEYS
-            };
+            let candidates: &[&str] =
+                if EXPECT_KEYS.contains(&field) || message.contains("`results`") {
+                    &EXPECT_KEYS
+                } else if message.contains("`nth`") {
+                    &DRAW_KEYS
+                } else {
+                    &TOP_KEYS
+                };
             let d = Diagnostic::at_span(file, text, span, format!("unknown key `{field}`"));
             return match did_you_mean(field, candidates) {
                 Some(s) => d.with_hint(format!("did you mean `{s}`?")),
@@ -247,8 +250,13 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
             .with_hint("for example `name = \"dcs-01\"`, `limit = 5` or `name = { draw = \"name-substring\" }`");
     }
     if message.contains("untagged enum RawStatus") {
-        return Diagnostic::at_span(file, text, span, "`status` must be an HTTP status or a list of them")
-            .with_hint("for example `status = 200` or `status = [401, 403]`");
+        return Diagnostic::at_span(
+            file,
+            text,
+            span,
+            "`status` must be an HTTP status or a list of them",
+        )
+        .with_hint("for example `status = 200` or `status = [401, 403]`");
     }
     Diagnostic::at_span(file, text, span, message.replace('\n', " "))
 }
@@ -274,15 +282,20 @@ impl Validator<'_> {
         self.diags.last_mut().expect("just pushed")
     }
 
-    fn case(mut self, raw: RawCase, name: &str, contract: &Contract) -> Result<Case, Vec<Diagnostic>> {
+    fn case(
+        mut self,
+        raw: RawCase,
+        name: &str,
+        contract: &Contract,
+    ) -> Result<Case, Vec<Diagnostic>> {
         let (description, loc) = match raw.description {
             Some(d) if !d.get_ref().trim().is_empty() => {
                 let loc = self.loc(&d.span());
                 (d.into_inner(), loc)
             }
             Some(d) => {
-                self.error(d.span(), "`description` is empty")
-                    .hint = Some("say in one line what the case shows".into());
+                self.error(d.span(), "`description` is empty").hint =
+                    Some("say in one line what the case shows".into());
                 (String::new(), self.loc(&(0..0)))
             }
             None => {
@@ -319,8 +332,9 @@ impl Validator<'_> {
                 other => {
                     let span = p.span();
                     let msg = format!("unknown project `{other}`");
-                    self.error(span, msg).hint =
-                        Some("`main` (the project under test) or `other` (the second project)".into());
+                    self.error(span, msg).hint = Some(
+                        "`main` (the project under test) or `other` (the second project)".into(),
+                    );
                     ProjectSel::Main
                 }
             },
@@ -344,7 +358,10 @@ impl Validator<'_> {
         for (k, v) in &raw.headers {
             if SECRET_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
                 self.error(v.span(), format!("header `{k}` carries credentials"))
-                    .hint = Some("credentials come from --token-env / the environment, never from a case file".into());
+                    .hint = Some(
+                    "credentials come from --token-env / the environment, never from a case file"
+                        .into(),
+                );
             } else {
                 headers.push((k.clone(), v.get_ref().clone()));
             }
@@ -424,11 +441,20 @@ impl Validator<'_> {
         if d.containing.is_some()
             && !matches!(
                 kind,
-                DrawKind::Name | DrawKind::NamePrefix | DrawKind::NameOtherCase | DrawKind::FailedName
+                DrawKind::Name
+                    | DrawKind::NamePrefix
+                    | DrawKind::NameOtherCase
+                    | DrawKind::FailedName
             )
         {
-            self.error(span, format!("`containing` does not apply to draw `{}`", kind.name()))
-                .hint = Some("`containing` narrows name draws: name, name-prefix, name-other-case, failed-name".into());
+            self.error(
+                span,
+                format!("`containing` does not apply to draw `{}`", kind.name()),
+            )
+            .hint = Some(
+                "`containing` narrows name draws: name, name-prefix, name-other-case, failed-name"
+                    .into(),
+            );
             return None;
         }
         Some(Draw {
@@ -455,7 +481,10 @@ impl Validator<'_> {
             };
             e.status_loc = Some(self.loc(&s.span()));
             if list.is_empty() || list.iter().any(|n| !(100..=599).contains(n)) {
-                self.error(s.span(), "`status` must list HTTP statuses between 100 and 599");
+                self.error(
+                    s.span(),
+                    "`status` must list HTTP statuses between 100 and 599",
+                );
             } else {
                 e.status = list.into_iter().map(|n| n as u16).collect();
             }
@@ -468,13 +497,14 @@ impl Validator<'_> {
                 "any" => ResultsExpect::Any,
                 other => {
                     let msg = format!("unknown `results` value `{other}`");
-                    self.error(r.span(), msg).hint = Some("`some` (default), `none` or `any`".into());
+                    self.error(r.span(), msg).hint =
+                        Some("`some` (default), `none` or `any`".into());
                     ResultsExpect::Some
                 }
             };
             if !wants_list {
-                self.error(r.span(), "`results` needs `status = 200`")
-                    .hint = Some("an error answer has no instances to count".into());
+                self.error(r.span(), "`results` needs `status = 200`").hint =
+                    Some("an error answer has no instances to count".into());
             }
         }
         if let Some(p) = raw.pages {
@@ -485,8 +515,8 @@ impl Validator<'_> {
                 e.pages = p.get_ref().iter().map(|n| *n as u32).collect();
             }
             if !wants_list {
-                self.error(p.span(), "`pages` needs `status = 200`")
-                    .hint = Some("pages are walked through a query that succeeds".into());
+                self.error(p.span(), "`pages` needs `status = 200`").hint =
+                    Some("pages are walked through a query that succeeds".into());
             }
         }
         if let Some(r) = raw.repeat {
@@ -538,13 +568,23 @@ impl Validator<'_> {
                 .unwrap_or_default();
             let mut d = Diagnostic::whole_file(
                 self.file,
-                format!("query parameter `{param}` breaks the query schema: {}", v.message),
+                format!(
+                    "query parameter `{param}` breaks the query schema: {}",
+                    v.message
+                ),
             )
-            .with_hint("only a case that expects an error status (e.g. `status = 400`) may send it");
+            .with_hint(
+                "only a case that expects an error status (e.g. `status = 400`) may send it",
+            );
             if at.line > 0 {
                 let offset = offset_of(self.text, at.line, at.col);
-                d = Diagnostic::at_span(self.file, self.text, offset..offset + param.len(), d.message.clone())
-                    .with_hint(d.hint.clone().unwrap_or_default());
+                d = Diagnostic::at_span(
+                    self.file,
+                    self.text,
+                    offset..offset + param.len(),
+                    d.message.clone(),
+                )
+                .with_hint(d.hint.clone().unwrap_or_default());
             }
             self.diags.push(d);
         }
@@ -590,7 +630,11 @@ mod tests {
     fn unknown_key_gets_a_did_you_mean() {
         let err = parse("description = \"x\"\nrulez = [\"C1\"]\n").unwrap_err();
         assert_eq!(err.len(), 1);
-        assert!(err[0].message.contains("unknown key `rulez`"), "{:?}", err[0]);
+        assert!(
+            err[0].message.contains("unknown key `rulez`"),
+            "{:?}",
+            err[0]
+        );
         assert_eq!(err[0].at.line, 2);
         assert_eq!(err[0].hint.as_deref(), Some("did you mean `rules`?"));
     }
@@ -613,7 +657,10 @@ mod tests {
     fn schema_breaking_query_needs_an_error_status() {
         let text = "description = \"x\"\nrules = [\"C10\"]\n[query]\nlimit = \"abc\"\n";
         let err = parse(text).unwrap_err();
-        assert!(err[0].message.contains("`limit` breaks the query schema"), "{err:?}");
+        assert!(
+            err[0].message.contains("`limit` breaks the query schema"),
+            "{err:?}"
+        );
         assert_eq!(err[0].at.line, 4);
         let ok = format!("{text}[expect]\nstatus = 400\n");
         assert!(parse(&ok).is_ok());
@@ -621,8 +668,10 @@ mod tests {
 
     #[test]
     fn credentials_may_not_be_written_in_a_case() {
-        let err = parse("description = \"x\"\nrules = [\"C14\"]\nheaders = { \"X-Auth-Token\" = \"abc\" }\n")
-            .unwrap_err();
+        let err = parse(
+            "description = \"x\"\nrules = [\"C14\"]\nheaders = { \"X-Auth-Token\" = \"abc\" }\n",
+        )
+        .unwrap_err();
         assert!(err[0].message.contains("carries credentials"));
     }
 

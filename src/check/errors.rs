@@ -1,0 +1,54 @@
+//! C13: an error answer has a JSON body with string `error_code` and `error_msg`
+//! (extra members allowed), or the nested form `{"error": {"code", "message"}}`.
+
+use serde_json::Value;
+
+use super::{CheckKind, Finding, Outcome};
+use crate::case::Rule;
+
+pub fn check(request: usize, body: &Value, out: &mut Outcome) {
+    let flat = body.get("error_code").is_some_and(Value::is_string)
+        && body.get("error_msg").is_some_and(Value::is_string);
+    let nested = body.get("error").is_some_and(|e| {
+        e.get("code").is_some_and(Value::is_string)
+            && e.get("message").is_some_and(Value::is_string)
+    });
+    if !flat && !nested {
+        let mut shown = body.to_string();
+        if shown.len() > 120 {
+            shown.truncate(120);
+            shown.push('…');
+        }
+        out.fail(
+            Finding::new(Rule(13), CheckKind::Errors, request, "error body lacks its code or message")
+                .expected_actual(
+                    "{\"error_code\": string, \"error_msg\": string} or {\"error\": {\"code\", \"message\"}}",
+                    shown,
+                ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn findings(v: Value) -> usize {
+        let mut out = Outcome::default();
+        check(0, &v, &mut out);
+        out.findings.len()
+    }
+
+    #[test]
+    fn both_forms_pass_and_others_fail() {
+        assert_eq!(
+            findings(json!({"error_code": "DCS.4001", "error_msg": "bad", "request_id": "x"})),
+            0
+        );
+        assert_eq!(findings(json!({"error": {"code": "X", "message": "m"}})), 0);
+        assert_eq!(findings(json!({"error_code": "DCS.4001"})), 1);
+        assert_eq!(findings(json!({"error_code": 400, "error_msg": "m"})), 1);
+        assert_eq!(findings(json!("bad request")), 1);
+    }
+}

@@ -1,0 +1,420 @@
+//! C1..C7 and the page slice (C9..C11 for one answer): the oracle computes, from the
+//! baseline, which instances the query must return, and compares by instance_id.
+//! Missing ones break completeness, extra ones break soundness.
+
+use std::cmp::Reverse;
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{order, CheckKind, Context, Finding, Outcome};
+use crate::case::{ResultsExpect, Rule};
+use crate::exec::Request;
+use crate::plan::{Baseline, Inst};
+
+/// The query as the contract reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub name: Option<String>,
+    pub exact: bool,
+    pub status: Option<String>,
+    pub id: Option<String>,
+    pub include_failed: bool,
+    /// 1-based (C9); `None` when absent or empty.
+    pub start: Option<usize>,
+    /// `None` = all (C10).
+    pub limit: Option<usize>,
+    /// Parameters sent with an empty value (C1).
+    pub empty: Vec<String>,
+    /// True when start or limit is not a decimal integer >= 1 (a 400 is due).
+    pub invalid_paging: bool,
+}
+
+impl Query {
+    /// Reads the decoded query; the last value of a repeated parameter wins.
+    pub fn parse(pairs: &[(String, String)]) -> Query {
+        let mut q = Query::default();
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let non_empty = |name: &str| get(name).filter(|v| !v.is_empty()).map(str::to_string);
+        for (k, v) in pairs {
+            if v.is_empty() && !q.empty.contains(k) {
+                q.empty.push(k.clone());
+            }
+        }
+        q.name = non_empty("name");
+        // C3: only the literal `true` turns exact matching on; C6 likewise.
+        q.exact = get("isExactMatchName") == Some("true");
+        q.include_failed = get("includeFailure") == Some("true");
+        q.status = non_empty("status");
+        q.id = non_empty("id");
+        let number = |name: &str, q: &mut Query| -> Option<usize> {
+            let v = non_empty(name)?;
+            match v.parse::<usize>() {
+                Ok(n) if n >= 1 && v.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+                _ => {
+                    q.invalid_paging = true;
+                    None
+                }
+            }
+        };
+        q.start = number("start", &mut q);
+        q.limit = number("limit", &mut q);
+        q
+    }
+
+    /// Why `inst` must not be in the result (the rule it would break), if so.
+    pub fn excludes(&self, inst: &Inst) -> Option<(Rule, String)> {
+        if inst.failed() && !self.include_failed {
+            return Some((
+                Rule(6),
+                "status CREATEFAILED without includeFailure=true".into(),
+            ));
+        }
+        if let Some(n) = &self.name {
+            if self.exact && inst.name != *n {
+                return Some((
+                    Rule(3),
+                    format!("name {:?} is not exactly {n:?}", inst.name),
+                ));
+            }
+            if !self.exact && !inst.name.contains(n.as_str()) {
+                return Some((
+                    Rule(2),
+                    format!("name {:?} does not contain {n:?}", inst.name),
+                ));
+            }
+        }
+        if let Some(s) = &self.status {
+            if inst.status != *s {
+                return Some((Rule(4), format!("status {} is not {s}", inst.status)));
+            }
+        }
+        if let Some(id) = &self.id {
+            if inst.id != *id {
+                return Some((Rule(5), format!("instance_id is not {id}")));
+            }
+        }
+        None
+    }
+
+    /// How many filters are active (for blaming C7 when they are OR-ed).
+    fn active_filters(&self) -> usize {
+        usize::from(self.name.is_some())
+            + usize::from(self.status.is_some())
+            + usize::from(self.id.is_some())
+    }
+
+    /// True when `inst` passes at least one active filter (an OR would let it in).
+    fn passes_some_filter(&self, inst: &Inst) -> bool {
+        let name = self.name.as_ref().is_some_and(|n| {
+            if self.exact {
+                inst.name == *n
+            } else {
+                inst.name.contains(n.as_str())
+            }
+        });
+        name || self.status.as_ref().is_some_and(|s| inst.status == *s)
+            || self.id.as_ref().is_some_and(|i| inst.id == *i)
+    }
+
+    /// The rule a missing instance is blamed on: the filter that should have let it in.
+    pub fn completeness_rule(&self, inst: &Inst) -> Rule {
+        if inst.failed() && self.include_failed {
+            Rule(6)
+        } else if self.name.is_some() {
+            Rule(if self.exact { 3 } else { 2 })
+        } else if self.status.is_some() {
+            Rule(4)
+        } else if self.id.is_some() {
+            Rule(5)
+        } else if !self.empty.is_empty() {
+            Rule(1)
+        } else {
+            Rule(7)
+        }
+    }
+}
+
+/// The order C8 defines: created_at newest first, then instance_id ascending.
+pub fn contract_order(list: &mut [&Inst]) {
+    list.sort_by_cached_key(|i| (Reverse(order::timestamp_key(&i.created_at)), i.id.clone()));
+}
+
+/// Every instance of the baseline the query must return, in contract order (all pages).
+pub fn expected<'a>(baseline: &'a Baseline, q: &Query) -> Vec<&'a Inst> {
+    let mut list: Vec<&Inst> = baseline
+        .instances
+        .iter()
+        .filter(|i| q.excludes(i).is_none())
+        .collect();
+    contract_order(&mut list);
+    list
+}
+
+/// Compares one list answer with the oracle.
+pub fn check(
+    ctx: &Context<'_>,
+    request: usize,
+    req: &Request,
+    body: &Value,
+    got: &[Inst],
+    out: &mut Outcome,
+) {
+    let q = Query::parse(&req.decoded_query());
+    let full = expected(ctx.baseline, &q);
+    out.compared_list = true;
+    out.expected_instances += full.len();
+    if ctx.case.expect.results == ResultsExpect::None && !full.is_empty() {
+        out.observe(
+            ctx.case.rules.first().copied().unwrap_or(Rule(7)),
+            request,
+            format!(
+                "the case expects no results, but {} instances of the target's data match",
+                full.len()
+            ),
+        );
+    }
+
+    // C11: instance_num counts every match, across pages.
+    if let Some(n) = body.get("instance_num").and_then(Value::as_u64) {
+        if n as usize != full.len() {
+            out.fail(
+                Finding::new(
+                    Rule(11),
+                    CheckKind::Paging,
+                    request,
+                    "instance_num is not the number of matches",
+                )
+                .expected_actual(full.len().to_string(), n.to_string())
+                .at("/instance_num"),
+            );
+        }
+    }
+
+    // Soundness: nothing that breaks a filter.
+    let in_full: HashSet<&str> = full.iter().map(|i| i.id.as_str()).collect();
+    let mut unsound = 0;
+    for (pos, inst) in got.iter().enumerate() {
+        if in_full.contains(inst.id.as_str()) {
+            continue;
+        }
+        unsound += 1;
+        let Some(known) = ctx.baseline.get(&inst.id) else {
+            // Not in the unfiltered list at all: another project's instance is C14's to
+            // report (tenancy.rs); anything else appeared from nowhere.
+            if ctx.foreign.get(&inst.id).is_none() {
+                out.fail(
+                    Finding::new(
+                        Rule(7),
+                        CheckKind::Filter,
+                        request,
+                        format!(
+                            "instance {} ({:?}) is not in the unfiltered list",
+                            inst.id, inst.name
+                        ),
+                    )
+                    .at(format!("/instances/{pos}")),
+                );
+            }
+            continue;
+        };
+        let Some((rule, why)) = q.excludes(known) else {
+            continue;
+        };
+        // C2 tolerates a case-insensitive fuzzy match: an observation, not a failure.
+        if rule == Rule(2) && tolerated_case_insensitive(&q, known) {
+            unsound -= 1;
+            out.observe(
+                Rule(2),
+                request,
+                format!(
+                    "name {:?} matches {:?} only case-insensitively (tolerated)",
+                    known.name,
+                    q.name.as_deref().unwrap_or("")
+                ),
+            );
+            continue;
+        }
+        let rule = if q.active_filters() > 1 && q.passes_some_filter(known) && rule != Rule(6) {
+            Rule(7)
+        } else {
+            rule
+        };
+        out.fail(
+            Finding::new(
+                rule,
+                CheckKind::Filter,
+                request,
+                format!("unexpected instance {} ({:?})", known.id, known.name),
+            )
+            .expected_actual("no such instance", why)
+            .at(format!("/instances/{pos}")),
+        );
+    }
+
+    // Completeness and the page slice.
+    let start = q.start.unwrap_or(1);
+    let from = (start - 1).min(full.len());
+    let to = q.limit.map_or(full.len(), |l| (from + l).min(full.len()));
+    let page = &full[from..to];
+    let got_ids: HashSet<&str> = got.iter().map(|i| i.id.as_str()).collect();
+    let paged = q.start.is_some() || q.limit.is_some();
+    if let Some(limit) = q.limit {
+        if got.len() > limit {
+            out.fail(
+                Finding::new(
+                    Rule(10),
+                    CheckKind::Paging,
+                    request,
+                    "more instances than limit",
+                )
+                .expected_actual(format!("at most {limit}"), got.len().to_string()),
+            );
+            return;
+        }
+    }
+    let missing: Vec<&&Inst> = page
+        .iter()
+        .filter(|i| !got_ids.contains(i.id.as_str()))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    if paged && unsound == 0 {
+        // Every returned instance matches, but the window is wrong: name the position.
+        if let Some(offset) = window_offset(&full, got) {
+            out.fail(
+                Finding::new(
+                    Rule(9),
+                    CheckKind::Paging,
+                    request,
+                    "the page starts at the wrong position",
+                )
+                .expected_actual(
+                    format!("position {start}"),
+                    format!("position {}", offset + 1),
+                ),
+            );
+            return;
+        }
+        if q.limit.is_some()
+            && got.len() < page.len()
+            && got.iter().zip(page).all(|(a, b)| a.id == b.id)
+        {
+            out.fail(
+                Finding::new(
+                    Rule(10),
+                    CheckKind::Paging,
+                    request,
+                    "fewer instances than limit allows",
+                )
+                .expected_actual(page.len().to_string(), got.len().to_string()),
+            );
+            return;
+        }
+    }
+    for m in missing.iter().take(20) {
+        out.fail(
+            Finding::new(
+                q.completeness_rule(m),
+                CheckKind::Filter,
+                request,
+                format!("missing instance {} ({:?})", m.id, m.name),
+            )
+            .expected_actual("present (it matches every filter)", "absent"),
+        );
+    }
+    if missing.len() > 20 {
+        out.fail(Finding::new(
+            q.completeness_rule(missing[0]),
+            CheckKind::Filter,
+            request,
+            format!("and {} more missing instances", missing.len() - 20),
+        ));
+    }
+}
+
+fn tolerated_case_insensitive(q: &Query, inst: &Inst) -> bool {
+    let Some(n) = &q.name else { return false };
+    if q.exact {
+        return false;
+    }
+    let other_filters_ok = Query {
+        name: None,
+        ..q.clone()
+    }
+    .excludes(inst)
+    .is_none();
+    other_filters_ok && inst.name.to_lowercase().contains(&n.to_lowercase())
+}
+
+/// Where `got` sits in `full` as one contiguous run, if it does.
+fn window_offset(full: &[&Inst], got: &[Inst]) -> Option<usize> {
+    let first = got.first()?;
+    let at = full.iter().position(|i| i.id == first.id)?;
+    let run = full.get(at..at + got.len())?;
+    run.iter().zip(got).all(|(a, b)| a.id == b.id).then_some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn inst(id: &str, name: &str, status: &str, at: &str) -> Inst {
+        Inst {
+            id: id.into(),
+            name: name.into(),
+            status: status.into(),
+            created_at: at.into(),
+        }
+    }
+
+    #[test]
+    fn query_reads_the_contract_literally() {
+        let q = Query::parse(&pairs(&[
+            ("name", ""),
+            ("isExactMatchName", "TRUE"),
+            ("includeFailure", "1"),
+            ("start", "2"),
+            ("limit", "x"),
+        ]));
+        assert_eq!(q.name, None, "C1: empty is absent");
+        assert!(!q.exact, "C3: only `true`");
+        assert!(!q.include_failed, "C6: only `true`");
+        assert_eq!(q.start, Some(2));
+        assert!(q.invalid_paging);
+        assert_eq!(q.empty, vec!["name".to_string()]);
+    }
+
+    #[test]
+    fn expected_list_filters_and_orders_by_contract() {
+        let b = Baseline::new(vec![
+            inst("b", "cache-a", "RUNNING", "2020-01-01T00:00:00.000Z"),
+            inst("a", "cache-b", "RUNNING", "2020-01-01T00:00:00.000Z"),
+            inst("c", "Cache-c", "RUNNING", "2021-01-01T00:00:00.000Z"),
+            inst("d", "cache-d", "CREATEFAILED", "2022-01-01T00:00:00.000Z"),
+        ]);
+        let q = Query::parse(&pairs(&[("name", "cache")]));
+        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec!["a", "b"],
+            "C2 case-sensitive, C6 hides failed, C8 tie by id"
+        );
+        let q = Query::parse(&pairs(&[("name", "cache"), ("includeFailure", "true")]));
+        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, vec!["d", "a", "b"]);
+    }
+}

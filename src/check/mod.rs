@@ -1,0 +1,235 @@
+//! Checks: judge the answers of one case against the schema and the rules C1..C14.
+//! They return data ([`Finding`], [`Observation`]); they never print and never send.
+//!
+//! One file per kind of check: [`status`], [`schema`], [`filter`] (C1..C7 soundness and
+//! completeness), [`order`] (C8), [`paging`] (C9..C11), [`errors`] (C13), [`tenancy`] (C14).
+//! None of this code is shared with the mock: the two implement the rules independently.
+
+pub mod errors;
+pub mod filter;
+pub mod order;
+pub mod paging;
+pub mod schema;
+pub mod status;
+pub mod tenancy;
+
+use serde_json::Value;
+
+use crate::case::{Case, Rule};
+use crate::contract::Contract;
+use crate::exec::Exchange;
+use crate::plan::{Baseline, Inst};
+
+/// Which kind of check produced a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckKind {
+    Status,
+    ContentType,
+    Body,
+    Schema,
+    Filter,
+    Order,
+    Paging,
+    Errors,
+    Tenancy,
+}
+
+impl CheckKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::Status => "status",
+            CheckKind::ContentType => "content-type",
+            CheckKind::Body => "body",
+            CheckKind::Schema => "schema",
+            CheckKind::Filter => "filter",
+            CheckKind::Order => "order",
+            CheckKind::Paging => "paging",
+            CheckKind::Errors => "errors",
+            CheckKind::Tenancy => "tenancy",
+        }
+    }
+}
+
+/// A broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub check: CheckKind,
+    pub message: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    /// JSON pointer into the response body, where one applies.
+    pub pointer: Option<String>,
+    /// Where the broken property comes from in the vendor page (schema findings).
+    pub source: Option<String>,
+    /// Index of the request (in the case's exchanges) the finding is about.
+    pub request: usize,
+}
+
+impl Finding {
+    pub fn new(
+        rule: Rule,
+        check: CheckKind,
+        request: usize,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule,
+            check,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            pointer: None,
+            source: None,
+            request,
+        }
+    }
+
+    pub fn expected_actual(
+        mut self,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Finding {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+
+    pub fn at(mut self, pointer: impl Into<String>) -> Finding {
+        self.pointer = Some(pointer.into());
+        self
+    }
+}
+
+/// Behaviour the contract tolerates, recorded for review (never a failure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub rule: Rule,
+    pub message: String,
+    pub request: usize,
+}
+
+/// What the checks concluded about one case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub observations: Vec<Observation>,
+    /// How many instances the expected result held (summed over the lists checked);
+    /// zero with a 200 list case means the case tested nothing.
+    pub expected_instances: usize,
+    /// True when at least one list answer was compared with the oracle.
+    pub compared_list: bool,
+}
+
+impl Outcome {
+    pub fn fail(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    pub fn observe(&mut self, rule: Rule, request: usize, message: impl Into<String>) {
+        self.observations.push(Observation {
+            rule,
+            message: message.into(),
+            request,
+        });
+    }
+}
+
+/// Everything the checks of one case need to know besides the answers.
+pub struct Context<'a> {
+    pub contract: &'a Contract,
+    pub case: &'a Case,
+    /// The unfiltered list of the queried project.
+    pub baseline: &'a Baseline,
+    /// Instances of another project, which must never appear (C14); empty if unknown.
+    pub foreign: &'a Baseline,
+}
+
+/// Why each request of a case was sent: the checks treat them differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The case's own query.
+    Main,
+    /// The same query again, to check the order is stable (C8).
+    Repeat,
+    /// Page `index` (0-based) of a walk with this page size (C9..C11).
+    Page { limit: u32, index: u32 },
+}
+
+/// The instances of a list body, read leniently (the schema check reports bad types).
+pub fn instances_of(body: &Value) -> Option<Vec<Inst>> {
+    body.get("instances")?
+        .as_array()?
+        .iter()
+        .map(Inst::from_json)
+        .collect()
+}
+
+/// The rule to blame for a wrong status: the case's first declared rule, which says
+/// why the case expects what it expects; C12 (shape) when it declares none.
+pub fn case_rule(case: &Case) -> Rule {
+    case.rules.first().copied().unwrap_or(Rule(12))
+}
+
+/// Runs every check on the answers of one case.
+pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outcome {
+    let mut out = Outcome::default();
+    let mut main_list: Option<Vec<Inst>> = None;
+    let mut repeats: Vec<(usize, Vec<Inst>)> = Vec::new();
+    let mut walks: Vec<(u32, u32, usize, Option<Value>)> = Vec::new();
+    for (i, (purpose, ex)) in exchanges.iter().enumerate() {
+        let Ok(resp) = &ex.outcome else { continue };
+        let expected_status: &[u16] = match purpose {
+            Purpose::Main | Purpose::Repeat => &ctx.case.expect.status,
+            Purpose::Page { .. } => &[200],
+        };
+        let Some(body) = status::check(ctx, i, resp, expected_status, &mut out) else {
+            if let Purpose::Page { limit, index } = purpose {
+                walks.push((*limit, *index, i, None));
+            }
+            continue;
+        };
+        if resp.status >= 400 {
+            errors::check(i, &body, &mut out);
+            continue;
+        }
+        if resp.status != 200 {
+            continue;
+        }
+        schema::check(ctx.contract, i, &body, &mut out);
+        let list = instances_of(&body);
+        if let Some(list) = &list {
+            order::check_sorted(i, list, &mut out);
+            tenancy::check(ctx, i, list, &mut out);
+        }
+        match purpose {
+            Purpose::Main => {
+                if let Some(list) = &list {
+                    filter::check(ctx, i, &ex.request, &body, list, &mut out);
+                }
+                main_list = list;
+            }
+            Purpose::Repeat => {
+                if let Some(list) = list {
+                    repeats.push((i, list));
+                }
+            }
+            Purpose::Page { limit, index } => walks.push((*limit, *index, i, Some(body))),
+        }
+    }
+    if let Some(first) = &main_list {
+        for (i, again) in &repeats {
+            order::check_stable(*i, first, again, &mut out);
+        }
+    }
+    if !walks.is_empty() {
+        let base = exchanges
+            .iter()
+            .find(|(p, _)| matches!(p, Purpose::Page { .. }))
+            .map(|(_, e)| e.request.clone());
+        if let Some(base) = base {
+            paging::check_walks(ctx, &base, exchanges, &walks, &mut out);
+        }
+    }
+    out
+}

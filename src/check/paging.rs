@@ -1,0 +1,225 @@
+//! C9..C11 across pages: walk a query with several page sizes; the pages concatenated
+//! equal the unpaged list, with no overlap and no gap; instance_num is the same on every
+//! page and equals the total; a start past the end gives an empty page.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::filter::{expected, Query};
+use super::{instances_of, CheckKind, Context, Finding, Outcome, Purpose};
+use crate::case::Rule;
+use crate::exec::{Exchange, Request};
+
+/// The most pages walked for one page size; a longer walk checks its first pages only.
+pub const MAX_PAGES: u32 = 200;
+
+/// The requests of a walk with page size `limit`: every page the oracle expects, plus
+/// the first page past the end.
+pub fn plan_walk(base: &Request, total: usize, limit: u32) -> Vec<(Purpose, Request)> {
+    let base = without_paging(base);
+    let pages = (total as u32).div_ceil(limit).min(MAX_PAGES);
+    (0..=pages)
+        .map(|index| {
+            let start = (index * limit + 1).to_string();
+            let req = base
+                .with_param("start", &start)
+                .with_param("limit", &limit.to_string());
+            (Purpose::Page { limit, index }, req)
+        })
+        .collect()
+}
+
+fn without_paging(r: &Request) -> Request {
+    let mut pairs = r.decoded_query();
+    pairs.retain(|(k, _)| k != "start" && k != "limit");
+    Request {
+        raw_query: None,
+        query: pairs,
+        ..r.clone()
+    }
+}
+
+/// Checks every walk of a case. `walks` holds (page size, page index, exchange index,
+/// body) for each page answer that had a usable status.
+pub fn check_walks(
+    ctx: &Context<'_>,
+    base: &Request,
+    exchanges: &[(Purpose, Exchange)],
+    walks: &[(u32, u32, usize, Option<Value>)],
+    out: &mut Outcome,
+) {
+    let q = Query::parse(&without_paging(base).decoded_query());
+    let full = expected(ctx.baseline, &q);
+    let mut limits: Vec<u32> = walks.iter().map(|w| w.0).collect();
+    limits.sort_unstable();
+    limits.dedup();
+    for limit in limits {
+        let mut pages: Vec<&(u32, u32, usize, Option<Value>)> =
+            walks.iter().filter(|w| w.0 == limit).collect();
+        pages.sort_by_key(|w| w.1);
+        let last_index = exchanges
+            .iter()
+            .filter_map(|(p, _)| match p {
+                Purpose::Page { limit: l, index } if *l == limit => Some(*index),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        walk(
+            limit,
+            last_index,
+            &pages,
+            &full.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            out,
+        );
+        out.expected_instances += full.len();
+        out.compared_list = true;
+    }
+}
+
+fn walk(
+    limit: u32,
+    last_index: u32,
+    pages: &[&(u32, u32, usize, Option<Value>)],
+    full: &[&str],
+    out: &mut Outcome,
+) {
+    let label = |index: u32| format!("page {} with limit={limit}", index + 1);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut concat: Vec<String> = Vec::new();
+    let mut nums: Vec<(u32, usize, u64)> = Vec::new();
+    let mut complete = true;
+    for (_, index, request, body) in pages {
+        let Some(body) = body else {
+            complete = false;
+            continue;
+        };
+        let Some(list) = instances_of(body) else {
+            complete = false;
+            continue;
+        };
+        if let Some(n) = body.get("instance_num").and_then(Value::as_u64) {
+            nums.push((*index, *request, n));
+        }
+        if *index == last_index && full.len() <= (last_index * limit) as usize {
+            // The page past the end must be empty and still a 200 (C9).
+            if !list.is_empty() {
+                out.fail(
+                    Finding::new(
+                        Rule(9),
+                        CheckKind::Paging,
+                        *request,
+                        format!("{}: a start past the end returned instances", label(*index)),
+                    )
+                    .expected_actual(
+                        "an empty instances array",
+                        format!("{} instances", list.len()),
+                    ),
+                );
+            }
+            continue;
+        }
+        if list.len() > limit as usize {
+            out.fail(
+                Finding::new(
+                    Rule(10),
+                    CheckKind::Paging,
+                    *request,
+                    format!("{}: more instances than limit", label(*index)),
+                )
+                .expected_actual(format!("at most {limit}"), list.len().to_string()),
+            );
+        }
+        for inst in list {
+            if !seen.insert(inst.id.clone()) {
+                out.fail(
+                    Finding::new(
+                        Rule(9),
+                        CheckKind::Paging,
+                        *request,
+                        format!(
+                            "{}: instance {} was already on an earlier page",
+                            label(*index),
+                            inst.id
+                        ),
+                    )
+                    .expected_actual("each instance on exactly one page", "pages overlap"),
+                );
+            }
+            concat.push(inst.id);
+        }
+    }
+    // C11: instance_num is the same on every page and counts every match.
+    if let Some((_, _, first)) = nums.first() {
+        for (index, request, n) in &nums {
+            if *n != *first || *n as usize != full.len() {
+                out.fail(
+                    Finding::new(
+                        Rule(11),
+                        CheckKind::Paging,
+                        *request,
+                        format!("{}: instance_num is not the total", label(*index)),
+                    )
+                    .expected_actual(full.len().to_string(), n.to_string()),
+                );
+                break;
+            }
+        }
+    }
+    let walked_all = (last_index * limit) as usize >= full.len();
+    if complete && walked_all {
+        let expected: Vec<&str> = full.to_vec();
+        let got: Vec<&str> = concat.iter().map(String::as_str).collect();
+        if got != expected {
+            let got_set: HashSet<&str> = got.iter().copied().collect();
+            let gaps: Vec<&str> = expected
+                .iter()
+                .copied()
+                .filter(|i| !got_set.contains(i))
+                .collect();
+            let request = pages.first().map_or(0, |p| p.2);
+            if !gaps.is_empty() {
+                out.fail(
+                    Finding::new(
+                        Rule(9),
+                        CheckKind::Paging,
+                        request,
+                        format!(
+                            "pages with limit={limit} skip {} instance{} of the unpaged list",
+                            gaps.len(),
+                            if gaps.len() == 1 { "" } else { "s" }
+                        ),
+                    )
+                    .expected_actual(
+                        "every instance on some page",
+                        format!(
+                            "missing {}",
+                            gaps.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+                        ),
+                    ),
+                );
+            } else if got.len() == expected.len() {
+                let at = got
+                    .iter()
+                    .zip(&expected)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                out.fail(
+                    Finding::new(
+                        Rule(8),
+                        CheckKind::Order,
+                        request,
+                        format!(
+                            "pages with limit={limit} concatenated are not in the unpaged order"
+                        ),
+                    )
+                    .expected_actual(
+                        format!("position {}: {}", at + 1, expected[at]),
+                        format!("position {}: {}", at + 1, got[at]),
+                    ),
+                );
+            }
+        }
+    }
+}

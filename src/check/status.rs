@@ -1,0 +1,105 @@
+//! Status code, Content-Type and JSON body of one answer (C12 for successes, C13 for
+//! errors, and the case's own rule when the status is not the one it expects).
+
+use serde_json::Value;
+
+use super::{case_rule, CheckKind, Context, Finding, Outcome};
+use crate::case::Rule;
+use crate::exec::Response;
+
+/// Checks the status against the accepted ones, then the media type and the JSON body.
+/// Returns the parsed body when the content checks can go on.
+pub fn check(
+    ctx: &Context<'_>,
+    request: usize,
+    resp: &Response,
+    accepted: &[u16],
+    out: &mut Outcome,
+) -> Option<Value> {
+    let rule = case_rule(ctx.case);
+    if !accepted.contains(&resp.status) {
+        let expected = if accepted.len() == 1 {
+            accepted[0].to_string()
+        } else {
+            format!(
+                "one of {}",
+                accepted
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let why = if resp.status >= 500 && accepted.contains(&200) {
+            "a valid request got a server error"
+        } else if (300..400).contains(&resp.status) {
+            "the target redirected (conform does not follow redirects)"
+        } else {
+            "unexpected status"
+        };
+        out.fail(
+            Finding::new(rule, CheckKind::Status, request, why)
+                .expected_actual(expected, resp.status.to_string()),
+        );
+        return None;
+    }
+    if accepted.first() != Some(&resp.status) {
+        out.observe(
+            rule,
+            request,
+            format!(
+                "answered {} where {} is the rule; accepted as the contract tolerates it",
+                resp.status, accepted[0]
+            ),
+        );
+    }
+    let body_rule = if resp.status >= 400 {
+        Rule(13)
+    } else {
+        Rule(12)
+    };
+    let media = resp.content_type.as_deref().map(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    if media.as_deref() != Some("application/json") {
+        out.fail(
+            Finding::new(
+                body_rule,
+                CheckKind::ContentType,
+                request,
+                "wrong Content-Type",
+            )
+            .expected_actual(
+                "application/json",
+                resp.content_type.clone().unwrap_or_else(|| "(none)".into()),
+            ),
+        );
+    }
+    match resp.json() {
+        Ok(v) => Some(v),
+        Err(e) => {
+            out.fail(
+                Finding::new(body_rule, CheckKind::Body, request, "body is not JSON")
+                    .expected_actual("a JSON document", format!("{} ({e})", preview(&resp.body))),
+            );
+            None
+        }
+    }
+}
+
+/// The start of a body, printable, for messages.
+pub fn preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(80)]);
+    let mut s: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.len() > 80 {
+        s.push('…');
+    }
+    format!("{s:?}")
+}

@@ -1,0 +1,341 @@
+//! Sending requests: reqwest on tokio, bounded concurrency, per-request timeouts, an
+//! optional rate limit, a cap on body size, and retries only where retrying cannot hide
+//! a wrong answer (connection failures; 429/503 with Retry-After).
+//!
+//! This is the only place that builds HTTP requests, and it only builds GETs: conform
+//! never changes anything on a target.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::case::AuthSel;
+
+/// Everything except RFC 3986's unreserved characters is percent-encoded, so names with
+/// spaces, `+`, `&`, `%`, `=` or Chinese characters arrive exactly as written.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A token that is certainly not valid, for C14 cases with `auth = "wrong"`.
+pub const WRONG_TOKEN: &str = "conform-wrong-token";
+
+/// How many times a retryable failure is retried.
+const MAX_RETRIES: u32 = 2;
+/// The longest Retry-After conform waits for; a longer one is reported, not waited out.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Where requests go and how.
+#[derive(Clone)]
+pub struct Target {
+    /// Base URL without a trailing slash, e.g. `https://dcs.example.com`.
+    pub base_url: String,
+    pub token: Option<crate::secret::Secret>,
+    pub timeout: Duration,
+    pub max_body: usize,
+    /// Requests per second at most; `None` = unlimited.
+    pub rate: Option<f64>,
+    pub jobs: usize,
+}
+
+/// One request, before it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub project: String,
+    pub auth: AuthSel,
+    /// Sent first, exactly as written.
+    pub raw_query: Option<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn list(project: &str, query: Vec<(String, String)>) -> Request {
+        Request {
+            project: project.to_string(),
+            auth: AuthSel::Configured,
+            raw_query: None,
+            query,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Path and query, as sent (no credentials ever appear here).
+    pub fn path_and_query(&self) -> String {
+        let mut q = self.raw_query.clone().unwrap_or_default();
+        for (k, v) in &self.query {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str(&utf8_percent_encode(k, QUERY_VALUE).to_string());
+            q.push('=');
+            q.push_str(&utf8_percent_encode(v, QUERY_VALUE).to_string());
+        }
+        let project = utf8_percent_encode(&self.project, QUERY_VALUE);
+        if q.is_empty() {
+            format!("/v1.0/{project}/instances")
+        } else {
+            format!("/v1.0/{project}/instances?{q}")
+        }
+    }
+
+    /// The query as the server will decode it: what the checks reason about.
+    pub fn decoded_query(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .raw_query
+            .as_deref()
+            .map(|r| {
+                form_urlencoded::parse(r.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.extend(self.query.iter().cloned());
+        out
+    }
+
+    /// The same request with one query parameter set (replacing earlier values).
+    pub fn with_param(&self, name: &str, value: &str) -> Request {
+        let mut r = self.clone();
+        r.query.retain(|(k, _)| k != name);
+        if let Some(raw) = &r.raw_query {
+            let kept: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+                .filter(|(k, _)| k != name)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            r.raw_query = None;
+            let mut q = kept;
+            q.append(&mut r.query);
+            r.query = q;
+        }
+        r.query.push((name.to_string(), value.to_string()));
+        r
+    }
+}
+
+/// An answer, as far as it was received.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+    /// The Retry-After header, if any.
+    pub retry_after: Option<String>,
+}
+
+impl Response {
+    /// The body as JSON, or why it is not.
+    pub fn json(&self) -> Result<Value, String> {
+        serde_json::from_slice(&self.body).map_err(|e| e.to_string())
+    }
+}
+
+/// Why no usable answer came back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("body larger than {0} bytes (see --max-body)")]
+    TooLarge(usize),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One request and what came of it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request: Request,
+    pub outcome: Result<Response, TransportError>,
+    /// How many times it was retried (connection failure, 429/503 with Retry-After).
+    pub retries: u32,
+}
+
+/// Sends requests to one target.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    target: Arc<Target>,
+    permits: Arc<Semaphore>,
+    next_slot: Arc<Mutex<Instant>>,
+}
+
+impl Client {
+    pub fn new(target: Target) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            // A redirect is an answer to report, never to follow: following could carry
+            // credentials to another host and would hide what the target said.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(target.timeout)
+            .connect_timeout(target.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            permits: Arc::new(Semaphore::new(target.jobs.max(1))),
+            next_slot: Arc::new(Mutex::new(Instant::now())),
+            target: Arc::new(target),
+        })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Sends one GET, with retries where they are safe.
+    pub async fn send(&self, request: &Request) -> Exchange {
+        let mut retries = 0;
+        loop {
+            let outcome = self.send_once(request).await;
+            let wait = match &outcome {
+                Err(TransportError::Connect(_)) => {
+                    Some(Duration::from_millis(200 * (u64::from(retries) + 1)))
+                }
+                Ok(r) if r.status == 429 || r.status == 503 => retry_after(r),
+                _ => None,
+            };
+            match wait {
+                Some(w) if retries < MAX_RETRIES && w <= MAX_RETRY_AFTER => {
+                    retries += 1;
+                    tokio::time::sleep(w).await;
+                }
+                _ => {
+                    return Exchange {
+                        request: request.clone(),
+                        outcome,
+                        retries,
+                    }
+                }
+            }
+        }
+    }
+
+    async fn pace(&self) {
+        let Some(rate) = self.target.rate else { return };
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + Duration::from_secs_f64(1.0 / rate.max(0.001));
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+
+    async fn send_once(&self, request: &Request) -> Result<Response, TransportError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore is never closed");
+        self.pace().await;
+        let url = format!("{}{}", self.target.base_url, request.path_and_query());
+        let mut builder = self.http.get(&url);
+        for (k, v) in &request.headers {
+            builder = builder.header(k, v);
+        }
+        builder = match (request.auth, &self.target.token) {
+            (AuthSel::Configured, Some(t)) => builder.header("X-Auth-Token", t.expose()),
+            (AuthSel::Wrong, _) => builder.header("X-Auth-Token", WRONG_TOKEN),
+            _ => builder,
+        };
+        let started = Instant::now();
+        let timeout = self.target.timeout;
+        let classify = |e: reqwest::Error| {
+            if e.is_timeout() {
+                TransportError::Timeout(timeout)
+            } else if e.is_connect() {
+                TransportError::Connect(error_chain(&e))
+            } else {
+                TransportError::Other(error_chain(&e))
+            }
+        };
+        let mut resp = builder.send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.target.max_body {
+                return Err(TransportError::TooLarge(self.target.max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            content_type,
+            body,
+            elapsed: started.elapsed(),
+            retry_after,
+        })
+    }
+}
+
+/// The wait a 429/503 asks for, in seconds (the HTTP-date form is not waited for).
+fn retry_after(r: &Response) -> Option<Duration> {
+    let secs: u64 = r.retry_after.as_deref()?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs))
+}
+
+/// The error and its causes on one line: reqwest's top-level message alone is vague.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_characters_are_percent_encoded() {
+        let r = Request::list("p1", vec![("name".into(), "a b+c&d%e=f缓存".into())]);
+        assert_eq!(
+            r.path_and_query(),
+            "/v1.0/p1/instances?name=a%20b%2Bc%26d%25e%3Df%E7%BC%93%E5%AD%98"
+        );
+        assert_eq!(
+            r.decoded_query(),
+            vec![("name".into(), "a b+c&d%e=f缓存".into())]
+        );
+    }
+
+    #[test]
+    fn raw_query_goes_first_and_with_param_replaces() {
+        let mut r = Request::list("p", vec![]);
+        r.raw_query = Some("start=1&limit=10&name=".into());
+        assert_eq!(
+            r.path_and_query(),
+            "/v1.0/p/instances?start=1&limit=10&name="
+        );
+        let r2 = r.with_param("start", "11");
+        assert_eq!(
+            r2.path_and_query(),
+            "/v1.0/p/instances?limit=10&name=&start=11"
+        );
+    }
+}
