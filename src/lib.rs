@@ -16,3 +16,5 @@ pub mod exit;
 pub mod mock;
 pub mod plan;
 pub mod secret;
+pub mod report;
+pub mod run;

@@ -20,6 +20,8 @@ enum Command {
     Derive(conform::derive::DeriveArgs),
     /// Serve the faithful mock of the endpoint (with optional faults) on loopback.
     Mock(conform::mock::MockArgs),
+    /// Run the case files against a target (the built-in mock when none is given).
+    Run(conform::run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Derive(args) => conform::derive::command(args),
         Command::Mock(args) => runtime().block_on(conform::mock::command(args)),
+        Command::Run(args) => runtime().block_on(conform::run::command(args)),
     };
     ExitCode::from(code)
 }
