@@ -130,6 +130,15 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
             d,
             "visible instance name",
         ),
+        DrawKind::NameUnicode => pick(
+            names()
+                .into_iter()
+                .filter(|n| contains(n) && !n.is_ascii())
+                .map(String::from)
+                .collect(),
+            d,
+            "name with a non-ASCII character",
+        ),
         DrawKind::NameSubstring => pick(
             shared_substrings(&names()),
             d,

@@ -112,6 +112,8 @@ pub enum DrawKind {
     Name,
     /// A substring shared by several, but not all, visible names.
     NameSubstring,
+    /// A visible name with a character outside ASCII (e.g. Chinese).
+    NameUnicode,
     /// A visible name that is a strict prefix of another visible name.
     NamePrefix,
     /// A visible name with its letter case changed, equal to no name.
@@ -137,8 +139,9 @@ pub enum DrawKind {
 }
 
 impl DrawKind {
-    pub const NAMES: [(&'static str, DrawKind); 13] = [
+    pub const NAMES: [(&'static str, DrawKind); 14] = [
         ("name", DrawKind::Name),
+        ("name-unicode", DrawKind::NameUnicode),
         ("name-substring", DrawKind::NameSubstring),
         ("name-prefix", DrawKind::NamePrefix),
         ("name-other-case", DrawKind::NameOtherCase),
