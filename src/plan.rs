@@ -58,15 +58,34 @@ impl Inst {
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     pub instances: Vec<Inst>,
+    /// instance_id → position in `instances`, so lookups stay O(1) on large accounts.
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Baseline {
-    pub fn new(instances: Vec<Inst>) -> Baseline {
-        Baseline { instances }
+    /// Builds a baseline; a repeated instance_id keeps its first occurrence.
+    pub fn new(list: Vec<Inst>) -> Baseline {
+        let mut index = std::collections::HashMap::with_capacity(list.len());
+        let mut instances = Vec::with_capacity(list.len());
+        for inst in list {
+            if !index.contains_key(&inst.id) {
+                index.insert(inst.id.clone(), instances.len());
+                instances.push(inst);
+            }
+        }
+        Baseline { instances, index }
     }
 
     pub fn get(&self, id: &str) -> Option<&Inst> {
-        self.instances.iter().find(|i| i.id == id)
+        self.index.get(id).map(|i| &self.instances[*i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.instances.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.instances.is_empty()
     }
 
     fn visible(&self) -> impl Iterator<Item = &Inst> {

@@ -282,11 +282,7 @@ pub async fn fetch_baseline(client: &Client, project: &str, page: u32) -> Result
         };
         let got = list.len();
         let total = body.get("instance_num").and_then(serde_json::Value::as_u64);
-        for i in list {
-            if !instances.iter().any(|x| x.id == i.id) {
-                instances.push(i);
-            }
-        }
+        instances.extend(list);
         if got < page as usize || got == 0 || total.is_some_and(|t| instances.len() as u64 >= t) {
             break;
         }
