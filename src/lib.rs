@@ -10,3 +10,4 @@ pub mod contract;
 pub mod derive;
 pub mod exit;
 pub mod mock;
+pub mod secret;
