@@ -6,6 +6,7 @@
 //! uses), [`mock`] (a faithful HTTP mock with switchable faults), and the runner stages
 //! that load cases, send requests, check answers and report.
 
+pub mod auth;
 pub mod case;
 pub mod check;
 pub mod contract;
@@ -15,6 +16,6 @@ pub mod exec;
 pub mod exit;
 pub mod mock;
 pub mod plan;
-pub mod secret;
 pub mod report;
 pub mod run;
+pub mod secret;
