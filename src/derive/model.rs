@@ -374,7 +374,11 @@ fn uri(page: &Page) -> Result<(String, String, usize), DeriveError> {
 fn request_line(text: &str) -> Option<(String, String)> {
     let first = text.trim().lines().next()?;
     let (method, target) = first.split_once(char::is_whitespace)?;
-    let target = target.trim();
+    let mut target = target.trim();
+    // Newer pages write the whole URL (`https://{dcs_endpoint}/v2/…`); keep the path.
+    if let Some((_, rest)) = target.split_once("://") {
+        target = rest.find('/').map(|i| &rest[i..]).unwrap_or_default();
+    }
     (METHODS.contains(&method) && target.starts_with('/'))
         .then(|| (method.to_string(), target.to_string()))
 }

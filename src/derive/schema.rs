@@ -202,20 +202,21 @@ fn wire_property(op: &Operation, f: &Field) -> Value {
             format!("^({re})$")
         }
     };
-    let mut check = None;
+    // (what the pattern checks, whether it checks the stated minimum exactly)
+    let mut check: Option<(&str, bool)> = None;
     match f.scalar() {
         Some(Scalar::Integer) => {
-            let (re, what) = match f.minimum {
-                Some(m) if m >= 1 => ("0*[1-9][0-9]*", format!("a decimal integer >= {m}")),
-                Some(0) => ("[0-9]+", "a decimal integer >= 0".to_string()),
-                _ => ("-?[0-9]+", "a decimal integer".to_string()),
+            let (re, what, exact) = match f.minimum {
+                Some(m) if m >= 1 => ("0*[1-9][0-9]*", "a decimal integer >= 1", m == 1),
+                Some(m) if m >= 0 => ("[0-9]+", "a decimal integer >= 0", m == 0),
+                _ => ("-?[0-9]+", "a decimal integer", false),
             };
             p.insert("pattern".into(), json!(wrap(re)));
-            check = Some(what);
+            check = Some((what, exact));
         }
         Some(Scalar::Number) => {
             p.insert("pattern".into(), json!(wrap("-?[0-9]+(\\.[0-9]+)?")));
-            check = Some("a decimal number".to_string());
+            check = Some(("a decimal number", false));
         }
         Some(Scalar::Boolean) if f.values.is_none() => {
             let mut values = vec![json!("true"), json!("false")];
@@ -258,25 +259,26 @@ fn wire_property(op: &Operation, f: &Field) -> Value {
     if let Some(max) = f.maximum {
         p.insert("x-maximum".into(), json!(max));
     }
-    if let Some(what) = check {
-        let bound = match f.maximum {
-            Some(max) => {
-                format!(" <= {max} (the upper bound is compared numerically, not by the pattern)")
-            }
-            None => String::new(),
-        };
-        let empty = if optional {
-            "; an empty value means absent (C1)"
-        } else {
-            ""
-        };
-        p.insert(
-            "x-wire-check".into(),
-            json!(format!(
-                "{} on the wire, sent as a string; `pattern` checks {what}{bound}{empty}",
-                f.type_word
-            )),
+    if let Some((what, exact_minimum)) = check {
+        let mut text = format!(
+            "{} on the wire, sent as a string; `pattern` checks {what}",
+            f.type_word
         );
+        // Bounds a pattern cannot express are left to a numeric comparison.
+        if let (Some(min), false) = (f.minimum, exact_minimum) {
+            text.push_str(&format!(
+                "; the minimum {min} (`x-minimum`) is compared numerically"
+            ));
+        }
+        if let Some(max) = f.maximum {
+            text.push_str(&format!(
+                "; the maximum {max} (`x-maximum`) is compared numerically"
+            ));
+        }
+        if optional {
+            text.push_str("; an empty value means absent (C1)");
+        }
+        p.insert("x-wire-check".into(), json!(text));
     }
     annotate(op, f, &mut p);
     Value::Object(p)
