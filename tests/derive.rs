@@ -608,3 +608,29 @@ fn without_the_overlay_only_the_page_speaks() {
     assert_eq!(port["x-overlay"][0]["rule"], "C12");
     assert_eq!(port["maximum"], 65535);
 }
+
+#[test]
+fn truncated_pages_give_errors_not_panics() {
+    // Every prefix of the vendor page (at a stride, on character boundaries) either
+    // derives or fails with an error; none panics.
+    let text = std::fs::read_to_string(vendor_page()).expect("the vendor page");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    std::fs::copy(
+        root().join("schemas/source/缓存实例状态说明.md"),
+        tmp.path().join("缓存实例状态说明.md"),
+    )
+    .expect("copies the status page");
+    let page = tmp.path().join("page.md");
+    let mut failed = 0;
+    for cut in (0..text.len())
+        .step_by(211)
+        .filter(|&i| text.is_char_boundary(i))
+    {
+        std::fs::write(&page, &text[..cut]).expect("writes");
+        if let Err(e) = derive_page(&page) {
+            failed += 1;
+            assert!(e.to_string().contains("page.md:"), "{e}");
+        }
+    }
+    assert!(failed > 0);
+}

@@ -233,7 +233,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                 ));
             }
             Event::Html(h) | Event::InlineHtml(h) => {
-                let Some(rel) = h.find("<table") else {
+                // Search the source, not the event text: inside lists or quotes the event
+                // text is de-indented and its offsets would not match the page's.
+                let Some(rel) = text[range.clone()].find("<table") else {
                     if let Some(name) = anchor_name(&h) {
                         pending_anchor = Some(name);
                     }

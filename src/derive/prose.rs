@@ -151,6 +151,7 @@ fn is_timestamp_example(s: &str) -> bool {
     match s.split_once('T') {
         Some((date, time)) => {
             is_date_example(date)
+                && time.is_ascii()
                 && time.len() >= 8
                 && digits(&time[0..2], 2)
                 && time.as_bytes()[2] == b':'
