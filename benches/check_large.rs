@@ -74,7 +74,10 @@ fn instance(i: usize) -> serde_json::Value {
 fn case() -> Case {
     Case {
         name: "bench/unfiltered".into(),
-        loc: Loc { file: "bench".into(), at: LineCol { line: 1, col: 1 } },
+        loc: Loc {
+            file: "bench".into(),
+            at: LineCol { line: 1, col: 1 },
+        },
         description: "unfiltered".into(),
         rules: vec![Rule(7)],
         project: ProjectSel::Main,
@@ -98,11 +101,18 @@ fn main() {
     let case = case();
     for n in [10_000usize, 100_000] {
         let instances: Vec<serde_json::Value> = (0..n).map(instance).collect();
-        let body = serde_json::to_vec(&serde_json::json!({"instances": instances, "instance_num": n})).unwrap();
+        let body =
+            serde_json::to_vec(&serde_json::json!({"instances": instances, "instance_num": n}))
+                .unwrap();
         let baseline = Baseline::new(instances.iter().filter_map(Inst::from_json).collect());
         drop(instances);
         let foreign = Baseline::default();
-        let ctx = Context { contract, case: &case, baseline: &baseline, foreign: &foreign };
+        let ctx = Context {
+            contract,
+            case: &case,
+            baseline: &baseline,
+            foreign: &foreign,
+        };
         let make = |body: Vec<u8>| {
             vec![(
                 Purpose::Main,
@@ -130,7 +140,11 @@ fn main() {
             let out = check_case(&ctx, &exchanges);
             times.push(t.elapsed());
             peak_extra = peak_extra.max(PEAK.load(Ordering::Relaxed) - before);
-            assert!(out.findings.is_empty(), "the generated answer is valid: {:?}", &out.findings[..1]);
+            assert!(
+                out.findings.is_empty(),
+                "the generated answer is valid: {:?}",
+                &out.findings[..1]
+            );
             drop(out);
         }
         // Where the time goes: parsing alone, and schema validation alone.

@@ -95,13 +95,23 @@ pub async fn command(args: RunArgs) -> u8 {
             return crate::exit::INPUT_INVALID;
         }
     };
-    let cases: Vec<Case> = cases.into_iter().filter(|c| selected(c, &args.filter)).collect();
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .filter(|c| selected(c, &args.filter))
+        .collect();
     if cases.is_empty() {
-        let _ = writeln!(anstream::stderr(), "error: no case selected in {}", args.cases.display());
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: no case selected in {}",
+            args.cases.display()
+        );
         return crate::exit::NOTHING_SELECTED;
     }
     if args.jobs == 0 || !(args.timeout > 0.0) || args.rate.is_some_and(|r| !(r > 0.0)) {
-        let _ = writeln!(anstream::stderr(), "error: --jobs, --timeout and --rate must be positive");
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: --jobs, --timeout and --rate must be positive"
+        );
         return crate::exit::INPUT_INVALID;
     }
 
@@ -150,7 +160,10 @@ pub async fn command(args: RunArgs) -> u8 {
             let running = match crate::mock::spawn(config, ([127, 0, 0, 1], 0).into()).await {
                 Ok(m) => m,
                 Err(e) => {
-                    let _ = writeln!(anstream::stderr(), "error: cannot start the built-in mock: {e}");
+                    let _ = writeln!(
+                        anstream::stderr(),
+                        "error: cannot start the built-in mock: {e}"
+                    );
                     return crate::exit::TARGET_UNREACHABLE;
                 }
             };
@@ -174,10 +187,21 @@ pub async fn command(args: RunArgs) -> u8 {
         rate: args.rate,
         jobs: args.jobs,
     };
-    let shown = if mock.is_some() { "the built-in mock" } else { spec.base_url.as_str() };
-    let _ = writeln!(anstream::stderr(), "conform: {} cases against {shown}", cases.len());
+    let shown = if mock.is_some() {
+        "the built-in mock"
+    } else {
+        spec.base_url.as_str()
+    };
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform: {} cases against {shown}",
+        cases.len()
+    );
     let progress = progress_bar(&cases);
-    let report = run_cases(&cases, target, &spec, contract, args.baseline_page, &|n| progress.inc(n as u64)).await;
+    let report = run_cases(&cases, target, &spec, contract, args.baseline_page, &|n| {
+        progress.inc(n as u64)
+    })
+    .await;
     progress.finish_and_clear();
     if let Some(m) = mock {
         m.shutdown().await;
@@ -190,8 +214,17 @@ pub async fn command(args: RunArgs) -> u8 {
         }
     };
     let mut out = anstream::stdout().lock();
-    let width = report.results.iter().map(|r| r.name.len()).max().unwrap_or(10).min(48);
-    let repro = terminal::Repro { base_url: &spec.base_url, token_var: &spec.token_var };
+    let width = report
+        .results
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(10)
+        .min(48);
+    let repro = terminal::Repro {
+        base_url: &spec.base_url,
+        token_var: &spec.token_var,
+    };
     for r in &report.results {
         if terminal::write_case(&mut out, r, &repro, width).is_err() {
             return crate::exit::SUCCESS; // broken pipe: the reader is gone, stop quietly
@@ -205,7 +238,11 @@ pub async fn command(args: RunArgs) -> u8 {
 fn selected(case: &Case, filters: &[String]) -> bool {
     filters.is_empty()
         || filters.iter().any(|f| {
-            case.name.contains(f.as_str()) || case.rules.iter().any(|r| r.to_string().eq_ignore_ascii_case(f))
+            case.name.contains(f.as_str())
+                || case
+                    .rules
+                    .iter()
+                    .any(|r| r.to_string().eq_ignore_ascii_case(f))
         })
 }
 
@@ -230,7 +267,12 @@ fn read_token(args: &RunArgs) -> Result<Option<Secret>, String> {
 fn random_token() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     format!("conform-{:016x}", h.finish())
 }
 
@@ -248,7 +290,11 @@ fn progress_bar(cases: &[Case]) -> indicatif::ProgressBar {
 }
 
 /// Fetches the unfiltered list of a project, page by page, failed instances included.
-pub async fn fetch_baseline(client: &Client, project: &str, page: u32) -> Result<Result<Baseline, String>, RunError> {
+pub async fn fetch_baseline(
+    client: &Client,
+    project: &str,
+    page: u32,
+) -> Result<Result<Baseline, String>, RunError> {
     let mut instances: Vec<Inst> = Vec::new();
     let page = page.max(1);
     for index in 0..10_000u32 {
@@ -263,7 +309,12 @@ pub async fn fetch_baseline(client: &Client, project: &str, page: u32) -> Result
         let ex = client.send(&req).await;
         let resp = match ex.outcome {
             Ok(r) => r,
-            Err(error) => return Err(RunError::Unreachable { path: req.path_and_query(), error }),
+            Err(error) => {
+                return Err(RunError::Unreachable {
+                    path: req.path_and_query(),
+                    error,
+                })
+            }
         };
         if resp.status != 200 {
             return Ok(Err(format!(
@@ -278,7 +329,9 @@ pub async fn fetch_baseline(client: &Client, project: &str, page: u32) -> Result
             Err(e) => return Ok(Err(format!("the baseline answer is not JSON: {e}"))),
         };
         let Some(list) = check::instances_of(&body) else {
-            return Ok(Err("the baseline answer has no readable `instances` array".into()));
+            return Ok(Err(
+                "the baseline answer has no readable `instances` array".into()
+            ));
         };
         let got = list.len();
         let total = body.get("instance_num").and_then(serde_json::Value::as_u64);
@@ -320,7 +373,8 @@ pub async fn run_cases(
         .map(|c| plan_case(c, spec, &main, other.as_ref()))
         .collect();
 
-    let mut slots: Vec<Vec<Option<Exchange>>> = plans.iter().map(|p| vec![None; p.requests.len()]).collect();
+    let mut slots: Vec<Vec<Option<Exchange>>> =
+        plans.iter().map(|p| vec![None; p.requests.len()]).collect();
     let mut pending = FuturesUnordered::new();
     for (ci, p) in plans.iter().enumerate() {
         for (ri, (_, req)) in p.requests.iter().enumerate() {
@@ -349,11 +403,21 @@ pub async fn run_cases(
                 .requests
                 .iter()
                 .map(|(p, _)| *p)
-                .zip(slots.into_iter().map(|s| s.expect("every request was sent")))
+                .zip(
+                    slots
+                        .into_iter()
+                        .map(|s| s.expect("every request was sent")),
+                )
                 .collect();
             let (baseline, foreign) = match case.project {
-                ProjectSel::Main => (main.as_ref().ok(), other.as_ref().and_then(|o| o.as_ref().ok())),
-                ProjectSel::Other => (other.as_ref().and_then(|o| o.as_ref().ok()), main.as_ref().ok()),
+                ProjectSel::Main => (
+                    main.as_ref().ok(),
+                    other.as_ref().and_then(|o| o.as_ref().ok()),
+                ),
+                ProjectSel::Other => (
+                    other.as_ref().and_then(|o| o.as_ref().ok()),
+                    main.as_ref().ok(),
+                ),
             };
             let ctx = Context {
                 contract,
@@ -364,16 +428,30 @@ pub async fn run_cases(
             judge(&ctx, plan.skip, plan.failure, &exchanges)
         })
         .collect();
-    Ok(RunReport { results, elapsed: started.elapsed() })
+    Ok(RunReport {
+        results,
+        elapsed: started.elapsed(),
+    })
 }
 
-fn plan_case(case: &Case, spec: &TargetSpec, main: &Result<Baseline, String>, other: Option<&Result<Baseline, String>>) -> Planned {
-    let skip = |why: String| Planned { requests: Vec::new(), skip: Some(why), failure: None };
+fn plan_case(
+    case: &Case,
+    spec: &TargetSpec,
+    main: &Result<Baseline, String>,
+    other: Option<&Result<Baseline, String>>,
+) -> Planned {
+    let skip = |why: String| Planned {
+        requests: Vec::new(),
+        skip: Some(why),
+        failure: None,
+    };
     let (project, baseline) = match case.project {
         ProjectSel::Main => (spec.project.clone(), Some(main)),
         ProjectSel::Other => match &spec.other_project {
             Some(p) => (p.clone(), other),
-            None => return skip("no second project (--other-project-id): tenancy case not run".into()),
+            None => {
+                return skip("no second project (--other-project-id): tenancy case not run".into())
+            }
         },
     };
     if case.auth != AuthSel::Configured && spec.token.is_none() {
@@ -383,7 +461,11 @@ fn plan_case(case: &Case, spec: &TargetSpec, main: &Result<Baseline, String>, ot
     let baseline = match baseline {
         Some(Ok(b)) => Some(b),
         Some(Err(e)) if needs_baseline => {
-            return Planned { requests: Vec::new(), skip: None, failure: Some(e.clone()) };
+            return Planned {
+                requests: Vec::new(),
+                skip: None,
+                failure: Some(e.clone()),
+            };
         }
         _ => None,
     };
@@ -413,10 +495,19 @@ fn plan_case(case: &Case, spec: &TargetSpec, main: &Result<Baseline, String>, ot
             requests.extend(paging::plan_walk(&main_req, total, limit));
         }
     }
-    Planned { requests, skip: None, failure: None }
+    Planned {
+        requests,
+        skip: None,
+        failure: None,
+    }
 }
 
-fn judge(ctx: &Context<'_>, skip: Option<String>, failure: Option<String>, exchanges: &[(Purpose, Exchange)]) -> CaseResult {
+fn judge(
+    ctx: &Context<'_>,
+    skip: Option<String>,
+    failure: Option<String>,
+    exchanges: &[(Purpose, Exchange)],
+) -> CaseResult {
     let case = ctx.case;
     let requests: Vec<RequestRecord> = exchanges
         .iter()
@@ -460,14 +551,21 @@ fn judge(ctx: &Context<'_>, skip: Option<String>, failure: Option<String>, excha
     let outcome = check::check_case(ctx, exchanges);
     let transport = result.requests.iter().any(|r| r.error.is_some());
     for r in result.requests.iter().filter(|r| r.retries > 0) {
-        result.notices.push(format!("GET {} was retried {} time(s)", r.path, r.retries));
+        result
+            .notices
+            .push(format!("GET {} was retried {} time(s)", r.path, r.retries));
     }
     result.verdict = if !outcome.findings.is_empty() {
         Verdict::Fail
     } else if transport {
         Verdict::Error
-    } else if outcome.compared_list && outcome.expected_instances == 0 && case.expect.results == ResultsExpect::Some {
-        result.notices.push("the expected result was empty: this case compared nothing".into());
+    } else if outcome.compared_list
+        && outcome.expected_instances == 0
+        && case.expect.results == ResultsExpect::Some
+    {
+        result
+            .notices
+            .push("the expected result was empty: this case compared nothing".into());
         Verdict::Vacuous
     } else {
         Verdict::Pass

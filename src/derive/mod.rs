@@ -1,20 +1,243 @@
 //! `conform derive`: parses a vendor API page (Markdown with HTML tables) into JSON Schemas
 //! for the query and the response, and an OpenAPI 3.1 export.
+//!
+//! The stages, one submodule each: [`page`] (Markdown structure: sections, captions,
+//! tables, code blocks) using [`html`] (table cells), then [`model`] (the operation: URI,
+//! parameters, object tables, examples, linked value pages) using [`types`] (type words)
+//! and [`prose`] (constraints in descriptions), then [`schema`] (JSON Schemas),
+//! [`overlay`] (hand-written additions, each citing its rule) and [`openapi`].
 
-use std::path::PathBuf;
+pub mod error;
+pub mod html;
+pub mod model;
+pub mod openapi;
+pub mod overlay;
+pub mod page;
+pub mod prose;
+pub mod schema;
+pub mod types;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use error::{DeriveError, PageProblem};
+pub use model::Operation;
 
 /// Options of `conform derive`.
 #[derive(Debug, clap::Args)]
 pub struct DeriveArgs {
-    /// The vendor's API page (Markdown with embedded HTML tables).
+    /// The vendor's API page (Markdown with embedded HTML tables). Pages it links to for
+    /// value lists are read relative to its folder.
     pub page: PathBuf,
     /// Folder to write the schemas and the OpenAPI document into.
     #[arg(long, default_value = "schemas")]
     pub out: PathBuf,
+    /// Prefix of the output file names [default: from the URI, e.g. `list-instances` for
+    /// `GET …/instances`].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Hand-written overlay to merge in [default: `<OUT>/<NAME>.overlay.json` if it exists].
+    #[arg(long, conflicts_with = "no_overlay")]
+    pub overlay: Option<PathBuf>,
+    /// Write the schemas exactly as derived from the page, without any overlay.
+    #[arg(long)]
+    pub no_overlay: bool,
+}
+
+/// How to derive: output name and overlay.
+#[derive(Debug, Clone, Default)]
+pub struct DeriveOptions {
+    /// Prefix of the output file names; `None` derives it from the URI ([`default_name`]).
+    pub name: Option<String>,
+    /// Overlay file to merge in; `None` for none.
+    pub overlay: Option<PathBuf>,
+}
+
+/// Everything derived from one page.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// Prefix of the output files, e.g. `list-instances`.
+    pub name: String,
+    /// What the page documents.
+    pub operation: Operation,
+    /// The effective response schema (derived + overlay).
+    pub response_schema: Value,
+    /// The effective query schema (derived + overlay).
+    pub query_schema: Value,
+    /// The OpenAPI 3.1 document.
+    pub openapi: Value,
+}
+
+impl Derived {
+    /// The output files: (file name, content). Pretty JSON with a final newline, keys in
+    /// page order, so re-deriving an unchanged page gives identical bytes.
+    pub fn files(&self) -> Vec<(String, String)> {
+        let pretty = |v: &Value| {
+            // Serialising a `Value` cannot fail (its keys are strings).
+            let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+            s.push('\n');
+            s
+        };
+        vec![
+            (
+                format!("{}.response.schema.json", self.name),
+                pretty(&self.response_schema),
+            ),
+            (
+                format!("{}.query.schema.json", self.name),
+                pretty(&self.query_schema),
+            ),
+            (format!("{}.openapi.json", self.name), pretty(&self.openapi)),
+        ]
+    }
+
+    /// Writes the output files into `dir` (created if missing), each atomically; returns
+    /// the paths written.
+    pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, DeriveError> {
+        let write_err = |path: &Path, source| DeriveError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+        let mut written = Vec::new();
+        for (file, content) in self.files() {
+            let path = dir.join(&file);
+            let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| write_err(&path, e))?;
+            std::io::Write::write_all(&mut tmp, content.as_bytes())
+                .map_err(|e| write_err(&path, e))?;
+            tmp.persist(&path).map_err(|e| write_err(&path, e.error))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// Derives a page as it is, without an overlay, naming the output after the URI.
+pub fn derive_page(page: &Path) -> Result<Derived, DeriveError> {
+    derive_page_with(page, &DeriveOptions::default())
+}
+
+/// Derives a page with options.
+pub fn derive_page_with(page: &Path, options: &DeriveOptions) -> Result<Derived, DeriveError> {
+    let parsed = page::read(page)?;
+    let operation = model::operation(&parsed)?;
+    let name = options
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&operation));
+    let mut response_schema = schema::response(&operation, &name);
+    let mut query_schema = schema::query(&operation, &name);
+    if let Some(path) = &options.overlay {
+        let o = overlay::load(path)?;
+        overlay::apply(
+            &o,
+            path,
+            &operation.page_file,
+            &mut response_schema,
+            &mut query_schema,
+        )?;
+    }
+    let openapi = openapi::document(&operation, &name, &response_schema, &query_schema);
+    Ok(Derived {
+        name,
+        operation,
+        response_schema,
+        query_schema,
+        openapi,
+    })
+}
+
+/// The output name from the method and the path: `GET …/instances` → `list-instances`,
+/// `GET …/instances/{id}` → `show-instance`, `POST …/instances` → `create-instances`.
+pub fn default_name(op: &Operation) -> String {
+    let segments: Vec<&str> = op.path.split('/').filter(|s| !s.is_empty()).collect();
+    let ends_in_param = segments.last().is_some_and(|s| s.starts_with('{'));
+    let resource = segments
+        .iter()
+        .rev()
+        .find(|s| !s.starts_with('{'))
+        .map(|s| kebab(s))
+        .unwrap_or_else(|| "root".to_string());
+    let verb = match (op.method.as_str(), ends_in_param) {
+        ("GET", false) => "list",
+        ("GET", true) => "show",
+        ("POST", _) => "create",
+        ("PUT" | "PATCH", _) => "update",
+        ("DELETE", _) => "delete",
+        _ => "call",
+    };
+    let resource = if ends_in_param {
+        resource
+            .strip_suffix('s')
+            .map(str::to_string)
+            .unwrap_or(resource)
+    } else {
+        resource
+    };
+    format!("{verb}-{resource}")
+}
+
+/// `instanceList` / `instance_list` → `instance-list`.
+fn kebab(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '_' || c == '.' {
+            out.push('-');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Runs `conform derive`; returns the exit code.
-pub fn command(_args: DeriveArgs) -> u8 {
-    eprintln!("error: conform derive is not built yet");
-    crate::exit::INPUT_INVALID
+pub fn command(args: DeriveArgs) -> u8 {
+    match run(&args) {
+        Ok(written) => {
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+            crate::exit::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            // A page that cannot be derived is wrong input; so is an unwritable folder
+            // for this command (nothing was sent anywhere).
+            crate::exit::INPUT_INVALID
+        }
+    }
+}
+
+fn run(args: &DeriveArgs) -> Result<Vec<PathBuf>, DeriveError> {
+    let parsed = page::read(&args.page)?;
+    let operation = model::operation(&parsed)?;
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&operation));
+    let overlay = if args.no_overlay {
+        None
+    } else {
+        args.overlay.clone().or_else(|| {
+            let default = args.out.join(format!("{name}.overlay.json"));
+            default.is_file().then_some(default)
+        })
+    };
+    if let Some(o) = &overlay {
+        println!("overlay {}", o.display());
+    }
+    let derived = derive_page_with(
+        &args.page,
+        &DeriveOptions {
+            name: Some(name),
+            overlay,
+        },
+    )?;
+    derived.write_to(&args.out)
 }

@@ -32,7 +32,12 @@ pub struct Repro<'a> {
 }
 
 /// Writes one case's line, and its details when it did not pass cleanly.
-pub fn write_case(w: &mut dyn Write, r: &CaseResult, repro: &Repro<'_>, name_width: usize) -> io::Result<()> {
+pub fn write_case(
+    w: &mut dyn Write,
+    r: &CaseResult,
+    repro: &Repro<'_>,
+    name_width: usize,
+) -> io::Result<()> {
     let style = verdict_style(r.verdict);
     let rules: Vec<String> = r.rules.iter().map(|x| x.to_string()).collect();
     writeln!(
@@ -47,10 +52,20 @@ pub fn write_case(w: &mut dyn Write, r: &CaseResult, repro: &Repro<'_>, name_wid
         writeln!(w, "        {YELLOW}note:{YELLOW:#} {n}")?;
     }
     for o in &r.observations {
-        writeln!(w, "        {DIM}observed ({}): {}{DIM:#}", o.rule, o.message)?;
+        writeln!(
+            w,
+            "        {DIM}observed ({}): {}{DIM:#}",
+            o.rule, o.message
+        )?;
     }
     for f in &r.findings {
-        writeln!(w, "        {RED}{} {}{RED:#}: {}", f.rule, f.check.name(), f.message)?;
+        writeln!(
+            w,
+            "        {RED}{} {}{RED:#}: {}",
+            f.rule,
+            f.check.name(),
+            f.message
+        )?;
         writeln!(w, "          {DIM}-->{DIM:#} {}", r.loc)?;
         if let Some(req) = r.requests.get(f.request) {
             writeln!(w, "          request:  GET {}", req.path)?;
@@ -96,10 +111,23 @@ pub fn curl(q: &RequestRecord, repro: &Repro<'_>) -> String {
 }
 
 /// The summary block.
-pub fn write_summary(w: &mut dyn Write, s: &Summary, total: usize, elapsed: Duration) -> io::Result<()> {
+pub fn write_summary(
+    w: &mut dyn Write,
+    s: &Summary,
+    total: usize,
+    elapsed: Duration,
+) -> io::Result<()> {
     let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 { s.requests as f64 / secs } else { 0.0 };
-    let head = if s.failed > 0 || s.errors > 0 { RED } else { GREEN };
+    let rate = if secs > 0.0 {
+        s.requests as f64 / secs
+    } else {
+        0.0
+    };
+    let head = if s.failed > 0 || s.errors > 0 {
+        RED
+    } else {
+        GREEN
+    };
     writeln!(w)?;
     writeln!(
         w,

@@ -1,0 +1,195 @@
+//! An OpenAPI 3.1 export of the operation, built from the effective (derived + overlay)
+//! schemas: the path with its path and query parameters, the 200 response, and the error
+//! responses every endpoint of the vendor shares (C13).
+
+use serde_json::{json, Map, Value};
+
+use super::model::Operation;
+
+/// Status codes the harness meets as errors on this endpoint: bad parameters (C10), no
+/// or bad credentials (C14), an unknown project, and server faults. Their bodies follow
+/// C13.
+const ERROR_STATUSES: &[(&str, &str)] = &[
+    ("400", "Bad request: a parameter is invalid (C10)."),
+    ("401", "No valid credentials (C14)."),
+    ("403", "Credentials without access to the project (C14)."),
+    ("404", "No such resource."),
+    ("500", "Server error."),
+];
+
+/// Rewrites `#/$defs/x` references to `#/components/schemas/x`, where the OpenAPI
+/// document keeps the objects.
+fn rewrite_refs(value: &mut Value) {
+    match value {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get_mut("$ref") {
+                if let Some(name) = r.strip_prefix("#/$defs/") {
+                    *r = format!("#/components/schemas/{name}");
+                }
+            }
+            m.values_mut().for_each(rewrite_refs);
+        }
+        Value::Array(a) => a.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
+/// A copy of a schema without the keywords that only make sense in a standalone file.
+fn embeddable(schema: &Value) -> (Value, Map<String, Value>) {
+    let mut s = schema.clone();
+    let mut defs = Map::new();
+    if let Value::Object(m) = &mut s {
+        m.shift_remove("$schema");
+        m.shift_remove("$id");
+        if let Some(Value::Object(d)) = m.shift_remove("$defs") {
+            defs = d;
+        }
+    }
+    rewrite_refs(&mut s);
+    for d in defs.values_mut() {
+        rewrite_refs(d);
+    }
+    (s, defs)
+}
+
+fn parameters(location: &str, object: Option<&Value>) -> Vec<Value> {
+    let Some(object) = object else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(Value::Object(props)) = object.get("properties") else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(name, schema)| {
+            let mut p = Map::new();
+            p.insert("name".into(), json!(name));
+            p.insert("in".into(), json!(location));
+            if let Some(d) = schema.get("description") {
+                p.insert("description".into(), d.clone());
+            }
+            p.insert(
+                "required".into(),
+                json!(location == "path" || required.contains(&name.as_str())),
+            );
+            p.insert("schema".into(), schema.clone());
+            Value::Object(p)
+        })
+        .collect()
+}
+
+/// The error body: `{error_code, error_msg}` strings with extra members allowed, or the
+/// nested `{"error": {"code", "message"}}` form (C13).
+fn error_schema() -> Value {
+    json!({
+        "description": "Error body (C13): flat `error_code`/`error_msg` strings (extra members such as `error_ext_msg` or `request_id` allowed), or the nested `error.code`/`error.message` form.",
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "error_code": { "type": "string" },
+                    "error_msg": { "type": "string" }
+                },
+                "required": ["error_code", "error_msg"]
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "code": { "type": "string" },
+                            "message": { "type": "string" }
+                        },
+                        "required": ["code", "message"]
+                    }
+                },
+                "required": ["error"]
+            }
+        ],
+        "x-rule": "C13"
+    })
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> Value {
+    let (body, defs) = embeddable(response);
+    let body_name = format!("{name}.response");
+    let mut schemas = Map::new();
+    schemas.insert(body_name.clone(), body);
+    schemas.extend(defs);
+    schemas.insert("vendor-error".into(), error_schema());
+
+    let mut params = parameters("path", query.pointer("/$defs/path-parameters"));
+    params.extend(parameters("query", Some(query)));
+
+    let mut media = Map::new();
+    media.insert(
+        "schema".into(),
+        json!({ "$ref": format!("#/components/schemas/{body_name}") }),
+    );
+    if let Some(example) = &op.response_example {
+        media.insert("example".into(), example.clone());
+    }
+    let (code, description) = op
+        .success
+        .clone()
+        .unwrap_or_else(|| ("200".into(), "OK".into()));
+    let mut responses = Map::new();
+    responses.insert(
+        code,
+        json!({ "description": description, "content": { "application/json": media } }),
+    );
+    for (status, _) in ERROR_STATUSES {
+        responses.insert(
+            (*status).into(),
+            json!({ "$ref": format!("#/components/responses/error-{status}") }),
+        );
+    }
+    let mut error_responses = Map::new();
+    for (status, description) in ERROR_STATUSES {
+        error_responses.insert(
+            format!("error-{status}"),
+            json!({
+                "description": description,
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/vendor-error" } } }
+            }),
+        );
+    }
+
+    let mut operation = Map::new();
+    operation.insert("operationId".into(), json!(name));
+    operation.insert("summary".into(), json!(op.title));
+    if let Some(s) = &op.summary {
+        operation.insert("description".into(), json!(s));
+    }
+    operation.insert("parameters".into(), Value::Array(params));
+    operation.insert("responses".into(), Value::Object(responses));
+    operation.insert("x-source".into(), json!(op.page_file));
+
+    let version = op
+        .path
+        .split('/')
+        .find(|s| s.starts_with('v') && s[1..].starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or("unversioned");
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": op.title,
+            "version": version,
+            "description": format!("Derived by `conform derive` from {}; keywords added by the overlay carry `x-overlay` annotations naming their rule.", op.page_file)
+        },
+        "paths": {
+            op.path.clone(): { op.method.to_ascii_lowercase(): operation }
+        },
+        "components": {
+            "schemas": schemas,
+            "responses": error_responses
+        }
+    })
+}

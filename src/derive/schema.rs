@@ -1,0 +1,361 @@
+//! JSON Schema 2020-12 documents from an [`Operation`]: the response body (one `$defs`
+//! entry per object table) and the query parameters as they travel (strings).
+//!
+//! Every property carries `"x-source": "<page>, Table <n>, <row>"`, which
+//! [`crate::contract`] reads to cite the page in failures.
+
+use serde_json::{json, Map, Value};
+
+use super::model::{Field, ObjectTable, Operation};
+use super::types::{DocType, Element, Scalar};
+
+/// Base of the schemas' `$id`s. `.invalid` cannot resolve, so no tool fetches it.
+const ID_BASE: &str = "https://conform.invalid/schemas/";
+
+fn source(op: &Operation, f: &Field) -> String {
+    format!("{}, Table {}, {}", op.page_file, f.table, f.name)
+}
+
+fn derived_from(op: &Operation, tables: &[u32]) -> Value {
+    let mut m = Map::new();
+    m.insert("page".into(), json!(op.page_file));
+    m.insert("tables".into(), json!(tables));
+    if !op.linked_pages.is_empty() {
+        m.insert("linked".into(), json!(op.linked_pages));
+    }
+    Value::Object(m)
+}
+
+fn def_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/$defs/{name}") })
+}
+
+/// The schema of one response field.
+fn response_property(op: &Operation, f: &Field) -> Value {
+    let mut p = Map::new();
+    if !f.description.is_empty() {
+        p.insert("description".into(), json!(f.description));
+    }
+    let with_null = |t: &str| {
+        if f.nullable {
+            json!([t, "null"])
+        } else {
+            json!(t)
+        }
+    };
+    match (&f.doc_type, &f.object) {
+        (DocType::Scalar(s), _) => {
+            p.insert("type".into(), with_null(s.json_type()));
+        }
+        (DocType::Array(element), object) => {
+            p.insert("type".into(), with_null("array"));
+            match (element, object) {
+                (_, Some(o)) => {
+                    p.insert("items".into(), def_ref(o));
+                }
+                (Some(Element::Scalar(s)), None) => {
+                    p.insert("items".into(), json!({ "type": s.json_type() }));
+                }
+                _ => {}
+            }
+        }
+        (DocType::Object(_), Some(o)) if f.nullable => {
+            p.insert("anyOf".into(), json!([def_ref(o), { "type": "null" }]));
+        }
+        (DocType::Object(_), Some(o)) => {
+            p.insert("$ref".into(), json!(format!("#/$defs/{o}")));
+        }
+        (DocType::Object(_), None) => {
+            p.insert("type".into(), with_null("object"));
+        }
+    }
+    if let Some(v) = &f.values {
+        let mut values = v.values.clone();
+        if f.nullable {
+            values.push(Value::Null);
+        }
+        p.insert("enum".into(), Value::Array(values));
+    }
+    if let Some(fmt) = &f.format {
+        if let Some(format) = &fmt.format {
+            p.insert("format".into(), json!(format));
+        }
+        if let Some(pattern) = &fmt.pattern {
+            p.insert("pattern".into(), json!(pattern));
+        }
+    }
+    if matches!(f.scalar(), Some(Scalar::Integer | Scalar::Number)) {
+        if let Some(min) = f.minimum {
+            p.insert("minimum".into(), json!(min));
+        }
+        if let Some(max) = f.maximum {
+            p.insert("maximum".into(), json!(max));
+        }
+    }
+    annotate(op, f, &mut p);
+    Value::Object(p)
+}
+
+/// The annotations every property carries.
+fn annotate(op: &Operation, f: &Field, p: &mut Map<String, Value>) {
+    p.insert("x-doc-type".into(), json!(f.type_word));
+    p.insert("x-source".into(), json!(source(op, f)));
+    if let Some(s) = f.values.as_ref().and_then(|v| v.source.as_ref()) {
+        p.insert("x-enum-source".into(), json!(s));
+    }
+    if let Some(fmt) = &f.format {
+        p.insert("x-format-text".into(), json!(fmt.text));
+    }
+    if !f.see.is_empty() {
+        p.insert("x-see".into(), json!(f.see));
+    }
+}
+
+fn object_schema(op: &Operation, table: &ObjectTable) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(name) = &table.name {
+        m.insert("title".into(), json!(name));
+    }
+    m.insert("type".into(), json!("object"));
+    let props: Map<String, Value> = table
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), response_property(op, f)))
+        .collect();
+    m.insert("properties".into(), Value::Object(props));
+    // Every listed field is present in every answer (C12); fields beyond the table are
+    // allowed, so no `additionalProperties`.
+    let required: Vec<&str> = table
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name.as_str())
+        .collect();
+    m.insert("required".into(), json!(required));
+    m.insert(
+        "x-source".into(),
+        json!(format!("{}, Table {}", op.page_file, table.number)),
+    );
+    m
+}
+
+/// The response body schema (before the overlay).
+pub fn response(op: &Operation, name: &str) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    m.insert(
+        "$id".into(),
+        json!(format!("{ID_BASE}{name}.response.schema.json")),
+    );
+    m.insert(
+        "title".into(),
+        json!(format!("{}: response body", op.title)),
+    );
+    let mut tables = vec![op.response.number];
+    tables.extend(op.objects.iter().map(|o| o.number));
+    m.insert(
+        "description".into(),
+        json!(format!(
+            "Body of a successful `{} {}` answer, derived by `conform derive` from {} (tables {}). \
+             Keywords added by the overlay carry an `x-overlay` annotation naming their rule.",
+            op.method,
+            op.path,
+            op.page_file,
+            tables.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+        )),
+    );
+    m.extend(object_schema(op, &op.response));
+    if !op.objects.is_empty() {
+        let defs: Map<String, Value> = op
+            .objects
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone().unwrap_or_default(),
+                    Value::Object(object_schema(op, o)),
+                )
+            })
+            .collect();
+        m.insert("$defs".into(), Value::Object(defs));
+    }
+    m.insert("x-derived-from".into(), derived_from(op, &tables));
+    Value::Object(m)
+}
+
+/// The schema of one parameter's value on the wire (always a string).
+fn wire_property(op: &Operation, f: &Field) -> Value {
+    let mut p = Map::new();
+    if !f.description.is_empty() {
+        p.insert("description".into(), json!(f.description));
+    }
+    p.insert("type".into(), json!("string"));
+    // An empty value means the parameter is absent (C1): optional parameters accept "",
+    // required ones must not be empty.
+    let optional = !f.required;
+    let wrap = |re: &str| {
+        if optional {
+            format!("^({re})?$")
+        } else {
+            format!("^({re})$")
+        }
+    };
+    // (what the pattern checks, whether it checks the stated minimum exactly)
+    let mut check: Option<(&str, bool)> = None;
+    match f.scalar() {
+        Some(Scalar::Integer) => {
+            let (re, what, exact) = match f.minimum {
+                Some(m) if m >= 1 => ("0*[1-9][0-9]*", "a decimal integer >= 1", m == 1),
+                Some(m) if m >= 0 => ("[0-9]+", "a decimal integer >= 0", m == 0),
+                _ => ("-?[0-9]+", "a decimal integer", false),
+            };
+            p.insert("pattern".into(), json!(wrap(re)));
+            check = Some((what, exact));
+        }
+        Some(Scalar::Number) => {
+            p.insert("pattern".into(), json!(wrap("-?[0-9]+(\\.[0-9]+)?")));
+            check = Some(("a decimal number", false));
+        }
+        Some(Scalar::Boolean) if f.values.is_none() => {
+            let mut values = vec![json!("true"), json!("false")];
+            if optional {
+                values.insert(0, json!(""));
+            }
+            p.insert("enum".into(), Value::Array(values));
+        }
+        _ => {
+            if !optional {
+                p.insert("minLength".into(), json!(1));
+            }
+        }
+    }
+    if let Some(v) = &f.values {
+        let mut values: Vec<Value> = Vec::new();
+        if optional {
+            values.push(json!(""));
+        }
+        values.extend(v.values.iter().map(|x| match x {
+            Value::String(s) => json!(s),
+            other => json!(other.to_string()),
+        }));
+        p.insert("enum".into(), Value::Array(values));
+    }
+    if let Some(fmt) = &f.format {
+        if let Some(pattern) = &fmt.pattern {
+            p.insert(
+                "pattern".into(),
+                json!(wrap(pattern.trim_start_matches('^').trim_end_matches('$'))),
+            );
+        }
+    }
+    if let Some(d) = &f.default {
+        p.insert("default".into(), json!(d));
+    }
+    if let Some(min) = f.minimum {
+        p.insert("x-minimum".into(), json!(min));
+    }
+    if let Some(max) = f.maximum {
+        p.insert("x-maximum".into(), json!(max));
+    }
+    if let Some((what, exact_minimum)) = check {
+        let mut text = format!(
+            "{} on the wire, sent as a string; `pattern` checks {what}",
+            f.type_word
+        );
+        // Bounds a pattern cannot express are left to a numeric comparison.
+        if let (Some(min), false) = (f.minimum, exact_minimum) {
+            text.push_str(&format!(
+                "; the minimum {min} (`x-minimum`) is compared numerically"
+            ));
+        }
+        if let Some(max) = f.maximum {
+            text.push_str(&format!(
+                "; the maximum {max} (`x-maximum`) is compared numerically"
+            ));
+        }
+        if optional {
+            text.push_str("; an empty value means absent (C1)");
+        }
+        p.insert("x-wire-check".into(), json!(text));
+    }
+    annotate(op, f, &mut p);
+    Value::Object(p)
+}
+
+fn params_object(
+    op: &Operation,
+    fields: &[Field],
+    description: Option<String>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(d) = description {
+        m.insert("description".into(), json!(d));
+    }
+    m.insert("type".into(), json!("object"));
+    let props: Map<String, Value> = fields
+        .iter()
+        .map(|f| (f.name.clone(), wire_property(op, f)))
+        .collect();
+    m.insert("properties".into(), Value::Object(props));
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name.as_str())
+        .collect();
+    if !required.is_empty() {
+        m.insert("required".into(), json!(required));
+    }
+    m
+}
+
+/// The query schema (before the overlay): an object of string values. Path parameters
+/// are not query parameters; they are kept apart under `$defs/path-parameters`.
+pub fn query(op: &Operation, name: &str) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    m.insert(
+        "$id".into(),
+        json!(format!("{ID_BASE}{name}.query.schema.json")),
+    );
+    m.insert(
+        "title".into(),
+        json!(format!("{}: query parameters", op.title)),
+    );
+    m.insert(
+        "description".into(),
+        json!(format!(
+            "Query parameters of `{} {}` as they travel: every value is a string. Integer \
+             parameters are checked as decimal-integer strings by `pattern` (see each \
+             `x-wire-check`). An empty value means the parameter is absent (C1), so every \
+             optional parameter accepts \"\". Parameters the page does not list are ignored \
+             by the service (C7) and allowed here. Derived by `conform derive` from {}.",
+            op.method, op.path, op.page_file
+        )),
+    );
+    m.extend(params_object(op, &op.query_params, None));
+    if !op.path_params.is_empty() {
+        let path = params_object(
+            op,
+            &op.path_params,
+            Some(format!(
+                "Path parameters of `{}`: not sent in the query.",
+                op.path
+            )),
+        );
+        m.insert("$defs".into(), json!({ "path-parameters": path }));
+    }
+    m.insert(
+        "x-operation".into(),
+        json!({ "method": op.method, "path": op.path }),
+    );
+    if let Some(example) = &op.example_request {
+        m.insert("x-example-request".into(), json!(example));
+    }
+    m.insert("x-derived-from".into(), derived_from(op, &op.param_tables));
+    Value::Object(m)
+}
