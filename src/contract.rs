@@ -100,7 +100,12 @@ impl Contract {
                 source,
             })
         };
-        Contract::compile(parse(response, &rpath)?, &rpath, parse(query, &qpath)?, &qpath)
+        Contract::compile(
+            parse(response, &rpath)?,
+            &rpath,
+            parse(query, &qpath)?,
+            &qpath,
+        )
     }
 
     fn compile(
@@ -206,6 +211,12 @@ mod tests {
         let v = c.validate_response(&bad);
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].pointer, "/instance_num");
-        assert!(v[0].source.as_deref().unwrap_or("").contains("instance_num"), "{v:?}");
+        assert!(
+            v[0].source
+                .as_deref()
+                .unwrap_or("")
+                .contains("instance_num"),
+            "{v:?}"
+        );
     }
 }
