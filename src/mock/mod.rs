@@ -1,18 +1,187 @@
 //! `conform mock`: a faithful HTTP mock of the list-instances endpoint (rules C1..C14 of the
-//! contract notes), with switchable faults. Independent of the checks by design.
+//! contract notes), with switchable faults. Independent of the checks by design: nothing
+//! here calls check code, so the two implementations of the rules test each other.
+//!
+//! - [`data`]: the data set (built-in, or a validated `--data` file), instances by project;
+//! - [`faults`]: the catalogue of deliberate violations;
+//! - `query`, `filter`: reading a query, then filtering, ordering and paging (C1..C11);
+//! - [`server`]: the axum router, errors, auth, and serving on a socket.
+
+pub mod data;
+pub mod faults;
+mod filter;
+mod query;
+pub mod server;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+pub use data::{DataError, DataSet, InstanceProblem, MAIN_PROJECT, OTHER_PROJECT};
+pub use faults::{Fault, FaultKind};
+pub use server::{router, spawn, MockConfig, RunningMock};
+
+/// A set of faults, as bits, so the request path tests one with a mask.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FaultSet(u64);
+
+impl FaultSet {
+    pub(crate) fn has(self, f: Fault) -> bool {
+        self.0 & (1u64 << f as u32) != 0
+    }
+}
+
+impl From<&[Fault]> for FaultSet {
+    fn from(faults: &[Fault]) -> FaultSet {
+        const _: () = assert!(faults::CATALOGUE_LEN <= 64, "FaultSet holds 64 faults");
+        FaultSet(faults.iter().fold(0, |acc, f| acc | 1u64 << *f as u32))
+    }
+}
 
 /// Options of `conform mock`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Prints `listening on http://ADDR` as its first line, then one line per \
+    project served. Stops cleanly on Ctrl-C or SIGTERM."
+)]
 pub struct MockArgs {
     /// Address to bind; loopback by default.
     #[arg(long, default_value = "127.0.0.1")]
-    pub bind: String,
+    pub bind: IpAddr,
+    /// Port to listen on; 0 picks a free one (printed on the first line).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Serve this data set instead of the built-in one: `{"projects": {"<project id>":
+    /// [<instance>, ...]}}`, each instance as the endpoint returns it.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Require `X-Auth-Token: T` on every request (C14). Prefer --token-env or --token-file:
+    /// command lines end up in shell history and process lists.
+    #[arg(long, value_name = "T", group = "auth")]
+    pub token: Option<String>,
+    /// Read the required token from this environment variable.
+    #[arg(long, value_name = "NAME", group = "auth")]
+    pub token_env: Option<String>,
+    /// Read the required token from this file (surrounding whitespace is trimmed).
+    #[arg(long, value_name = "PATH", group = "auth")]
+    pub token_file: Option<PathBuf>,
+    /// Switch on a deliberate contract violation (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<Fault>,
+    /// Print the fault catalogue (name, rule, kind, description) and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Print the built-in data set in the --data file format and exit (a starting point for
+    /// your own file).
+    #[arg(long)]
+    pub print_data: bool,
+}
+
+fn parse_fault(name: &str) -> Result<Fault, String> {
+    Fault::from_name(name)
+        .ok_or_else(|| format!("no fault named {name:?}; `conform mock --list-faults` lists them"))
+}
+
+fn token(args: &MockArgs) -> Result<Option<String>, String> {
+    let token = if let Some(t) = &args.token {
+        t.clone()
+    } else if let Some(name) = &args.token_env {
+        std::env::var(name)
+            .map_err(|_| format!("--token-env {name}: the variable is not set (or not UTF-8)"))?
+    } else if let Some(path) = &args.token_file {
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("--token-file {}: {e}", path.display()))?
+            .trim()
+            .to_string()
+    } else {
+        return Ok(None);
+    };
+    if token.is_empty() {
+        return Err("the token is empty".to_string());
+    }
+    Ok(Some(token))
 }
 
 /// Runs `conform mock` until Ctrl-C / SIGTERM; returns the exit code.
-pub async fn command(_args: MockArgs) -> u8 {
-    eprintln!("error: conform mock is not built yet");
-    crate::exit::INPUT_INVALID
+pub async fn command(args: MockArgs) -> u8 {
+    use crate::exit;
+    if args.list_faults {
+        print!("{}", faults::listing());
+        return exit::SUCCESS;
+    }
+    let data = match &args.data {
+        Some(path) => match DataSet::from_file(path) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::INPUT_INVALID;
+            }
+        },
+        None => DataSet::builtin(),
+    };
+    if args.print_data {
+        let text = serde_json::to_string_pretty(&data.to_json()).expect("JSON serialises");
+        println!("{text}");
+        return exit::SUCCESS;
+    }
+    let token = match token(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INPUT_INVALID;
+        }
+    };
+    let projects: Vec<(String, usize)> = data.projects().map(|(p, n)| (p.to_string(), n)).collect();
+    let config = MockConfig {
+        data,
+        faults: args.faults.clone(),
+        token,
+    };
+    let has_token = config.token.is_some();
+    let addr = SocketAddr::new(args.bind, args.port);
+    let running = match spawn(config, addr).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return exit::INPUT_INVALID;
+        }
+    };
+    println!("listening on {}", running.base_url());
+    for (p, n) in &projects {
+        println!("project {p}: {n} instances");
+    }
+    for f in &args.faults {
+        println!("fault {} ({}, {})", f.name(), f.rule(), f.kind());
+    }
+    if has_token {
+        println!("auth: requests need the configured X-Auth-Token");
+    }
+    if !args.bind.is_loopback() {
+        eprintln!("warning: {} is reachable from other machines", args.bind);
+    }
+    shutdown_signal().await;
+    running.shutdown().await;
+    exit::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
 }
 
 // --- Interface stub (the real mock lands from its own branch; these signatures are its API).

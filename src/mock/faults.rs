@@ -1,0 +1,243 @@
+//! The fault catalogue: deliberate contract violations the mock can switch on, one rule each.
+//!
+//! A fault is how conform tests itself: a good harness must flag every `Breaks` fault, must
+//! not fail a case for a `Tolerated` one (the contract accepts it and only records it), and
+//! must show an `Additive` one only as a snapshot difference. `conform selfcheck` iterates
+//! over [`Fault::catalogue`]; `conform mock --list-faults` prints it.
+
+use std::fmt;
+
+/// How the contract judges a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    /// Breaks its rule: a harness must report a contract failure.
+    Breaks,
+    /// Allowed by its rule (recorded as an observation): a harness must not fail a case.
+    Tolerated,
+    /// An extra that the contract allows (C12: fields beyond the tables): it shows up only
+    /// as a snapshot difference.
+    Additive,
+}
+
+impl FaultKind {
+    /// Lowercase word used in listings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Breaks => "breaks",
+            FaultKind::Tolerated => "tolerated",
+            FaultKind::Additive => "additive",
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! faults {
+    ($( $(#[$doc:meta])* $variant:ident = ($name:literal, $rule:literal, $kind:ident, $desc:literal), )*) => {
+        /// One deliberate deviation from the contract. Each breaks (or, for tolerated and
+        /// additive ones, bends) exactly one rule.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Fault {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        const CATALOGUE: &[Fault] = &[ $( Fault::$variant, )* ];
+        pub(crate) const CATALOGUE_LEN: usize = CATALOGUE.len();
+
+        impl Fault {
+            /// The kebab-case name used on the command line (`--fault NAME`).
+            pub fn name(&self) -> &'static str {
+                match self { $( Fault::$variant => $name, )* }
+            }
+            /// The rule id of the contract notes this fault bends (e.g. "C8").
+            pub fn rule(&self) -> &'static str {
+                match self { $( Fault::$variant => $rule, )* }
+            }
+            /// Whether the contract rejects, tolerates or merely notices it.
+            pub fn kind(&self) -> FaultKind {
+                match self { $( Fault::$variant => FaultKind::$kind, )* }
+            }
+            /// One line saying what the mock does differently.
+            pub fn description(&self) -> &'static str {
+                match self { $( Fault::$variant => $desc, )* }
+            }
+        }
+    };
+}
+
+faults! {
+    // C1
+    EmptyValueFilters = ("empty-value-filters", "C1", Breaks,
+        "an empty name=, status= or id= is applied as a literal filter (matching nothing) instead of being ignored"),
+    // C2
+    FuzzyPrefixOnly = ("fuzzy-prefix-only", "C2", Breaks,
+        "fuzzy name matching only finds names that start with the term"),
+    FuzzyDropsOneMatch = ("fuzzy-drops-one-match", "C2", Breaks,
+        "a fuzzy name query with two or more matches silently loses its last match (instance_num agrees)"),
+    FuzzyCaseInsensitive = ("fuzzy-case-insensitive", "C2", Tolerated,
+        "fuzzy name matching ignores case (name=CACHE also finds cache-prod)"),
+    // C3
+    ExactAnyTruthy = ("exact-any-truthy", "C3", Breaks,
+        "isExactMatchName=TRUE, True, 1 or yes also turn exact matching on"),
+    ExactIgnored = ("exact-ignored", "C3", Breaks,
+        "isExactMatchName=true is ignored: names are always matched fuzzily"),
+    // C4
+    StatusIgnored = ("status-ignored", "C4", Breaks,
+        "the status filter is not applied"),
+    StatusCaseInsensitive = ("status-case-insensitive", "C4", Breaks,
+        "status values match ignoring ASCII case (status=running finds RUNNING)"),
+    UnknownStatus400 = ("unknown-status-400", "C4", Tolerated,
+        "a status outside the status table gets 400 instead of 200 with an empty list"),
+    // C5
+    IdPrefixMatch = ("id-prefix-match", "C5", Breaks,
+        "the id filter matches every instance_id that starts with the value"),
+    UnknownId404 = ("unknown-id-404", "C5", Breaks,
+        "an id that matches no instance gets 404 instead of an empty list"),
+    // C6
+    FailedAlwaysShown = ("failed-always-shown", "C6", Breaks,
+        "CREATEFAILED instances are listed even without includeFailure=true"),
+    IncludeFailureAnyValue = ("include-failure-any-value", "C6", Breaks,
+        "any non-empty includeFailure value (even false) lists CREATEFAILED instances"),
+    FailedShownByStatus = ("failed-shown-by-status", "C6", Breaks,
+        "status=CREATEFAILED lists failed instances without includeFailure=true"),
+    // C7
+    FiltersOr = ("filters-or", "C7", Breaks,
+        "several filters combine with OR instead of AND"),
+    UnknownParam400 = ("unknown-param-400", "C7", Breaks,
+        "a query parameter the page does not list gets 400 instead of being ignored"),
+    // C8
+    OldestFirst = ("oldest-first", "C8", Breaks,
+        "the list is ordered oldest first"),
+    TieBreakDescending = ("tie-break-descending", "C8", Breaks,
+        "equal created_at values are ordered by instance_id descending"),
+    UnstableOrder = ("unstable-order", "C8", Breaks,
+        "every other request orders equal created_at values the other way, so pages overlap and skip"),
+    // C9
+    StartZeroBased = ("start-zero-based", "C9", Breaks,
+        "start is read as a 0-based offset (start=1 skips the first instance, start=0 is accepted)"),
+    StartPastEnd400 = ("start-past-end-400", "C9", Breaks,
+        "a start past the end of the list gets 400 instead of an empty page"),
+    // C10
+    LimitIgnored = ("limit-ignored", "C10", Breaks,
+        "limit is ignored: every instance from start on is returned"),
+    LimitOffByOne = ("limit-off-by-one", "C10", Breaks,
+        "a page holds limit + 1 instances"),
+    LimitZeroAccepted = ("limit-zero-accepted", "C10", Breaks,
+        "limit=0 gets 200 with an empty page instead of 400"),
+    BadLimit500 = ("bad-limit-500", "C10", Breaks,
+        "a limit or start that is not a decimal integer gets 500 instead of 400"),
+    // C11
+    InstanceNumPageSize = ("instance-num-page-size", "C11", Breaks,
+        "instance_num counts the instances on this page, not all matches"),
+    InstanceNumUnfiltered = ("instance-num-unfiltered", "C11", Breaks,
+        "instance_num counts every listed instance of the project, ignoring the filters"),
+    // C12
+    PortAsString = ("port-as-string", "C12", Breaks,
+        "port is serialised as a string (\"6379\")"),
+    FieldMissing = ("field-missing", "C12", Breaks,
+        "domainName is left out of instances where it is empty"),
+    UsedExceedsMax = ("used-exceeds-max", "C12", Breaks,
+        "used_memory is reported as max_memory + 1"),
+    DuplicateId = ("duplicate-id", "C12", Breaks,
+        "the first instance of each non-empty page appears again at its end"),
+    CreatedAtNoZone = ("created-at-no-zone", "C12", Breaks,
+        "created_at loses its trailing Z (no time zone)"),
+    ContentTypeText = ("content-type-text", "C12", Breaks,
+        "200 responses say Content-Type: text/plain (the body is still JSON)"),
+    ExtraField = ("extra-field", "C12", Additive,
+        "every instance carries an extra member \"az_codes\" (allowed; a snapshot diff only)"),
+    Intermittent500 = ("intermittent-500", "C12", Breaks,
+        "every 7th request to the list path gets 500 (with a JSON error body)"),
+    // C13
+    ErrorBodyText = ("error-body-text", "C13", Breaks,
+        "4xx/5xx bodies are plain text instead of JSON"),
+    ErrorBodyMissingMsg = ("error-body-missing-msg", "C13", Breaks,
+        "JSON error bodies lack error_msg"),
+    // C14
+    TenantLeak = ("tenant-leak", "C14", Breaks,
+        "every project's list also holds the other projects' instances"),
+    AuthIgnored = ("auth-ignored", "C14", Breaks,
+        "the configured token is not required"),
+    AuthAnyToken = ("auth-any-token", "C14", Breaks,
+        "any non-empty X-Auth-Token is accepted"),
+    Auth403 = ("auth-403", "C14", Tolerated,
+        "requests without a valid token get 403 instead of 401"),
+}
+
+/// How many requests to the list path pass between two `intermittent-500` failures.
+pub const INTERMITTENT_PERIOD: u64 = 7;
+
+impl Fault {
+    /// Every fault, grouped by rule in C1..C14 order.
+    pub fn catalogue() -> &'static [Fault] {
+        CATALOGUE
+    }
+
+    /// The fault with this name, if any.
+    pub fn from_name(name: &str) -> Option<Fault> {
+        CATALOGUE.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The catalogue as the table `conform mock --list-faults` prints.
+pub fn listing() -> String {
+    let width = CATALOGUE.iter().map(|f| f.name().len()).max().unwrap_or(0);
+    let mut out = format!("{:width$}  rule  kind       description\n", "fault");
+    for f in CATALOGUE {
+        out.push_str(&format!(
+            "{:width$}  {:4}  {:9}  {}\n",
+            f.name(),
+            f.rule(),
+            f.kind().as_str(),
+            f.description()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_round_trip() {
+        let mut seen = HashSet::new();
+        for f in Fault::catalogue() {
+            assert!(seen.insert(f.name()), "duplicate {}", f.name());
+            assert!(
+                f.name()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                f.name()
+            );
+            assert_eq!(Fault::from_name(f.name()), Some(*f));
+        }
+        assert_eq!(Fault::from_name("no-such-fault"), None);
+    }
+
+    #[test]
+    fn catalogue_covers_every_rule() {
+        assert!(Fault::catalogue().len() >= 25);
+        for n in 1..=14 {
+            let rule = format!("C{n}");
+            assert!(
+                Fault::catalogue()
+                    .iter()
+                    .any(|f| f.rule() == rule && f.kind() == FaultKind::Breaks),
+                "no breaking fault for {rule}"
+            );
+        }
+    }
+}

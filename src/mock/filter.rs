@@ -1,0 +1,234 @@
+//! Filtering, ordering and paging one project's instances: a [`ListQuery`] in, the rows of
+//! one page and the total match count out (rules C2..C11).
+//!
+//! Each project is indexed once at start: its rows are sorted in C8 order and serialised, so
+//! a request only filters, slices and copies bytes.
+
+use time::OffsetDateTime;
+
+use super::faults::Fault;
+use super::query::ListQuery;
+use super::FaultSet;
+
+/// The status table (C4), including the later revisions' RESTORING and FLUSHING.
+pub(crate) const STATUSES: [&str; 12] = [
+    "CREATING",
+    "CREATEFAILED",
+    "RUNNING",
+    "ERROR",
+    "STARTING",
+    "RESTARTING",
+    "CLOSING",
+    "CLOSED",
+    "FROZEN",
+    "EXTENDING",
+    "RESTORING",
+    "FLUSHING",
+];
+
+/// One instance as the filters see it, with its serialised form.
+pub(crate) struct Row {
+    pub name: String,
+    pub status: String,
+    pub id: String,
+    pub created_at: OffsetDateTime,
+    /// The instance's JSON, ready to be copied into a response.
+    pub json: Vec<u8>,
+}
+
+impl Row {
+    fn failed(&self) -> bool {
+        self.status == "CREATEFAILED"
+    }
+}
+
+/// One project's rows in serving order.
+pub(crate) struct ProjectIndex {
+    /// In C8 order: created_at newest first, ties by instance_id ascending (or the order a
+    /// C8 fault asks for).
+    rows: Vec<Row>,
+    /// The same rows with every group of equal created_at reversed, served on every other
+    /// request under `unstable-order`.
+    flipped: Vec<usize>,
+}
+
+/// The answer to one list query, before serialisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Selection {
+    /// The rows of this page, as indices into the project's rows.
+    pub page: Vec<usize>,
+    /// instance_num (C11).
+    pub total: usize,
+}
+
+/// Answers other than 200 that only faults produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SelectError {
+    UnknownStatus(String),
+    UnknownId(String),
+    StartPastEnd { start: u64, total: usize },
+}
+
+impl ProjectIndex {
+    pub(crate) fn new(mut rows: Vec<Row>, faults: FaultSet) -> ProjectIndex {
+        let oldest_first = faults.has(Fault::OldestFirst);
+        let ties_descending = faults.has(Fault::TieBreakDescending);
+        // C8: newest first; equal timestamps by instance_id ascending.
+        rows.sort_by(|a, b| {
+            let by_time = if oldest_first {
+                a.created_at.cmp(&b.created_at)
+            } else {
+                b.created_at.cmp(&a.created_at)
+            };
+            let by_id = if ties_descending {
+                b.id.cmp(&a.id)
+            } else {
+                a.id.cmp(&b.id)
+            };
+            by_time.then(by_id)
+        });
+        let mut flipped: Vec<usize> = Vec::with_capacity(rows.len());
+        let mut i = 0;
+        while i < rows.len() {
+            let mut j = i + 1;
+            while j < rows.len() && rows[j].created_at == rows[i].created_at {
+                j += 1;
+            }
+            flipped.extend((i..j).rev());
+            i = j;
+        }
+        ProjectIndex { rows, flipped }
+    }
+
+    pub(crate) fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// Filters (C1..C7), orders (C8) and pages (C9, C10) for one request; `request_no`
+    /// counts list requests, for `unstable-order`.
+    pub(crate) fn select(
+        &self,
+        q: &ListQuery,
+        faults: FaultSet,
+        request_no: u64,
+    ) -> Result<Selection, SelectError> {
+        if let Some(status) = &q.status {
+            if faults.has(Fault::UnknownStatus400) && !STATUSES.contains(&status.as_str()) {
+                return Err(SelectError::UnknownStatus(status.clone()));
+            }
+        }
+        // C6: only the literal `true` shows CREATEFAILED instances, whatever else is asked.
+        let include_failed = q.include_failure.as_deref() == Some("true")
+            || (faults.has(Fault::IncludeFailureAnyValue) && q.include_failure.is_some())
+            || faults.has(Fault::FailedAlwaysShown)
+            || (faults.has(Fault::FailedShownByStatus)
+                && q.status.as_deref() == Some("CREATEFAILED"));
+        // C3: only the literal `true` turns exact matching on.
+        let exact = match q.exact.as_deref() {
+            _ if faults.has(Fault::ExactIgnored) => false,
+            Some("true") => true,
+            Some("TRUE" | "True" | "1" | "yes") => faults.has(Fault::ExactAnyTruthy),
+            _ => false,
+        };
+        let name_ok = |name: &str, term: &str| -> bool {
+            if exact {
+                name == term
+            } else if faults.has(Fault::FuzzyPrefixOnly) {
+                name.starts_with(term)
+            } else if faults.has(Fault::FuzzyCaseInsensitive) {
+                name.to_lowercase().contains(&term.to_lowercase())
+            } else {
+                // C2: case-sensitive substring.
+                name.contains(term)
+            }
+        };
+        let status_ok = |status: &str, want: &str| -> bool {
+            if faults.has(Fault::StatusIgnored) {
+                true
+            } else if faults.has(Fault::StatusCaseInsensitive) {
+                status.eq_ignore_ascii_case(want)
+            } else {
+                status == want // C4
+            }
+        };
+        let id_ok = |id: &str, want: &str| -> bool {
+            if faults.has(Fault::IdPrefixMatch) {
+                id.starts_with(want)
+            } else {
+                id == want // C5
+            }
+        };
+        let any_filter = q.name.is_some() || q.status.is_some() || q.id.is_some();
+        let matches = |row: &Row| -> bool {
+            let name = q.name.as_deref().map(|t| name_ok(&row.name, t));
+            let status = q.status.as_deref().map(|s| status_ok(&row.status, s));
+            let id = q.id.as_deref().map(|i| id_ok(&row.id, i));
+            let given = [name, status, id].into_iter().flatten();
+            if faults.has(Fault::FiltersOr) && any_filter {
+                given.into_iter().any(|b| b)
+            } else {
+                given.into_iter().all(|b| b) // C7: AND
+            }
+        };
+
+        let order: Box<dyn Iterator<Item = usize>> =
+            if faults.has(Fault::UnstableOrder) && request_no % 2 == 1 {
+                Box::new(self.flipped.iter().copied())
+            } else {
+                Box::new(0..self.rows.len())
+            };
+        let mut hits: Vec<usize> = order
+            .filter(|&i| {
+                let row = &self.rows[i];
+                (include_failed || !row.failed()) && matches(row)
+            })
+            .collect();
+
+        if faults.has(Fault::UnknownId404) && q.id.is_some() {
+            let id = q.id.as_deref().unwrap_or("");
+            if !self.rows.iter().any(|r| id_ok(&r.id, id)) {
+                return Err(SelectError::UnknownId(id.to_string()));
+            }
+        }
+        if faults.has(Fault::FuzzyDropsOneMatch) && q.name.is_some() && !exact && hits.len() >= 2 {
+            hits.pop();
+        }
+
+        // C11: instance_num counts every match, not the page.
+        let mut total = hits.len();
+        if faults.has(Fault::InstanceNumUnfiltered) {
+            total = self
+                .rows
+                .iter()
+                .filter(|r| include_failed || !r.failed())
+                .count();
+        }
+        // C9: a start past the end is an empty page, not an error.
+        let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
+        if faults.has(Fault::StartPastEnd400) && offset >= hits.len() && offset > 0 {
+            return Err(SelectError::StartPastEnd {
+                start: q.offset.saturating_add(1),
+                total: hits.len(),
+            });
+        }
+        // C10: at most `limit`; absent means all.
+        let mut take = match q.limit {
+            _ if faults.has(Fault::LimitIgnored) => usize::MAX,
+            Some(l) => usize::try_from(l).unwrap_or(usize::MAX),
+            None => usize::MAX,
+        };
+        if faults.has(Fault::LimitOffByOne) && q.limit.is_some() {
+            take = take.saturating_add(1);
+        }
+        let mut page: Vec<usize> = hits.into_iter().skip(offset).take(take).collect();
+        if faults.has(Fault::InstanceNumPageSize) {
+            total = page.len();
+        }
+        if faults.has(Fault::DuplicateId) {
+            if let Some(&first) = page.first() {
+                page.push(first);
+            }
+        }
+        Ok(Selection { page, total })
+    }
+}

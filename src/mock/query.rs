@@ -1,0 +1,206 @@
+//! Reading the list query: raw query string in, a [`ListQuery`] or a 400 reason out.
+//!
+//! Values are form-decoded (percent escapes, and `+` as a space), so names with spaces,
+//! `+`, `&`, `%`, `=` and Chinese characters arrive intact. The first occurrence of a
+//! repeated parameter wins.
+
+use super::faults::Fault;
+use super::FaultSet;
+
+/// The parameters of doc Table 1, decoded. `None` means absent or, by C1, empty.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct ListQuery {
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub id: Option<String>,
+    /// Raw value of includeFailure (C6 looks at the literal).
+    pub include_failure: Option<String>,
+    /// Raw value of isExactMatchName (C3 looks at the literal).
+    pub exact: Option<String>,
+    /// 0-based offset of the first instance returned (C9: start - 1).
+    pub offset: u64,
+    /// Page size; `None` means all (C10).
+    pub limit: Option<u64>,
+}
+
+/// Why a query gets 400 (C10, or C7 under a fault).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum QueryError {
+    /// start or limit is not a decimal integer.
+    NotAnInteger { param: &'static str, value: String },
+    /// start or limit is below 1.
+    BelowOne { param: &'static str, value: String },
+    /// Only under `unknown-param-400`.
+    UnknownParam(String),
+}
+
+impl QueryError {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            QueryError::NotAnInteger { param, value } => {
+                format!("invalid parameter {param}: {value:?} is not a decimal integer")
+            }
+            QueryError::BelowOne { param, value } => {
+                format!("invalid parameter {param}: {value} is below the minimum 1")
+            }
+            QueryError::UnknownParam(p) => format!("unknown parameter {p:?}"),
+        }
+    }
+}
+
+const KNOWN: [&str; 7] = [
+    "start",
+    "limit",
+    "name",
+    "id",
+    "status",
+    "includeFailure",
+    "isExactMatchName",
+];
+
+/// Parses a decimal integer: optional `-`, then ASCII digits only (no `+`, spaces or
+/// exponents). Values too large for u64 saturate: they are still integers (C10), and a
+/// huge start is simply past the end (C9).
+fn decimal(param: &'static str, value: &str) -> Result<i128, QueryError> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(QueryError::NotAnInteger {
+            param,
+            value: value.to_string(),
+        });
+    }
+    let magnitude = digits.parse::<u64>().unwrap_or(u64::MAX) as i128;
+    Ok(if value.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    })
+}
+
+pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, QueryError> {
+    let mut q = ListQuery::default();
+    let mut seen: [bool; 7] = [false; 7];
+    let mut start: Option<String> = None;
+    let mut limit: Option<String> = None;
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let Some(slot) = KNOWN.iter().position(|k| *k == key) else {
+            // C7: parameters the page does not list are ignored.
+            if faults.has(Fault::UnknownParam400) {
+                return Err(QueryError::UnknownParam(key.into_owned()));
+            }
+            continue;
+        };
+        if std::mem::replace(&mut seen[slot], true) {
+            continue; // first occurrence wins
+        }
+        // C1: an empty value is the same as an absent parameter.
+        if value.is_empty() && !faults.has(Fault::EmptyValueFilters) {
+            continue;
+        }
+        let value = value.into_owned();
+        match slot {
+            0 => start = Some(value),
+            1 => limit = Some(value),
+            2 => q.name = Some(value),
+            3 => q.id = Some(value),
+            4 => q.status = Some(value),
+            5 => q.include_failure = Some(value),
+            _ => q.exact = Some(value),
+        }
+    }
+    // Under empty-value-filters, empty start/limit/includeFailure/isExactMatchName still
+    // mean "absent": that fault is about the three filters of C1's example.
+    let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let start = nonempty(start);
+    let limit = nonempty(limit);
+    q.include_failure = nonempty(q.include_failure);
+    q.exact = nonempty(q.exact);
+
+    // C9/C10: start is 1-based, at least 1.
+    if let Some(s) = start {
+        let n = decimal("start", &s)?;
+        let min = if faults.has(Fault::StartZeroBased) {
+            0
+        } else {
+            1
+        };
+        if n < min {
+            return Err(QueryError::BelowOne {
+                param: "start",
+                value: s,
+            });
+        }
+        let n = n as u64;
+        q.offset = if faults.has(Fault::StartZeroBased) {
+            n
+        } else {
+            n - 1
+        };
+    }
+    // C10: limit is at least 1; absent means all.
+    if let Some(l) = limit {
+        let n = decimal("limit", &l)?;
+        if n < 1 && !(n == 0 && faults.has(Fault::LimitZeroAccepted)) {
+            return Err(QueryError::BelowOne {
+                param: "limit",
+                value: l,
+            });
+        }
+        q.limit = Some(n as u64);
+    }
+    Ok(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(raw: &str) -> ListQuery {
+        parse(Some(raw), FaultSet::default()).unwrap()
+    }
+
+    #[test]
+    fn decodes_form_values() {
+        let q = ok("name=a%2Bb+c%26d%3De%25f%E8%AE%A2%E5%8D%95&status=RUNNING");
+        assert_eq!(q.name.as_deref(), Some("a+b c&d=e%f订单"));
+        assert_eq!(q.status.as_deref(), Some("RUNNING"));
+    }
+
+    #[test]
+    fn empty_is_absent_and_first_wins() {
+        assert_eq!(ok("name=&status=&id=&start=&limit="), ListQuery::default());
+        assert_eq!(ok("name=a&name=b").name.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn start_and_limit() {
+        let q = ok("start=3&limit=010");
+        assert_eq!((q.offset, q.limit), (2, Some(10)));
+        assert_eq!(ok("start=99999999999999999999999").offset, u64::MAX - 1);
+        for bad in ["start=0", "start=-1", "limit=0", "limit=-5"] {
+            assert!(
+                matches!(
+                    parse(Some(bad), FaultSet::default()),
+                    Err(QueryError::BelowOne { .. })
+                ),
+                "{bad}"
+            );
+        }
+        for bad in [
+            "start=1.0",
+            "limit=ten",
+            "limit=%2B5",
+            "limit=+5",
+            "start=1e3",
+            "limit=-",
+        ] {
+            assert!(
+                matches!(
+                    parse(Some(bad), FaultSet::default()),
+                    Err(QueryError::NotAnInteger { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The HTTP side of the mock: an axum [`Router`] serving `GET /v1.0/{project_id}/instances`
+//! from a data set (C1..C14), its JSON errors (C13), token auth (C14), and [`spawn`] to
+//! serve it on a socket with graceful shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use super::data::DataSet;
+use super::faults::{Fault, INTERMITTENT_PERIOD};
+use super::filter::{ProjectIndex, Row, SelectError};
+use super::query;
+use super::FaultSet;
+
+/// Everything the mock serves and how.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub data: DataSet,
+    /// Deliberate contract violations to switch on (empty: the faithful mock).
+    pub faults: Vec<Fault>,
+    /// When set, every request needs `X-Auth-Token: <token>` (C14).
+    pub token: Option<String>,
+}
+
+impl MockConfig {
+    /// The built-in data set, no faults, no token.
+    pub fn builtin() -> MockConfig {
+        MockConfig {
+            data: DataSet::builtin(),
+            faults: Vec::new(),
+            token: None,
+        }
+    }
+}
+
+/// The route of the one endpoint.
+pub const LIST_PATH: &str = "/v1.0/{project_id}/instances";
+
+// Error codes of the mock's own (the contract only asks for strings, C13).
+const CODE_BAD_PARAMETER: &str = "DCS.4000";
+const CODE_UNAUTHORIZED: &str = "APIGW.0301";
+const CODE_FORBIDDEN: &str = "APIGW.0302";
+const CODE_NOT_FOUND: &str = "APIGW.0101";
+const CODE_METHOD: &str = "APIGW.0105";
+const CODE_NO_INSTANCE: &str = "DCS.4404";
+const CODE_INTERNAL: &str = "DCS.5000";
+
+struct Mock {
+    projects: HashMap<String, ProjectIndex>,
+    faults: FaultSet,
+    token: Option<String>,
+    /// List requests so far (`intermittent-500`, `unstable-order`).
+    requests: AtomicU64,
+}
+
+/// Parses a created_at value for ordering (C8). Accepts RFC 3339 with any offset.
+pub(crate) fn parse_created_at(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The instance as it goes on the wire: faithful, or changed by a C12 fault.
+fn render(inst: &Value, faults: FaultSet) -> Vec<u8> {
+    let mut v = inst.clone();
+    if faults.has(Fault::PortAsString) {
+        if let Some(p) = v.get("port").and_then(Value::as_i64) {
+            v["port"] = json!(p.to_string());
+        }
+    }
+    if faults.has(Fault::FieldMissing) && v.get("domainName") == Some(&json!("")) {
+        if let Some(o) = v.as_object_mut() {
+            o.shift_remove("domainName");
+        }
+    }
+    if faults.has(Fault::UsedExceedsMax) {
+        if let Some(m) = v.get("max_memory").and_then(Value::as_i64) {
+            v["used_memory"] = json!(m + 1);
+        }
+    }
+    if faults.has(Fault::CreatedAtNoZone) {
+        if let Some(at) = v.get("created_at").and_then(Value::as_str) {
+            let bare = at.strip_suffix('Z').unwrap_or(at).to_string();
+            v["created_at"] = json!(bare);
+        }
+    }
+    if faults.has(Fault::ExtraField) {
+        v["az_codes"] = json!(["az1"]);
+    }
+    serde_json::to_vec(&v).expect("a JSON value serialises")
+}
+
+fn index(config: MockConfig) -> Mock {
+    let faults = FaultSet::from(config.faults.as_slice());
+    let projects = config.data.into_projects();
+    let row = |inst: &Value| Row {
+        name: str_field(inst, "name"),
+        status: str_field(inst, "status"),
+        id: str_field(inst, "instance_id"),
+        created_at: inst
+            .get("created_at")
+            .and_then(Value::as_str)
+            .and_then(parse_created_at)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        json: render(inst, faults),
+    };
+    let mut out = HashMap::new();
+    for (project, list) in &projects {
+        let rows: Vec<Row> = if faults.has(Fault::TenantLeak) {
+            projects
+                .iter()
+                .flat_map(|(_, l)| l.iter().map(row))
+                .collect()
+        } else {
+            list.iter().map(row).collect() // C14: a project sees its own instances only
+        };
+        out.insert(project.clone(), ProjectIndex::new(rows, faults));
+    }
+    Mock {
+        projects: out,
+        faults,
+        token: config.token,
+        requests: AtomicU64::new(0),
+    }
+}
+
+fn str_field(inst: &Value, name: &str) -> String {
+    inst.get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The mock as an axum router: the list endpoint, JSON 404 and 405 for anything else, and
+/// token auth in front of everything when a token is configured.
+pub fn router(config: MockConfig) -> Router {
+    let mock = Arc::new(index(config));
+    Router::new()
+        .route(LIST_PATH, get(list))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(mock.clone(), auth))
+        .with_state(mock)
+}
+
+/// A 4xx/5xx answer with the C13 JSON body (or a broken one under a C13 fault).
+fn error(mock: &Mock, status: StatusCode, code: &str, msg: &str) -> Response {
+    if mock.faults.has(Fault::ErrorBodyText) {
+        return (status, format!("{code}: {msg}")).into_response();
+    }
+    let body = if mock.faults.has(Fault::ErrorBodyMissingMsg) {
+        json!({ "error_code": code })
+    } else {
+        json!({ "error_code": code, "error_msg": msg })
+    };
+    json_response(status, serde_json::to_vec(&body).expect("JSON serialises"))
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Compares without an early exit, so response times do not reveal a token's prefix.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// C14: with a token configured, `X-Auth-Token` must carry it; otherwise 401.
+async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Response {
+    if let Some(token) = &mock.token {
+        if !mock.faults.has(Fault::AuthIgnored) {
+            let given = req.headers().get("x-auth-token").map(HeaderValue::as_bytes);
+            let ok = match given {
+                Some(g) if mock.faults.has(Fault::AuthAnyToken) => !g.is_empty(),
+                Some(g) => same_secret(g, token.as_bytes()),
+                None => false,
+            };
+            if !ok {
+                return if mock.faults.has(Fault::Auth403) {
+                    error(
+                        &mock,
+                        StatusCode::FORBIDDEN,
+                        CODE_FORBIDDEN,
+                        "the request is not authorised",
+                    )
+                } else {
+                    error(
+                        &mock,
+                        StatusCode::UNAUTHORIZED,
+                        CODE_UNAUTHORIZED,
+                        "missing or invalid X-Auth-Token",
+                    )
+                };
+            }
+        }
+    }
+    next.run(req).await
+}
+
+async fn not_found(State(mock): State<Arc<Mock>>, req: Request) -> Response {
+    let msg = format!(
+        "no such API: {}; the mock serves GET /v1.0/{{project_id}}/instances",
+        req.uri().path()
+    );
+    error(&mock, StatusCode::NOT_FOUND, CODE_NOT_FOUND, &msg)
+}
+
+async fn method_not_allowed(State(mock): State<Arc<Mock>>, req: Request) -> Response {
+    let msg = format!("method {} is not allowed; use GET", req.method());
+    let mut r = error(&mock, StatusCode::METHOD_NOT_ALLOWED, CODE_METHOD, &msg);
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));
+    r
+}
+
+async fn list(
+    State(mock): State<Arc<Mock>>,
+    project: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let n = mock.requests.fetch_add(1, Ordering::Relaxed);
+    if mock.faults.has(Fault::Intermittent500) && n % INTERMITTENT_PERIOD == INTERMITTENT_PERIOD - 1
+    {
+        return error(
+            &mock,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CODE_INTERNAL,
+            "internal error (fault intermittent-500)",
+        );
+    }
+    let Ok(Path(project)) = project else {
+        return error(
+            &mock,
+            StatusCode::NOT_FOUND,
+            CODE_NOT_FOUND,
+            "the project id is not valid UTF-8",
+        );
+    };
+    let q = match query::parse(raw.as_deref(), mock.faults) {
+        Ok(q) => q,
+        Err(e) => {
+            let internal = mock.faults.has(Fault::BadLimit500)
+                && matches!(e, query::QueryError::NotAnInteger { .. });
+            return if internal {
+                error(
+                    &mock,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    CODE_INTERNAL,
+                    "internal error (fault bad-limit-500)",
+                )
+            } else {
+                error(
+                    &mock,
+                    StatusCode::BAD_REQUEST,
+                    CODE_BAD_PARAMETER,
+                    &e.message(),
+                )
+            };
+        }
+    };
+    // C14: an unknown project has no instances (an empty list, not an error).
+    let Some(ix) = mock.projects.get(&project) else {
+        return page(&mock, &[], &[], 0);
+    };
+    match ix.select(&q, mock.faults, n) {
+        Ok(sel) => page(&mock, ix.rows(), &sel.page, sel.total),
+        Err(SelectError::UnknownStatus(s)) => error(
+            &mock,
+            StatusCode::BAD_REQUEST,
+            CODE_BAD_PARAMETER,
+            &format!("invalid parameter status: {s:?} is not in the status table"),
+        ),
+        Err(SelectError::UnknownId(id)) => error(
+            &mock,
+            StatusCode::NOT_FOUND,
+            CODE_NO_INSTANCE,
+            &format!("instance {id:?} does not exist"),
+        ),
+        Err(SelectError::StartPastEnd { start, total }) => error(
+            &mock,
+            StatusCode::BAD_REQUEST,
+            CODE_BAD_PARAMETER,
+            &format!("invalid parameter start: {start} is past the last of {total} instances"),
+        ),
+    }
+}
+
+/// The 200 body, `{"instances": [...], "instance_num": N}`, assembled from the rows'
+/// serialised JSON (C11, C12).
+fn page(mock: &Mock, rows: &[Row], page: &[usize], total: usize) -> Response {
+    let size: usize = page.iter().map(|&i| rows[i].json.len() + 1).sum();
+    let mut body = Vec::with_capacity(size + 48);
+    body.extend_from_slice(b"{\"instances\":[");
+    for (k, &i) in page.iter().enumerate() {
+        if k > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&rows[i].json);
+    }
+    body.extend_from_slice(b"],\"instance_num\":");
+    body.extend_from_slice(total.to_string().as_bytes());
+    body.push(b'}');
+    let mut r = json_response(StatusCode::OK, body);
+    if mock.faults.has(Fault::ContentTypeText) {
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    r
+}
+
+/// A mock serving on a socket in a tokio task. Dropping it also shuts the server down.
+#[derive(Debug)]
+pub struct RunningMock {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningMock {
+    /// The bound address (the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningMock {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds `addr` (port 0 for an ephemeral one) and serves the mock in a tokio task.
+pub async fn spawn(config: MockConfig, addr: SocketAddr) -> std::io::Result<RunningMock> {
+    use axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    // Small answers go out at once instead of waiting for Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let app = router(config);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningMock {
+        addr,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
