@@ -184,37 +184,3 @@ async fn shutdown_signal() {
     }
 }
 
-// --- Interface stub (the real mock lands from its own branch; these signatures are its API).
-use std::net::SocketAddr;
-
-pub const MAIN_PROJECT: &str = "bd6b78e2ff9e4e47bc260803ddcc7a21";
-pub const OTHER_PROJECT: &str = "other";
-
-pub struct DataSet;
-impl DataSet {
-    pub fn builtin() -> DataSet {
-        DataSet
-    }
-}
-#[derive(Debug, Clone, Copy)]
-pub enum Fault {}
-impl Fault {
-    pub fn from_name(_n: &str) -> Option<Fault> {
-        None
-    }
-}
-pub struct MockConfig {
-    pub data: DataSet,
-    pub faults: Vec<Fault>,
-    pub token: Option<String>,
-}
-pub struct RunningMock(SocketAddr);
-impl RunningMock {
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.0)
-    }
-    pub async fn shutdown(self) {}
-}
-pub async fn spawn(_c: MockConfig, addr: SocketAddr) -> std::io::Result<RunningMock> {
-    Ok(RunningMock(addr))
-}
