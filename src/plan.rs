@@ -158,6 +158,24 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
             d,
             "name with a non-ASCII character",
         ),
+        DrawKind::NameInfix => {
+            let all = names();
+            let mut infixes = Vec::new();
+            for n in &all {
+                let chars: Vec<char> = n.chars().collect();
+                for len in 3..=5 {
+                    for start in 1..chars.len().saturating_sub(len - 1) {
+                        let s: String = chars[start..start + len].iter().collect();
+                        // Found inside this name, and a prefix of no name at all: a
+                        // prefix-only matcher returns nothing for it.
+                        if s.trim() == s && !all.iter().any(|m| m.starts_with(&s)) {
+                            infixes.push(s);
+                        }
+                    }
+                }
+            }
+            pick(infixes, d, "name with an inner substring")
+        }
         DrawKind::NameSubstring => pick(
             shared_substrings(&names()),
             d,
@@ -265,6 +283,19 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
                 }
                 n += 1;
             }
+        }
+        DrawKind::IdPrefix => {
+            let ids: Vec<String> = b
+                .visible()
+                .filter(|i| i.id.chars().count() >= 2)
+                .map(|i| {
+                    i.id.chars()
+                        .take(i.id.chars().count() / 2)
+                        .collect::<String>()
+                })
+                .filter(|p| b.get(p).is_none())
+                .collect();
+            pick(ids, d, "instance_id long enough to cut")
         }
         DrawKind::PastEnd => Ok((b.visible().count() + 1).to_string()),
         DrawKind::Total => Ok(b.visible().count().max(1).to_string()),

@@ -360,11 +360,12 @@ pub async fn run_cases(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let client = Client::new(target).map_err(RunError::Client)?;
-    let needs_other = cases.iter().any(|c| c.project == ProjectSel::Other);
     let main = fetch_baseline(&client, &spec.project, baseline_page).await?;
-    let other = match (&spec.other_project, needs_other) {
-        (Some(p), true) => Some(fetch_baseline(&client, p, baseline_page).await?),
-        _ => None,
+    // The other project's list is fetched whenever it is known: every list answer is
+    // checked for its instances (C14), not only the tenancy cases'.
+    let other = match &spec.other_project {
+        Some(p) => Some(fetch_baseline(&client, p, baseline_page).await?),
+        None => None,
     };
     let empty = Baseline::default();
 
@@ -519,6 +520,7 @@ fn judge(
             error: ex.outcome.as_ref().err().cloned(),
             retries: ex.retries,
             elapsed: ex.outcome.as_ref().map(|r| r.elapsed).unwrap_or_default(),
+            body: ex.outcome.as_ref().ok().and_then(|r| r.json().ok()),
         })
         .collect();
     let mut result = CaseResult {

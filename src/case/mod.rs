@@ -114,6 +114,8 @@ pub enum DrawKind {
     NameSubstring,
     /// A visible name with a character outside ASCII (e.g. Chinese).
     NameUnicode,
+    /// A substring found inside a visible name but not at its start.
+    NameInfix,
     /// A visible name that is a strict prefix of another visible name.
     NamePrefix,
     /// A visible name with its letter case changed, equal to no name.
@@ -132,6 +134,8 @@ pub enum DrawKind {
     FailedId,
     /// An instance_id no instance has.
     AbsentId,
+    /// The first half of a visible instance_id (equal to no instance_id).
+    IdPrefix,
     /// One past the number of visible instances (a start past the end, C9).
     PastEnd,
     /// The number of visible instances.
@@ -139,7 +143,9 @@ pub enum DrawKind {
 }
 
 impl DrawKind {
-    pub const NAMES: [(&'static str, DrawKind); 14] = [
+    pub const NAMES: [(&'static str, DrawKind); 16] = [
+        ("name-infix", DrawKind::NameInfix),
+        ("id-prefix", DrawKind::IdPrefix),
         ("name", DrawKind::Name),
         ("name-unicode", DrawKind::NameUnicode),
         ("name-substring", DrawKind::NameSubstring),

@@ -126,6 +126,14 @@ impl Outcome {
         self.findings.push(f);
     }
 
+    /// Takes over another outcome's results (one computed on the side).
+    pub fn absorb(&mut self, other: Outcome) {
+        self.findings.extend(other.findings);
+        self.observations.extend(other.observations);
+        self.expected_instances += other.expected_instances;
+        self.compared_list |= other.compared_list;
+    }
+
     pub fn observe(&mut self, rule: Rule, request: usize, message: impl Into<String>) {
         self.observations.push(Observation {
             rule,
@@ -231,5 +239,20 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
             paging::check_walks(ctx, &base, exchanges, &walks, &mut out);
         }
     }
+    if out.findings.len() > MAX_FINDINGS {
+        let more = out.findings.len() - MAX_FINDINGS;
+        out.findings.truncate(MAX_FINDINGS);
+        let last = &out.findings[MAX_FINDINGS - 1];
+        let (rule, check, request) = (last.rule, last.check, last.request);
+        out.fail(Finding::new(
+            rule,
+            check,
+            request,
+            format!("and {more} more findings"),
+        ));
+    }
     out
 }
+
+/// Findings kept per case: past this, more lines say nothing new to a reader.
+pub const MAX_FINDINGS: usize = 30;

@@ -50,7 +50,6 @@ pub fn check_walks(
     out: &mut Outcome,
 ) {
     let q = Query::parse(&without_paging(base).decoded_query());
-    let full = expected(ctx.baseline, &q);
     let mut limits: Vec<u32> = walks.iter().map(|w| w.0).collect();
     limits.sort_unstable();
     limits.dedup();
@@ -66,15 +65,36 @@ pub fn check_walks(
             })
             .max()
             .unwrap_or(0);
-        walk(
-            limit,
-            last_index,
-            &pages,
-            &full.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
-            out,
-        );
-        out.expected_instances += full.len();
-        out.compared_list = true;
+        let judge = |q: &Query, out: &mut Outcome| {
+            let full = expected(ctx.baseline, q);
+            let ids: Vec<&str> = full.iter().map(|i| i.id.as_str()).collect();
+            walk(limit, last_index, &pages, &ids, out);
+            out.expected_instances += full.len();
+            out.compared_list = true;
+        };
+        let mut strict = Outcome::default();
+        judge(&q, &mut strict);
+        // As in filter.rs: C2's tolerated case-insensitive reading, tried when the
+        // strict one fails, passes with an observation.
+        if !strict.findings.is_empty() {
+            if let Some(tq) = q.tolerant() {
+                let mut tolerant = Outcome::default();
+                judge(&tq, &mut tolerant);
+                if tolerant.findings.is_empty() {
+                    let request = pages.first().map_or(0, |p| p.2);
+                    out.observe(
+                        Rule(2),
+                        request,
+                        format!(
+                            "pages with limit={limit} match names case-insensitively (tolerated)"
+                        ),
+                    );
+                    out.absorb(tolerant);
+                    continue;
+                }
+            }
+        }
+        out.absorb(strict);
     }
 }
 
@@ -131,8 +151,9 @@ fn walk(
                 .expected_actual(format!("at most {limit}"), list.len().to_string()),
             );
         }
+        let mut overlap_reported = false;
         for inst in list {
-            if !seen.insert(inst.id.clone()) {
+            if !seen.insert(inst.id.clone()) && !std::mem::replace(&mut overlap_reported, true) {
                 out.fail(
                     Finding::new(
                         Rule(9),

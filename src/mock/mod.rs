@@ -183,4 +183,3 @@ async fn shutdown_signal() {
         _ = term => {}
     }
 }
-

@@ -47,6 +47,8 @@ pub struct RequestRecord {
     pub error: Option<TransportError>,
     pub retries: u32,
     pub elapsed: Duration,
+    /// The answer's body, when it was JSON (for snapshots and reports).
+    pub body: Option<serde_json::Value>,
 }
 
 /// Everything known about one case after the run.
