@@ -22,6 +22,8 @@ enum Command {
     Mock(conform::mock::MockArgs),
     /// Run the case files against a target (the built-in mock when none is given).
     Run(conform::run::RunArgs),
+    /// Measure the suite's strength: run it against the mock with each fault switched on.
+    Selfcheck(conform::selfcheck::SelfcheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Derive(args) => conform::derive::command(args),
         Command::Mock(args) => runtime().block_on(conform::mock::command(args)),
         Command::Run(args) => runtime().block_on(conform::run::command(args)),
+        Command::Selfcheck(args) => runtime().block_on(conform::selfcheck::command(args)),
     };
     ExitCode::from(code)
 }

@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// Switch on a fault in the built-in mock (repeatable; see `conform mock --list-faults`).
     #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "target")]
     pub mock_faults: Vec<String>,
+    /// Serve this data set in the built-in mock (same format as `conform mock --data`).
+    #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
+    pub mock_data: Option<PathBuf>,
     /// Only run cases whose name or rules contain this text (repeatable: any matches).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
@@ -151,13 +154,17 @@ pub async fn command(args: RunArgs) -> u8 {
                     }
                 }
             }
-            let token = random_token();
-            let config = crate::mock::MockConfig {
-                data: crate::mock::DataSet::builtin(),
-                faults,
-                token: Some(token.clone()),
+            let data = match &args.mock_data {
+                None => crate::mock::DataSet::builtin(),
+                Some(path) => match crate::mock::DataSet::from_file(path) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        let _ = writeln!(anstream::stderr(), "error: {e}");
+                        return crate::exit::INPUT_INVALID;
+                    }
+                },
             };
-            let running = match crate::mock::spawn(config, ([127, 0, 0, 1], 0).into()).await {
+            let (running, spec) = match serve_mock(data, faults).await {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = writeln!(
@@ -166,13 +173,6 @@ pub async fn command(args: RunArgs) -> u8 {
                     );
                     return crate::exit::TARGET_UNREACHABLE;
                 }
-            };
-            let spec = TargetSpec {
-                base_url: running.base_url(),
-                project: crate::mock::MAIN_PROJECT.to_string(),
-                other_project: Some(crate::mock::OTHER_PROJECT.to_string()),
-                token: Some(Secret::new(token)),
-                token_var: "CONFORM_TOKEN".into(),
             };
             mock = Some(running);
             spec
@@ -261,6 +261,41 @@ fn read_token(args: &RunArgs) -> Result<Option<Secret>, String> {
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .map(Secret::new))
+}
+
+/// Serves the built-in mock in-process on an ephemeral loopback port, with a random
+/// token (so the C14 auth cases run) and, when the data has one, a second project.
+/// The main project is the mock's own main project when present, else the first.
+pub async fn serve_mock(
+    data: crate::mock::DataSet,
+    faults: Vec<crate::mock::Fault>,
+) -> std::io::Result<(crate::mock::RunningMock, TargetSpec)> {
+    let mut projects: Vec<String> = data.projects().map(|(p, _)| p.to_string()).collect();
+    projects.sort();
+    if let Some(i) = projects.iter().position(|p| p == crate::mock::MAIN_PROJECT) {
+        let main = projects.remove(i);
+        projects.insert(0, main);
+    }
+    let project = projects
+        .first()
+        .cloned()
+        .unwrap_or_else(|| crate::mock::MAIN_PROJECT.to_string());
+    let other_project = projects.get(1).cloned();
+    let token = random_token();
+    let config = crate::mock::MockConfig {
+        data,
+        faults,
+        token: Some(token.clone()),
+    };
+    let running = crate::mock::spawn(config, ([127, 0, 0, 1], 0).into()).await?;
+    let spec = TargetSpec {
+        base_url: running.base_url(),
+        project,
+        other_project,
+        token: Some(Secret::new(token)),
+        token_var: "CONFORM_TOKEN".into(),
+    };
+    Ok((running, spec))
 }
 
 /// A token for the in-process mock: unguessable enough for loopback, never printed.

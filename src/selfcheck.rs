@@ -1,0 +1,410 @@
+//! `conform selfcheck`: how strong is the suite? Runs it against the in-process mock once
+//! faithful and once per fault of the mock's catalogue, and reports which cases caught
+//! which fault, a score, and the rules the data could not exercise.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+use crate::case::{self, Case, Rule};
+use crate::contract::Contract;
+use crate::exec::Target;
+use crate::mock::{DataSet, Fault, FaultKind};
+use crate::report::{CaseResult, Verdict};
+use crate::run::{run_cases, serve_mock};
+
+/// Options of `conform selfcheck`.
+#[derive(Debug, clap::Args)]
+pub struct SelfcheckArgs {
+    /// Folder of case files.
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+    /// Data set for the mock (same format as `conform mock --data`); the built-in one by default.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Suite runs in flight at once (each against its own mock).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub parallel: usize,
+    /// Output: `human` (a matrix) or `json` (one JSON document).
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    pub format: String,
+}
+
+/// What one fault did to the suite.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultResult {
+    pub fault: &'static str,
+    pub rule: &'static str,
+    pub kind: &'static str,
+    /// Cases that failed with the fault on.
+    pub caught_by: Vec<String>,
+    /// Cases whose answers differed from the faithful run's (what snapshots would show).
+    pub answers_changed_in: Vec<String>,
+    /// Cases that could not get a usable answer.
+    pub errors: Vec<String>,
+    /// True when the suite behaved as it should: a rule-breaking fault caught (or inert);
+    /// a tolerated or additive one not reported.
+    pub ok: bool,
+    /// True when the fault changed no answer the suite received: with this data set
+    /// (and these cases) there was nothing to catch. Not counted in the score.
+    pub inert: bool,
+}
+
+/// A rule the data could not exercise, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unexercised {
+    pub rule: String,
+    pub cases: Vec<String>,
+    pub why: Vec<String>,
+}
+
+/// The whole selfcheck.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfcheckReport {
+    pub cases: usize,
+    /// Cases that failed or errored against the faithful mock (should be none).
+    pub faithful_failures: Vec<String>,
+    pub faults: Vec<FaultResult>,
+    pub breaking_caught: usize,
+    /// Rule-breaking faults that changed at least one answer (the score's denominator).
+    pub breaking_total: usize,
+    /// Rule-breaking faults that changed no answer with this data (see `unexercised`).
+    pub breaking_inert: usize,
+    pub tolerated_reported: usize,
+    pub tolerated_total: usize,
+    pub additive_seen: usize,
+    pub additive_total: usize,
+    pub unexercised: Vec<Unexercised>,
+    pub seconds: f64,
+}
+
+impl SelfcheckReport {
+    pub fn passed(&self) -> bool {
+        self.faithful_failures.is_empty() && self.faults.iter().all(|f| f.ok)
+    }
+}
+
+/// Runs `conform selfcheck`; returns the exit code.
+pub async fn command(args: SelfcheckArgs) -> u8 {
+    let contract = Contract::embedded();
+    let cases = match case::load_dir(&args.cases, contract) {
+        Ok(c) if c.is_empty() => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: no case in {}",
+                args.cases.display()
+            );
+            return crate::exit::NOTHING_SELECTED;
+        }
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "{e}");
+            return crate::exit::INPUT_INVALID;
+        }
+    };
+    let data = match &args.data {
+        None => DataSet::builtin(),
+        Some(p) => match DataSet::from_file(p) {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "error: {e}");
+                return crate::exit::INPUT_INVALID;
+            }
+        },
+    };
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform selfcheck: {} cases x {} mock variants",
+        cases.len(),
+        Fault::catalogue().len() + 1
+    );
+    let report = match selfcheck(&cases, &data, args.parallel).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+            return crate::exit::TARGET_UNREACHABLE;
+        }
+    };
+    let mut out = anstream::stdout().lock();
+    let _ = if args.format == "json" {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out))
+    } else {
+        write_human(&mut out, &report)
+    };
+    if report.passed() {
+        crate::exit::SUCCESS
+    } else {
+        crate::exit::CONTRACT_BROKEN
+    }
+}
+
+/// Runs the suite against the faithful mock and against each fault.
+pub async fn selfcheck(
+    cases: &[Case],
+    data: &DataSet,
+    parallel: usize,
+) -> Result<SelfcheckReport, String> {
+    let started = Instant::now();
+    let mut variants: Vec<Option<Fault>> = vec![None];
+    variants.extend(Fault::catalogue().iter().copied().map(Some));
+    let runs: Vec<(Option<Fault>, Vec<CaseResult>)> = stream::iter(variants)
+        .map(|fault| async move {
+            let results = run_against_mock(cases, data.clone(), fault).await?;
+            Ok::<_, String>((fault, results))
+        })
+        .buffer_unordered(parallel.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let mut runs: BTreeMap<Option<usize>, (Option<Fault>, Vec<CaseResult>)> = runs
+        .into_iter()
+        .map(|(f, r)| {
+            (
+                f.map(|f| Fault::catalogue().iter().position(|x| *x == f).unwrap_or(0)),
+                (f, r),
+            )
+        })
+        .collect();
+    let (_, faithful) = runs.remove(&None).ok_or("the faithful run is missing")?;
+    let faithful_failures = faithful
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+        .map(|r| r.name.clone())
+        .collect();
+    let mut faults = Vec::new();
+    for (_, (fault, results)) in runs {
+        let fault = fault.expect("fault runs have a fault");
+        faults.push(judge_fault(fault, &faithful, &results));
+    }
+    let count = |kind: FaultKind| faults.iter().filter(|f| f.kind == kind.as_str()).count();
+    let count_ok = |kind: FaultKind| {
+        faults
+            .iter()
+            .filter(|f| f.kind == kind.as_str() && f.ok)
+            .count()
+    };
+    Ok(SelfcheckReport {
+        cases: cases.len(),
+        faithful_failures,
+        breaking_caught: faults
+            .iter()
+            .filter(|f| f.kind == FaultKind::Breaks.as_str() && !f.caught_by.is_empty())
+            .count(),
+        breaking_total: faults
+            .iter()
+            .filter(|f| f.kind == FaultKind::Breaks.as_str() && !f.inert)
+            .count(),
+        breaking_inert: faults
+            .iter()
+            .filter(|f| f.kind == FaultKind::Breaks.as_str() && f.inert)
+            .count(),
+        tolerated_reported: count(FaultKind::Tolerated) - count_ok(FaultKind::Tolerated),
+        tolerated_total: count(FaultKind::Tolerated),
+        additive_seen: faults
+            .iter()
+            .filter(|f| f.kind == FaultKind::Additive.as_str() && !f.answers_changed_in.is_empty())
+            .count(),
+        additive_total: count(FaultKind::Additive),
+        unexercised: unexercised(&faithful, &faults),
+        faults,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+async fn run_against_mock(
+    cases: &[Case],
+    data: DataSet,
+    fault: Option<Fault>,
+) -> Result<Vec<CaseResult>, String> {
+    let (mock, spec) = serve_mock(data, fault.into_iter().collect())
+        .await
+        .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
+    let target = Target {
+        base_url: spec.base_url.clone(),
+        token: spec.token.clone(),
+        timeout: Duration::from_secs(10),
+        max_body: 64 * 1024 * 1024,
+        rate: None,
+        jobs: 8,
+    };
+    let report = run_cases(cases, target, &spec, Contract::embedded(), 1000, &|_| {}).await;
+    mock.shutdown().await;
+    match report {
+        Ok(r) => Ok(r.results),
+        // A fault can break the baseline itself; that counts as caught by every case.
+        Err(e) => Err(format!("{e}")),
+    }
+}
+
+fn judge_fault(fault: Fault, faithful: &[CaseResult], results: &[CaseResult]) -> FaultResult {
+    let caught_by: Vec<String> = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail)
+        .map(|r| r.name.clone())
+        .collect();
+    let errors = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Error)
+        .map(|r| r.name.clone())
+        .collect();
+    let answers_changed_in = results
+        .iter()
+        .zip(faithful)
+        .filter(|(a, b)| {
+            a.requests.len() != b.requests.len()
+                || a.requests
+                    .iter()
+                    .zip(&b.requests)
+                    .any(|(x, y)| x.status != y.status || x.body != y.body)
+        })
+        .map(|(a, _)| a.name.clone())
+        .collect::<Vec<_>>();
+    let inert = answers_changed_in.is_empty() && caught_by.is_empty();
+    let ok = match fault.kind() {
+        FaultKind::Breaks => !caught_by.is_empty() || inert,
+        FaultKind::Tolerated => caught_by.is_empty(),
+        FaultKind::Additive => caught_by.is_empty(),
+    };
+    FaultResult {
+        fault: fault.name(),
+        rule: fault.rule(),
+        kind: fault.kind().as_str(),
+        caught_by,
+        answers_changed_in,
+        errors,
+        ok,
+        inert,
+    }
+}
+
+/// Rules whose cases were all skipped (or vacuous) against the faithful mock: the data
+/// cannot exercise them.
+fn unexercised(faithful: &[CaseResult], faults: &[FaultResult]) -> Vec<Unexercised> {
+    let mut out = Vec::new();
+    for rule in Rule::ALL {
+        let inert: Vec<String> = faults
+            .iter()
+            .filter(|f| {
+                f.inert && f.kind == FaultKind::Breaks.as_str() && f.rule == rule.to_string()
+            })
+            .map(|f| format!("fault `{}` changed no answer with this data", f.fault))
+            .collect();
+        let cases: Vec<&CaseResult> = faithful
+            .iter()
+            .filter(|r| r.rules.contains(&rule))
+            .collect();
+        let idle: Vec<&&CaseResult> = cases
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Skipped | Verdict::Vacuous))
+            .collect();
+        if idle.is_empty() && inert.is_empty() {
+            continue;
+        }
+        let exercised = cases.len() - idle.len();
+        let mut why: Vec<String> = idle
+            .iter()
+            .flat_map(|r| r.notices.iter().cloned())
+            .collect();
+        why.extend(inert);
+        why.sort();
+        why.dedup();
+        out.push(Unexercised {
+            rule: if exercised == 0 {
+                format!("{rule} (no case exercised it)")
+            } else {
+                format!("{rule} ({exercised} of {} cases exercised it)", cases.len())
+            },
+            cases: idle.iter().map(|r| r.name.clone()).collect(),
+            why,
+        });
+    }
+    out
+}
+
+fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()> {
+    use anstyle::AnsiColor;
+    let red = AnsiColor::Red.on_default().bold();
+    let green = AnsiColor::Green.on_default().bold();
+    if r.faithful_failures.is_empty() {
+        writeln!(w, "{green}faithful mock:{green:#} every case passed")?;
+    } else {
+        writeln!(
+            w,
+            "{red}faithful mock: {} case(s) failed:{red:#} {}",
+            r.faithful_failures.len(),
+            r.faithful_failures.join(", ")
+        )?;
+    }
+    writeln!(w)?;
+    writeln!(w, "{:<28} {:<5} {:<10} result", "fault", "rule", "kind")?;
+    for f in &r.faults {
+        let style = if f.ok { green } else { red };
+        let verdict = match (f.kind, f.ok) {
+            ("breaks", true) if f.inert => {
+                "inert: changed no answer with this data (not scored)".to_string()
+            }
+            ("breaks", true) => format!(
+                "caught by {} case(s): {}",
+                f.caught_by.len(),
+                short_list(&f.caught_by)
+            ),
+            ("breaks", false) => "SLIPPED THROUGH: no case failed".to_string(),
+            (_, false) => format!("WRONGLY REPORTED by {}", short_list(&f.caught_by)),
+            ("additive", true) => format!(
+                "not reported; answers differ in {} case(s) (snapshot diff)",
+                f.answers_changed_in.len()
+            ),
+            _ => "not reported (tolerated)".to_string(),
+        };
+        writeln!(
+            w,
+            "{:<28} {:<5} {:<10} {style}{}{style:#}",
+            f.fault, f.rule, f.kind, verdict
+        )?;
+    }
+    writeln!(w)?;
+    let pct = if r.breaking_total > 0 {
+        100.0 * r.breaking_caught as f64 / r.breaking_total as f64
+    } else {
+        100.0
+    };
+    writeln!(
+        w,
+        "score: {}/{} rule-breaking faults caught ({pct:.0}%; {} inert with this data); {}/{} tolerated faults wrongly reported; {}/{} additive faults seen only as answer (snapshot) diffs",
+        r.breaking_caught, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total, r.additive_seen, r.additive_total
+    )?;
+    for missed in r.faults.iter().filter(|f| f.kind == "breaks" && !f.ok) {
+        writeln!(
+            w,
+            "  write a case for {}: fault `{}` breaks it and no case noticed",
+            missed.rule, missed.fault
+        )?;
+    }
+    if !r.unexercised.is_empty() {
+        writeln!(w, "\nrules the data could not fully exercise:")?;
+        for u in &r.unexercised {
+            writeln!(w, "  {}: {}", u.rule, u.why.join("; "))?;
+        }
+    }
+    writeln!(
+        w,
+        "\n{} suite runs in {:.2} s",
+        r.faults.len() + 1,
+        r.seconds
+    )
+}
+
+fn short_list(names: &[String]) -> String {
+    let mut s = names.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 3 {
+        s.push_str(&format!(", +{}", names.len() - 3));
+    }
+    s
+}
