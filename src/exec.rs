@@ -169,6 +169,9 @@ pub struct Client {
 
 impl Client {
     pub fn new(target: Target) -> Result<Client, String> {
+        // reqwest is built without a default TLS provider; install ring once per process
+        // (a second call is a harmless no-op error), so library users need not know.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             // A redirect is an answer to report, never to follow: following could carry
             // credentials to another host and would hide what the target said.

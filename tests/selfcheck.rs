@@ -1,0 +1,152 @@
+//! The shipped suite's strength, measured with `selfcheck` on the built-in data and on
+//! two generated data sets of other shapes (issue 8): every rule-breaking fault that
+//! changes an answer is caught, no tolerated fault is reported, and rules the data cannot
+//! exercise are named.
+
+use std::path::Path;
+
+use conform::case::load_dir;
+use conform::contract::Contract;
+use conform::mock::DataSet;
+use conform::selfcheck::{selfcheck, SelfcheckReport};
+use serde_json::{json, Value};
+
+const SPECS: [&str; 3] = ["dcs.single_node", "dcs.master_standby", "dcs.cluster"];
+
+fn instance(i: usize, name: &str, status: &str, created_at: &str) -> Value {
+    json!({
+        "name": name, "engine": "Redis", "capacity": 1 + i % 8, "ip": format!("10.0.{}.{}", i / 250, i % 250),
+        "domainName": "", "port": 6379, "status": status, "max_memory": 2048, "used_memory": (i * 37) % 2048,
+        "instance_id": format!("{:08x}-1111-4222-8333-{:012x}", i * 7919, i),
+        "resource_spec_code": SPECS[i % 3],
+        "engine_version": "5.0", "internal_version": if i % 2 == 0 { Value::Null } else { json!("1.2.3") },
+        "charging_mode": i % 2, "vpc_id": "vpc-1", "vpc_name": "vpc-one", "created_at": created_at,
+        "error_code": if status == "CREATEFAILED" { json!("DCS.4001") } else { Value::Null },
+        "user_id": "u1", "user_name": "someone", "maintain_begin": "22:00:00", "maintain_end": "02:00:00"
+    })
+}
+
+async fn run(data: DataSet) -> SelfcheckReport {
+    let cases = load_dir(Path::new("cases"), Contract::embedded()).expect("shipped cases load");
+    selfcheck(&cases, &data, 4).await.expect("selfcheck runs")
+}
+
+fn assert_full_score(r: &SelfcheckReport) {
+    assert!(
+        r.faithful_failures.is_empty(),
+        "faithful run failed: {:?}",
+        r.faithful_failures
+    );
+    let slipped: Vec<_> = r
+        .faults
+        .iter()
+        .filter(|f| !f.ok)
+        .map(|f| (f.fault, f.kind))
+        .collect();
+    assert!(slipped.is_empty(), "faults mishandled: {slipped:?}");
+    assert_eq!(r.breaking_caught, r.breaking_total);
+    assert_eq!(r.tolerated_reported, 0);
+    assert!(r.passed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_in_data_scores_every_fault() {
+    let r = run(DataSet::builtin()).await;
+    assert_full_score(&r);
+    // On the data built to exercise every rule, no fault may be inert.
+    assert_eq!(
+        r.breaking_inert,
+        0,
+        "{:?}",
+        r.faults
+            .iter()
+            .filter(|f| f.inert)
+            .map(|f| f.fault)
+            .collect::<Vec<_>>()
+    );
+    assert!(r.breaking_total >= 25, "{}", r.breaking_total);
+    assert_eq!(r.additive_seen, r.additive_total);
+    assert!(r.additive_total >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn few_distinct_instances_without_failures_still_score_and_name_what_is_missing() {
+    let names = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+    let list: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            instance(
+                i,
+                n,
+                if i % 2 == 0 { "RUNNING" } else { "CLOSED" },
+                &format!("2024-05-0{}T10:00:00.000Z", i + 1),
+            )
+        })
+        .collect();
+    let data = DataSet::from_json(json!({"projects": {"proj-small": list}}), "small").unwrap();
+    let r = run(data).await;
+    assert_full_score(&r);
+    let c6 = r
+        .unexercised
+        .iter()
+        .find(|u| u.rule.starts_with("C6"))
+        .expect("C6 is named as not exercised");
+    assert!(c6.why.iter().any(|w| w.contains("CREATEFAILED")), "{c6:?}");
+    assert!(
+        r.breaking_inert > 0,
+        "with no failed instances and no second project, some faults have nothing to bite"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_larger_account_of_another_shape_scores_every_fault() {
+    let statuses = [
+        "RUNNING",
+        "RUNNING",
+        "CLOSED",
+        "CREATEFAILED",
+        "FROZEN",
+        "ERROR",
+        "RESTARTING",
+    ];
+    let teams = [
+        "支付",
+        "search",
+        "Search",
+        "search-api",
+        "feeds & ads",
+        "a+b",
+        "50%off",
+    ];
+    let mut main = Vec::new();
+    for i in 0..90 {
+        let name = format!("{}-{:02}", teams[i % teams.len()], i / teams.len());
+        // Every fourth pair shares a timestamp, so the instance_id tie-break matters (C8).
+        let at = format!(
+            "2023-{:02}-{:02}T08:{:02}:00.000Z",
+            1 + i % 12,
+            1 + i % 28,
+            (i / 2) % 60
+        );
+        main.push(instance(i, &name, statuses[i % statuses.len()], &at));
+    }
+    let other: Vec<Value> = (90..95)
+        .map(|i| {
+            instance(
+                i,
+                &format!("other-{i}"),
+                "RUNNING",
+                "2022-01-01T00:00:00.000Z",
+            )
+        })
+        .collect();
+    let data = DataSet::from_json(
+        json!({"projects": {"proj-a": main, "proj-b": other}}),
+        "shaped",
+    )
+    .unwrap();
+    let r = run(data).await;
+    assert_full_score(&r);
+    assert!(r.breaking_caught >= 25, "{}", r.breaking_caught);
+}
