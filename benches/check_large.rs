@@ -124,6 +124,7 @@ fn main() {
                         body,
                         elapsed: Duration::ZERO,
                         retry_after: None,
+                        parsed: Default::default(),
                     }),
                     retries: 0,
                 },

@@ -127,12 +127,17 @@ pub struct Response {
     pub elapsed: Duration,
     /// The Retry-After header, if any.
     pub retry_after: Option<String>,
+    /// The body parsed as JSON, once: the checks, the snapshots and the reports all read it.
+    pub parsed: std::sync::OnceLock<Result<Value, String>>,
 }
 
 impl Response {
-    /// The body as JSON, or why it is not.
-    pub fn json(&self) -> Result<Value, String> {
-        serde_json::from_slice(&self.body).map_err(|e| e.to_string())
+    /// The body as JSON, or why it is not (parsed on first use, then cached).
+    pub fn json(&self) -> Result<&Value, &str> {
+        self.parsed
+            .get_or_init(|| serde_json::from_slice(&self.body).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
@@ -285,6 +290,7 @@ impl Client {
             body,
             elapsed: started.elapsed(),
             retry_after,
+            parsed: std::sync::OnceLock::new(),
         })
     }
 }

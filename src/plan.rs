@@ -32,20 +32,35 @@ pub struct Inst {
     pub name: String,
     pub status: String,
     pub created_at: String,
+    /// created_at in nanoseconds since the epoch (`i128::MIN` when it does not parse),
+    /// computed once: ordering (C8) compares it many times.
+    pub at: i128,
 }
 
 impl Inst {
+    pub fn new(id: &str, name: &str, status: &str, created_at: &str) -> Inst {
+        Inst {
+            id: id.into(),
+            name: name.into(),
+            status: status.into(),
+            created_at: created_at.into(),
+            at: crate::check::order::timestamp_nanos(created_at),
+        }
+    }
+
     pub fn from_json(v: &Value) -> Option<Inst> {
         let text = |k: &str| match v.get(k) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Null) | None => None,
             Some(other) => Some(other.to_string()),
         };
+        let created_at = text("created_at").unwrap_or_default();
         Some(Inst {
             id: text("instance_id")?,
             name: text("name").unwrap_or_default(),
             status: text("status").unwrap_or_default(),
-            created_at: text("created_at").unwrap_or_default(),
+            at: crate::check::order::timestamp_nanos(&created_at),
+            created_at,
         })
     }
 
@@ -63,8 +78,10 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// Builds a baseline; a repeated instance_id keeps its first occurrence.
-    pub fn new(list: Vec<Inst>) -> Baseline {
+    /// Builds a baseline, kept in contract order (C8) so that every expected list is a
+    /// filter of it, never a fresh sort; a repeated instance_id keeps its first occurrence.
+    pub fn new(mut list: Vec<Inst>) -> Baseline {
+        crate::check::order::sort_contract(&mut list);
         let mut index = std::collections::HashMap::with_capacity(list.len());
         let mut instances = Vec::with_capacity(list.len());
         for inst in list {
@@ -344,12 +361,7 @@ mod tests {
     use super::*;
 
     fn inst(id: &str, name: &str, status: &str) -> Inst {
-        Inst {
-            id: id.into(),
-            name: name.into(),
-            status: status.into(),
-            created_at: "2020-01-01T00:00:00.000Z".into(),
-        }
+        Inst::new(id, name, status, "2020-01-01T00:00:00.000Z")
     }
 
     fn base() -> Baseline {

@@ -461,7 +461,7 @@ pub async fn run_cases(
                 baseline: baseline.unwrap_or(&empty),
                 foreign: foreign.unwrap_or(&empty),
             };
-            judge(&ctx, plan.skip, plan.failure, &exchanges)
+            judge(&ctx, plan.skip, plan.failure, exchanges)
         })
         .collect();
     Ok(RunReport {
@@ -542,20 +542,25 @@ fn judge(
     ctx: &Context<'_>,
     skip: Option<String>,
     failure: Option<String>,
-    exchanges: &[(Purpose, Exchange)],
+    exchanges: Vec<(Purpose, Exchange)>,
 ) -> CaseResult {
     let case = ctx.case;
+    let outcome = (skip.is_none() && failure.is_none()).then(|| check::check_case(ctx, &exchanges));
+    // The records take the parsed bodies over (no second parse, no copy).
     let requests: Vec<RequestRecord> = exchanges
-        .iter()
+        .into_iter()
         .map(|(p, ex)| RequestRecord {
-            purpose: *p,
+            purpose: p,
             path: ex.request.path_and_query(),
             with_token: ex.request.auth == AuthSel::Configured,
             status: ex.outcome.as_ref().ok().map(|r| r.status),
             error: ex.outcome.as_ref().err().cloned(),
             retries: ex.retries,
             elapsed: ex.outcome.as_ref().map(|r| r.elapsed).unwrap_or_default(),
-            body: ex.outcome.as_ref().ok().and_then(|r| r.json().ok()),
+            body: ex.outcome.ok().and_then(|r| {
+                let _ = r.json();
+                r.parsed.into_inner().and_then(Result::ok)
+            }),
         })
         .collect();
     let mut result = CaseResult {
@@ -585,7 +590,7 @@ fn judge(
         ));
         return result;
     }
-    let outcome = check::check_case(ctx, exchanges);
+    let outcome = outcome.unwrap_or_default();
     let transport = result.requests.iter().any(|r| r.error.is_some());
     for r in result.requests.iter().filter(|r| r.retries > 0) {
         result

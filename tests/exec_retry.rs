@@ -41,7 +41,12 @@ fn flaky(status: StatusCode, failures: usize, hits: Arc<AtomicUsize>) -> Router 
                 if n < failures {
                     (status, [("Retry-After", "0")], "{}").into_response()
                 } else {
-                    (StatusCode::OK, [("Content-Type", "application/json")], "{\"instances\":[],\"instance_num\":0}").into_response()
+                    (
+                        StatusCode::OK,
+                        [("Content-Type", "application/json")],
+                        "{\"instances\":[],\"instance_num\":0}",
+                    )
+                        .into_response()
                 }
             }
         }),
@@ -82,7 +87,14 @@ async fn retries_stop_after_two() {
 async fn a_redirect_is_reported_not_followed() {
     let router = Router::new().route(
         "/v1.0/{p}/instances",
-        get(|| async { (StatusCode::FOUND, [("Location", "http://127.0.0.2:9/elsewhere")], "").into_response() }),
+        get(|| async {
+            (
+                StatusCode::FOUND,
+                [("Location", "http://127.0.0.2:9/elsewhere")],
+                "",
+            )
+                .into_response()
+        }),
     );
     let c = client(serve(router).await);
     let ex = c.send(&Request::list("p", vec![])).await;
@@ -94,5 +106,9 @@ async fn a_body_over_the_cap_is_a_transport_error() {
     let router = Router::new().route("/v1.0/{p}/instances", get(|| async { "x".repeat(2 << 20) }));
     let c = client(serve(router).await);
     let ex = c.send(&Request::list("p", vec![])).await;
-    assert!(matches!(ex.outcome, Err(conform::exec::TransportError::TooLarge(_))), "{:?}", ex.outcome.map(|r| r.status));
+    assert!(
+        matches!(ex.outcome, Err(conform::exec::TransportError::TooLarge(_))),
+        "{:?}",
+        ex.outcome.map(|r| r.status)
+    );
 }

@@ -184,7 +184,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
     let mut out = Outcome::default();
     let mut main_list: Option<Vec<Inst>> = None;
     let mut repeats: Vec<(usize, Vec<Inst>)> = Vec::new();
-    let mut walks: Vec<(u32, u32, usize, Option<Value>)> = Vec::new();
+    let mut walks: Vec<(u32, u32, usize, Option<&Value>)> = Vec::new();
     for (i, (purpose, ex)) in exchanges.iter().enumerate() {
         let Ok(resp) = &ex.outcome else { continue };
         let expected_status: &[u16] = match purpose {
@@ -198,14 +198,14 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
             continue;
         };
         if resp.status >= 400 {
-            errors::check(i, &body, &mut out);
+            errors::check(i, body, &mut out);
             continue;
         }
         if resp.status != 200 {
             continue;
         }
-        schema::check(ctx.contract, i, &body, &mut out);
-        let list = instances_of(&body);
+        schema::check(ctx.contract, i, body, &mut out);
+        let list = instances_of(body);
         if let Some(list) = &list {
             order::check_sorted(i, list, &mut out);
             tenancy::check(ctx, i, list, &mut out);
@@ -213,7 +213,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
         match purpose {
             Purpose::Main => {
                 if let Some(list) = &list {
-                    filter::check(ctx, i, &ex.request, &body, list, &mut out);
+                    filter::check(ctx, i, &ex.request, body, list, &mut out);
                 }
                 main_list = list;
             }

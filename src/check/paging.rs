@@ -46,7 +46,7 @@ pub fn check_walks(
     ctx: &Context<'_>,
     base: &Request,
     exchanges: &[(Purpose, Exchange)],
-    walks: &[(u32, u32, usize, Option<Value>)],
+    walks: &[(u32, u32, usize, Option<&Value>)],
     out: &mut Outcome,
 ) {
     let q = Query::parse(&without_paging(base).decoded_query());
@@ -54,7 +54,7 @@ pub fn check_walks(
     limits.sort_unstable();
     limits.dedup();
     for limit in limits {
-        let mut pages: Vec<&(u32, u32, usize, Option<Value>)> =
+        let mut pages: Vec<&(u32, u32, usize, Option<&Value>)> =
             walks.iter().filter(|w| w.0 == limit).collect();
         pages.sort_by_key(|w| w.1);
         let last_index = exchanges
@@ -101,7 +101,7 @@ pub fn check_walks(
 fn walk(
     limit: u32,
     last_index: u32,
-    pages: &[&(u32, u32, usize, Option<Value>)],
+    pages: &[&(u32, u32, usize, Option<&Value>)],
     full: &[&str],
     out: &mut Outcome,
 ) {

@@ -9,13 +9,13 @@ use crate::exec::Response;
 
 /// Checks the status against the accepted ones, then the media type and the JSON body.
 /// Returns the parsed body when the content checks can go on.
-pub fn check(
+pub fn check<'r>(
     ctx: &Context<'_>,
     request: usize,
-    resp: &Response,
+    resp: &'r Response,
     accepted: &[u16],
     out: &mut Outcome,
-) -> Option<Value> {
+) -> Option<&'r Value> {
     let rule = case_rule(ctx.case);
     if !accepted.contains(&resp.status) {
         let expected = if accepted.len() == 1 {
