@@ -19,3 +19,5 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod secret;
+pub mod select;
+pub mod suite;

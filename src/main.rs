@@ -22,6 +22,10 @@ enum Command {
     Mock(conform::mock::MockArgs),
     /// Run the case files against a target (the built-in mock when none is given).
     Run(conform::run::RunArgs),
+    /// List the case files with the rules they exercise (sends nothing).
+    List(conform::suite::ListArgs),
+    /// Validate the case files and schemas without sending anything (exit 0 or 2).
+    Check(conform::suite::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +36,8 @@ fn main() -> ExitCode {
         Command::Derive(args) => conform::derive::command(args),
         Command::Mock(args) => runtime().block_on(conform::mock::command(args)),
         Command::Run(args) => runtime().block_on(conform::run::command(args)),
+        Command::List(args) => conform::suite::list_command(args),
+        Command::Check(args) => conform::suite::check_command(args),
     };
     ExitCode::from(code)
 }
