@@ -19,4 +19,6 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod secret;
+pub mod select;
 pub mod selfcheck;
+pub mod suite;

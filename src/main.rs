@@ -24,6 +24,10 @@ enum Command {
     Run(conform::run::RunArgs),
     /// Measure the suite's strength: run it against the mock with each fault switched on.
     Selfcheck(conform::selfcheck::SelfcheckArgs),
+    /// List the case files with the rules they exercise (sends nothing).
+    List(conform::suite::ListArgs),
+    /// Validate the case files and schemas without sending anything (exit 0 or 2).
+    Check(conform::suite::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,8 @@ fn main() -> ExitCode {
         Command::Mock(args) => runtime().block_on(conform::mock::command(args)),
         Command::Run(args) => runtime().block_on(conform::run::command(args)),
         Command::Selfcheck(args) => runtime().block_on(conform::selfcheck::command(args)),
+        Command::List(args) => conform::suite::list_command(args),
+        Command::Check(args) => conform::suite::check_command(args),
     };
     ExitCode::from(code)
 }

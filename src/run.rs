@@ -12,8 +12,8 @@ use crate::check::{self, filter, paging, Context, Purpose};
 use crate::contract::Contract;
 use crate::exec::{Client, Exchange, Request, Target, TransportError};
 use crate::plan::{self, Baseline, Inst};
-use crate::report::{terminal, CaseResult, RequestRecord, Summary, Verdict};
-use crate::secret::Secret;
+use crate::report::{terminal, CaseResult, Event, RequestRecord, RunInfo, Summary, Verdict};
+use crate::secret::{Redactor, Secret};
 
 /// Options of `conform run`.
 #[derive(Debug, clap::Args)]
@@ -58,9 +58,10 @@ pub struct RunArgs {
     /// Serve this data set in the built-in mock (same format as `conform mock --data`).
     #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
     pub mock_data: Option<PathBuf>,
-    /// Only run cases whose name or rules contain this text (repeatable: any matches).
-    #[arg(long, value_name = "TEXT")]
-    pub filter: Vec<String>,
+    #[command(flatten)]
+    pub select: crate::select::SelectArgs,
+    #[command(flatten)]
+    pub report: crate::report::ReportArgs,
 }
 
 /// Where a run sends its requests.
@@ -90,6 +91,7 @@ pub enum RunError {
 
 /// Runs `conform run`; returns the exit code.
 pub async fn command(args: RunArgs) -> u8 {
+    args.report.color.choice().write_global();
     let contract = Contract::embedded();
     let cases = match case::load_dir(&args.cases, contract) {
         Ok(c) => c,
@@ -98,10 +100,7 @@ pub async fn command(args: RunArgs) -> u8 {
             return crate::exit::INPUT_INVALID;
         }
     };
-    let cases: Vec<Case> = cases
-        .into_iter()
-        .filter(|c| selected(c, &args.filter))
-        .collect();
+    let cases: Vec<Case> = args.select.apply(cases);
     if cases.is_empty() {
         let _ = writeln!(
             anstream::stderr(),
@@ -115,6 +114,10 @@ pub async fn command(args: RunArgs) -> u8 {
             anstream::stderr(),
             "error: --jobs, --timeout and --rate must be positive"
         );
+        return crate::exit::INPUT_INVALID;
+    }
+    if let Err(e) = args.report.validate() {
+        let _ = writeln!(anstream::stderr(), "error: {e}");
         return crate::exit::INPUT_INVALID;
     }
 
@@ -192,13 +195,40 @@ pub async fn command(args: RunArgs) -> u8 {
     } else {
         spec.base_url.as_str()
     };
+    let shard = args
+        .select
+        .shard
+        .map(|s| format!(" (shard {s})"))
+        .unwrap_or_default();
     let _ = writeln!(
         anstream::stderr(),
-        "conform: {} cases against {shown}",
+        "conform: {} cases{shard} against {shown}",
         cases.len()
     );
-    let progress = progress_bar(&cases);
+    let info = RunInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        target: shown.to_string(),
+        base_url: spec.base_url.clone(),
+        token_var: spec.token_var.clone(),
+        cases: cases.len(),
+        shard: args.select.shard,
+        filters: args.select.filter.clone(),
+        started_at: {
+            let now = time::OffsetDateTime::now_utc();
+            now.replace_nanosecond(0).unwrap_or(now)
+        },
+    };
+    let mut redactor = Redactor::new();
+    if let Some(t) = &spec.token {
+        redactor.add(t, Redactor::placeholder("token"));
+    }
+    let (progress, wants_progress) = progress_bar(&cases);
+    // Drawn only once the run takes longer than a moment: a quick run stays uncluttered.
+    let draw_from = Instant::now() + Duration::from_millis(300);
     let report = run_cases(&cases, target, &spec, contract, args.baseline_page, &|n| {
+        if wants_progress && progress.is_hidden() && Instant::now() >= draw_from {
+            progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
         progress.inc(n as u64)
     })
     .await;
@@ -213,37 +243,26 @@ pub async fn command(args: RunArgs) -> u8 {
             return crate::exit::TARGET_UNREACHABLE;
         }
     };
-    let mut out = anstream::stdout().lock();
-    let width = report
-        .results
+    let width = cases
         .iter()
-        .map(|r| r.name.len())
+        .map(|c| c.name.len())
         .max()
         .unwrap_or(10)
         .min(48);
-    let repro = terminal::Repro {
-        base_url: &spec.base_url,
-        token_var: &spec.token_var,
-    };
+    let mut reporters = crate::report::Reporters::new(&args.report, width, &redactor);
+    let mut errors = reporters.emit(&Event::RunStarted(&info));
     for r in &report.results {
-        if terminal::write_case(&mut out, r, &repro, width).is_err() {
-            return crate::exit::SUCCESS; // broken pipe: the reader is gone, stop quietly
-        }
+        errors.extend(reporters.emit(&Event::CaseFinished(r)));
     }
-    let summary = Summary::of(&report.results);
-    let _ = terminal::write_summary(&mut out, &summary, report.results.len(), report.elapsed);
-    summary.exit_code()
-}
-
-fn selected(case: &Case, filters: &[String]) -> bool {
-    filters.is_empty()
-        || filters.iter().any(|f| {
-            case.name.contains(f.as_str())
-                || case
-                    .rules
-                    .iter()
-                    .any(|r| r.to_string().eq_ignore_ascii_case(f))
-        })
+    for e in &errors {
+        let _ = writeln!(anstream::stderr(), "error: {e}");
+    }
+    let code = reporters.finish(&Summary::of(&report.results), report.elapsed);
+    if errors.is_empty() {
+        code
+    } else {
+        crate::exit::INPUT_INVALID
+    }
 }
 
 fn read_token(args: &RunArgs) -> Result<Option<Secret>, String> {
@@ -311,17 +330,18 @@ fn random_token() -> String {
     format!("conform-{:016x}", h.finish())
 }
 
-fn progress_bar(cases: &[Case]) -> indicatif::ProgressBar {
-    // On a terminal and outside CI only: progress is for people watching.
-    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(cases.len() as u64);
+fn progress_bar(cases: &[Case]) -> (indicatif::ProgressBar, bool) {
+    let ci = terminal::ci_from_env(std::env::var_os("CI").as_deref());
+    let wanted = terminal::show_progress(std::io::stderr().is_terminal(), ci);
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(cases.len() as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} cases {wide_bar} {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar
+    (bar, wanted)
 }
 
 /// Fetches the unfiltered list of a project, page by page, failed instances included.
@@ -574,6 +594,7 @@ fn judge(
         notices: Vec::new(),
         duration: requests.iter().map(|r| r.elapsed).sum(),
         requests,
+        snapshot_diff: None,
     };
     if let Some(why) = skip {
         result.verdict = Verdict::Skipped;

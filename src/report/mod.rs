@@ -1,9 +1,21 @@
 //! Results of a run, as data, and the reporters that turn them into text.
-//! The runner produces [`CaseResult`]s in case order; reporters write to any `Write`.
+//!
+//! The runner produces [`CaseResult`]s in case order and emits [`Event`]s; each reporter
+//! ([`terminal`], [`json`] Lines, [`junit`] XML, [`html`]) consumes them and writes to any
+//! `Write`, so tests capture output in memory. Every byte a reporter writes goes through
+//! [`Sink`] or [`write_atomic`], the one place where secrets are redacted.
 
+pub mod html;
+pub mod json;
+pub mod junit;
 pub mod terminal;
 
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use crate::secret::Redactor;
+use crate::select::Shard;
 
 use crate::case::{Loc, Rule};
 use crate::check::{Finding, Observation, Purpose};
@@ -24,6 +36,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The lowercase name used in JSON, JUnit properties and HTML filters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Vacuous => "vacuous",
+            Verdict::Skipped => "skipped",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",
@@ -64,11 +87,17 @@ pub struct CaseResult {
     pub notices: Vec<String>,
     pub requests: Vec<RequestRecord>,
     pub duration: Duration,
+    /// HOOK for the snapshot stage: the diff between this run's normalised answer and
+    /// the accepted snapshot, when they differ. The reporters only show it (HTML as a
+    /// diff block, JSON as `snapshot_diff`, JUnit in the failure text); they never
+    /// compute it. `None` until snapshots fill it in.
+    pub snapshot_diff: Option<String>,
 }
 
 /// Totals for the summary block and the exit code.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
+    pub total: usize,
     pub passed: usize,
     pub failed: usize,
     pub vacuous: usize,
@@ -81,7 +110,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(results: &[CaseResult]) -> Summary {
-        let mut s = Summary::default();
+        let mut s = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
         for r in results {
             match r.verdict {
                 Verdict::Pass => s.passed += 1,
@@ -106,5 +138,467 @@ impl Summary {
         } else {
             crate::exit::SUCCESS
         }
+    }
+}
+
+/// What a run is about, known before the first request.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub version: &'static str,
+    /// How the target is named to people: `the built-in mock` or its base URL.
+    pub target: String,
+    /// Base URL requests go to (reproductions prepend it to each path).
+    pub base_url: String,
+    /// The environment variable a reproduction uses for the token.
+    pub token_var: String,
+    /// Cases selected for this run (after `--filter` and `--shard`).
+    pub cases: usize,
+    pub shard: Option<Shard>,
+    pub filters: Vec<String>,
+    pub started_at: time::OffsetDateTime,
+}
+
+impl RunInfo {
+    /// The full URL of a request, as it was sent.
+    pub fn url(&self, q: &RequestRecord) -> String {
+        format!("{}{}", self.base_url, q.path)
+    }
+
+    /// A curl command that sends the same request, with the token as a variable
+    /// reference (`-H "X-Auth-Token: $CONFORM_TOKEN"`): never the token itself.
+    pub fn curl(&self, q: &RequestRecord) -> String {
+        let url = self.url(q).replace('\'', "'\\''");
+        if q.with_token {
+            format!("curl -sS -H \"X-Auth-Token: ${}\" '{url}'", self.token_var)
+        } else {
+            format!("curl -sS '{url}'")
+        }
+    }
+
+    /// The request to reproduce for a case that did not pass: the first finding's, or
+    /// the first that failed in transport, or the first.
+    pub fn repro_request<'r>(&self, r: &'r CaseResult) -> Option<&'r RequestRecord> {
+        let idx = r
+            .findings
+            .first()
+            .map(|f| f.request)
+            .or_else(|| r.requests.iter().position(|q| q.error.is_some()))
+            .unwrap_or(0);
+        r.requests.get(idx)
+    }
+}
+
+/// The end of a run.
+#[derive(Debug, Clone)]
+pub struct RunEnd<'a> {
+    pub summary: &'a Summary,
+    pub elapsed: Duration,
+    pub exit_code: u8,
+}
+
+/// What the runner tells reporters, in this order: one `RunStarted`, one `CaseFinished`
+/// per case in case order, one `RunFinished`.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    RunStarted(&'a RunInfo),
+    CaseFinished(&'a CaseResult),
+    RunFinished(RunEnd<'a>),
+}
+
+/// A consumer of run events.
+pub trait Reporter {
+    fn report(&mut self, event: &Event<'_>) -> io::Result<()>;
+}
+
+/// A writer that redacts every registered secret before writing: the one redaction
+/// place for streamed output (terminal, JSON Lines).
+pub struct Sink<W: Write> {
+    inner: W,
+    redactor: Redactor,
+}
+
+impl<W: Write> Sink<W> {
+    pub fn new(inner: W, redactor: Redactor) -> Sink<W> {
+        Sink { inner, redactor }
+    }
+
+    /// Writes `text`, redacted, and flushes (one event at a time reaches a pipe whole).
+    pub fn write_text(&mut self, text: &str) -> io::Result<()> {
+        self.inner
+            .write_all(self.redactor.redact(text).as_bytes())?;
+        self.inner.flush()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+/// Writes a whole report file atomically: into a temporary file in the same folder,
+/// then renamed over `path`. A run that dies (or a `produce` that fails) leaves either
+/// the previous file or none, never half a report. `text` is redacted first.
+pub fn write_atomic(path: &Path, redactor: &Redactor, text: &str) -> io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(redactor.redact(text).as_bytes()))
+}
+
+/// [`write_atomic`] with a writer callback (tests use it to fail half-way).
+pub fn write_atomic_with(
+    path: &Path,
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = report_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".conform-report-")
+        .tempfile_in(&dir)?;
+    {
+        let mut buf = io::BufWriter::new(tmp.as_file_mut());
+        produce(&mut buf)?;
+        buf.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The folder a report file is written in (`.` for a bare file name).
+pub fn report_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// What `conform run` writes to stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per case, failures in detail, a summary (the terminal reporter).
+    #[default]
+    Human,
+    /// JSON Lines: one event per line (see the README for every field).
+    Json,
+}
+
+/// Output options of `conform run`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReportArgs {
+    /// What goes to stdout: `human` lines or `json` (JSON Lines, one event per line).
+    /// Progress and diagnostics always go to stderr.
+    #[arg(long, value_enum, default_value_t = Format::Human, value_name = "FORMAT")]
+    pub format: Format,
+    /// Colour: `auto` (only on a terminal, and not when NO_COLOR is set), `always`, `never`.
+    #[arg(long, value_enum, default_value_t = terminal::ColorWhen::Auto, value_name = "WHEN")]
+    pub color: terminal::ColorWhen,
+    /// Also write a JUnit XML report (one testcase per case) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Also write a self-contained HTML report to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// Checks, before anything is sent, that every report file can be written where
+    /// asked: its folder exists and the path is not a folder.
+    pub fn validate(&self) -> Result<(), String> {
+        for (what, path) in [("JUnit", &self.junit), ("HTML", &self.html)] {
+            let Some(path) = path else { continue };
+            let dir = report_dir(path);
+            if !dir.is_dir() {
+                return Err(format!(
+                    "cannot write the {what} report {}: no folder {}",
+                    path.display(),
+                    dir.display()
+                ));
+            }
+            if path.is_dir() {
+                return Err(format!(
+                    "cannot write the {what} report {}: it is a folder",
+                    path.display()
+                ));
+            }
+        }
+        if self.junit.is_some() && self.junit == self.html {
+            return Err("--junit and --html name the same file".into());
+        }
+        Ok(())
+    }
+}
+
+/// Every reporter of a run, fed the same events: the one on stdout (human or JSON
+/// Lines) and the report files.
+pub struct Reporters {
+    stream: Box<dyn Reporter>,
+    /// Set when stdout went away (`conform run | head`): stop writing to it, quietly,
+    /// but keep writing the report files.
+    stream_gone: bool,
+    files: Vec<(&'static str, PathBuf, Box<dyn Reporter>)>,
+}
+
+impl Reporters {
+    /// `name_width`: column width for case names in human output.
+    pub fn new(args: &ReportArgs, name_width: usize, redactor: &Redactor) -> Reporters {
+        let stdout = anstream::AutoStream::new(io::stdout(), args.color.choice());
+        let sink = Sink::new(stdout, redactor.clone());
+        let stream: Box<dyn Reporter> = match args.format {
+            Format::Human => Box::new(terminal::TerminalReporter::new(sink, name_width)),
+            Format::Json => Box::new(json::JsonReporter::new(sink)),
+        };
+        let mut files: Vec<(&'static str, PathBuf, Box<dyn Reporter>)> = Vec::new();
+        if let Some(p) = &args.junit {
+            let r = junit::JunitReporter::new(p.clone(), redactor.clone());
+            files.push(("JUnit", p.clone(), Box::new(r)));
+        }
+        if let Some(p) = &args.html {
+            let r = html::HtmlReporter::new(p.clone(), redactor.clone());
+            files.push(("HTML", p.clone(), Box::new(r)));
+        }
+        Reporters {
+            stream,
+            stream_gone: false,
+            files,
+        }
+    }
+
+    /// Feeds one event to every reporter. Errors writing report files are returned as
+    /// messages; errors on stdout only stop stdout output.
+    pub fn emit(&mut self, event: &Event<'_>) -> Vec<String> {
+        let mut errors = Vec::new();
+        for (what, path, r) in &mut self.files {
+            if let Err(e) = r.report(event) {
+                errors.push(format!(
+                    "cannot write the {what} report {}: {e}",
+                    path.display()
+                ));
+            }
+        }
+        self.send_stream(event);
+        errors
+    }
+
+    fn send_stream(&mut self, event: &Event<'_>) {
+        if !self.stream_gone && self.stream.report(event).is_err() {
+            // Broken pipe or a closed terminal: the reader is gone, nothing to tell.
+            self.stream_gone = true;
+        }
+    }
+
+    /// Ends the run: writes the report files, then the stream's last event, and returns
+    /// the exit code. A report file that cannot be written (a full disk; its folder
+    /// was checked before the run) is an error on stderr and exit code 2, so CI does not
+    /// go on without the report it asked for.
+    pub fn finish(&mut self, summary: &Summary, elapsed: Duration) -> u8 {
+        let mut end = RunEnd {
+            summary,
+            elapsed,
+            exit_code: summary.exit_code(),
+        };
+        let mut failed = false;
+        for (what, path, r) in &mut self.files {
+            if let Err(e) = r.report(&Event::RunFinished(end.clone())) {
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "error: cannot write the {what} report {}: {e}",
+                    path.display()
+                );
+                failed = true;
+            }
+        }
+        if failed {
+            end.exit_code = crate::exit::INPUT_INVALID;
+        }
+        self.send_stream(&Event::RunFinished(end.clone()));
+        end.exit_code
+    }
+}
+
+/// Plain-text detail of a case that did not pass cleanly: each finding with its rule,
+/// the case file and line, the request URL, pointer, page source, expected and actual;
+/// transport errors; notices and observations; the reproduction. JUnit and HTML use it.
+pub fn detail_text(r: &CaseResult, info: &RunInfo) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for f in &r.findings {
+        let _ = writeln!(s, "{} {}: {}", f.rule, f.check.name(), f.message);
+        let _ = writeln!(s, "  --> {}", r.loc);
+        if let Some(q) = r.requests.get(f.request) {
+            let _ = writeln!(s, "  request:  GET {}", info.url(q));
+        }
+        if let Some(p) = &f.pointer {
+            let _ = writeln!(s, "  at:       {p}");
+        }
+        if let Some(src) = &f.source {
+            let _ = writeln!(s, "  source:   {src}");
+        }
+        if let Some(e) = &f.expected {
+            let _ = writeln!(s, "  expected: {e}");
+        }
+        if let Some(a) = &f.actual {
+            let _ = writeln!(s, "  actual:   {a}");
+        }
+    }
+    for q in &r.requests {
+        if let Some(e) = &q.error {
+            let _ = writeln!(s, "error: GET {}: {e}", info.url(q));
+        }
+    }
+    for n in &r.notices {
+        let _ = writeln!(s, "note: {n}");
+    }
+    for o in &r.observations {
+        let _ = writeln!(s, "observed ({}): {}", o.rule, o.message);
+    }
+    if let Some(d) = &r.snapshot_diff {
+        let _ = writeln!(s, "snapshot diff:\n{d}");
+    }
+    if matches!(r.verdict, Verdict::Fail | Verdict::Error) {
+        if let Some(q) = info.repro_request(r) {
+            let _ = writeln!(s, "reproduce: {}", info.curl(q));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::case::{Loc, Rule};
+    use crate::check::{CheckKind, Finding, Observation, Purpose};
+    use crate::diag::LineCol;
+
+    /// A small run with every verdict, for the reporters' tests.
+    pub fn sample() -> (RunInfo, Vec<CaseResult>) {
+        let info = RunInfo {
+            version: "0.1.0",
+            target: "the built-in mock".into(),
+            base_url: "http://127.0.0.1:4000".into(),
+            token_var: "CONFORM_TOKEN".into(),
+            cases: 4,
+            shard: None,
+            filters: vec![],
+            started_at: time::macros::datetime!(2025-01-02 03:04:05 UTC),
+        };
+        let req = |path: &str, status: Option<u16>| RequestRecord {
+            purpose: Purpose::Main,
+            path: path.into(),
+            with_token: true,
+            status,
+            error: None,
+            retries: 0,
+            elapsed: Duration::from_millis(7),
+            body: None,
+        };
+        let case = |name: &str, verdict| CaseResult {
+            name: name.into(),
+            description: format!("{name} <does> \"things\" & more"),
+            loc: Loc {
+                file: format!("cases/{name}.toml").into(),
+                at: LineCol { line: 1, col: 15 },
+            },
+            rules: vec![Rule(10), Rule(9)],
+            verdict,
+            findings: vec![],
+            observations: vec![],
+            notices: vec![],
+            requests: vec![req("/v1.0/p/instances?limit=2", Some(200))],
+            duration: Duration::from_millis(7),
+            snapshot_diff: None,
+        };
+        let mut fail = case("paging/limit-<one>", Verdict::Fail);
+        fail.findings.push(
+            Finding::new(Rule(10), CheckKind::Paging, 0, "more instances than limit")
+                .expected_actual("at most 2", "3 \u{1} <&>")
+                .at("/instances"),
+        );
+        fail.findings[0].source = Some("page.md, Table 3, limit".into());
+        let mut vacuous = case("name/absent", Verdict::Vacuous);
+        vacuous
+            .notices
+            .push("the expected result was empty: this case compared nothing".into());
+        vacuous.observations.push(Observation {
+            rule: Rule(2),
+            message: "case-insensitive match tolerated".into(),
+            request: 0,
+        });
+        let mut skipped = case("status/absent", Verdict::Skipped);
+        skipped.notices.push("no status left unused".into());
+        skipped.requests.clear();
+        let mut error = case("id/present", Verdict::Error);
+        error.requests[0].status = None;
+        error.requests[0].error = Some(crate::exec::TransportError::Timeout(Duration::from_secs(
+            10,
+        )));
+        (
+            info,
+            vec![
+                fail,
+                case("basics/unfiltered", Verdict::Pass),
+                vacuous,
+                skipped,
+                error,
+            ],
+        )
+    }
+
+    #[test]
+    fn atomic_write_leaves_the_old_file_or_a_complete_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xml");
+        std::fs::write(&path, "old complete report").unwrap();
+        // A writer that dies half-way: the old report stays, no temporary file is left.
+        let err = write_atomic_with(&path, |w| {
+            w.write_all(b"<half")?;
+            Err(io::Error::other("killed"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "killed");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "old complete report"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["report.xml"]);
+        // No previous file and a failure: still no file.
+        let fresh = dir.path().join("fresh.html");
+        assert!(write_atomic_with(&fresh, |_| Err(io::Error::other("x"))).is_err());
+        assert!(!fresh.exists());
+        // Success replaces the file whole, redacted.
+        let mut redactor = Redactor::new();
+        redactor.add(
+            &crate::secret::Secret::new("tok-123456"),
+            "<redacted:token>",
+        );
+        write_atomic(&path, &redactor, "new tok-123456").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "new <redacted:token>"
+        );
+    }
+
+    #[test]
+    fn sink_redacts_everything_it_writes() {
+        let mut redactor = Redactor::new();
+        redactor.add(
+            &crate::secret::Secret::new("tok-123456"),
+            "<redacted:token>",
+        );
+        let mut sink = Sink::new(Vec::new(), redactor);
+        sink.write_text("GET /x?t=tok-123456\n").unwrap();
+        assert_eq!(
+            String::from_utf8(sink.into_inner()).unwrap(),
+            "GET /x?t=<redacted:token>\n"
+        );
+    }
+
+    #[test]
+    fn curl_refers_to_the_token_variable() {
+        let (info, results) = sample();
+        let c = info.curl(&results[0].requests[0]);
+        assert_eq!(
+            c,
+            "curl -sS -H \"X-Auth-Token: $CONFORM_TOKEN\" 'http://127.0.0.1:4000/v1.0/p/instances?limit=2'"
+        );
     }
 }

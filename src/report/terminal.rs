@@ -1,14 +1,20 @@
-//! The human reporter: one line per case, failures in detail (rule, case file:line,
-//! request, expected vs actual, a curl command that reproduces the request), a summary.
-//! Colour goes through anstream, which strips it when the stream is not a terminal or
-//! NO_COLOR is set.
+//! The human reporter: one line per case (verdict, name, rules, duration), failures in
+//! detail (rule, case file:line, request URL, JSON pointer, page source, expected vs
+//! actual, a curl command that reproduces the request with the token as
+//! `$CONFORM_TOKEN`), and a summary block.
+//!
+//! It writes styled text; whether the styles reach the reader is decided by the stream
+//! it writes to (an `anstream::AutoStream` built from `--color`, which honours `NO_COLOR`
+//! and whether the stream is a terminal). The progress-bar decision lives here too, as
+//! a pure function ([`show_progress`]).
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{CaseResult, RequestRecord, Summary, Verdict};
+use super::{CaseResult, Event, Reporter, RunInfo, Sink, Summary, Verdict};
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -24,99 +30,159 @@ fn verdict_style(v: Verdict) -> Style {
     }
 }
 
-/// How requests are reproduced: the base URL, and the name of the variable holding the
-/// token (credentials are never printed).
-pub struct Repro<'a> {
-    pub base_url: &'a str,
-    pub token_var: &'a str,
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when the stream is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
-/// Writes one case's line, and its details when it did not pass cleanly.
-pub fn write_case(
-    w: &mut dyn Write,
-    r: &CaseResult,
-    repro: &Repro<'_>,
+impl ColorWhen {
+    pub fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
+/// Whether to draw a progress bar: only for a person watching a terminal. In CI the
+/// bar's redraws would fill the log, and a pipe has nobody to watch it.
+pub fn show_progress(stderr_is_terminal: bool, in_ci: bool) -> bool {
+    stderr_is_terminal && !in_ci
+}
+
+/// Reads the `CI` variable the way CI services set it (`true`, `1`, or any value except
+/// an explicit `false`/`0`/empty).
+pub fn ci_from_env(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The terminal reporter: results go to the stream it owns (stdout in `conform run`).
+pub struct TerminalReporter<W: Write> {
+    out: Sink<W>,
+    info: Option<RunInfo>,
     name_width: usize,
-) -> io::Result<()> {
+}
+
+impl<W: Write> TerminalReporter<W> {
+    /// `name_width`: the column width for case names (the longest, capped).
+    pub fn new(out: Sink<W>, name_width: usize) -> Self {
+        TerminalReporter {
+            out,
+            info: None,
+            name_width,
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out.into_inner()
+    }
+}
+
+impl<W: Write> Reporter for TerminalReporter<W> {
+    fn report(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            // The header goes to stderr with the diagnostics (see `run`): stdout holds
+            // results only.
+            Event::RunStarted(info) => {
+                self.info = Some((*info).clone());
+                Ok(())
+            }
+            Event::CaseFinished(r) => {
+                let Some(info) = &self.info else {
+                    return Ok(());
+                };
+                let text = case_text(r, info, self.name_width);
+                self.out.write_text(&text)
+            }
+            Event::RunFinished(end) => {
+                let text = summary_text(end.summary, end.elapsed, self.info.as_ref());
+                self.out.write_text(&text)
+            }
+        }
+    }
+}
+
+/// One case's line, and its details when it did not pass cleanly.
+pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
+    let mut w = String::new();
     let style = verdict_style(r.verdict);
     let rules: Vec<String> = r.rules.iter().map(|x| x.to_string()).collect();
-    writeln!(
+    let _ = writeln!(
         w,
         "{style}{:<7}{style:#} {:<name_width$}  {DIM}{:<14} {:>6}{DIM:#}",
         r.verdict.label(),
         r.name,
         rules.join(","),
         ms(r.duration),
-    )?;
+    );
     for n in &r.notices {
-        writeln!(w, "        {YELLOW}note:{YELLOW:#} {n}")?;
+        let _ = writeln!(w, "        {YELLOW}note:{YELLOW:#} {n}");
     }
     for o in &r.observations {
-        writeln!(
+        let _ = writeln!(
             w,
             "        {DIM}observed ({}): {}{DIM:#}",
             o.rule, o.message
-        )?;
+        );
     }
     for f in &r.findings {
-        writeln!(
+        let _ = writeln!(
             w,
             "        {RED}{} {}{RED:#}: {}",
             f.rule,
             f.check.name(),
             f.message
-        )?;
-        writeln!(w, "          {DIM}-->{DIM:#} {}", r.loc)?;
+        );
+        let _ = writeln!(w, "          {DIM}-->{DIM:#} {}", r.loc);
         if let Some(req) = r.requests.get(f.request) {
-            writeln!(w, "          request:  GET {}", req.path)?;
+            let _ = writeln!(w, "          request:  GET {}", info.url(req));
         }
         if let Some(p) = &f.pointer {
-            writeln!(w, "          at:       {p}")?;
+            let _ = writeln!(w, "          at:       {p}");
         }
         if let Some(s) = &f.source {
-            writeln!(w, "          source:   {s}")?;
+            let _ = writeln!(w, "          source:   {s}");
         }
-        if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
-            writeln!(w, "          expected: {e}")?;
-            writeln!(w, "          actual:   {a}")?;
+        if let Some(e) = &f.expected {
+            let _ = writeln!(w, "          {GREEN}expected:{GREEN:#} {e}");
+        }
+        if let Some(a) = &f.actual {
+            let _ = writeln!(w, "          {RED}actual:{RED:#}   {a}");
         }
     }
     if r.verdict == Verdict::Error {
         for q in r.requests.iter().filter(|q| q.error.is_some()) {
-            writeln!(
+            let _ = writeln!(
                 w,
                 "        {RED}error{RED:#}: GET {}: {}",
-                q.path,
+                info.url(q),
                 q.error.as_ref().map(|e| e.to_string()).unwrap_or_default()
-            )?;
+            );
+        }
+    }
+    if let Some(d) = &r.snapshot_diff {
+        let _ = writeln!(w, "        snapshot diff:");
+        for line in d.lines() {
+            let _ = writeln!(w, "          {line}");
         }
     }
     if matches!(r.verdict, Verdict::Fail | Verdict::Error) {
-        let idx = r.findings.first().map_or(0, |f| f.request);
-        if let Some(q) = r.requests.get(idx) {
-            writeln!(w, "          {DIM}reproduce:{DIM:#} {}", curl(q, repro))?;
+        if let Some(q) = info.repro_request(r) {
+            let _ = writeln!(w, "          {DIM}reproduce:{DIM:#} {}", info.curl(q));
         }
     }
-    Ok(())
-}
-
-/// A curl command that sends the same request, with the token as a variable reference.
-pub fn curl(q: &RequestRecord, repro: &Repro<'_>) -> String {
-    let url = format!("{}{}", repro.base_url, q.path).replace('\'', "'\\''");
-    if q.with_token {
-        format!("curl -sS -H \"X-Auth-Token: ${}\" '{url}'", repro.token_var)
-    } else {
-        format!("curl -sS '{url}'")
-    }
+    w
 }
 
 /// The summary block.
-pub fn write_summary(
-    w: &mut dyn Write,
-    s: &Summary,
-    total: usize,
-    elapsed: Duration,
-) -> io::Result<()> {
+pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> String {
+    let mut w = String::new();
     let secs = elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         s.requests as f64 / secs
@@ -128,23 +194,113 @@ pub fn write_summary(
     } else {
         GREEN
     };
-    writeln!(w)?;
-    writeln!(
+    let shard = info
+        .and_then(|i| i.shard)
+        .map(|sh| format!(" (shard {sh})"))
+        .unwrap_or_default();
+    let _ = writeln!(w);
+    let _ = writeln!(
         w,
-        "{head}{total} cases:{head:#} {} passed, {} failed, {} vacuous, {} skipped, {} errors; {} observations",
-        s.passed, s.failed, s.vacuous, s.skipped, s.errors, s.observations
-    )?;
-    writeln!(
+        "{head}{} cases{shard}:{head:#} {} passed, {} failed, {} vacuous, {} skipped, {} errors; {} observations",
+        s.total, s.passed, s.failed, s.vacuous, s.skipped, s.errors, s.observations
+    );
+    let _ = writeln!(
         w,
         "{BOLD}{} requests{BOLD:#} ({} retried) in {:.2} s ({:.0} requests/s)",
         s.requests, s.retried, secs, rate
-    )?;
+    );
     if s.vacuous > 0 {
-        writeln!(w, "{YELLOW}warning:{YELLOW:#} {} vacuous case(s) compared nothing: their expected result was empty", s.vacuous)?;
+        let _ = writeln!(
+            w,
+            "{YELLOW}warning:{YELLOW:#} {} vacuous case(s) compared nothing: their expected result was empty",
+            s.vacuous
+        );
     }
-    Ok(())
+    w
 }
 
 fn ms(d: Duration) -> String {
     format!("{} ms", d.as_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample;
+    use crate::report::{RunEnd, Summary};
+    use crate::secret::{Redactor, Secret};
+
+    #[test]
+    fn progress_only_on_a_terminal_outside_ci() {
+        assert!(show_progress(true, false));
+        assert!(!show_progress(true, true));
+        assert!(!show_progress(false, false));
+        assert!(!show_progress(false, true));
+    }
+
+    #[test]
+    fn ci_variable() {
+        use std::ffi::OsStr;
+        assert!(ci_from_env(Some(OsStr::new("true"))));
+        assert!(ci_from_env(Some(OsStr::new("1"))));
+        assert!(!ci_from_env(Some(OsStr::new("false"))));
+        assert!(!ci_from_env(Some(OsStr::new(""))));
+        assert!(!ci_from_env(None));
+    }
+
+    fn render(redactor: Redactor) -> String {
+        let (info, results) = sample();
+        let stream = anstream::StripStream::new(Vec::new());
+        let mut rep = TerminalReporter::new(Sink::new(stream, redactor), 24);
+        rep.report(&Event::RunStarted(&info)).unwrap();
+        for r in &results {
+            rep.report(&Event::CaseFinished(r)).unwrap();
+        }
+        let summary = Summary::of(&results);
+        rep.report(&Event::RunFinished(RunEnd {
+            summary: &summary,
+            elapsed: Duration::from_millis(500),
+            exit_code: summary.exit_code(),
+        }))
+        .unwrap();
+        String::from_utf8(rep.into_inner().into_inner()).unwrap()
+    }
+
+    #[test]
+    fn failures_are_shown_in_detail_with_a_reproduction() {
+        let text = render(Redactor::new());
+        assert!(text.contains("FAIL    paging/limit-<one>"), "{text}");
+        assert!(
+            text.contains("C10 paging: more instances than limit"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--> cases/paging/limit-<one>.toml:1:15"),
+            "{text}"
+        );
+        assert!(text.contains("request:  GET http://127.0.0.1:4000/v1.0/p/instances?limit=2"));
+        assert!(text.contains("at:       /instances"));
+        assert!(text.contains("source:   page.md, Table 3, limit"));
+        assert!(text.contains("expected: at most 2"));
+        assert!(text.contains("reproduce: curl -sS -H \"X-Auth-Token: $CONFORM_TOKEN\""));
+        assert!(
+            text.contains("error: GET http://127.0.0.1:4000/v1.0/p/instances?limit=2: no answer")
+        );
+        assert!(text.contains(
+            "5 cases: 1 passed, 1 failed, 1 vacuous, 1 skipped, 1 errors; 1 observations"
+        ));
+        assert!(
+            !text.contains('\u{1b}'),
+            "styles are stripped for a non-terminal"
+        );
+    }
+
+    #[test]
+    fn secrets_never_reach_the_terminal() {
+        let mut redactor = Redactor::new();
+        redactor.add(&Secret::new("127.0.0.1:4000"), "<redacted:token>");
+        let text = render(redactor);
+        assert!(!text.contains("127.0.0.1:4000"), "{text}");
+        assert!(text.contains("<redacted:token>"));
+    }
 }
