@@ -35,7 +35,12 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 pub struct Target {
     /// Base URL without a trailing slash, e.g. `https://dcs.example.com`.
     pub base_url: String,
-    pub token: Option<crate::secret::Secret>,
+    /// How requests with `auth = "configured"` are authenticated (token or AK/SK).
+    pub credentials: crate::auth::Credentials,
+    /// Extra root certificates (PEM) to trust, for targets behind a private CA.
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Accept any certificate. Only ever set by an explicit `--insecure`.
+    pub insecure: bool,
     pub timeout: Duration,
     pub max_body: usize,
     /// Requests per second at most; `None` = unlimited.
@@ -177,7 +182,23 @@ impl Client {
         // reqwest is built without a default TLS provider; install ring once per process
         // (a second call is a harmless no-op error), so library users need not know.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = &target.ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read the CA certificate {}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                format!("{} holds no PEM certificate: {e}", path.display())
+            })?;
+            if certs.is_empty() {
+                return Err(format!("{} holds no PEM certificate", path.display()));
+            }
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        // Proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY, as reqwest reads them.
+        let http = builder
+            .danger_accept_invalid_certs(target.insecure)
             // A redirect is an answer to report, never to follow: following could carry
             // credentials to another host and would hide what the target said.
             .redirect(reqwest::redirect::Policy::none())
@@ -245,16 +266,41 @@ impl Client {
             .await
             .expect("semaphore is never closed");
         self.pace().await;
-        let url = format!("{}{}", self.target.base_url, request.path_and_query());
-        let mut builder = self.http.get(&url);
+        let raw = format!("{}{}", self.target.base_url, request.path_and_query());
+        let mut url = reqwest::Url::parse(&raw)
+            .map_err(|e| TransportError::Other(format!("invalid URL {raw}: {e}")))?;
+        let mut secret_headers: Vec<(String, crate::secret::Secret)> = Vec::new();
+        match request.auth {
+            AuthSel::Configured => {
+                let parts = crate::auth::UrlParts::from_url(&url);
+                let authorized = self.target.credentials.authorize(
+                    &parts.request("GET", &request.headers, b""),
+                    time::OffsetDateTime::now_utc(),
+                );
+                // AK/SK: send exactly the query string that was signed.
+                if let Some(q) = authorized.query {
+                    url.set_query((!q.is_empty()).then_some(q.as_str()));
+                }
+                secret_headers = authorized.headers;
+            }
+            AuthSel::Wrong => secret_headers.push((
+                crate::auth::HEADER_AUTH_TOKEN.into(),
+                crate::secret::Secret::new(WRONG_TOKEN),
+            )),
+            AuthSel::None => {}
+        }
+        // The only request conform ever builds: a GET (DESIGN: never change a target).
+        let mut builder = self.http.get(url);
         for (k, v) in &request.headers {
             builder = builder.header(k, v);
         }
-        builder = match (request.auth, &self.target.token) {
-            (AuthSel::Configured, Some(t)) => builder.header("X-Auth-Token", t.expose()),
-            (AuthSel::Wrong, _) => builder.header("X-Auth-Token", WRONG_TOKEN),
-            _ => builder,
-        };
+        for (k, v) in &secret_headers {
+            let mut value = reqwest::header::HeaderValue::from_str(v.expose())
+                .map_err(|_| TransportError::Other(format!("the {k} header holds characters HTTP does not allow")))?;
+            // Sensitive: kept out of reqwest's and hyper's debug output.
+            value.set_sensitive(true);
+            builder = builder.header(k, value);
+        }
         let started = Instant::now();
         let timeout = self.target.timeout;
         let classify = |e: reqwest::Error| {

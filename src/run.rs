@@ -31,19 +31,36 @@ pub struct RunArgs {
     /// A second project of the same account, for the tenancy checks (C14).
     #[arg(long, value_name = "ID", requires = "target")]
     pub other_project_id: Option<String>,
+    /// How requests are authenticated: `token` (X-Auth-Token from --token-env or
+    /// --token-file), `aksk` (signed with an access key pair from HUAWEICLOUD_SDK_AK /
+    /// HUAWEICLOUD_SDK_SK or --credentials-file), `none`, or `auto`: a token if one is
+    /// set, else an access key pair if one is set, else none.
+    #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "token", "aksk", "none"])]
+    pub auth: String,
     /// Name of the environment variable that holds the X-Auth-Token.
     #[arg(long, value_name = "NAME", default_value = "CONFORM_TOKEN")]
     pub token_env: String,
     /// File that holds the X-Auth-Token (instead of an environment variable).
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+    /// AK/SK credentials file: the vendor SDKs' INI file (`[basic]` with ak, sk,
+    /// security_token) or the console's credentials.csv.
+    #[arg(long, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
+    /// Also trust the CA certificate(s) in this PEM file (for a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates. Dangerous: said loudly on every run that uses it.
+    #[arg(long)]
+    pub insecure: bool,
     /// Requests in flight at once.
     #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
     pub jobs: usize,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
-    /// At most this many requests per second (for real services).
+    /// At most this many requests per second; 0 = unlimited. Default: 10 for a target
+    /// outside this machine (be gentle with real services), unlimited on loopback.
     #[arg(long, value_name = "N")]
     pub rate: Option<f64>,
     /// Largest response body accepted, in bytes.
@@ -69,10 +86,13 @@ pub struct TargetSpec {
     pub base_url: String,
     pub project: String,
     pub other_project: Option<String>,
-    pub token: Option<Secret>,
+    pub credentials: crate::auth::Credentials,
     /// The variable a reproduction refers to for the token.
     pub token_var: String,
 }
+
+/// The default request rate for a target outside this machine, in requests per second.
+pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 
 /// A finished run.
 pub struct RunReport {
@@ -109,10 +129,10 @@ pub async fn command(args: RunArgs) -> u8 {
         );
         return crate::exit::NOTHING_SELECTED;
     }
-    if args.jobs == 0 || !(args.timeout > 0.0) || args.rate.is_some_and(|r| !(r > 0.0)) {
+    if args.jobs == 0 || !(args.timeout > 0.0) || args.rate.is_some_and(|r| !(r >= 0.0)) {
         let _ = writeln!(
             anstream::stderr(),
-            "error: --jobs, --timeout and --rate must be positive"
+            "error: --jobs and --timeout must be positive, --rate 0 or more"
         );
         return crate::exit::INPUT_INVALID;
     }
@@ -128,18 +148,22 @@ pub async fn command(args: RunArgs) -> u8 {
                 let _ = writeln!(anstream::stderr(), "error: --target needs --project-id");
                 return crate::exit::INPUT_INVALID;
             };
-            let token = match read_token(&args) {
-                Ok(t) => t,
+            let credentials = match read_credentials(&args, &crate::auth::ProcessEnv) {
+                Ok(c) => c,
                 Err(e) => {
                     let _ = writeln!(anstream::stderr(), "error: {e}");
                     return crate::exit::INPUT_INVALID;
                 }
             };
+            if let Err(e) = reqwest::Url::parse(url) {
+                let _ = writeln!(anstream::stderr(), "error: --target {url} is not a URL: {e}");
+                return crate::exit::INPUT_INVALID;
+            }
             TargetSpec {
                 base_url: url.trim_end_matches('/').to_string(),
                 project,
                 other_project: args.other_project_id.clone(),
-                token,
+                credentials,
                 token_var: args.token_env.clone(),
             }
         }
@@ -182,12 +206,32 @@ pub async fn command(args: RunArgs) -> u8 {
         }
     };
 
+    let rate = match args.rate {
+        Some(r) if r == 0.0 => None,
+        Some(r) => Some(r),
+        None if is_loopback(&spec.base_url) => None,
+        None => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "note: at most {DEFAULT_REMOTE_RATE} requests/s to a target outside this machine (--rate to change)"
+            );
+            Some(DEFAULT_REMOTE_RATE)
+        }
+    };
+    if args.insecure {
+        let _ = writeln!(
+            anstream::stderr(),
+            "WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can read and change this run's traffic"
+        );
+    }
     let target = Target {
         base_url: spec.base_url.clone(),
-        token: spec.token.clone(),
+        credentials: spec.credentials.clone(),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
         timeout: Duration::from_secs_f64(args.timeout),
         max_body: args.max_body,
-        rate: args.rate,
+        rate,
         jobs: args.jobs,
     };
     let shown = if mock.is_some() {
@@ -219,9 +263,7 @@ pub async fn command(args: RunArgs) -> u8 {
         },
     };
     let mut redactor = Redactor::new();
-    if let Some(t) = &spec.token {
-        redactor.add(t, Redactor::placeholder("token"));
-    }
+    spec.credentials.register(&mut redactor);
     let (progress, wants_progress) = progress_bar(&cases);
     // Drawn only once the run takes longer than a moment: a quick run stays uncluttered.
     let draw_from = Instant::now() + Duration::from_millis(300);
@@ -265,21 +307,44 @@ pub async fn command(args: RunArgs) -> u8 {
     }
 }
 
-fn read_token(args: &RunArgs) -> Result<Option<Secret>, String> {
-    if let Some(path) = &args.token_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
-        let t = text.trim();
-        if t.is_empty() {
-            return Err(format!("the token file {} is empty", path.display()));
+/// The credentials `--auth` asks for. Errors name the variable or file, never a value.
+pub fn read_credentials(args: &RunArgs, env: &dyn crate::auth::Env) -> Result<crate::auth::Credentials, String> {
+    use crate::auth::{load, Credentials, TokenSource};
+    let token_source = match &args.token_file {
+        Some(path) => TokenSource::File(path.clone()),
+        None => TokenSource::Env(args.token_env.clone()),
+    };
+    let aksk = || match &args.credentials_file {
+        Some(path) => load::ak_sk_from_file(path),
+        None => load::ak_sk_default(env),
+    };
+    match args.auth.as_str() {
+        "none" => Ok(Credentials::None),
+        "token" => load::token(&token_source, env).map_err(|e| e.to_string()),
+        "aksk" => aksk().map_err(|e| e.to_string()),
+        _ => {
+            // auto: an explicit source that fails is an error; an absent one is not.
+            if args.token_file.is_some() || env.var_os(&args.token_env).is_some() {
+                return load::token(&token_source, env).map_err(|e| e.to_string());
+            }
+            if args.credentials_file.is_some() {
+                return aksk().map_err(|e| e.to_string());
+            }
+            match aksk() {
+                Ok(c) => Ok(c),
+                Err(load::LoadError::NoAccessKey) => Ok(Credentials::None),
+                Err(e) => Err(e.to_string()),
+            }
         }
-        return Ok(Some(Secret::new(t)));
     }
-    Ok(std::env::var(&args.token_env)
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .map(Secret::new))
+}
+
+/// True when the URL's host is this machine (no rate limit by default).
+fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else { return false };
+    let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Serves the built-in mock in-process on an ephemeral loopback port, with a random
@@ -311,7 +376,7 @@ pub async fn serve_mock(
         base_url: running.base_url(),
         project,
         other_project,
-        token: Some(Secret::new(token)),
+        credentials: crate::auth::Credentials::Token(Secret::new(token)),
         token_var: "CONFORM_TOKEN".into(),
     };
     Ok((running, spec))
@@ -510,7 +575,7 @@ fn plan_case(
             }
         },
     };
-    if case.auth != AuthSel::Configured && spec.token.is_none() {
+    if case.auth != AuthSel::Configured && spec.credentials == crate::auth::Credentials::None {
         return skip("no credentials configured: the target is run without auth, so C14's 401 cannot be checked".into());
     }
     let needs_baseline = case.expect.wants_list() || case.draws();

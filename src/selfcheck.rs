@@ -228,7 +228,9 @@ async fn run_against_mock(
         .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
     let target = Target {
         base_url: spec.base_url.clone(),
-        token: spec.token.clone(),
+        credentials: spec.credentials.clone(),
+        ca_cert: None,
+        insecure: false,
         timeout: Duration::from_secs(10),
         max_body: 64 * 1024 * 1024,
         rate: None,

@@ -21,7 +21,9 @@ async fn serve(router: Router) -> String {
 fn client(base_url: String) -> Client {
     Client::new(Target {
         base_url,
-        token: None,
+        credentials: conform::auth::Credentials::None,
+        ca_cert: None,
+        insecure: false,
         timeout: Duration::from_secs(5),
         max_body: 1 << 20,
         rate: None,
