@@ -19,3 +19,4 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod secret;
+pub mod snapshot;

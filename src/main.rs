@@ -22,6 +22,8 @@ enum Command {
     Mock(conform::mock::MockArgs),
     /// Run the case files against a target (the built-in mock when none is given).
     Run(conform::run::RunArgs),
+    /// Review pending snapshots: show each diff, then accept, reject or skip it.
+    Review(conform::snapshot::review::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Derive(args) => conform::derive::command(args),
         Command::Mock(args) => runtime().block_on(conform::mock::command(args)),
         Command::Run(args) => runtime().block_on(conform::run::command(args)),
+        Command::Review(args) => conform::snapshot::review::command(args),
     };
     ExitCode::from(code)
 }

@@ -58,6 +58,8 @@ pub struct RunArgs {
     /// Only run cases whose name or rules contain this text (repeatable: any matches).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
+    #[command(flatten)]
+    pub snapshots: crate::snapshot::SnapshotArgs,
 }
 
 /// Where a run sends its requests.
@@ -114,6 +116,17 @@ pub async fn command(args: RunArgs) -> u8 {
         );
         return crate::exit::INPUT_INVALID;
     }
+    let snapshots = match crate::snapshot::Session::open(
+        &args.snapshots,
+        &args.cases,
+        args.target.as_deref(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+            return crate::exit::INPUT_INVALID;
+        }
+    };
 
     let mut mock = None;
     let spec = match &args.target {
@@ -206,13 +219,14 @@ pub async fn command(args: RunArgs) -> u8 {
     if let Some(m) = mock {
         m.shutdown().await;
     }
-    let report = match report {
+    let mut report = match report {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(anstream::stderr(), "error: {e}");
             return crate::exit::TARGET_UNREACHABLE;
         }
     };
+    let footer = snapshots.map(|s| s.apply(&mut report.results, &spec));
     let mut out = anstream::stdout().lock();
     let width = report
         .results
@@ -232,6 +246,9 @@ pub async fn command(args: RunArgs) -> u8 {
     }
     let summary = Summary::of(&report.results);
     let _ = terminal::write_summary(&mut out, &summary, report.results.len(), report.elapsed);
+    if let Some(f) = footer {
+        let _ = f.write(&mut out);
+    }
     summary.exit_code()
 }
 
@@ -534,6 +551,7 @@ fn judge(
         notices: Vec::new(),
         duration: requests.iter().map(|r| r.elapsed).sum(),
         requests,
+        snapshot: None,
     };
     if let Some(why) = skip {
         result.verdict = Verdict::Skipped;

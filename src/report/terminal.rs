@@ -15,12 +15,14 @@ const GREEN: Style = AnsiColor::Green.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
+const MAGENTA: Style = AnsiColor::Magenta.on_default().bold();
 
 fn verdict_style(v: Verdict) -> Style {
     match v {
         Verdict::Pass => GREEN,
         Verdict::Fail | Verdict::Error => RED,
         Verdict::Vacuous | Verdict::Skipped => YELLOW,
+        Verdict::Changed => MAGENTA,
     }
 }
 
@@ -81,6 +83,9 @@ pub fn write_case(
             writeln!(w, "          actual:   {a}")?;
         }
     }
+    if let Some(s) = &r.snapshot {
+        crate::snapshot::write_outcome(w, s)?;
+    }
     if r.verdict == Verdict::Error {
         for q in r.requests.iter().filter(|q| q.error.is_some()) {
             writeln!(
@@ -123,7 +128,7 @@ pub fn write_summary(
     } else {
         0.0
     };
-    let head = if s.failed > 0 || s.errors > 0 {
+    let head = if s.failed > 0 || s.errors > 0 || s.changed > 0 {
         RED
     } else {
         GREEN
@@ -131,8 +136,8 @@ pub fn write_summary(
     writeln!(w)?;
     writeln!(
         w,
-        "{head}{total} cases:{head:#} {} passed, {} failed, {} vacuous, {} skipped, {} errors; {} observations",
-        s.passed, s.failed, s.vacuous, s.skipped, s.errors, s.observations
+        "{head}{total} cases:{head:#} {} passed, {} failed, {} changed, {} vacuous, {} skipped, {} errors; {} observations",
+        s.passed, s.failed, s.changed, s.vacuous, s.skipped, s.errors, s.observations
     )?;
     writeln!(
         w,
