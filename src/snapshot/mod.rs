@@ -208,11 +208,12 @@ impl Session {
             .cases_dir
             .file_name()
             .map_or_else(|| "cases".to_string(), |n| n.to_string_lossy().into_owned());
+        let pool = normalise::pool(results, &self.profile);
         for r in results.iter_mut() {
             if matches!(r.verdict, Verdict::Skipped | Verdict::Error) {
                 continue;
             }
-            let body = normalise::body(r, &self.profile, &projects);
+            let body = normalise::body(r, &self.profile, &projects, &pool);
             let file = SnapFile {
                 source: format!("{cases_label}/{}.toml", r.name),
                 description: redactor.redact(&r.description).into_owned(),

@@ -28,8 +28,20 @@ pub struct Projects {
     pub other: Option<String>,
 }
 
-/// Renders the snapshot body of one case.
-pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects) -> String {
+/// Every value the profile redacts in every answer of a run: queries drawn from the
+/// target's data are redacted even when the case's own answers do not hold the value.
+pub fn pool(results: &[CaseResult], profile: &Profile) -> Table {
+    let mut pool = Table::default();
+    for r in results {
+        for b in r.requests.iter().filter_map(|q| q.body.as_ref()) {
+            profile.apply(&mut b.clone(), &mut pool);
+        }
+    }
+    pool
+}
+
+/// Renders the snapshot body of one case; `pool` from [`pool`].
+pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &Table) -> String {
     let mut table = Table::default();
     let bodies: Vec<Option<Value>> = result
         .requests
@@ -73,7 +85,7 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects) -> Stri
         let _ = writeln!(
             out,
             "  {n}. GET {}{what}",
-            path(&req.path, projects, &table)
+            path(&req.path, projects, &mut table, pool)
         );
         if let Some(list) = body.as_ref().and_then(list_of) {
             for inst in list {
@@ -279,7 +291,7 @@ fn inline_sorted(v: &Value) -> String {
 }
 
 /// The path with project ids and redacted query values replaced.
-fn path(p: &str, projects: &Projects, table: &Table) -> String {
+fn path(p: &str, projects: &Projects, table: &mut Table, pool: &Table) -> String {
     let (path, query) = match p.split_once('?') {
         Some((a, b)) => (a, Some(b)),
         None => (p, None),
@@ -300,7 +312,7 @@ fn path(p: &str, projects: &Projects, table: &Table) -> String {
         }
     }
     let Some(query) = query else { return path };
-    if table.is_empty() {
+    if table.is_empty() && pool.is_empty() {
         return format!("{path}?{query}");
     }
     let parts: Vec<String> = query
@@ -313,7 +325,7 @@ fn path(p: &str, projects: &Projects, table: &Table) -> String {
                 .next()
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default();
-            match table.query_value(&decoded) {
+            match table.query_value_or_adopt(&decoded, pool) {
                 Some(p) => format!("{k}={p}"),
                 None => part.to_string(),
             }
@@ -402,7 +414,7 @@ mod tests {
             main: "p123".into(),
             other: None,
         };
-        let text = body(&r, &profile, &projects);
+        let text = body(&r, &profile, &projects, &Table::default());
         let expected = "\
 verdict: PASS
 rules: C5
@@ -435,6 +447,7 @@ instance members:
             main: "p".into(),
             other: None,
         };
+        let none = Table::default();
         let plain = body(
             &result(vec![record(
                 Purpose::Main,
@@ -444,6 +457,7 @@ instance members:
             )]),
             &profile,
             &projects,
+            &none,
         );
         let extra = body(
             &result(vec![record(
@@ -454,6 +468,7 @@ instance members:
             )]),
             &profile,
             &projects,
+            &none,
         );
         let diff = similar::TextDiff::from_lines(&plain, &extra);
         let changed: Vec<String> = diff

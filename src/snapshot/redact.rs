@@ -259,33 +259,58 @@ fn visit(steps: &[Step], v: &mut Value, f: &mut dyn FnMut(&mut Value)) {
 pub struct Table {
     numbers: HashMap<(String, String), usize>,
     next: HashMap<String, usize>,
-    /// (original text, placeholder), for rewriting free text and queries.
-    texts: Vec<(String, String)>,
+    /// (original text, placeholder, kind), for rewriting free text and queries.
+    texts: Vec<(String, String, String)>,
 }
 
 impl Table {
     fn numbered(&mut self, kind: &str, v: &mut Value) {
-        let text = match &*v {
+        let (text, is_text) = match &*v {
             Value::Null => return, // a null is shape, not a volatile value: keep it
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+            Value::String(s) => (s.clone(), true),
+            other => (other.to_string(), false),
         };
+        *v = Value::String(self.number(kind, text, is_text));
+    }
+
+    /// The placeholder of `text` under `kind`, numbering it if it is new.
+    fn number(&mut self, kind: &str, text: String, is_text: bool) -> String {
         let key = (kind.to_string(), text.clone());
-        let n = match self.numbers.get(&key) {
-            Some(n) => *n,
-            None => {
-                let n = self.next.entry(kind.to_string()).or_insert(0);
-                *n += 1;
-                let n = *n;
-                self.numbers.insert(key, n);
-                let placeholder = format!("<{kind}:{n}>");
-                if matches!(v, Value::String(_)) {
-                    self.texts.push((text, placeholder));
-                }
-                n
-            }
-        };
-        *v = Value::String(format!("<{kind}:{n}>"));
+        if let Some(n) = self.numbers.get(&key) {
+            return format!("<{kind}:{n}>");
+        }
+        let n = self.next.entry(kind.to_string()).or_insert(0);
+        *n += 1;
+        let n = *n;
+        self.numbers.insert(key, n);
+        let placeholder = format!("<{kind}:{n}>");
+        if is_text {
+            self.texts
+                .push((text, placeholder.clone(), kind.to_string()));
+        }
+        placeholder
+    }
+
+    /// Like [`Table::query_value`], but a value this snapshot's answers do not hold is
+    /// looked up in `pool` (every answer of the run): a query drawn from an instance that
+    /// this case's answers do not list (an id prefix that matches nothing) is volatile too.
+    /// It gets the next number of this snapshot.
+    pub fn query_value_or_adopt(&mut self, value: &str, pool: &Table) -> Option<String> {
+        if let Some(p) = self.query_value(value) {
+            return Some(p);
+        }
+        let (text, kind) = pool.find(value).map(|(t, _, k)| (t.clone(), k.clone()))?;
+        self.number(&kind, text, true);
+        self.query_value(value)
+    }
+
+    /// The entry whose text is `value`, or contains it (long enough to mean something).
+    fn find(&self, value: &str) -> Option<&(String, String, String)> {
+        self.texts.iter().find(|(t, _, _)| t == value).or_else(|| {
+            (value.chars().count() >= MIN_TEXT)
+                .then(|| self.texts.iter().find(|(t, _, _)| t.contains(value)))
+                .flatten()
+        })
     }
 
     /// Whether nothing was redacted.
@@ -296,28 +321,25 @@ impl Table {
     /// A query value with its redacted values replaced: the whole value (`<instance_id:3>`),
     /// or the part of one it was drawn from (`<instance_id:3>[0..8]`, in characters).
     pub fn query_value(&self, value: &str) -> Option<String> {
-        if let Some((_, p)) = self.texts.iter().find(|(t, _)| t == value) {
+        let (t, p, _) = self.find(value)?;
+        if t == value {
             return Some(p.clone());
         }
-        if value.chars().count() < MIN_TEXT {
-            return None;
-        }
-        self.texts.iter().find_map(|(t, p)| {
-            let at = t.find(value)?;
-            let start = t[..at].chars().count();
-            Some(format!("{p}[{start}..{}]", start + value.chars().count()))
-        })
+        let at = t.find(value)?;
+        let start = t[..at].chars().count();
+        Some(format!("{p}[{start}..{}]", start + value.chars().count()))
     }
 
     /// Free text (observations, findings) with every redacted value replaced.
     pub fn text(&self, text: &str) -> String {
-        let mut texts: Vec<&(String, String)> = self
+        let mut texts: Vec<(&String, &String)> = self
             .texts
             .iter()
-            .filter(|(t, _)| t.chars().count() >= MIN_TEXT)
+            .filter(|(t, _, _)| t.chars().count() >= MIN_TEXT)
+            .map(|(t, p, _)| (t, p))
             .collect();
         // Longest first, so a value that contains another is replaced whole.
-        texts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        texts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
         let mut out = text.to_string();
         for (t, p) in texts {
             if out.contains(t.as_str()) {
@@ -366,6 +388,30 @@ mod tests {
             table.text("missing aaaa-1 here"),
             "missing <instance_id:1> here"
         );
+    }
+
+    #[test]
+    fn a_query_drawn_from_an_instance_outside_the_answers_is_adopted_from_the_pool() {
+        let p = profile("redact = ['.instances[].instance_id']");
+        let mut pool = Table::default();
+        p.apply(
+            &mut json!({"instances": [{"instance_id": "aaaa-1"}, {"instance_id": "bbbb-2"}]}),
+            &mut pool,
+        );
+        let mut table = Table::default();
+        p.apply(
+            &mut json!({"instances": [{"instance_id": "aaaa-1"}]}),
+            &mut table,
+        );
+        assert_eq!(
+            table.query_value_or_adopt("bbbb", &pool).as_deref(),
+            Some("<instance_id:2>[0..4]")
+        );
+        assert_eq!(
+            table.query_value_or_adopt("aaaa-1", &pool).as_deref(),
+            Some("<instance_id:1>")
+        );
+        assert_eq!(table.query_value_or_adopt("zzzz", &pool), None);
     }
 
     #[test]
