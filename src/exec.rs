@@ -186,9 +186,8 @@ impl Client {
         if let Some(path) = &target.ca_cert {
             let pem = std::fs::read(path)
                 .map_err(|e| format!("cannot read the CA certificate {}: {e}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!("{} holds no PEM certificate: {e}", path.display())
-            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("{} holds no PEM certificate: {e}", path.display()))?;
             if certs.is_empty() {
                 return Err(format!("{} holds no PEM certificate", path.display()));
             }
@@ -295,8 +294,11 @@ impl Client {
             builder = builder.header(k, v);
         }
         for (k, v) in &secret_headers {
-            let mut value = reqwest::header::HeaderValue::from_str(v.expose())
-                .map_err(|_| TransportError::Other(format!("the {k} header holds characters HTTP does not allow")))?;
+            let mut value = reqwest::header::HeaderValue::from_str(v.expose()).map_err(|_| {
+                TransportError::Other(format!(
+                    "the {k} header holds characters HTTP does not allow"
+                ))
+            })?;
             // Sensitive: kept out of reqwest's and hyper's debug output.
             value.set_sensitive(true);
             builder = builder.header(k, value);

@@ -3,7 +3,9 @@
 
 /// Every selected case passed (observations and vacuous passes do not change this).
 pub const SUCCESS: u8 = 0;
-/// The target answered, and at least one answer broke the contract.
+/// The target answered, and at least one answer broke the contract, or a case's result
+/// differs from its accepted snapshot (`conform review` also uses it for "pending
+/// snapshots remain").
 pub const CONTRACT_BROKEN: u8 = 1;
 /// The input is wrong (options, case files, schemas, data files); nothing was sent.
 pub const INPUT_INVALID: u8 = 2;
@@ -16,7 +18,7 @@ pub const NOTHING_SELECTED: u8 = 4;
 pub const HELP_TABLE: &str = "\
 Exit codes:
   0  every selected case passed
-  1  the target answered and broke the contract
+  1  the target answered and broke the contract, or a snapshot differs
   2  the input (options, case files, schemas, data) is wrong; nothing was sent
   3  the target could not be reached or answered nothing usable
   4  no case was selected";

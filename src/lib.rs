@@ -21,4 +21,5 @@ pub mod run;
 pub mod secret;
 pub mod select;
 pub mod selfcheck;
+pub mod snapshot;
 pub mod suite;

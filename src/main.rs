@@ -28,6 +28,8 @@ enum Command {
     List(conform::suite::ListArgs),
     /// Validate the case files and schemas without sending anything (exit 0 or 2).
     Check(conform::suite::CheckArgs),
+    /// Review pending snapshots: show each diff, then accept, reject or skip it.
+    Review(conform::snapshot::review::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Selfcheck(args) => runtime().block_on(conform::selfcheck::command(args)),
         Command::List(args) => conform::suite::list_command(args),
         Command::Check(args) => conform::suite::check_command(args),
+        Command::Review(args) => conform::snapshot::review::command(args),
     };
     ExitCode::from(code)
 }

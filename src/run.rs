@@ -79,6 +79,8 @@ pub struct RunArgs {
     pub select: crate::select::SelectArgs,
     #[command(flatten)]
     pub report: crate::report::ReportArgs,
+    #[command(flatten)]
+    pub snapshots: crate::snapshot::SnapshotArgs,
 }
 
 /// Where a run sends its requests.
@@ -140,6 +142,17 @@ pub async fn command(args: RunArgs) -> u8 {
         let _ = writeln!(anstream::stderr(), "error: {e}");
         return crate::exit::INPUT_INVALID;
     }
+    let snapshots = match crate::snapshot::Session::open(
+        &args.snapshots,
+        &args.cases,
+        args.target.as_deref(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+            return crate::exit::INPUT_INVALID;
+        }
+    };
 
     let mut mock = None;
     let spec = match &args.target {
@@ -156,7 +169,10 @@ pub async fn command(args: RunArgs) -> u8 {
                 }
             };
             if let Err(e) = reqwest::Url::parse(url) {
-                let _ = writeln!(anstream::stderr(), "error: --target {url} is not a URL: {e}");
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "error: --target {url} is not a URL: {e}"
+                );
                 return crate::exit::INPUT_INVALID;
             }
             TargetSpec {
@@ -278,13 +294,14 @@ pub async fn command(args: RunArgs) -> u8 {
     if let Some(m) = mock {
         m.shutdown().await;
     }
-    let report = match report {
+    let mut report = match report {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(anstream::stderr(), "error: {e}");
             return crate::exit::TARGET_UNREACHABLE;
         }
     };
+    let footer = snapshots.map(|s| s.apply(&mut report.results, &spec));
     let width = cases
         .iter()
         .map(|c| c.name.len())
@@ -300,6 +317,14 @@ pub async fn command(args: RunArgs) -> u8 {
         let _ = writeln!(anstream::stderr(), "error: {e}");
     }
     let code = reporters.finish(&Summary::of(&report.results), report.elapsed);
+    // Snapshot bookkeeping (pending files, orphans) follows the summary; with
+    // `--format json` it goes to stderr, so that stdout holds events only.
+    if let Some(f) = footer {
+        let _ = match args.report.format {
+            crate::report::Format::Human => f.write(&mut anstream::stdout()),
+            crate::report::Format::Json => f.write(&mut anstream::stderr()),
+        };
+    }
     if errors.is_empty() {
         code
     } else {
@@ -308,7 +333,10 @@ pub async fn command(args: RunArgs) -> u8 {
 }
 
 /// The credentials `--auth` asks for. Errors name the variable or file, never a value.
-pub fn read_credentials(args: &RunArgs, env: &dyn crate::auth::Env) -> Result<crate::auth::Credentials, String> {
+pub fn read_credentials(
+    args: &RunArgs,
+    env: &dyn crate::auth::Env,
+) -> Result<crate::auth::Credentials, String> {
     use crate::auth::{load, Credentials, TokenSource};
     let token_source = match &args.token_file {
         Some(path) => TokenSource::File(path.clone()),
@@ -341,10 +369,18 @@ pub fn read_credentials(args: &RunArgs, env: &dyn crate::auth::Env) -> Result<cr
 
 /// True when the URL's host is this machine (no rate limit by default).
 fn is_loopback(base_url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(base_url) else { return false };
-    let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    let host = url
+        .host_str()
+        .unwrap_or("")
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Serves the built-in mock in-process on an ephemeral loopback port, with a random
@@ -660,6 +696,7 @@ fn judge(
         duration: requests.iter().map(|r| r.elapsed).sum(),
         requests,
         snapshot_diff: None,
+        snapshot: None,
     };
     if let Some(why) = skip {
         result.verdict = Verdict::Skipped;

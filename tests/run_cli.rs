@@ -47,7 +47,10 @@ fn a_rule_breaking_fault_exits_1_and_names_rule_file_request_and_repro() {
         "{out}"
     );
     assert!(out.contains("--> cases/paging/limit-one.toml:"), "{out}");
-    assert!(out.contains("request:  GET http://127.0.0.1:") && out.contains("/instances?limit=1"), "{out}");
+    assert!(
+        out.contains("request:  GET http://127.0.0.1:") && out.contains("/instances?limit=1"),
+        "{out}"
+    );
     assert!(
         out.contains("reproduce: curl -sS -H \"X-Auth-Token: $CONFORM_TOKEN\""),
         "{out}"

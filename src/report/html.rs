@@ -77,7 +77,7 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 14px; background: #fff; min-width: 92px; }
 .card b { display: block; font-size: 20px; }
 .card.pass b { color: var(--pass); } .card.fail b, .card.error b { color: var(--fail); }
-.card.vacuous b, .card.skipped b { color: var(--warn); }
+.card.vacuous b, .card.skipped b, .card.changed b { color: var(--warn); }
 .verdict-line { font-weight: 600; margin-top: 10px; }
 .verdict-line.bad { color: var(--fail); } .verdict-line.good { color: var(--pass); }
 main { padding: 12px 24px 40px; }
@@ -92,7 +92,7 @@ td.num { text-align: right; white-space: nowrap; color: var(--muted); }
 td.rules { white-space: nowrap; }
 .badge { display: inline-block; min-width: 64px; text-align: center; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 700; color: #fff; }
 .badge.pass { background: var(--pass); } .badge.fail, .badge.error { background: var(--fail); }
-.badge.vacuous, .badge.skipped { background: var(--warn); }
+.badge.vacuous, .badge.skipped, .badge.changed { background: var(--warn); }
 .desc { color: var(--muted); font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 13px; }
 .filters select { max-width: 260px; }
 .jump { margin-top: 10px; font-size: 13px; }
@@ -211,6 +211,7 @@ pub fn render(
     for (class, label, n) in [
         ("pass", "passed", s.passed),
         ("fail", "failed", s.failed),
+        ("changed", "changed", s.changed),
         ("error", "errors", s.errors),
         ("vacuous", "vacuous", s.vacuous),
         ("skipped", "skipped", s.skipped),
@@ -223,7 +224,7 @@ pub fn render(
     let broken: Vec<(usize, &CaseResult)> = cases
         .iter()
         .enumerate()
-        .filter(|(_, c)| matches!(c.verdict, Verdict::Fail | Verdict::Error))
+        .filter(|(_, c)| matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Changed))
         .collect();
     if !broken.is_empty() {
         h.push_str("<div class=\"jump\">Failed: ");
@@ -243,6 +244,7 @@ pub fn render(
     h.push_str("<div class=\"filters\"><span>Show:</span>");
     for v in [
         Verdict::Fail,
+        Verdict::Changed,
         Verdict::Error,
         Verdict::Vacuous,
         Verdict::Skipped,

@@ -138,6 +138,15 @@ fn testcase(x: &mut String, c: &CaseResult, info: &RunInfo) {
     };
     let mut body = String::new();
     match c.verdict {
+        Verdict::Changed => {
+            // Every check passed, but the answer differs from the accepted snapshot.
+            let _ = writeln!(
+                body,
+                "      <failure message=\"{}\" type=\"snapshot\">{}</failure>",
+                escape_attr("the result differs from its accepted snapshot"),
+                escape_text(&detail)
+            );
+        }
         Verdict::Fail => {
             let f = c.findings.first();
             let _ = writeln!(

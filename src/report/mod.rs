@@ -29,6 +29,9 @@ pub enum Verdict {
     Vacuous,
     /// Not run: the data or the configuration cannot exercise it (a notice says why).
     Skipped,
+    /// Every check passed, but the result differs from its accepted snapshot (or has
+    /// none yet): the target's behaviour changed and needs a review. Fails the run.
+    Changed,
     /// The target broke the contract.
     Fail,
     /// No usable answer (connection, timeout, body too large).
@@ -42,6 +45,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Vacuous => "vacuous",
             Verdict::Skipped => "skipped",
+            Verdict::Changed => "changed",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
         }
@@ -52,6 +56,7 @@ impl Verdict {
             Verdict::Pass => "PASS",
             Verdict::Vacuous => "VACUOUS",
             Verdict::Skipped => "SKIP",
+            Verdict::Changed => "CHANGED",
             Verdict::Fail => "FAIL",
             Verdict::Error => "ERROR",
         }
@@ -92,6 +97,8 @@ pub struct CaseResult {
     /// diff block, JSON as `snapshot_diff`, JUnit in the failure text); they never
     /// compute it. `None` until snapshots fill it in.
     pub snapshot_diff: Option<String>,
+    /// The snapshot comparison, when snapshots are on and the case was compared.
+    pub snapshot: Option<crate::snapshot::Outcome>,
 }
 
 /// Totals for the summary block and the exit code.
@@ -103,6 +110,8 @@ pub struct Summary {
     pub vacuous: usize,
     pub skipped: usize,
     pub errors: usize,
+    /// Cases whose snapshot is new or differs.
+    pub changed: usize,
     pub observations: usize,
     pub requests: usize,
     pub retried: usize,
@@ -121,6 +130,7 @@ impl Summary {
                 Verdict::Vacuous => s.vacuous += 1,
                 Verdict::Skipped => s.skipped += 1,
                 Verdict::Error => s.errors += 1,
+                Verdict::Changed => s.changed += 1,
             }
             s.observations += r.observations.len();
             s.requests += r.requests.len();
@@ -135,6 +145,8 @@ impl Summary {
             crate::exit::CONTRACT_BROKEN
         } else if self.errors > 0 {
             crate::exit::TARGET_UNREACHABLE
+        } else if self.changed > 0 {
+            crate::exit::CONTRACT_BROKEN
         } else {
             crate::exit::SUCCESS
         }
@@ -488,6 +500,7 @@ pub(crate) mod tests {
             body: None,
         };
         let case = |name: &str, verdict| CaseResult {
+            snapshot: None,
             name: name.into(),
             description: format!("{name} <does> \"things\" & more"),
             loc: Loc {

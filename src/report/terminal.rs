@@ -21,12 +21,14 @@ const GREEN: Style = AnsiColor::Green.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
+const MAGENTA: Style = AnsiColor::Magenta.on_default().bold();
 
 fn verdict_style(v: Verdict) -> Style {
     match v {
         Verdict::Pass => GREEN,
         Verdict::Fail | Verdict::Error => RED,
         Verdict::Vacuous | Verdict::Skipped => YELLOW,
+        Verdict::Changed => MAGENTA,
     }
 }
 
@@ -156,6 +158,11 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
             let _ = writeln!(w, "          {RED}actual:{RED:#}   {a}");
         }
     }
+    if let Some(s) = &r.snapshot {
+        let mut buf = Vec::new();
+        let _ = crate::snapshot::write_outcome(&mut buf, s);
+        w.push_str(&String::from_utf8_lossy(&buf));
+    }
     if r.verdict == Verdict::Error {
         for q in r.requests.iter().filter(|q| q.error.is_some()) {
             let _ = writeln!(
@@ -166,12 +173,7 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
             );
         }
     }
-    if let Some(d) = &r.snapshot_diff {
-        let _ = writeln!(w, "        snapshot diff:");
-        for line in d.lines() {
-            let _ = writeln!(w, "          {line}");
-        }
-    }
+    // (The snapshot diff was written above with the snapshot outcome.)
     if matches!(r.verdict, Verdict::Fail | Verdict::Error) {
         if let Some(q) = info.repro_request(r) {
             let _ = writeln!(w, "          {DIM}reproduce:{DIM:#} {}", info.curl(q));
@@ -189,7 +191,7 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
     } else {
         0.0
     };
-    let head = if s.failed > 0 || s.errors > 0 {
+    let head = if s.failed > 0 || s.errors > 0 || s.changed > 0 {
         RED
     } else {
         GREEN
@@ -201,8 +203,8 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
     let _ = writeln!(w);
     let _ = writeln!(
         w,
-        "{head}{} cases{shard}:{head:#} {} passed, {} failed, {} vacuous, {} skipped, {} errors; {} observations",
-        s.total, s.passed, s.failed, s.vacuous, s.skipped, s.errors, s.observations
+        "{head}{} cases{shard}:{head:#} {} passed, {} failed, {} changed, {} vacuous, {} skipped, {} errors; {} observations",
+        s.total, s.passed, s.failed, s.changed, s.vacuous, s.skipped, s.errors, s.observations
     );
     let _ = writeln!(
         w,
@@ -287,7 +289,7 @@ mod tests {
             text.contains("error: GET http://127.0.0.1:4000/v1.0/p/instances?limit=2: no answer")
         );
         assert!(text.contains(
-            "5 cases: 1 passed, 1 failed, 1 vacuous, 1 skipped, 1 errors; 1 observations"
+            "5 cases: 1 passed, 1 failed, 0 changed, 1 vacuous, 1 skipped, 1 errors; 1 observations"
         ));
         assert!(
             !text.contains('\u{1b}'),
