@@ -22,14 +22,24 @@ use super::filter::{ProjectIndex, Row, SelectError};
 use super::query;
 use super::FaultSet;
 
-/// Everything the mock serves and how.
-#[derive(Debug, Clone)]
+/// Everything the mock serves and how. Its `Debug` form redacts the token.
+#[derive(Clone)]
 pub struct MockConfig {
     pub data: DataSet,
     /// Deliberate contract violations to switch on (empty: the faithful mock).
     pub faults: Vec<Fault>,
     /// When set, every request needs `X-Auth-Token: <token>` (C14).
     pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("projects", &self.data.projects().collect::<Vec<_>>())
+            .field("faults", &self.faults)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl MockConfig {
@@ -384,4 +394,30 @@ pub async fn spawn(config: MockConfig, addr: SocketAddr) -> std::io::Result<Runn
         stop: Some(stop),
         task: Some(task),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_the_token() {
+        let config = MockConfig {
+            token: Some("very-secret".into()),
+            ..MockConfig::builtin()
+        };
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("very-secret") && text.contains("<redacted>"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn created_at_parses_fractions_and_offsets() {
+        let a = parse_created_at("2024-05-30T09:15:00.5Z").unwrap();
+        let b = parse_created_at("2024-05-30T09:15:00Z").unwrap();
+        assert!(a > b);
+        assert!(parse_created_at("2024-05-30 09:15:00").is_none());
+    }
 }
