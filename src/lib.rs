@@ -16,6 +16,7 @@ pub mod exec;
 pub mod exit;
 pub mod mock;
 pub mod plan;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod secret;

@@ -28,6 +28,8 @@ enum Command {
     List(conform::suite::ListArgs),
     /// Validate the case files and schemas without sending anything (exit 0 or 2).
     Check(conform::suite::CheckArgs),
+    /// Save a target's full list as a mock data set (`conform mock --data`).
+    Record(conform::record::RecordArgs),
     /// Review pending snapshots: show each diff, then accept, reject or skip it.
     Review(conform::snapshot::review::ReviewArgs),
 }
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Selfcheck(args) => runtime().block_on(conform::selfcheck::command(args)),
         Command::List(args) => conform::suite::list_command(args),
         Command::Check(args) => conform::suite::check_command(args),
+        Command::Record(args) => runtime().block_on(conform::record::command(args)),
         Command::Review(args) => conform::snapshot::review::command(args),
     };
     ExitCode::from(code)

@@ -31,22 +31,8 @@ pub struct RunArgs {
     /// A second project of the same account, for the tenancy checks (C14).
     #[arg(long, value_name = "ID", requires = "target")]
     pub other_project_id: Option<String>,
-    /// How requests are authenticated: `token` (X-Auth-Token from --token-env or
-    /// --token-file), `aksk` (signed with an access key pair from HUAWEICLOUD_SDK_AK /
-    /// HUAWEICLOUD_SDK_SK or --credentials-file), `none`, or `auto`: a token if one is
-    /// set, else an access key pair if one is set, else none.
-    #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "token", "aksk", "none"])]
-    pub auth: String,
-    /// Name of the environment variable that holds the X-Auth-Token.
-    #[arg(long, value_name = "NAME", default_value = "CONFORM_TOKEN")]
-    pub token_env: String,
-    /// File that holds the X-Auth-Token (instead of an environment variable).
-    #[arg(long, value_name = "PATH")]
-    pub token_file: Option<PathBuf>,
-    /// AK/SK credentials file: the vendor SDKs' INI file (`[basic]` with ak, sk,
-    /// security_token) or the console's credentials.csv.
-    #[arg(long, value_name = "PATH")]
-    pub credentials_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
     /// Also trust the CA certificate(s) in this PEM file (for a private CA).
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
@@ -81,6 +67,27 @@ pub struct RunArgs {
     pub report: crate::report::ReportArgs,
     #[command(flatten)]
     pub snapshots: crate::snapshot::SnapshotArgs,
+}
+
+/// Where credentials for a real target come from (shared by `run` and `record`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CredentialArgs {
+    /// How requests are authenticated: `token` (X-Auth-Token from --token-env or
+    /// --token-file), `aksk` (signed with an access key pair from HUAWEICLOUD_SDK_AK /
+    /// HUAWEICLOUD_SDK_SK or --credentials-file), `none`, or `auto`: a token if one is
+    /// set, else an access key pair if one is set, else none.
+    #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "token", "aksk", "none"])]
+    pub auth: String,
+    /// Name of the environment variable that holds the X-Auth-Token.
+    #[arg(long, value_name = "NAME", default_value = "CONFORM_TOKEN")]
+    pub token_env: String,
+    /// File that holds the X-Auth-Token (instead of an environment variable).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// AK/SK credentials file: the vendor SDKs' INI file (`[basic]` with ak, sk,
+    /// security_token) or the console's credentials.csv.
+    #[arg(long, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
 }
 
 /// Where a run sends its requests.
@@ -161,7 +168,7 @@ pub async fn command(args: RunArgs) -> u8 {
                 let _ = writeln!(anstream::stderr(), "error: --target needs --project-id");
                 return crate::exit::INPUT_INVALID;
             };
-            let credentials = match read_credentials(&args, &crate::auth::ProcessEnv) {
+            let credentials = match read_credentials(&args.credentials, &crate::auth::ProcessEnv) {
                 Ok(c) => c,
                 Err(e) => {
                     let _ = writeln!(anstream::stderr(), "error: {e}");
@@ -180,7 +187,7 @@ pub async fn command(args: RunArgs) -> u8 {
                 project,
                 other_project: args.other_project_id.clone(),
                 credentials,
-                token_var: args.token_env.clone(),
+                token_var: args.credentials.token_env.clone(),
             }
         }
         None => {
@@ -334,7 +341,7 @@ pub async fn command(args: RunArgs) -> u8 {
 
 /// The credentials `--auth` asks for. Errors name the variable or file, never a value.
 pub fn read_credentials(
-    args: &RunArgs,
+    args: &CredentialArgs,
     env: &dyn crate::auth::Env,
 ) -> Result<crate::auth::Credentials, String> {
     use crate::auth::{load, Credentials, TokenSource};
@@ -451,7 +458,24 @@ pub async fn fetch_baseline(
     project: &str,
     page: u32,
 ) -> Result<Result<Baseline, String>, RunError> {
-    let mut instances: Vec<Inst> = Vec::new();
+    Ok(walk_list(client, project, page).await?.and_then(|list| {
+        list.iter()
+            .map(Inst::from_json)
+            .collect::<Option<Vec<Inst>>>()
+            .map(Baseline::new)
+            .ok_or_else(|| "an instance of the baseline has no instance_id".to_string())
+    }))
+}
+
+/// Walks the unfiltered list of a project, failed instances included, page by page, and
+/// returns every instance as the target sent it. The outer error: no usable answer; the
+/// inner one: an answer that is not a list.
+pub async fn walk_list(
+    client: &Client,
+    project: &str,
+    page: u32,
+) -> Result<Result<Vec<serde_json::Value>, String>, RunError> {
+    let mut instances: Vec<serde_json::Value> = Vec::new();
     let page = page.max(1);
     for index in 0..10_000u32 {
         let mut query = vec![("includeFailure".to_string(), "true".to_string())];
@@ -474,7 +498,7 @@ pub async fn fetch_baseline(
         };
         if resp.status != 200 {
             return Ok(Err(format!(
-                "the baseline request GET {} answered {} {}",
+                "the list request GET {} answered {} {}",
                 req.path_and_query(),
                 resp.status,
                 check::status::preview(&resp.body)
@@ -482,21 +506,19 @@ pub async fn fetch_baseline(
         }
         let body = match resp.json() {
             Ok(b) => b,
-            Err(e) => return Ok(Err(format!("the baseline answer is not JSON: {e}"))),
+            Err(e) => return Ok(Err(format!("the list answer is not JSON: {e}"))),
         };
-        let Some(list) = check::instances_of(&body) else {
-            return Ok(Err(
-                "the baseline answer has no readable `instances` array".into()
-            ));
+        let Some(list) = body.get("instances").and_then(serde_json::Value::as_array) else {
+            return Ok(Err("the list answer has no `instances` array".into()));
         };
         let got = list.len();
         let total = body.get("instance_num").and_then(serde_json::Value::as_u64);
-        instances.extend(list);
+        instances.extend(list.iter().cloned());
         if got < page as usize || got == 0 || total.is_some_and(|t| instances.len() as u64 >= t) {
             break;
         }
     }
-    Ok(Ok(Baseline::new(instances)))
+    Ok(Ok(instances))
 }
 
 struct Planned {

@@ -1,0 +1,218 @@
+//! `conform record`: walk a real account's unfiltered list (every page, failed instances
+//! included) and save it as a mock data set, optionally with identifying values replaced,
+//! so that `conform mock --data FILE` mirrors the account and a suite can be developed
+//! offline.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use crate::exec::{Client, Target};
+use crate::run::{read_credentials, walk_list, CredentialArgs};
+
+/// Options of `conform record`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// Base URL of the endpoint, e.g. https://dcs.example.com.
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// The project to record (repeatable: each becomes a project of the data set).
+    #[arg(long = "project-id", value_name = "ID", required = true)]
+    pub projects: Vec<String>,
+    /// Where to write the data set (JSON, the `conform mock --data` format).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace identifying values (user names and ids, instance ids, IPs, VPC ids and
+    /// names, domain names) with stable stand-ins; instance names and everything the
+    /// filters look at keep their shape.
+    #[arg(long)]
+    pub anonymize: bool,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Also trust the CA certificate(s) in this PEM file.
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates (said loudly).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Page size for the walk.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub page: u32,
+    /// At most this many requests per second; 0 = unlimited.
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub rate: f64,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
+}
+
+/// Runs `conform record`; returns the exit code.
+pub async fn command(args: RecordArgs) -> u8 {
+    let mut err = anstream::stderr();
+    let credentials = match read_credentials(&args.credentials, &crate::auth::ProcessEnv) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return crate::exit::INPUT_INVALID;
+        }
+    };
+    if reqwest::Url::parse(&args.target).is_err() || !(args.timeout > 0.0) || !(args.rate >= 0.0) {
+        let _ = writeln!(
+            err,
+            "error: --target must be a URL, --timeout positive and --rate 0 or more"
+        );
+        return crate::exit::INPUT_INVALID;
+    }
+    if args.insecure {
+        let _ = writeln!(
+            err,
+            "WARNING: --insecure: TLS certificates are NOT verified"
+        );
+    }
+    let client = match Client::new(Target {
+        base_url: args.target.trim_end_matches('/').to_string(),
+        credentials,
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_body: 256 * 1024 * 1024,
+        rate: (args.rate > 0.0).then_some(args.rate),
+        jobs: 1,
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return crate::exit::INPUT_INVALID;
+        }
+    };
+    let mut projects = Map::new();
+    let mut anon = Anonymizer::default();
+    for project in &args.projects {
+        let list = match walk_list(&client, project, args.page).await {
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return crate::exit::TARGET_UNREACHABLE;
+            }
+            Ok(Err(e)) => {
+                let _ = writeln!(err, "error: project {project}: {e}");
+                return crate::exit::CONTRACT_BROKEN;
+            }
+            Ok(Ok(list)) => list,
+        };
+        let list: Vec<Value> = if args.anonymize {
+            list.into_iter().map(|i| anon.instance(i)).collect()
+        } else {
+            list
+        };
+        let _ = writeln!(err, "project {project}: {} instances", list.len());
+        let key = if args.anonymize {
+            anon.replace("project", project)
+        } else {
+            project.clone()
+        };
+        projects.insert(key, Value::Array(list));
+    }
+    let data = json!({
+        "comment": format!(
+            "recorded by conform record from {}{}",
+            if args.anonymize { "a real account" } else { args.target.as_str() },
+            if args.anonymize { " (identifying values replaced)" } else { "" }
+        ),
+        "projects": projects,
+    });
+    // What the mock will refuse should be said now, not when someone serves the file.
+    if let Err(e) = crate::mock::DataSet::from_json(data.clone(), &args.out.display().to_string()) {
+        let _ = writeln!(
+            err,
+            "error: the recorded list is not a valid data set (the target breaks the schema):\n{e}"
+        );
+        return crate::exit::CONTRACT_BROKEN;
+    }
+    let text = serde_json::to_string_pretty(&data).unwrap_or_default() + "\n";
+    if let Err(e) = crate::report::write_atomic(&args.out, &crate::secret::Redactor::new(), &text) {
+        let _ = writeln!(err, "error: cannot write {}: {e}", args.out.display());
+        return crate::exit::INPUT_INVALID;
+    }
+    let _ = writeln!(err, "wrote {}", args.out.display());
+    crate::exit::SUCCESS
+}
+
+/// Replaces identifying values with stand-ins, the same value always by the same
+/// stand-in, so relations (two instances in one VPC, one user) survive.
+#[derive(Default)]
+pub struct Anonymizer {
+    seen: HashMap<(String, String), String>,
+    counts: HashMap<String, usize>,
+}
+
+/// Fields replaced by `--anonymize`. Names, statuses, timestamps and sizes stay: the
+/// cases and the filters depend on them.
+pub const IDENTIFYING: [&str; 7] = [
+    "user_name",
+    "user_id",
+    "instance_id",
+    "ip",
+    "vpc_id",
+    "vpc_name",
+    "domainName",
+];
+
+impl Anonymizer {
+    /// The stand-in for `value` of kind `kind`.
+    pub fn replace(&mut self, kind: &str, value: &str) -> String {
+        if value.is_empty() {
+            return String::new();
+        }
+        if let Some(s) = self.seen.get(&(kind.to_string(), value.to_string())) {
+            return s.clone();
+        }
+        let n = {
+            let c = self.counts.entry(kind.to_string()).or_default();
+            *c += 1;
+            *c
+        };
+        let stand_in = match kind {
+            "instance_id" => format!("00000000-0000-4000-8000-{n:012}"),
+            "user_id" | "vpc_id" | "project" => format!("{kind}-{n:04}").replace('_', "-"),
+            "ip" => format!("10.{}.{}.{}", n / 65_536 % 256, n / 256 % 256, n % 256),
+            "domainName" => format!("tenant-{n}"),
+            _ => format!("{kind}-{n}").replace('_', "-"),
+        };
+        self.seen
+            .insert((kind.to_string(), value.to_string()), stand_in.clone());
+        stand_in
+    }
+
+    pub fn instance(&mut self, mut v: Value) -> Value {
+        if let Some(obj) = v.as_object_mut() {
+            for field in IDENTIFYING {
+                if let Some(Value::String(s)) = obj.get(field) {
+                    let r = self.replace(field, &s.clone());
+                    obj.insert(field.to_string(), Value::String(r));
+                }
+            }
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stand_ins_are_stable_and_keep_relations() {
+        let mut a = Anonymizer::default();
+        let x = a.instance(
+            json!({"user_id": "u-real", "ip": "192.168.1.5", "vpc_id": "v", "name": "keep-me"}),
+        );
+        let y = a.instance(json!({"user_id": "u-real", "ip": "192.168.1.6", "vpc_id": "v"}));
+        assert_eq!(x["user_id"], y["user_id"], "one user stays one user");
+        assert_ne!(x["ip"], y["ip"]);
+        assert_eq!(x["name"], "keep-me");
+        assert!(!x.to_string().contains("192.168") && !x.to_string().contains("u-real"));
+    }
+}
