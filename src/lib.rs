@@ -24,3 +24,4 @@ pub mod select;
 pub mod selfcheck;
 pub mod snapshot;
 pub mod suite;
+pub mod waiver;

@@ -58,6 +58,10 @@ pub struct RunArgs {
     /// Switch on a fault in the built-in mock (repeatable; see `conform mock --list-faults`).
     #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "target")]
     pub mock_faults: Vec<String>,
+    /// Known deviations of the target: a TOML file of `[[waiver]]` entries (rule, case,
+    /// reason, expires or link). A failure a live waiver covers is reported as WAIVED.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
     /// Serve this data set in the built-in mock (same format as `conform mock --data`).
     #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
     pub mock_data: Option<PathBuf>,
@@ -145,6 +149,18 @@ pub async fn command(args: RunArgs) -> u8 {
         );
         return crate::exit::INPUT_INVALID;
     }
+    let waivers = match &args.waivers {
+        None => Vec::new(),
+        Some(path) => match crate::waiver::load(path) {
+            Ok(w) => w,
+            Err(diags) => {
+                for d in diags {
+                    let _ = writeln!(anstream::stderr(), "{d}");
+                }
+                return crate::exit::INPUT_INVALID;
+            }
+        },
+    };
     if let Err(e) = args.report.validate() {
         let _ = writeln!(anstream::stderr(), "error: {e}");
         return crate::exit::INPUT_INVALID;
@@ -308,6 +324,9 @@ pub async fn command(args: RunArgs) -> u8 {
             return crate::exit::TARGET_UNREACHABLE;
         }
     };
+    for unused in crate::waiver::apply(&waivers, &mut report.results, &crate::waiver::today()) {
+        let _ = writeln!(anstream::stderr(), "warning: unused {unused}");
+    }
     let footer = snapshots.map(|s| s.apply(&mut report.results, &spec));
     let width = cases
         .iter()
@@ -719,6 +738,7 @@ fn judge(
         requests,
         snapshot_diff: None,
         snapshot: None,
+        waived: Vec::new(),
     };
     if let Some(why) = skip {
         result.verdict = Verdict::Skipped;

@@ -115,3 +115,41 @@ fn an_unknown_fault_name_is_bad_input() {
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(out.contains("conform mock --list-faults"), "{out}");
 }
+
+#[test]
+fn waivers_turn_known_deviations_into_waived_and_expired_ones_back_into_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("waivers.toml");
+    let base = [
+        "run",
+        "--snapshots",
+        "off",
+        "--mock-fault",
+        "oldest-first",
+        "--filter",
+        "order/stable-unfiltered",
+    ];
+    let run = |waivers: &str| {
+        std::fs::write(&w, waivers).unwrap();
+        let mut args = base.to_vec();
+        args.extend(["--waivers", w.to_str().unwrap()]);
+        conform(&args)
+    };
+    let live = run("[[waiver]]\nrule = \"C8\"\ncase = \"order/*\"\nreason = \"the vendor lists oldest first\"\nexpires = 2999-01-01\n\n[[waiver]]\nrule = \"C3\"\nreason = \"never needed\"\nlink = \"https://tracker.example/1\"\n");
+    let out = text(&live);
+    assert_eq!(live.status.code(), Some(0), "{out}");
+    assert!(out.contains("WAIVED"), "{out}");
+    assert!(
+        out.contains("C8 waived: the vendor lists oldest first"),
+        "{out}"
+    );
+    assert!(out.contains("warning: unused waiver for C3"), "{out}");
+
+    let expired = run("[[waiver]]\nrule = \"C8\"\nreason = \"the vendor lists oldest first\"\nexpires = 2001-01-01\n");
+    let out = text(&expired);
+    assert_eq!(expired.status.code(), Some(1), "{out}");
+    assert!(out.contains("expired on 2001-01-01"), "{out}");
+
+    let bad = run("[[waiver]]\nrule = \"C8\"\nreason = \"no expiry, no link\"\n");
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+}

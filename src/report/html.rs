@@ -77,7 +77,7 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 14px; background: #fff; min-width: 92px; }
 .card b { display: block; font-size: 20px; }
 .card.pass b { color: var(--pass); } .card.fail b, .card.error b { color: var(--fail); }
-.card.vacuous b, .card.skipped b, .card.changed b { color: var(--warn); }
+.card.vacuous b, .card.skipped b, .card.changed b, .card.waived b { color: var(--warn); }
 .verdict-line { font-weight: 600; margin-top: 10px; }
 .verdict-line.bad { color: var(--fail); } .verdict-line.good { color: var(--pass); }
 main { padding: 12px 24px 40px; }
@@ -92,7 +92,7 @@ td.num { text-align: right; white-space: nowrap; color: var(--muted); }
 td.rules { white-space: nowrap; }
 .badge { display: inline-block; min-width: 64px; text-align: center; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 700; color: #fff; }
 .badge.pass { background: var(--pass); } .badge.fail, .badge.error { background: var(--fail); }
-.badge.vacuous, .badge.skipped, .badge.changed { background: var(--warn); }
+.badge.vacuous, .badge.skipped, .badge.changed, .badge.waived { background: var(--warn); }
 .desc { color: var(--muted); font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 13px; }
 .filters select { max-width: 260px; }
 .jump { margin-top: 10px; font-size: 13px; }
@@ -212,6 +212,7 @@ pub fn render(
         ("pass", "passed", s.passed),
         ("fail", "failed", s.failed),
         ("changed", "changed", s.changed),
+        ("waived", "waived", s.waived),
         ("error", "errors", s.errors),
         ("vacuous", "vacuous", s.vacuous),
         ("skipped", "skipped", s.skipped),
@@ -245,6 +246,7 @@ pub fn render(
     for v in [
         Verdict::Fail,
         Verdict::Changed,
+        Verdict::Waived,
         Verdict::Error,
         Verdict::Vacuous,
         Verdict::Skipped,
@@ -323,6 +325,7 @@ fn row(h: &mut String, i: usize, c: &CaseResult, info: &RunInfo) {
         c.duration.as_millis()
     );
     let has_detail = !c.findings.is_empty()
+        || !c.waived.is_empty()
         || !c.notices.is_empty()
         || !c.observations.is_empty()
         || c.snapshot_diff.is_some()
@@ -385,8 +388,18 @@ fn row(h: &mut String, i: usize, c: &CaseResult, info: &RunInfo) {
             esc(&q.error.as_ref().map(|e| e.to_string()).unwrap_or_default())
         );
     }
-    if !c.notices.is_empty() || !c.observations.is_empty() {
+    if !c.notices.is_empty() || !c.observations.is_empty() || !c.waived.is_empty() {
         h.push_str("<ul class=\"notes\">");
+        for (f, why) in &c.waived {
+            let _ = write!(
+                h,
+                "<li>waived {} {}: {} ({})</li>",
+                f.rule,
+                f.check.name(),
+                esc(&f.message),
+                esc(why)
+            );
+        }
         for n in &c.notices {
             let _ = write!(h, "<li>note: {}</li>", esc(n));
         }

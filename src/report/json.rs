@@ -100,6 +100,8 @@ struct CaseFinished<'a> {
     verdict: &'static str,
     duration_ms: f64,
     findings: Vec<FindingJson<'a>>,
+    /// Findings a waiver covers, with the waiver (`--waivers`).
+    waived: Vec<WaivedJson<'a>>,
     observations: Vec<ObservationJson<'a>>,
     notices: &'a [String],
     requests: Vec<RequestJson<'a>>,
@@ -119,6 +121,13 @@ struct FindingJson<'a> {
     source: Option<&'a str>,
     request: usize,
     request_path: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct WaivedJson<'a> {
+    #[serde(flatten)]
+    finding: FindingJson<'a>,
+    waiver: &'a str,
 }
 
 #[derive(Serialize)]
@@ -145,6 +154,17 @@ struct RequestJson<'a> {
 impl<'a> CaseFinished<'a> {
     fn of(r: &'a CaseResult, info: &RunInfo) -> Self {
         let path_of = |i: usize| r.requests.get(i).map(|q| q.path.as_str());
+        let finding = |f: &'a crate::check::Finding| FindingJson {
+            rule: f.rule.to_string(),
+            check: f.check.name(),
+            message: &f.message,
+            expected: f.expected.as_deref(),
+            actual: f.actual.as_deref(),
+            pointer: f.pointer.as_deref(),
+            source: f.source.as_deref(),
+            request: f.request,
+            request_path: path_of(f.request),
+        };
         CaseFinished {
             event: "case-finished",
             name: &r.name,
@@ -155,19 +175,13 @@ impl<'a> CaseFinished<'a> {
             rules: r.rules.iter().map(|x| x.to_string()).collect(),
             verdict: r.verdict.name(),
             duration_ms: millis(r.duration),
-            findings: r
-                .findings
+            findings: r.findings.iter().map(finding).collect(),
+            waived: r
+                .waived
                 .iter()
-                .map(|f| FindingJson {
-                    rule: f.rule.to_string(),
-                    check: f.check.name(),
-                    message: &f.message,
-                    expected: f.expected.as_deref(),
-                    actual: f.actual.as_deref(),
-                    pointer: f.pointer.as_deref(),
-                    source: f.source.as_deref(),
-                    request: f.request,
-                    request_path: path_of(f.request),
+                .map(|(f, w)| WaivedJson {
+                    finding: finding(f),
+                    waiver: w,
                 })
                 .collect(),
             observations: r

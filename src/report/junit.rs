@@ -173,6 +173,15 @@ fn testcase(x: &mut String, c: &CaseResult, info: &RunInfo) {
                 escape_text(&detail)
             );
         }
+        Verdict::Waived => {
+            // Neither passed nor failed: a known, declared deviation.
+            let reasons: Vec<&str> = c.waived.iter().map(|(_, w)| w.as_str()).collect();
+            let _ = writeln!(
+                body,
+                "      <skipped message=\"{}\"/>",
+                escape_attr(&format!("waived: {}", reasons.join("; ")))
+            );
+        }
         Verdict::Skipped => {
             let _ = writeln!(
                 body,

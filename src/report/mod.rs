@@ -32,6 +32,9 @@ pub enum Verdict {
     /// Every check passed, but the result differs from its accepted snapshot (or has
     /// none yet): the target's behaviour changed and needs a review. Fails the run.
     Changed,
+    /// The target broke a rule, but a waiver declares that deviation as known: neither
+    /// passed nor failed (see `--waivers`).
+    Waived,
     /// The target broke the contract.
     Fail,
     /// No usable answer (connection, timeout, body too large).
@@ -46,6 +49,7 @@ impl Verdict {
             Verdict::Vacuous => "vacuous",
             Verdict::Skipped => "skipped",
             Verdict::Changed => "changed",
+            Verdict::Waived => "waived",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
         }
@@ -57,6 +61,7 @@ impl Verdict {
             Verdict::Vacuous => "VACUOUS",
             Verdict::Skipped => "SKIP",
             Verdict::Changed => "CHANGED",
+            Verdict::Waived => "WAIVED",
             Verdict::Fail => "FAIL",
             Verdict::Error => "ERROR",
         }
@@ -99,6 +104,8 @@ pub struct CaseResult {
     pub snapshot_diff: Option<String>,
     /// The snapshot comparison, when snapshots are on and the case was compared.
     pub snapshot: Option<crate::snapshot::Outcome>,
+    /// Findings a waiver covers, each with the waiver's description; not in `findings`.
+    pub waived: Vec<(Finding, String)>,
 }
 
 /// Totals for the summary block and the exit code.
@@ -112,6 +119,8 @@ pub struct Summary {
     pub errors: usize,
     /// Cases whose snapshot is new or differs.
     pub changed: usize,
+    /// Cases whose every failure a waiver covers.
+    pub waived: usize,
     pub observations: usize,
     pub requests: usize,
     pub retried: usize,
@@ -131,6 +140,7 @@ impl Summary {
                 Verdict::Skipped => s.skipped += 1,
                 Verdict::Error => s.errors += 1,
                 Verdict::Changed => s.changed += 1,
+                Verdict::Waived => s.waived += 1,
             }
             s.observations += r.observations.len();
             s.requests += r.requests.len();
@@ -500,6 +510,7 @@ pub(crate) mod tests {
             body: None,
         };
         let case = |name: &str, verdict| CaseResult {
+            waived: Vec::new(),
             snapshot: None,
             name: name.into(),
             description: format!("{name} <does> \"things\" & more"),

@@ -27,7 +27,7 @@ fn verdict_style(v: Verdict) -> Style {
     match v {
         Verdict::Pass => GREEN,
         Verdict::Fail | Verdict::Error => RED,
-        Verdict::Vacuous | Verdict::Skipped => YELLOW,
+        Verdict::Vacuous | Verdict::Skipped | Verdict::Waived => YELLOW,
         Verdict::Changed => MAGENTA,
     }
 }
@@ -133,6 +133,15 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
             o.rule, o.message
         );
     }
+    for (f, why) in &r.waived {
+        let _ = writeln!(
+            w,
+            "        {YELLOW}{} {}{YELLOW:#}: {} ({why})",
+            f.rule,
+            f.check.name(),
+            f.message
+        );
+    }
     for f in &r.findings {
         let _ = writeln!(
             w,
@@ -203,8 +212,9 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
     let _ = writeln!(w);
     let _ = writeln!(
         w,
-        "{head}{} cases{shard}:{head:#} {} passed, {} failed, {} changed, {} vacuous, {} skipped, {} errors; {} observations",
-        s.total, s.passed, s.failed, s.changed, s.vacuous, s.skipped, s.errors, s.observations
+        "{head}{} cases{shard}:{head:#} {} passed, {} failed, {} changed, {} vacuous, {} skipped, {} errors; {} observations{}",
+        s.total, s.passed, s.failed, s.changed, s.vacuous, s.skipped, s.errors, s.observations,
+        if s.waived > 0 { format!("; {} waived", s.waived) } else { String::new() }
     );
     let _ = writeln!(
         w,

@@ -359,6 +359,7 @@ mod tests {
 
     fn result(requests: Vec<RequestRecord>) -> CaseResult {
         CaseResult {
+            waived: Vec::new(),
             snapshot_diff: None,
             name: "id/present".into(),
             description: "d".into(),
