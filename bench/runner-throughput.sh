@@ -30,6 +30,9 @@ for i in $(seq -w 1 1000); do
 done
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# nginx's workers drop to an unprivileged user when started as root; let them read the
+# temporary folder.
+chmod 755 "$work"; chmod -R a+rX "$work/root"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx.pid;

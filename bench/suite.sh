@@ -15,7 +15,8 @@ args=(run)
 echo "== one run's own summary"
 CI=1 NO_COLOR=1 "$bin" "${args[@]}" | tail -2
 if command -v hyperfine >/dev/null 2>&1; then
-  CI=1 hyperfine --warmup 2 --runs "$runs" -N "$bin ${args[*]}"
+  # With snapshots compared (the default, what the README's main command does) and off.
+  CI=1 hyperfine --warmup 2 --runs "$runs" -N "$bin run" "$bin ${args[*]}"
 else
   echo "== $runs runs (hyperfine not available)"
   for _ in $(seq "$runs"); do
