@@ -573,58 +573,72 @@ pub async fn run_cases(
 
     let mut slots: Vec<Vec<Option<Exchange>>> =
         plans.iter().map(|p| vec![None; p.requests.len()]).collect();
+    let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
+    let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+    // Judges case `ci` once all its answers are in: checks run while other requests are
+    // still in flight, instead of all at the end.
+    let judge_case = |ci: usize, plan: Planned, slots: Vec<Option<Exchange>>| {
+        let case = &cases[ci];
+        let exchanges: Vec<(Purpose, Exchange)> = plan
+            .requests
+            .iter()
+            .map(|(p, _)| *p)
+            .zip(slots.into_iter().map(|s| s.expect("every request was sent")))
+            .collect();
+        let (baseline, foreign) = match case.project {
+            ProjectSel::Main => (main.as_ref().ok(), other.as_ref().and_then(|o| o.as_ref().ok())),
+            ProjectSel::Other => (other.as_ref().and_then(|o| o.as_ref().ok()), main.as_ref().ok()),
+        };
+        let ctx = Context {
+            contract,
+            case,
+            baseline: baseline.unwrap_or(&empty),
+            foreign: foreign.unwrap_or(&empty),
+        };
+        judge(&ctx, plan.skip, plan.failure, exchanges)
+    };
     let mut pending = FuturesUnordered::new();
+    let mut left: Vec<usize> = Vec::with_capacity(cases.len());
     for (ci, p) in plans.iter().enumerate() {
+        let p = p.as_ref().expect("not judged yet");
+        left.push(p.requests.len());
         for (ri, (_, req)) in p.requests.iter().enumerate() {
             let client = client.clone();
             let req = req.clone();
-            pending.push(async move { (ci, ri, client.send(&req).await) });
+            // Each request is its own task, so sending and receiving spread over the
+            // runtime's threads while this task judges the cases that are complete.
+            let task = tokio::spawn(async move { client.send(&req).await });
+            let fallback = p.requests[ri].1.clone();
+            pending.push(async move {
+                let ex = task.await.unwrap_or_else(|e| Exchange {
+                    request: fallback,
+                    outcome: Err(TransportError::Other(format!("the request task failed: {e}"))),
+                    retries: 0,
+                });
+                (ci, ri, ex)
+            });
         }
     }
-    let mut left: Vec<usize> = plans.iter().map(|p| p.requests.len()).collect();
-    progress(left.iter().filter(|n| **n == 0).count());
+    for ci in 0..cases.len() {
+        if left[ci] == 0 {
+            let plan = plans[ci].take().expect("judged once");
+            results[ci] = Some(judge_case(ci, plan, Vec::new()));
+            progress(1);
+        }
+    }
     while let Some((ci, ri, ex)) = pending.next().await {
         slots[ci][ri] = Some(ex);
         left[ci] -= 1;
         if left[ci] == 0 {
+            let plan = plans[ci].take().expect("judged once");
+            results[ci] = Some(judge_case(ci, plan, std::mem::take(&mut slots[ci])));
             progress(1);
         }
     }
     drop(pending);
-
-    let results = cases
-        .iter()
-        .zip(plans)
-        .zip(slots)
-        .map(|((case, plan), slots)| {
-            let exchanges: Vec<(Purpose, Exchange)> = plan
-                .requests
-                .iter()
-                .map(|(p, _)| *p)
-                .zip(
-                    slots
-                        .into_iter()
-                        .map(|s| s.expect("every request was sent")),
-                )
-                .collect();
-            let (baseline, foreign) = match case.project {
-                ProjectSel::Main => (
-                    main.as_ref().ok(),
-                    other.as_ref().and_then(|o| o.as_ref().ok()),
-                ),
-                ProjectSel::Other => (
-                    other.as_ref().and_then(|o| o.as_ref().ok()),
-                    main.as_ref().ok(),
-                ),
-            };
-            let ctx = Context {
-                contract,
-                case,
-                baseline: baseline.unwrap_or(&empty),
-                foreign: foreign.unwrap_or(&empty),
-            };
-            judge(&ctx, plan.skip, plan.failure, exchanges)
-        })
+    let results: Vec<CaseResult> = results
+        .into_iter()
+        .map(|r| r.expect("every case was judged"))
         .collect();
     Ok(RunReport {
         results,
