@@ -6,6 +6,7 @@
 //! uses), [`mock`] (a faithful HTTP mock with switchable faults), and the runner stages
 //! that load cases, send requests, check answers and report.
 
+pub mod atomic;
 pub mod auth;
 pub mod case;
 pub mod check;

@@ -583,11 +583,21 @@ pub async fn run_cases(
             .requests
             .iter()
             .map(|(p, _)| *p)
-            .zip(slots.into_iter().map(|s| s.expect("every request was sent")))
+            .zip(
+                slots
+                    .into_iter()
+                    .map(|s| s.expect("every request was sent")),
+            )
             .collect();
         let (baseline, foreign) = match case.project {
-            ProjectSel::Main => (main.as_ref().ok(), other.as_ref().and_then(|o| o.as_ref().ok())),
-            ProjectSel::Other => (other.as_ref().and_then(|o| o.as_ref().ok()), main.as_ref().ok()),
+            ProjectSel::Main => (
+                main.as_ref().ok(),
+                other.as_ref().and_then(|o| o.as_ref().ok()),
+            ),
+            ProjectSel::Other => (
+                other.as_ref().and_then(|o| o.as_ref().ok()),
+                main.as_ref().ok(),
+            ),
         };
         let ctx = Context {
             contract,
@@ -612,7 +622,9 @@ pub async fn run_cases(
             pending.push(async move {
                 let ex = task.await.unwrap_or_else(|e| Exchange {
                     request: fallback,
-                    outcome: Err(TransportError::Other(format!("the request task failed: {e}"))),
+                    outcome: Err(TransportError::Other(format!(
+                        "the request task failed: {e}"
+                    ))),
                     retries: 0,
                 });
                 (ci, ri, ex)

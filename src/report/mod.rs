@@ -268,18 +268,7 @@ pub fn write_atomic_with(
     path: &Path,
     produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = report_dir(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".conform-report-")
-        .tempfile_in(&dir)?;
-    {
-        let mut buf = io::BufWriter::new(tmp.as_file_mut());
-        produce(&mut buf)?;
-        buf.flush()?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic::write_with(path, ".conform-report-", produce, || Ok(()))
 }
 
 /// The folder a report file is written in (`.` for a bare file name).

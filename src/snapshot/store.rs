@@ -7,7 +7,6 @@
 //! Every write goes to a temporary file in the same folder that is then renamed over the
 //! target, so an interrupted run leaves each file either old or new, never half-written.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One snapshot: where it comes from, and its body.
@@ -201,18 +200,12 @@ pub fn write_atomic_with(
     text: &str,
     before_rename: impl FnOnce() -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    // The temporary file is deleted when dropped, so an error anywhere leaves no debris.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".conform-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    before_rename()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic::write_with(
+        path,
+        ".conform-",
+        |w| w.write_all(text.as_bytes()),
+        before_rename,
+    )
 }
 
 /// Removes a file if it is there.
