@@ -59,7 +59,10 @@ pub async fn command(args: RecordArgs) -> u8 {
             return crate::exit::INPUT_INVALID;
         }
     };
-    if reqwest::Url::parse(&args.target).is_err() || !(args.timeout > 0.0) || !(args.rate >= 0.0) {
+    if reqwest::Url::parse(&args.target).is_err()
+        || !crate::run::positive(args.timeout)
+        || !crate::run::non_negative(args.rate)
+    {
         let _ = writeln!(
             err,
             "error: --target must be a URL, --timeout positive and --rate 0 or more"

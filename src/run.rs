@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
-use crate::case::{self, AuthSel, Case, ProjectSel, ResultsExpect};
+use crate::case::{AuthSel, Case, ProjectSel, ResultsExpect};
 use crate::check::{self, filter, paging, Context, Purpose};
 use crate::contract::Contract;
 use crate::exec::{Client, Exchange, Request, Target, TransportError};
@@ -126,23 +126,11 @@ pub enum RunError {
 pub async fn command(args: RunArgs) -> u8 {
     args.report.color.choice().write_global();
     let contract = Contract::embedded();
-    let cases = match case::load_dir(&args.cases, contract) {
+    let cases = match args.select.load(&args.cases) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "{e}");
-            return crate::exit::INPUT_INVALID;
-        }
+        Err(code) => return code,
     };
-    let cases: Vec<Case> = args.select.apply(cases);
-    if cases.is_empty() {
-        let _ = writeln!(
-            anstream::stderr(),
-            "error: no case selected in {}",
-            args.cases.display()
-        );
-        return crate::exit::NOTHING_SELECTED;
-    }
-    if args.jobs == 0 || !(args.timeout > 0.0) || args.rate.is_some_and(|r| !(r >= 0.0)) {
+    if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r)) {
         let _ = writeln!(
             anstream::stderr(),
             "error: --jobs and --timeout must be positive, --rate 0 or more"
@@ -246,7 +234,7 @@ pub async fn command(args: RunArgs) -> u8 {
     };
 
     let rate = match args.rate {
-        Some(r) if r == 0.0 => None,
+        Some(0.0) => None,
         Some(r) => Some(r),
         None if is_loopback(&spec.base_url) => None,
         None => {
@@ -391,6 +379,16 @@ pub fn read_credentials(
             }
         }
     }
+}
+
+/// `x > 0`, false for NaN (a `--timeout nan` must be refused, not accepted).
+pub fn positive(x: f64) -> bool {
+    x > 0.0
+}
+
+/// `x >= 0`, false for NaN.
+pub fn non_negative(x: f64) -> bool {
+    x >= 0.0
 }
 
 /// True when the URL's host is this machine (no rate limit by default).

@@ -92,22 +92,10 @@ pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io:
 
 /// Runs `conform list`; returns the exit code.
 pub fn list_command(args: ListArgs) -> u8 {
-    let cases = match case::load_dir(&args.cases, Contract::embedded()) {
+    let cases = match args.select.load(&args.cases) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "{e}");
-            return crate::exit::INPUT_INVALID;
-        }
+        Err(code) => return code,
     };
-    let cases = args.select.apply(cases);
-    if cases.is_empty() {
-        let _ = writeln!(
-            anstream::stderr(),
-            "error: no case selected in {}",
-            args.cases.display()
-        );
-        return crate::exit::NOTHING_SELECTED;
-    }
     let mut out = std::io::stdout().lock();
     // A broken pipe (`conform list | head`) ends the listing quietly.
     let _ = write_list(&mut out, &cases, args.format).and_then(|_| out.flush());

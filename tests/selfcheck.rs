@@ -19,7 +19,7 @@ fn instance(i: usize, name: &str, status: &str, created_at: &str) -> Value {
         "domainName": "", "port": 6379, "status": status, "max_memory": 2048, "used_memory": (i * 37) % 2048,
         "instance_id": format!("{:08x}-1111-4222-8333-{:012x}", i * 7919, i),
         "resource_spec_code": SPECS[i % 3],
-        "engine_version": "5.0", "internal_version": if i % 2 == 0 { Value::Null } else { json!("1.2.3") },
+        "engine_version": "5.0", "internal_version": if i.is_multiple_of(2) { Value::Null } else { json!("1.2.3") },
         "charging_mode": i % 2, "vpc_id": "vpc-1", "vpc_name": "vpc-one", "created_at": created_at,
         "error_code": if status == "CREATEFAILED" { json!("DCS.4001") } else { Value::Null },
         "user_id": "u1", "user_name": "someone", "maintain_begin": "22:00:00", "maintain_end": "02:00:00"
