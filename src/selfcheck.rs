@@ -32,6 +32,9 @@ pub struct SelfcheckArgs {
     /// Output: `human` (a matrix) or `json` (one JSON document).
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     pub format: String,
+    /// Also write the matrix as a self-contained HTML page to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 }
 
 /// What one fault did to the suite.
@@ -137,6 +140,17 @@ pub async fn command(args: SelfcheckArgs) -> u8 {
     } else {
         write_human(&mut out, &report)
     };
+    if let Some(path) = &args.html {
+        let page = html(&report);
+        if let Err(e) = crate::report::write_atomic(path, &crate::secret::Redactor::new(), &page) {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot write {}: {e}",
+                path.display()
+            );
+            return crate::exit::INPUT_INVALID;
+        }
+    }
     if report.passed() {
         crate::exit::SUCCESS
     } else {
@@ -401,6 +415,66 @@ fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()> {
         r.faults.len() + 1,
         r.seconds
     )
+}
+
+/// The matrix as one self-contained HTML page: the score, then one row per fault with
+/// the cases that caught it.
+pub fn html(r: &SelfcheckReport) -> String {
+    use crate::report::html::esc;
+    let mut h = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>conform selfcheck</title><style>\
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1f2328}table{border-collapse:collapse;width:100%}\
+td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}td:first-child,td:nth-child(4){white-space:nowrap}\
+.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}.inert{color:#9a6700}code{font-size:12px}\
+</style></head><body><h1>conform selfcheck</h1>",
+    );
+    let pct = if r.breaking_total > 0 {
+        100.0 * r.breaking_caught as f64 / r.breaking_total as f64
+    } else {
+        100.0
+    };
+    h.push_str(&format!(
+        "<p class=\"{}\">{} / {} rule-breaking faults caught ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
+        if r.passed() { "ok" } else { "bad" },
+        r.breaking_caught, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total,
+        r.additive_seen, r.additive_total,
+        if r.faithful_failures.is_empty() { "every case passed".to_string() } else { esc(&r.faithful_failures.join(", ")) }
+    ));
+    h.push_str(
+        "<table><tr><th>fault</th><th>rule</th><th>kind</th><th>result</th><th>caught by</th></tr>",
+    );
+    for f in &r.faults {
+        let (class, verdict) = match (f.kind, f.ok, f.inert) {
+            ("breaks", true, true) => ("inert", "inert with this data"),
+            ("breaks", true, false) => ("ok", "caught"),
+            ("breaks", false, _) => ("bad", "slipped through"),
+            (_, true, _) => ("ok", "not reported"),
+            (_, false, _) => ("bad", "wrongly reported"),
+        };
+        h.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"{class}\">{verdict}</td><td>{}</td></tr>",
+            esc(f.fault), f.rule, f.kind,
+            f.caught_by.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    h.push_str("</table>");
+    if !r.unexercised.is_empty() {
+        h.push_str("<h2>Rules the data could not fully exercise</h2><ul>");
+        for u in &r.unexercised {
+            h.push_str(&format!(
+                "<li>{}: {}</li>",
+                esc(&u.rule),
+                esc(&u.why.join("; "))
+            ));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str(&format!(
+        "<p>{} suite runs in {:.2} s</p></body></html>\n",
+        r.faults.len() + 1,
+        r.seconds
+    ));
+    h
 }
 
 fn short_list(names: &[String]) -> String {

@@ -67,6 +67,31 @@ async fn built_in_data_scores_every_fault() {
     assert!(r.breaking_total >= 25, "{}", r.breaking_total);
     assert_eq!(r.additive_seen, r.additive_total);
     assert!(r.additive_total >= 1);
+    // The matrix reaches the machine-readable and the HTML outputs.
+    let json = serde_json::to_value(&r).unwrap();
+    let row = json["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fault"] == "limit-off-by-one")
+        .unwrap();
+    assert!(
+        row["caught_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "paging/limit-one"),
+        "{row}"
+    );
+    let page = conform::selfcheck::html(&r);
+    assert!(
+        page.contains("<code>limit-off-by-one</code>")
+            && page.contains("<code>paging/limit-one</code>")
+    );
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "self-contained"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
