@@ -77,6 +77,10 @@ pub struct TargetSpec {
 pub struct RunReport {
     pub results: Vec<CaseResult>,
     pub elapsed: Duration,
+    /// The run was stopped (Ctrl-C) before every answer came back: the cases whose
+    /// requests had all been answered are judged as usual, the others are reported as
+    /// not run (SKIP, with a note saying so).
+    pub interrupted: bool,
 }
 
 /// Why a run could not start or could not fetch what every case needs.
@@ -198,9 +202,15 @@ pub async fn command(args: RunArgs) -> u8 {
         cases.len()
     );
     let progress = progress_bar(&cases);
-    let report = run_cases(&cases, target, &spec, contract, args.baseline_page, &|n| {
-        progress.inc(n as u64)
-    })
+    let report = run_cases_until(
+        &cases,
+        target,
+        &spec,
+        contract,
+        args.baseline_page,
+        &|n| progress.inc(n as u64),
+        ctrl_c(),
+    )
     .await;
     progress.finish_and_clear();
     if let Some(m) = mock {
@@ -232,7 +242,46 @@ pub async fn command(args: RunArgs) -> u8 {
     }
     let summary = Summary::of(&report.results);
     let _ = terminal::write_summary(&mut out, &summary, report.results.len(), report.elapsed);
+    if report.interrupted {
+        let not_run = report.results.iter().filter(|r| is_not_run(r)).count();
+        let _ = writeln!(
+            out,
+            "interrupted (Ctrl-C): {} of {} cases finished, {not_run} not run",
+            report.results.len() - not_run,
+            report.results.len()
+        );
+        return crate::exit::INTERRUPTED;
+    }
     summary.exit_code()
+}
+
+/// Completes on the first Ctrl-C (SIGINT). If the handler cannot be installed it never
+/// completes: the signal then ends the process as it would without conform's handler.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+const NOT_RUN: &str = "not run: the run was interrupted before its answers came back";
+
+fn is_not_run(r: &CaseResult) -> bool {
+    r.verdict == Verdict::Skipped && r.notices.iter().any(|n| n == NOT_RUN)
+}
+
+fn not_run(case: &Case) -> CaseResult {
+    CaseResult {
+        name: case.name.clone(),
+        description: case.description.clone(),
+        loc: case.loc.clone(),
+        rules: case.rules.clone(),
+        verdict: Verdict::Skipped,
+        findings: Vec::new(),
+        observations: Vec::new(),
+        notices: vec![NOT_RUN.to_string()],
+        requests: Vec::new(),
+        duration: Duration::ZERO,
+    }
 }
 
 fn selected(case: &Case, filters: &[String]) -> bool {
@@ -393,14 +442,53 @@ pub async fn run_cases(
     baseline_page: u32,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<RunReport, RunError> {
+    let never = std::future::pending::<()>();
+    run_cases_until(
+        cases,
+        target,
+        spec,
+        contract,
+        baseline_page,
+        progress,
+        never,
+    )
+    .await
+}
+
+/// [`run_cases`], stopped early when `stop` completes (`conform run` passes Ctrl-C):
+/// requests still in flight are dropped, the cases whose requests were all answered are
+/// judged, and the others are reported as not run ([`RunReport::interrupted`]).
+pub async fn run_cases_until(
+    cases: &[Case],
+    target: Target,
+    spec: &TargetSpec,
+    contract: &Contract,
+    baseline_page: u32,
+    progress: &(dyn Fn(usize) + Sync),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
+    tokio::pin!(stop);
     let client = Client::new(target).map_err(RunError::Client)?;
-    let main = fetch_baseline(&client, &spec.project, baseline_page).await?;
-    // The other project's list is fetched whenever it is known: every list answer is
-    // checked for its instances (C14), not only the tenancy cases'.
-    let other = match &spec.other_project {
-        Some(p) => Some(fetch_baseline(&client, p, baseline_page).await?),
-        None => None,
+    let baselines = async {
+        let main = fetch_baseline(&client, &spec.project, baseline_page).await?;
+        // The other project's list is fetched whenever it is known: every list answer is
+        // checked for its instances (C14), not only the tenancy cases'.
+        let other = match &spec.other_project {
+            Some(p) => Some(fetch_baseline(&client, p, baseline_page).await?),
+            None => None,
+        };
+        Ok::<_, RunError>((main, other))
+    };
+    let (main, other) = tokio::select! {
+        b = baselines => b?,
+        () = &mut stop => {
+            return Ok(RunReport {
+                results: cases.iter().map(not_run).collect(),
+                elapsed: started.elapsed(),
+                interrupted: true,
+            });
+        }
     };
     let empty = Baseline::default();
 
@@ -421,13 +509,23 @@ pub async fn run_cases(
     }
     let mut left: Vec<usize> = plans.iter().map(|p| p.requests.len()).collect();
     progress(left.iter().filter(|n| **n == 0).count());
-    while let Some((ci, ri, ex)) = pending.next().await {
+    let mut interrupted = false;
+    loop {
+        let next = tokio::select! {
+            next = pending.next() => next,
+            () = &mut stop => {
+                interrupted = true;
+                None
+            }
+        };
+        let Some((ci, ri, ex)) = next else { break };
         slots[ci][ri] = Some(ex);
         left[ci] -= 1;
         if left[ci] == 0 {
             progress(1);
         }
     }
+    // Dropping the futures abandons the requests still in flight.
     drop(pending);
 
     let results = cases
@@ -435,15 +533,14 @@ pub async fn run_cases(
         .zip(plans)
         .zip(slots)
         .map(|((case, plan), slots)| {
+            if slots.iter().any(Option::is_none) {
+                return not_run(case); // only after an interruption
+            }
             let exchanges: Vec<(Purpose, Exchange)> = plan
                 .requests
                 .iter()
                 .map(|(p, _)| *p)
-                .zip(
-                    slots
-                        .into_iter()
-                        .map(|s| s.expect("every request was sent")),
-                )
+                .zip(slots.into_iter().flatten())
                 .collect();
             let (baseline, foreign) = match case.project {
                 ProjectSel::Main => (
@@ -467,6 +564,7 @@ pub async fn run_cases(
     Ok(RunReport {
         results,
         elapsed: started.elapsed(),
+        interrupted,
     })
 }
 
