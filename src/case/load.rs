@@ -583,6 +583,8 @@ impl Validator<'_> {
             contract,
         );
 
+        // In file order, whatever order the fields were validated in.
+        self.diags.sort_by_key(|d| d.at);
         if self.diags.is_empty() {
             Ok(Case {
                 name: name.to_string(),
