@@ -18,9 +18,9 @@ pub const INTERRUPTED: u8 = 130;
 /// The table printed at the end of `conform --help`.
 pub const HELP_TABLE: &str = "\
 Exit codes:
-  0  every selected case passed
-  1  the target answered and broke the contract
-  2  the input (options, case files, schemas, data) is wrong; nothing was sent
-  3  the target could not be reached or answered nothing usable
-  4  no case was selected
+  0    every selected case passed
+  1    the target answered and broke the contract
+  2    the input (options, case files, schemas, data) is wrong; nothing was sent
+  3    the target could not be reached or answered nothing usable
+  4    no case was selected
   130  interrupted (Ctrl-C): finished cases reported, the rest not run";
