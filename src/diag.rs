@@ -96,9 +96,16 @@ impl fmt::Display for Diagnostic {
         )?;
         if let Some((line, carets)) = &self.excerpt {
             // Tabs would shift the carets; show them as one space, as the caret math assumes.
+            // Other control characters (a NUL, a terminal escape in a hostile file) are
+            // shown as U+FFFD: one character each, so the carets stay put, and nothing in
+            // a file can drive the user's terminal.
             let shown: String = line
                 .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
+                .map(|c| match c {
+                    '\t' => ' ',
+                    c if c.is_control() => '\u{FFFD}',
+                    c => c,
+                })
                 .collect();
             writeln!(f, "{:gutter$} |", "")?;
             writeln!(f, "{} | {}", self.at.line, shown)?;

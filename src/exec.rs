@@ -140,7 +140,7 @@ impl Response {
     /// The body as JSON, or why it is not (parsed on first use, then cached).
     pub fn json(&self) -> Result<&Value, &str> {
         self.parsed
-            .get_or_init(|| serde_json::from_slice(&self.body).map_err(|e| e.to_string()))
+            .get_or_init(|| crate::json::parse(&self.body).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(String::as_str)
     }
@@ -155,6 +155,15 @@ pub enum TransportError {
     Connect(String),
     #[error("body larger than {0} bytes (see --max-body)")]
     TooLarge(usize),
+    /// Still 429 after the retries: the target refused to answer, which says nothing
+    /// about the contract either way.
+    #[error("rate limited: {status} after {retries} retries{after} (see --rate)")]
+    RateLimited {
+        status: u16,
+        retries: u32,
+        /// ", Retry-After: N" when the target sent one.
+        after: String,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -236,11 +245,24 @@ impl Client {
                     tokio::time::sleep(w).await;
                 }
                 _ => {
+                    // A 429 that outlived the retries is no answer to judge (exit 3, not
+                    // 1); a 503 stays an answer: a server error is the checks' to report.
+                    let outcome = match outcome {
+                        Ok(r) if r.status == 429 => Err(TransportError::RateLimited {
+                            status: r.status,
+                            retries,
+                            after: r
+                                .retry_after
+                                .map(|a| format!(", Retry-After: {a}"))
+                                .unwrap_or_default(),
+                        }),
+                        other => other,
+                    };
                     return Exchange {
                         request: request.clone(),
                         outcome,
                         retries,
-                    }
+                    };
                 }
             }
         }
@@ -325,6 +347,13 @@ impl Client {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        // A declared length over the cap is refused before a byte of it is read.
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.target.max_body as u64)
+        {
+            return Err(TransportError::TooLarge(self.target.max_body));
+        }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > self.target.max_body {

@@ -13,12 +13,16 @@ pub const INPUT_INVALID: u8 = 2;
 pub const TARGET_UNREACHABLE: u8 = 3;
 /// No case was selected (empty folder, or filters that match nothing).
 pub const NOTHING_SELECTED: u8 = 4;
+/// The run was interrupted (Ctrl-C): the cases that finished were reported, the others
+/// were not run. 130 is the shells' convention for a process ended by SIGINT.
+pub const INTERRUPTED: u8 = 130;
 
 /// The table printed at the end of `conform --help`.
 pub const HELP_TABLE: &str = "\
 Exit codes:
-  0  every selected case passed
-  1  the target answered and broke the contract, or a snapshot differs
-  2  the input (options, case files, schemas, data) is wrong; nothing was sent
-  3  the target could not be reached or answered nothing usable
-  4  no case was selected";
+  0    every selected case passed
+  1    the target answered and broke the contract, or a snapshot differs
+  2    the input (options, case files, schemas, data) is wrong; nothing was sent
+  3    the target could not be reached or answered nothing usable
+  4    no case was selected
+  130  interrupted (Ctrl-C): finished cases reported, the rest not run";

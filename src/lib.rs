@@ -15,6 +15,8 @@ pub mod derive;
 pub mod diag;
 pub mod exec;
 pub mod exit;
+pub mod fuzz;
+pub mod json;
 pub mod mock;
 pub mod plan;
 pub mod record;

@@ -111,6 +111,9 @@ pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 pub struct RunReport {
     pub results: Vec<CaseResult>,
     pub elapsed: Duration,
+    /// The run was stopped (Ctrl-C) before every answer came back: the cases whose
+    /// answers were all in are judged, the others are reported as not run.
+    pub interrupted: bool,
 }
 
 /// Why a run could not start or could not fetch what every case needs.
@@ -294,12 +297,20 @@ pub async fn command(args: RunArgs) -> u8 {
     let (progress, wants_progress) = progress_bar(&cases);
     // Drawn only once the run takes longer than a moment: a quick run stays uncluttered.
     let draw_from = Instant::now() + Duration::from_millis(300);
-    let report = run_cases(&cases, target, &spec, contract, args.baseline_page, &|n| {
-        if wants_progress && progress.is_hidden() && Instant::now() >= draw_from {
-            progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-        progress.inc(n as u64)
-    })
+    let report = run_cases_until(
+        &cases,
+        target,
+        &spec,
+        contract,
+        args.baseline_page,
+        &|n| {
+            if wants_progress && progress.is_hidden() && Instant::now() >= draw_from {
+                progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            progress.inc(n as u64)
+        },
+        ctrl_c(),
+    )
     .await;
     progress.finish_and_clear();
     if let Some(m) = mock {
@@ -339,10 +350,55 @@ pub async fn command(args: RunArgs) -> u8 {
             crate::report::Format::Json => f.write(&mut anstream::stderr()),
         };
     }
+    if report.interrupted {
+        let not_run = report.results.iter().filter(|r| is_not_run(r)).count();
+        let line = format!(
+            "interrupted (Ctrl-C): {} of {} cases finished, {not_run} not run",
+            report.results.len() - not_run,
+            report.results.len()
+        );
+        let _ = match args.report.format {
+            crate::report::Format::Human => writeln!(anstream::stdout(), "{line}"),
+            crate::report::Format::Json => writeln!(anstream::stderr(), "{line}"),
+        };
+        return crate::exit::INTERRUPTED;
+    }
     if errors.is_empty() {
         code
     } else {
         crate::exit::INPUT_INVALID
+    }
+}
+
+/// Completes on the first Ctrl-C (SIGINT). If the handler cannot be installed it never
+/// completes: the signal then ends the process as it would without conform's handler.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+const NOT_RUN: &str = "not run: the run was interrupted before its answers came back";
+
+fn is_not_run(r: &CaseResult) -> bool {
+    r.verdict == Verdict::Skipped && r.notices.iter().any(|n| n == NOT_RUN)
+}
+
+fn not_run(case: &Case) -> CaseResult {
+    CaseResult {
+        name: case.name.clone(),
+        description: case.description.clone(),
+        loc: case.loc.clone(),
+        rules: case.rules.clone(),
+        verdict: Verdict::Skipped,
+        findings: Vec::new(),
+        observations: Vec::new(),
+        notices: vec![NOT_RUN.to_string()],
+        requests: Vec::new(),
+        duration: Duration::ZERO,
+        snapshot_diff: None,
+        snapshot: None,
+        waived: Vec::new(),
     }
 }
 
@@ -553,14 +609,53 @@ pub async fn run_cases(
     baseline_page: u32,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<RunReport, RunError> {
+    let never = std::future::pending::<()>();
+    run_cases_until(
+        cases,
+        target,
+        spec,
+        contract,
+        baseline_page,
+        progress,
+        never,
+    )
+    .await
+}
+
+/// [`run_cases`], stopped early when `stop` completes (`conform run` passes Ctrl-C):
+/// requests still in flight are dropped, the cases whose requests were all answered are
+/// judged, and the others are reported as not run ([`RunReport::interrupted`]).
+pub async fn run_cases_until(
+    cases: &[Case],
+    target: Target,
+    spec: &TargetSpec,
+    contract: &Contract,
+    baseline_page: u32,
+    progress: &(dyn Fn(usize) + Sync),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
+    tokio::pin!(stop);
     let client = Client::new(target).map_err(RunError::Client)?;
-    let main = fetch_baseline(&client, &spec.project, baseline_page).await?;
-    // The other project's list is fetched whenever it is known: every list answer is
-    // checked for its instances (C14), not only the tenancy cases'.
-    let other = match &spec.other_project {
-        Some(p) => Some(fetch_baseline(&client, p, baseline_page).await?),
-        None => None,
+    let baselines = async {
+        let main = fetch_baseline(&client, &spec.project, baseline_page).await?;
+        // The other project's list is fetched whenever it is known: every list answer is
+        // checked for its instances (C14), not only the tenancy cases'.
+        let other = match &spec.other_project {
+            Some(p) => Some(fetch_baseline(&client, p, baseline_page).await?),
+            None => None,
+        };
+        Ok::<_, RunError>((main, other))
+    };
+    let (main, other) = tokio::select! {
+        b = baselines => b?,
+        () = &mut stop => {
+            return Ok(RunReport {
+                results: cases.iter().map(not_run).collect(),
+                elapsed: started.elapsed(),
+                interrupted: true,
+            });
+        }
     };
     let empty = Baseline::default();
 
@@ -606,6 +701,7 @@ pub async fn run_cases(
         judge(&ctx, plan.skip, plan.failure, exchanges)
     };
     let mut pending = FuturesUnordered::new();
+    let mut aborts = Vec::new();
     let mut left: Vec<usize> = Vec::with_capacity(cases.len());
     for (ci, p) in plans.iter().enumerate() {
         let p = p.as_ref().expect("not judged yet");
@@ -616,6 +712,7 @@ pub async fn run_cases(
             // Each request is its own task, so sending and receiving spread over the
             // runtime's threads while this task judges the cases that are complete.
             let task = tokio::spawn(async move { client.send(&req).await });
+            aborts.push(task.abort_handle());
             let fallback = p.requests[ri].1.clone();
             pending.push(async move {
                 let ex = task.await.unwrap_or_else(|e| Exchange {
@@ -636,7 +733,16 @@ pub async fn run_cases(
             progress(1);
         }
     }
-    while let Some((ci, ri, ex)) = pending.next().await {
+    let mut interrupted = false;
+    loop {
+        let next = tokio::select! {
+            next = pending.next() => next,
+            () = &mut stop => {
+                interrupted = true;
+                None
+            }
+        };
+        let Some((ci, ri, ex)) = next else { break };
         slots[ci][ri] = Some(ex);
         left[ci] -= 1;
         if left[ci] == 0 {
@@ -646,13 +752,20 @@ pub async fn run_cases(
         }
     }
     drop(pending);
+    // After an interruption the requests still in flight are cancelled; their cases
+    // were not judged.
+    if interrupted {
+        aborts.iter().for_each(tokio::task::AbortHandle::abort);
+    }
     let results: Vec<CaseResult> = results
         .into_iter()
-        .map(|r| r.expect("every case was judged"))
+        .zip(cases)
+        .map(|(r, case)| r.unwrap_or_else(|| not_run(case)))
         .collect();
     Ok(RunReport {
         results,
         elapsed: started.elapsed(),
+        interrupted,
     })
 }
 

@@ -57,32 +57,23 @@ impl LoadError {
 #[serde(deny_unknown_fields)]
 struct RawCase {
     description: Option<Spanned<String>>,
-    #[serde(default)]
-    rules: Vec<Spanned<String>>,
+    rules: Option<Spanned<Vec<Spanned<String>>>>,
     project: Option<Spanned<String>>,
     auth: Option<Spanned<String>>,
     raw_query: Option<Spanned<String>>,
     #[serde(default)]
-    headers: IndexMap<String, Spanned<String>>,
+    headers: IndexMap<Spanned<String>, Spanned<String>>,
+    // Values are read as any TOML value and sorted out by hand: serde's untagged enums
+    // would turn every mistake inside a draw table (a misspelt key, a number for a
+    // name) into one vague "did not match any variant".
     #[serde(default)]
-    query: IndexMap<Spanned<String>, Spanned<RawValue>>,
+    query: IndexMap<Spanned<String>, Spanned<toml::Value>>,
     expect: Option<RawExpect>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawValue {
-    Text(String),
-    Int(i64),
-    Bool(bool),
-    Draw(RawDraw),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A draw table, as far as it could be read. Errors point at the whole table: values
+/// inside a `toml::Value` carry no spans.
 struct RawDraw {
-    // No spans inside: an untagged enum buffers its content, which drops them; errors
-    // point at the whole draw table instead.
     draw: String,
     containing: Option<String>,
     nth: Option<i64>,
@@ -119,7 +110,13 @@ const EXPECT_KEYS: [&str; 4] = ["status", "results", "pages", "repeat"];
 const DRAW_KEYS: [&str; 3] = ["draw", "containing", "nth"];
 /// Headers a case may not set: credentials come from the run's configuration only, so
 /// they never end up in a committed file.
-const SECRET_HEADERS: [&str; 3] = ["x-auth-token", "authorization", "x-security-token"];
+const SECRET_HEADERS: [&str; 5] = [
+    "x-auth-token",
+    "authorization",
+    "x-security-token",
+    "proxy-authorization",
+    "cookie",
+];
 
 /// Loads every `*.toml` below `dir`, in path order. `display_root` is how the folder is
 /// shown in messages (usually as the user typed it).
@@ -183,21 +180,58 @@ pub fn load_file(path: &Path, name: &str, contract: &Contract) -> Result<Case, V
     }
     let bytes = std::fs::read(path)
         .map_err(|e| vec![Diagnostic::whole_file(&shown, format!("cannot read: {e}"))])?;
-    let text = match String::from_utf8(bytes) {
+    parse_case_bytes(&shown, &bytes, name, contract)
+}
+
+/// Parses and validates one case from the bytes of its file: text that is not UTF-8 or
+/// holds a NUL byte is refused with a located diagnostic before TOML sees it.
+pub fn parse_case_bytes(
+    file: &str,
+    bytes: &[u8],
+    name: &str,
+    contract: &Contract,
+) -> Result<Case, Vec<Diagnostic>> {
+    if bytes.len() as u64 > MAX_CASE_FILE {
+        return Err(vec![Diagnostic::whole_file(
+            file,
+            format!(
+                "case file is {} bytes, more than the {} a case file may have",
+                bytes.len(),
+                MAX_CASE_FILE
+            ),
+        )
+        .with_hint(
+            "a case is a few lines; split generated suites into one file per case",
+        )]);
+    }
+    let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let off = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..off]).into_owned();
-            let at = line_col(&valid, off);
-            let mut d = Diagnostic::whole_file(
-                &shown,
+            // Show the line with the bad byte as U+FFFD, the caret under it. The lossy
+            // text equals the file up to the first bad byte, so offsets agree there.
+            let off = e.valid_up_to();
+            let lossy = String::from_utf8_lossy(bytes);
+            let d = Diagnostic::at_span(
+                file,
+                &lossy,
+                off..off + 1,
                 format!("case file is not valid UTF-8 (byte {off})"),
             );
-            d.at = at;
-            return Err(vec![d.with_hint("save the file as UTF-8")]);
+            return Err(vec![
+                d.with_hint("save the file as UTF-8; the marked character is not")
+            ]);
         }
     };
-    parse_case(&shown, &text, name, contract)
+    if let Some(off) = text.find('\0') {
+        let d = Diagnostic::at_span(
+            file,
+            text,
+            off..off + 1,
+            "case file contains a NUL byte (a binary file?)",
+        );
+        return Err(vec![d.with_hint("a case file is TOML text")]);
+    }
+    parse_case(file, text, name, contract)
 }
 
 /// Parses and validates one case from its text.
@@ -226,6 +260,27 @@ pub fn parse_case(
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     let message = e.message().trim().to_string();
     let span = e.span().unwrap_or(0..0);
+    let spanned = text.get(span.clone()).unwrap_or("").trim();
+    if message.starts_with("invalid type: integer") && message.contains(" as i128") {
+        let key = key_at(text, span.start).unwrap_or_else(|| "value".into());
+        return Diagnostic::at_span(
+            file,
+            text,
+            span,
+            format!("integer `{spanned}` does not fit in 64 bits"),
+        )
+        .with_hint(format!(
+            "quote it to send it as written: {key} = \"{spanned}\""
+        ));
+    }
+    if let Some(d) = wrong_type(file, text, &span, &message) {
+        return d;
+    }
+    if message == "duplicate key" {
+        let key = spanned.trim_matches(['[', ']', '"', '\'']);
+        return Diagnostic::at_span(file, text, span, format!("duplicate key `{key}`"))
+            .with_hint("a key may appear once in its table, and a table header once per file");
+    }
     // serde says "unknown field `rulez`, expected one of `a`, `b`": turn it into a short
     // message and a "did you mean" hint.
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -245,10 +300,6 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
             };
         }
     }
-    if message.contains("did not match any variant of untagged enum RawValue") {
-        return Diagnostic::at_span(file, text, span, "a query value must be a string, an integer, a boolean or a draw table")
-            .with_hint("for example `name = \"dcs-01\"`, `limit = 5` or `name = { draw = \"name-substring\" }`");
-    }
     if message.contains("untagged enum RawStatus") {
         return Diagnostic::at_span(
             file,
@@ -258,7 +309,100 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
         )
         .with_hint("for example `status = 200` or `status = [401, 403]`");
     }
-    Diagnostic::at_span(file, text, span, message.replace('\n', " "))
+    // Anything else is TOML syntax, already located and worded by the parser.
+    Diagnostic::at_span(file, text, span, message.replace('\n', " ")).with_hint(
+        "this is not valid TOML: strings need double quotes, tables are `[name]`, \
+         and every line is `key = value`",
+    )
+}
+
+/// serde's "invalid type: integer `42`, expected a string", said about the key the
+/// user wrote: "`description` must be a string, not an integer (42)", with an example.
+fn wrong_type(file: &str, text: &str, span: &Range<usize>, message: &str) -> Option<Diagnostic> {
+    let rest = message.strip_prefix("invalid type: ")?;
+    let (found, expected) = rest.split_once(", expected ")?;
+    let found = match found.split_once(' ') {
+        Some(("integer", v)) => format!("an integer ({})", v.trim_matches('`')),
+        Some(("floating", v)) => format!(
+            "a float ({})",
+            v.trim_start_matches("point ").trim_matches('`')
+        ),
+        Some(("string", v)) => format!("a string ({v})"),
+        Some(("boolean", v)) => format!("a boolean ({})", v.trim_matches('`')),
+        _ if found == "sequence" => "a list".into(),
+        _ if found == "map" => "a table".into(),
+        _ => found.to_string(),
+    };
+    let expected = match expected {
+        "a sequence" => "a list",
+        "a map" => "a table",
+        e if e.starts_with("struct ") => "a table",
+        e if e.starts_with('i') || e.starts_with('u') => "an integer",
+        e => e,
+    };
+    let key = key_at(text, span.start);
+    let in_list = text[..span.start.min(text.len())]
+        .rsplit('\n')
+        .next()
+        .and_then(|line| line.rsplit_once('='))
+        .is_some_and(|(_, after)| after.contains('['));
+    let subject = match (&key, in_list) {
+        (Some(k), true) => format!("each entry of `{k}`"),
+        (Some(k), false) => format!("`{k}`"),
+        (None, _) => "this value".into(),
+    };
+    let d = Diagnostic::at_span(
+        file,
+        text,
+        span.clone(),
+        format!("{subject} must be {expected}, not {found}"),
+    );
+    let example = match key.as_deref().map(|k| k.rsplit('.').next().unwrap_or(k)) {
+        Some("description") => "description = \"what the case shows, in one line\"",
+        Some("rules") => "rules = [\"C2\", \"C7\"]",
+        Some("project") => "project = \"main\" or project = \"other\"",
+        Some("auth") => "auth = \"configured\", \"none\" or \"wrong\"",
+        Some("raw_query") => "raw_query = \"name=&status=\"",
+        Some("query") => "a `[query]` table: one `name = value` line per parameter",
+        Some("expect") => "an `[expect]` table: `[expect]` on its own line, then `status = 200`",
+        Some("pages") => "pages = [1, 3]",
+        Some("repeat") => "repeat = 3",
+        Some("results") => "results = \"some\", \"none\" or \"any\"",
+        _ if key.as_deref().is_some_and(|k| k.starts_with("headers"))
+            || in_headers(text, span.start) =>
+        {
+            "headers = { \"X-Trace\" = \"1\" } (names and values are strings)"
+        }
+        _ => return Some(d.with_hint("see the case-file reference in the README")),
+    };
+    Some(d.with_hint(format!("for example: {example}")))
+}
+
+/// The key a value at `offset` belongs to, as far as one line shows it: `rules` in
+/// `rules = [1, 2]`, `X-Trace` in `headers = { "X-Trace" = 1 }`.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line = text[..offset.min(text.len())].rsplit('\n').next()?;
+    let (before, _) = line.rsplit_once('=')?;
+    let key = before
+        .rsplit(['{', ','])
+        .next()?
+        .trim()
+        .trim_matches(['"', '\'']);
+    (!key.is_empty()).then(|| key.to_string())
+}
+
+/// True when `offset` sits inside the `headers` table or inline table.
+fn in_headers(text: &str, offset: usize) -> bool {
+    let before = &text[..offset.min(text.len())];
+    let line = before.rsplit('\n').next().unwrap_or("");
+    if line.trim_start().starts_with("headers") {
+        return true;
+    }
+    before
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('['))
+        .is_some_and(|l| l.trim() == "[headers]")
 }
 
 struct Validator<'a> {
@@ -308,7 +452,7 @@ impl Validator<'_> {
         };
 
         let mut rules = Vec::new();
-        for r in &raw.rules {
+        for r in raw.rules.iter().flat_map(|r| r.get_ref()) {
             match Rule::parse(r.get_ref()) {
                 Some(rule) => rules.push(rule),
                 None => {
@@ -317,11 +461,16 @@ impl Validator<'_> {
                 }
             }
         }
-        if raw.rules.is_empty() {
-            self.diags.push(
+        match &raw.rules {
+            None => self.diags.push(
                 Diagnostic::whole_file(self.file, "missing `rules`")
                     .with_hint("name the rules the case exercises, e.g. rules = [\"C2\"]"),
-            );
+            ),
+            Some(r) if r.get_ref().is_empty() => {
+                self.error(r.span(), "`rules` is empty").hint =
+                    Some("name the rules the case exercises, e.g. rules = [\"C2\"]".into());
+            }
+            Some(_) => {}
         }
 
         let project = match &raw.project {
@@ -356,31 +505,64 @@ impl Validator<'_> {
 
         let mut headers = Vec::new();
         for (k, v) in &raw.headers {
-            if SECRET_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
-                self.error(v.span(), format!("header `{k}` carries credentials"))
+            let name = k.get_ref();
+            if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                self.error(v.span(), format!("header `{name}` carries credentials"))
                     .hint = Some(
                     "credentials come from --token-env / the environment, never from a case file"
                         .into(),
                 );
+            } else if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                // Caught here, not by the HTTP client at run time: a header that cannot
+                // be sent is a mistake in the case, and nothing may be sent until it is fixed.
+                self.error(k.span(), format!("`{name}` is not a valid header name"))
+                    .hint =
+                    Some("header names are letters, digits and `-` (no spaces, no `:`)".into());
+            } else if reqwest::header::HeaderValue::from_str(v.get_ref()).is_err() {
+                self.error(
+                    v.span(),
+                    format!("the value of header `{name}` cannot be sent"),
+                )
+                .hint = Some(
+                    "header values are one line of visible ASCII (no line breaks or control characters)"
+                        .into(),
+                );
             } else {
-                headers.push((k.clone(), v.get_ref().clone()));
+                headers.push((name.clone(), v.get_ref().clone()));
             }
         }
 
         let expect = self.expect(raw.expect);
 
+        let raw_keys: Vec<String> = raw
+            .raw_query
+            .as_ref()
+            .map(|r| {
+                form_urlencoded::parse(r.get_ref().as_bytes())
+                    .map(|(k, _)| k.into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut query = Vec::new();
         for (k, v) in raw.query {
             let loc = self.loc(&k.span());
-            let value = match v.get_ref() {
-                RawValue::Text(s) => QueryValue::Literal(s.clone()),
-                RawValue::Int(i) => QueryValue::Literal(i.to_string()),
-                RawValue::Bool(b) => QueryValue::Literal(b.to_string()),
-                RawValue::Draw(d) => match self.draw(d, v.span()) {
-                    Some(d) => QueryValue::Drawn(d),
-                    None => continue,
-                },
+            let Some(value) = self.query_value(k.get_ref(), &v) else {
+                continue;
             };
+            if raw_keys.contains(k.get_ref()) {
+                self.error(
+                    k.span(),
+                    format!(
+                        "parameter `{}` is set both in `raw_query` and in `[query]`",
+                        k.get_ref()
+                    ),
+                )
+                .hint = Some(
+                    "both would be sent and the target would pick one; set it in one place \
+                     (to send a parameter twice on purpose, write both in `raw_query`)"
+                        .into(),
+                );
+            }
             query.push(Param {
                 name: k.into_inner(),
                 value,
@@ -388,16 +570,21 @@ impl Validator<'_> {
             });
         }
 
+        let raw_query_span = raw.raw_query.as_ref().map(|r| r.span());
         let raw_query = raw.raw_query.map(|r| {
-            if r.get_ref().starts_with('?') {
-                self.error(r.span(), "`raw_query` starts with `?`").hint =
-                    Some("write the query string without the leading `?`".into());
-            }
+            self.raw_query(&r);
             r.into_inner()
         });
 
-        self.query_schema(&query, raw_query.as_deref(), &expect, contract);
+        self.query_schema(
+            &query,
+            raw_query.as_deref().zip(raw_query_span),
+            &expect,
+            contract,
+        );
 
+        // In file order, whatever order the fields were validated in.
+        self.diags.sort_by_key(|d| d.at);
         if self.diags.is_empty() {
             Ok(Case {
                 name: name.to_string(),
@@ -414,6 +601,125 @@ impl Validator<'_> {
         } else {
             Err(self.diags)
         }
+    }
+
+    /// `raw_query` is sent exactly as written, so it must be something a URL can carry
+    /// as written: a `#` would cut the query short (a fragment is never sent), and
+    /// spaces or control characters would be re-encoded or refused by the client.
+    fn raw_query(&mut self, r: &Spanned<String>) {
+        let q = r.get_ref();
+        if q.starts_with('?') {
+            self.error(r.span(), "`raw_query` starts with `?`").hint =
+                Some("write the query string without the leading `?`".into());
+        }
+        if let Some(c) = q
+            .chars()
+            .find(|c| *c == '#' || c.is_whitespace() || c.is_control())
+        {
+            let shown = c.escape_default().to_string();
+            let encoded: String = c.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
+            let why = if c == '#' {
+                "it would end the query (a URL fragment is never sent)"
+            } else {
+                "it cannot be sent as written"
+            };
+            self.error(r.span(), format!("`raw_query` contains `{shown}`: {why}"))
+                .hint = Some(format!(
+                "`raw_query` is sent as written, so percent-encode it: `{encoded}`"
+            ));
+        }
+    }
+
+    /// One `[query]` value: a string, an integer or a boolean is sent as written; a
+    /// table is a draw; anything else is refused with what was found.
+    fn query_value(&mut self, key: &str, v: &Spanned<toml::Value>) -> Option<QueryValue> {
+        use toml::Value as T;
+        let found = match v.get_ref() {
+            T::String(s) => return Some(QueryValue::Literal(s.clone())),
+            T::Integer(i) => return Some(QueryValue::Literal(i.to_string())),
+            T::Boolean(b) => return Some(QueryValue::Literal(b.to_string())),
+            T::Table(t) => {
+                let d = self.draw_table(t, v.span())?;
+                return self.draw(&d, v.span()).map(QueryValue::Drawn);
+            }
+            T::Float(f) => format!("a float ({f})"),
+            T::Datetime(d) => format!("a date-time ({d})"),
+            T::Array(_) => "a list".to_string(),
+        };
+        let hint = match v.get_ref() {
+            T::Array(_) => {
+                "a parameter is sent once; to send it twice, write both in `raw_query`".to_string()
+            }
+            other => format!(
+                "quote it to send it as written: {key} = \"{}\"",
+                text_of(other)
+            ),
+        };
+        self.error(
+            v.span(),
+            format!(
+                "query parameter `{key}` is {found}; a query value is a string, an integer, \
+                 a boolean or a draw table"
+            ),
+        )
+        .hint = Some(hint);
+        None
+    }
+
+    /// Reads `{ draw = "...", containing = "...", nth = N }`, refusing unknown keys and
+    /// wrong types with the key named (a did-you-mean where one is close).
+    fn draw_table(&mut self, t: &toml::Table, span: Range<usize>) -> Option<RawDraw> {
+        let mut ok = true;
+        for key in t.keys() {
+            if !DRAW_KEYS.contains(&key.as_str()) {
+                let hint = match did_you_mean(key, &DRAW_KEYS) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("a draw table has: {}", DRAW_KEYS.join(", ")),
+                };
+                self.error(span.clone(), format!("unknown key `{key}` in a draw"))
+                    .hint = Some(hint);
+                ok = false;
+            }
+        }
+        let mut text = |key: &str| match t.get(key) {
+            None => None,
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                let msg = format!("`{key}` in a draw must be a string, not {}", a(other));
+                self.error(span.clone(), msg).hint =
+                    Some(format!("for example `{{ {key} = \"name\" }}`"));
+                ok = false;
+                None
+            }
+        };
+        let draw = text("draw");
+        let containing = text("containing");
+        let nth = match t.get("nth") {
+            None => None,
+            Some(toml::Value::Integer(n)) => Some(*n),
+            Some(other) => {
+                let msg = format!("`nth` in a draw must be an integer, not {}", a(other));
+                self.error(span.clone(), msg).hint =
+                    Some("for example `{ draw = \"name\", nth = 0 }`".into());
+                ok = false;
+                None
+            }
+        };
+        let Some(draw) = draw else {
+            if ok {
+                self.error(span, "a draw table needs `draw`").hint = Some(
+                    "for example `name = { draw = \"name-substring\" }`; a literal value is \
+                     written without braces"
+                        .into(),
+                );
+            }
+            return None;
+        };
+        ok.then_some(RawDraw {
+            draw,
+            containing,
+            nth,
+        })
     }
 
     fn draw(&mut self, d: &RawDraw, span: Range<usize>) -> Option<Draw> {
@@ -434,7 +740,8 @@ impl Validator<'_> {
             None => None,
             Some(n) if n >= 0 => Some(n as usize),
             Some(_) => {
-                self.error(span, "`nth` must be 0 or more");
+                self.error(span, "`nth` must be 0 or more").hint =
+                    Some("`nth = 0` picks the first candidate in sorted order".into());
                 return None;
             }
         };
@@ -484,7 +791,8 @@ impl Validator<'_> {
                 self.error(
                     s.span(),
                     "`status` must list HTTP statuses between 100 and 599",
-                );
+                )
+                .hint = Some("for example `status = 200` or `status = [401, 403]`".into());
             } else {
                 e.status = list.into_iter().map(|n| n as u16).collect();
             }
@@ -510,7 +818,8 @@ impl Validator<'_> {
         if let Some(p) = raw.pages {
             e.pages_loc = Some(self.loc(&p.span()));
             if p.get_ref().iter().any(|n| !(1..=10_000).contains(n)) || p.get_ref().is_empty() {
-                self.error(p.span(), "`pages` lists page sizes from 1 to 10000");
+                self.error(p.span(), "`pages` lists page sizes from 1 to 10000")
+                    .hint = Some("for example `pages = [1, 3]`".into());
             } else {
                 e.pages = p.get_ref().iter().map(|n| *n as u32).collect();
             }
@@ -521,12 +830,14 @@ impl Validator<'_> {
         }
         if let Some(r) = raw.repeat {
             if !(1..=20).contains(r.get_ref()) {
-                self.error(r.span(), "`repeat` must be between 1 and 20");
+                self.error(r.span(), "`repeat` must be between 1 and 20")
+                    .hint = Some("for example `repeat = 3`".into());
             } else {
                 e.repeat = *r.get_ref() as u32;
             }
             if !wants_list {
-                self.error(r.span(), "`repeat` needs `status = 200`");
+                self.error(r.span(), "`repeat` needs `status = 200`").hint =
+                    Some("a repeat checks that a list keeps its order (C8)".into());
             }
         }
         e
@@ -537,7 +848,7 @@ impl Validator<'_> {
     fn query_schema(
         &mut self,
         query: &[Param],
-        raw_query: Option<&str>,
+        raw_query: Option<(&str, Range<usize>)>,
         expect: &Expect,
         contract: &Contract,
     ) {
@@ -547,7 +858,7 @@ impl Validator<'_> {
         }
         let mut object = serde_json::Map::new();
         let mut locs = Vec::new();
-        if let Some(raw) = raw_query {
+        if let Some((raw, _)) = &raw_query {
             for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
                 object.insert(k.into_owned(), v.into_owned().into());
             }
@@ -576,18 +887,38 @@ impl Validator<'_> {
             .with_hint(
                 "only a case that expects an error status (e.g. `status = 400`) may send it",
             );
-            if at.line > 0 {
+            let span = if at.line > 0 {
                 let offset = offset_of(self.text, at.line, at.col);
-                d = Diagnostic::at_span(
-                    self.file,
-                    self.text,
-                    offset..offset + param.len(),
-                    d.message.clone(),
-                )
-                .with_hint(d.hint.clone().unwrap_or_default());
+                Some(offset..offset + param.len())
+            } else {
+                // Not in `[query]`: it came from `raw_query`.
+                raw_query.as_ref().map(|(_, span)| span.clone())
+            };
+            if let Some(span) = span {
+                d = Diagnostic::at_span(self.file, self.text, span, d.message.clone())
+                    .with_hint(d.hint.clone().unwrap_or_default());
             }
             self.diags.push(d);
         }
+    }
+}
+
+/// A TOML value's type with its article: "an integer", "a string".
+fn a(v: &toml::Value) -> String {
+    let t = v.type_str();
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {t}")
+}
+
+/// A TOML value as it would be written between quotes.
+fn text_of(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -7,7 +7,7 @@
 
 mod load;
 
-pub use load::{load_dir, load_file, LoadError};
+pub use load::{load_dir, load_file, parse_case, parse_case_bytes, LoadError};
 
 use std::fmt;
 use std::sync::Arc;

@@ -232,9 +232,10 @@ fn check_with(
         );
     }
 
-    // C11: instance_num counts every match, across pages.
-    if let Some(n) = body.get("instance_num").and_then(Value::as_u64) {
-        if n as usize != full.len() {
+    // C11: instance_num counts every match, across pages. Any number is compared: one
+    // beyond 64 bits arrives as a float and must fail here, not be skipped.
+    if let Some(n) = body.get("instance_num").filter(|n| n.is_number()) {
+        if n.as_u64() != Some(full.len() as u64) {
             out.fail(
                 Finding::new(
                     Rule(11),

@@ -43,11 +43,13 @@ fn invariants(request: usize, body: &Value, out: &mut Outcome) {
     let mut seen = HashSet::with_capacity(list.len());
     let mut reported = 0;
     for (i, inst) in list.iter().enumerate() {
+        // As floats, so that integers beyond 64 bits are compared too.
         if let (Some(used), Some(max)) = (
-            inst.get("used_memory").and_then(Value::as_i64),
-            inst.get("max_memory").and_then(Value::as_i64),
+            inst.get("used_memory").and_then(Value::as_f64),
+            inst.get("max_memory").and_then(Value::as_f64),
         ) {
             if used > max && reported < MAX_REPORTED {
+                let (used, max) = (&inst["used_memory"], &inst["max_memory"]);
                 reported += 1;
                 out.fail(
                     Finding::new(

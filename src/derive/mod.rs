@@ -120,7 +120,22 @@ pub fn derive_page(page: &Path) -> Result<Derived, DeriveError> {
 
 /// Derives a page with options.
 pub fn derive_page_with(page: &Path, options: &DeriveOptions) -> Result<Derived, DeriveError> {
-    let parsed = page::read(page)?;
+    let bytes = std::fs::read(page).map_err(|source| DeriveError::Read {
+        path: page.to_path_buf(),
+        source,
+    })?;
+    derive_bytes(page, &bytes, options)
+}
+
+/// Derives a page held in memory, as if read from `page` (pages it links to are still
+/// read relative to that path's folder). The entry point of the `derive` fuzz target:
+/// whatever the bytes, the answer is a [`Derived`] or a [`DeriveError`], never a panic.
+pub fn derive_bytes(
+    page: &Path,
+    bytes: &[u8],
+    options: &DeriveOptions,
+) -> Result<Derived, DeriveError> {
+    let parsed = page::from_bytes(page, bytes)?;
     let operation = model::operation(&parsed)?;
     let name = options
         .name

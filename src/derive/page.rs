@@ -116,6 +116,12 @@ pub fn read(path: &Path) -> Result<Page, DeriveError> {
         path: path.to_path_buf(),
         source,
     })?;
+    from_bytes(path, &bytes)
+}
+
+/// Parses a page's bytes as if read from `path`: refuses empty, binary and non-UTF-8
+/// input with a located error, then [`parse`]s the text.
+pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Page, DeriveError> {
     let page_error = |line, problem| DeriveError::Page {
         file: path.to_path_buf(),
         line,
@@ -133,9 +139,9 @@ pub fn read(path: &Path) -> Result<Page, DeriveError> {
             },
         ));
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         page_error(
             line,
             PageProblem::NotText {
@@ -143,7 +149,7 @@ pub fn read(path: &Path) -> Result<Page, DeriveError> {
             },
         )
     })?;
-    parse(path, &text)
+    parse(path, text)
 }
 
 /// Byte offsets of line starts, to turn offsets into 1-based lines.

@@ -1,0 +1,181 @@
+//! Entry points of the fuzz targets (`fuzz/`, run with `cargo fuzz`), shared with the
+//! replay test (`tests/fuzz_replay.rs`) so that `cargo test` on a stable toolchain feeds
+//! the committed seeds and every input a fuzzer ever crashed on through exactly the same
+//! code. Each takes arbitrary bytes; the only way to fail is to panic (or hang).
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::case::{Case, Rule};
+use crate::check::{self, paging, Context, Purpose};
+use crate::contract::Contract;
+use crate::exec::{Exchange, Request, Response};
+use crate::plan::{self, Baseline, Inst};
+
+/// The vendor-page parser: the bytes as a page in `schemas/source/`, so that links to
+/// the status page resolve as they do for the real page (and seeds derived from it
+/// reach the deeper stages).
+pub fn derive_page(data: &[u8]) -> bool {
+    let page = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/source/fuzz-input.md"
+    ));
+    match crate::derive::derive_bytes(page, data, &crate::derive::DeriveOptions::default()) {
+        Ok(derived) => {
+            // Serialising is part of deriving: the files must always be writable text.
+            let files = derived.files();
+            debug_assert!(files.iter().all(|(_, text)| text.ends_with('\n')));
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    }
+}
+
+/// The case-file loader: the bytes as a case file, then (when it loads) its draws
+/// resolved against a small baseline and its request built, as `conform run` would.
+/// Every diagnostic is rendered, because the caret arithmetic is where a hostile file
+/// (tabs, wide characters, spans at the end of the text) could go wrong.
+pub fn case_file(data: &[u8]) -> bool {
+    let contract = Contract::embedded();
+    match crate::case::parse_case_bytes("fuzz/case.toml", data, "fuzz/case", contract) {
+        Ok(case) => {
+            if let Ok(query) = plan::resolve_query(&case, baseline()) {
+                let mut req = Request::list("p", query);
+                req.raw_query = case.raw_query.clone();
+                let _ = req.path_and_query();
+                let _ = req.decoded_query();
+            }
+            true
+        }
+        Err(diags) => {
+            assert!(!diags.is_empty(), "a refused case file has a diagnostic");
+            for d in diags {
+                let _ = d.to_string();
+            }
+            false
+        }
+    }
+}
+
+/// The response checker: the first byte picks a case shape, a status and a media type;
+/// the rest, split at 0xFF bytes (never part of UTF-8, so never part of a JSON body), are
+/// the bodies of the case's answers in request order (the last one repeats).
+pub fn check_response(data: &[u8]) -> bool {
+    let Some((&selector, rest)) = data.split_first() else {
+        return false;
+    };
+    let cases = checker_cases();
+    let case = &cases[usize::from(selector & 3)];
+    let status = match (selector >> 2) & 3 {
+        0 | 1 => case.expect.status[0],
+        2 => 400,
+        _ => 500,
+    };
+    let content_type = if selector & 0x10 == 0 {
+        "application/json; charset=utf-8"
+    } else {
+        "text/plain"
+    };
+    let bodies: Vec<&[u8]> = rest.split(|b| *b == 0xFF).take(8).collect();
+    let requests = case_requests(case);
+    let exchanges: Vec<(Purpose, Exchange)> = requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, (purpose, request))| {
+            let body = bodies.get(i).or(bodies.last()).copied().unwrap_or_default();
+            let response = Response {
+                status,
+                content_type: Some(content_type.into()),
+                body: body.to_vec(),
+                elapsed: Duration::ZERO,
+                retry_after: None,
+                parsed: OnceLock::new(),
+            };
+            let exchange = Exchange {
+                request,
+                outcome: Ok(response),
+                retries: 0,
+            };
+            (purpose, exchange)
+        })
+        .collect();
+    let foreign = Baseline::new(vec![Inst::new(
+        "f-1",
+        "cache-other",
+        "RUNNING",
+        "2024-01-01T00:00:00.000Z",
+    )]);
+    let ctx = Context {
+        contract: Contract::embedded(),
+        case,
+        baseline: baseline(),
+        foreign: &foreign,
+    };
+    let outcome = check::check_case(&ctx, &exchanges);
+    assert!(outcome.findings.len() <= check::MAX_FINDINGS + 1);
+    outcome.findings.is_empty()
+}
+
+/// Four instances, one of them CREATEFAILED, with names that share substrings.
+fn baseline() -> &'static Baseline {
+    static BASELINE: OnceLock<Baseline> = OnceLock::new();
+    BASELINE.get_or_init(|| {
+        Baseline::new(vec![
+            Inst::new("a-1", "cache-prod", "RUNNING", "2024-03-01T10:00:00.000Z"),
+            Inst::new("a-2", "cache-prod-2", "RUNNING", "2024-02-01T10:00:00.000Z"),
+            Inst::new("a-3", "Cache-Test", "CLOSED", "2024-02-01T10:00:00.000Z"),
+            Inst::new("a-4", "cache-broken", plan::FAILED, "2023-01-01T00:00:00Z"),
+        ])
+    })
+}
+
+/// The case shapes the checker is fuzzed with: a filter, a repeat (C8), a page walk
+/// (C9..C11) and an expected error (C13).
+fn checker_cases() -> &'static [Case; 4] {
+    static CASES: OnceLock<[Case; 4]> = OnceLock::new();
+    CASES.get_or_init(|| {
+        let parse = |name: &str, text: &str| {
+            crate::case::parse_case(name, text, name, Contract::embedded())
+                .expect("the fuzz cases are valid")
+        };
+        [
+            parse(
+                "filter",
+                "description = \"f\"\nrules = [\"C2\", \"C4\"]\n[query]\nname = \"cache\"\nstatus = \"RUNNING\"\n",
+            ),
+            parse(
+                "repeat",
+                "description = \"r\"\nrules = [\"C8\"]\n[expect]\nrepeat = 2\n",
+            ),
+            parse(
+                "walk",
+                "description = \"w\"\nrules = [\"C11\"]\n[query]\nincludeFailure = \"true\"\n[expect]\npages = [2]\n",
+            ),
+            parse(
+                "error",
+                "description = \"e\"\nrules = [\"C10\"]\n[query]\nlimit = \"0\"\n[expect]\nstatus = 400\n",
+            ),
+        ]
+    })
+}
+
+/// The requests `conform run` would send for one of the fuzz cases.
+fn case_requests(case: &Case) -> Vec<(Purpose, Request)> {
+    let query = plan::resolve_query(case, baseline()).expect("literal queries resolve");
+    let main = Request::list("p", query);
+    let mut out = vec![(Purpose::Main, main.clone())];
+    for _ in 1..case.expect.repeat {
+        out.push((Purpose::Repeat, main.clone()));
+    }
+    for &limit in &case.expect.pages {
+        let q = check::filter::Query::parse(&main.decoded_query());
+        let total = check::filter::expected(baseline(), &q).len();
+        out.extend(paging::plan_walk(&main, total, limit));
+    }
+    debug_assert!(case.rules.iter().all(|r| Rule::ALL.contains(r)));
+    out
+}
