@@ -918,3 +918,81 @@ fn judge(
     result.observations = outcome.observations;
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credentials;
+    use std::collections::HashMap;
+
+    fn args(auth: &str) -> CredentialArgs {
+        CredentialArgs {
+            auth: auth.into(),
+            token_env: "CONFORM_TOKEN".into(),
+            token_file: None,
+            credentials_file: None,
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn auto_prefers_a_token_then_an_access_key_pair_then_nothing() {
+        let both = env(&[
+            ("CONFORM_TOKEN", "t"),
+            ("HUAWEICLOUD_SDK_AK", "a"),
+            ("HUAWEICLOUD_SDK_SK", "s"),
+        ]);
+        assert!(matches!(
+            read_credentials(&args("auto"), &both),
+            Ok(Credentials::Token(_))
+        ));
+        let keys = env(&[("HUAWEICLOUD_SDK_AK", "a"), ("HUAWEICLOUD_SDK_SK", "s")]);
+        assert!(matches!(
+            read_credentials(&args("auto"), &keys),
+            Ok(Credentials::AkSk { .. })
+        ));
+        assert_eq!(
+            read_credentials(&args("auto"), &env(&[])),
+            Ok(Credentials::None)
+        );
+        assert_eq!(
+            read_credentials(&args("none"), &both),
+            Ok(Credentials::None)
+        );
+    }
+
+    #[test]
+    fn a_missing_source_is_named_and_no_value_is_shown() {
+        let e = read_credentials(&args("token"), &env(&[])).unwrap_err();
+        assert!(e.contains("CONFORM_TOKEN"), "{e}");
+        let half = env(&[("HUAWEICLOUD_SDK_AK", "visible-ak")]);
+        let e = read_credentials(&args("auto"), &half).unwrap_err();
+        assert!(!e.contains("visible-ak"), "{e}");
+    }
+
+    #[test]
+    fn only_this_machine_is_exempt_from_the_default_rate() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9",
+            "http://127.9.9.9",
+        ] {
+            assert!(is_loopback(local), "{local}");
+        }
+        for remote in [
+            "https://dcs.cn-north-4.myhuaweicloud.com",
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "not a url",
+        ] {
+            assert!(!is_loopback(remote), "{remote}");
+        }
+    }
+}
