@@ -310,6 +310,7 @@ pub async fn command(args: RunArgs) -> u8 {
             progress.inc(n as u64)
         },
         ctrl_c(),
+        snapshots.is_some(),
     )
     .await;
     progress.finish_and_clear();
@@ -618,6 +619,7 @@ pub async fn run_cases(
         baseline_page,
         progress,
         never,
+        true,
     )
     .await
 }
@@ -625,6 +627,10 @@ pub async fn run_cases(
 /// [`run_cases`], stopped early when `stop` completes (`conform run` passes Ctrl-C):
 /// requests still in flight are dropped, the cases whose requests were all answered are
 /// judged, and the others are reported as not run ([`RunReport::interrupted`]).
+/// `keep_bodies`: keep each answer's parsed body in its [`RequestRecord`] (snapshots need
+/// them; without snapshots they are dropped as soon as the case is judged, which keeps a
+/// long run's memory flat).
+#[allow(clippy::too_many_arguments)]
 pub async fn run_cases_until(
     cases: &[Case],
     target: Target,
@@ -633,6 +639,7 @@ pub async fn run_cases_until(
     baseline_page: u32,
     progress: &(dyn Fn(usize) + Sync),
     stop: impl std::future::Future<Output = ()>,
+    keep_bodies: bool,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     tokio::pin!(stop);
@@ -698,7 +705,7 @@ pub async fn run_cases_until(
             baseline: baseline.unwrap_or(&empty),
             foreign: foreign.unwrap_or(&empty),
         };
-        judge(&ctx, plan.skip, plan.failure, exchanges)
+        judge(&ctx, plan.skip, plan.failure, exchanges, keep_bodies)
     };
     let mut pending = FuturesUnordered::new();
     let mut aborts = Vec::new();
@@ -842,6 +849,7 @@ fn judge(
     skip: Option<String>,
     failure: Option<String>,
     exchanges: Vec<(Purpose, Exchange)>,
+    keep_bodies: bool,
 ) -> CaseResult {
     let case = ctx.case;
     let outcome = (skip.is_none() && failure.is_none()).then(|| check::check_case(ctx, &exchanges));
@@ -856,7 +864,7 @@ fn judge(
             error: ex.outcome.as_ref().err().cloned(),
             retries: ex.retries,
             elapsed: ex.outcome.as_ref().map(|r| r.elapsed).unwrap_or_default(),
-            body: ex.outcome.ok().and_then(|r| {
+            body: ex.outcome.ok().filter(|_| keep_bodies).and_then(|r| {
                 let _ = r.json();
                 r.parsed.into_inner().and_then(Result::ok)
             }),
