@@ -9,46 +9,8 @@
 //! file can be archived as a CI artifact and opened offline.
 
 use std::fmt::Write as _;
-use std::io;
-use std::path::PathBuf;
 
-use super::{CaseResult, Event, Reporter, RunInfo, Summary, Verdict};
-use crate::secret::Redactor;
-
-/// Collects the run and writes the file (atomically) when it finishes.
-pub struct HtmlReporter {
-    path: PathBuf,
-    redactor: Redactor,
-    info: Option<RunInfo>,
-    cases: Vec<CaseResult>,
-}
-
-impl HtmlReporter {
-    pub fn new(path: PathBuf, redactor: Redactor) -> Self {
-        HtmlReporter {
-            path,
-            redactor,
-            info: None,
-            cases: Vec::new(),
-        }
-    }
-}
-
-impl Reporter for HtmlReporter {
-    fn report(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::RunStarted(info) => self.info = Some((*info).clone()),
-            Event::CaseFinished(r) => self.cases.push((*r).clone()),
-            Event::RunFinished(end) => {
-                if let Some(info) = &self.info {
-                    let html = render(info, &self.cases, end.summary, end.elapsed);
-                    super::write_atomic(&self.path, &self.redactor, &html)?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
+use super::{CaseResult, RunInfo, Summary, Verdict};
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn esc(s: &str) -> String {

@@ -13,46 +13,8 @@
 //! 1.0 cannot carry at all (most control characters) become U+FFFD.
 
 use std::fmt::Write as _;
-use std::io;
-use std::path::PathBuf;
 
-use super::{detail_text, CaseResult, Event, Reporter, RunInfo, Verdict};
-use crate::secret::Redactor;
-
-/// Collects the run and writes the file (atomically) when it finishes.
-pub struct JunitReporter {
-    path: PathBuf,
-    redactor: Redactor,
-    info: Option<RunInfo>,
-    cases: Vec<CaseResult>,
-}
-
-impl JunitReporter {
-    pub fn new(path: PathBuf, redactor: Redactor) -> Self {
-        JunitReporter {
-            path,
-            redactor,
-            info: None,
-            cases: Vec::new(),
-        }
-    }
-}
-
-impl Reporter for JunitReporter {
-    fn report(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::RunStarted(info) => self.info = Some((*info).clone()),
-            Event::CaseFinished(r) => self.cases.push((*r).clone()),
-            Event::RunFinished(end) => {
-                if let Some(info) = &self.info {
-                    let xml = render(info, &self.cases, end.elapsed);
-                    super::write_atomic(&self.path, &self.redactor, &xml)?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
+use super::{detail_text, CaseResult, RunInfo, Verdict};
 
 /// The whole document.
 pub fn render(info: &RunInfo, cases: &[CaseResult], elapsed: std::time::Duration) -> String {

@@ -232,6 +232,80 @@ pub trait Reporter {
     fn report(&mut self, event: &Event<'_>) -> io::Result<()>;
 }
 
+/// How a whole-run file report (JUnit, HTML) turns the collected run into its text.
+pub type RenderFn = fn(&RunInfo, &[CaseResult], &RunEnd<'_>) -> String;
+
+/// A reporter that collects the run and writes one file, atomically and through the
+/// redactor, when the run finishes: the shared part of the JUnit and HTML reporters.
+pub struct FileReporter {
+    path: PathBuf,
+    redactor: Redactor,
+    render: RenderFn,
+    info: Option<RunInfo>,
+    cases: Vec<CaseResult>,
+}
+
+impl FileReporter {
+    pub fn new(path: PathBuf, redactor: Redactor, render: RenderFn) -> FileReporter {
+        FileReporter {
+            path,
+            redactor,
+            render,
+            info: None,
+            cases: Vec::new(),
+        }
+    }
+}
+
+impl Reporter for FileReporter {
+    fn report(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::RunStarted(info) => self.info = Some((*info).clone()),
+            // File reports never show answer bodies: keep the case without them.
+            Event::CaseFinished(r) => self.cases.push(without_bodies(r)),
+            Event::RunFinished(end) => {
+                if let Some(info) = &self.info {
+                    let text = (self.render)(info, &self.cases, end);
+                    write_atomic(&self.path, &self.redactor, &text)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A copy of a case result without the answers' parsed bodies (the largest part of it).
+fn without_bodies(r: &CaseResult) -> CaseResult {
+    CaseResult {
+        name: r.name.clone(),
+        description: r.description.clone(),
+        loc: r.loc.clone(),
+        rules: r.rules.clone(),
+        verdict: r.verdict,
+        findings: r.findings.clone(),
+        observations: r.observations.clone(),
+        notices: r.notices.clone(),
+        requests: r
+            .requests
+            .iter()
+            .map(|q| RequestRecord {
+                purpose: q.purpose,
+                path: q.path.clone(),
+                with_token: q.with_token,
+                status: q.status,
+                error: q.error.clone(),
+                retries: q.retries,
+                elapsed: q.elapsed,
+                body: None,
+            })
+            .collect(),
+        duration: r.duration,
+        snapshot_diff: r.snapshot_diff.clone(),
+        snapshot: r.snapshot.clone(),
+        waived: r.waived.clone(),
+    }
+}
+
 /// A writer that redacts every registered secret before writing: the one redaction
 /// place for streamed output (terminal, JSON Lines).
 pub struct Sink<W: Write> {
@@ -356,11 +430,15 @@ impl Reporters {
         };
         let mut files: Vec<(&'static str, PathBuf, Box<dyn Reporter>)> = Vec::new();
         if let Some(p) = &args.junit {
-            let r = junit::JunitReporter::new(p.clone(), redactor.clone());
+            let r = FileReporter::new(p.clone(), redactor.clone(), |info, cases, end| {
+                junit::render(info, cases, end.elapsed)
+            });
             files.push(("JUnit", p.clone(), Box::new(r)));
         }
         if let Some(p) = &args.html {
-            let r = html::HtmlReporter::new(p.clone(), redactor.clone());
+            let r = FileReporter::new(p.clone(), redactor.clone(), |info, cases, end| {
+                html::render(info, cases, end.summary, end.elapsed)
+            });
             files.push(("HTML", p.clone(), Box::new(r)));
         }
         Reporters {
