@@ -139,8 +139,8 @@ fn object_schema(op: &Operation, table: &ObjectTable) -> Map<String, Value> {
     m
 }
 
-/// The response body schema (before the overlay).
-pub fn response(op: &Operation, name: &str) -> Value {
+/// The first members every derived schema starts with: `$schema`, `$id`, `title`.
+fn header(name: &str, kind: &str, title: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(
         "$schema".into(),
@@ -148,12 +148,15 @@ pub fn response(op: &Operation, name: &str) -> Value {
     );
     m.insert(
         "$id".into(),
-        json!(format!("{ID_BASE}{name}.response.schema.json")),
+        json!(format!("{ID_BASE}{name}.{kind}.schema.json")),
     );
-    m.insert(
-        "title".into(),
-        json!(format!("{}: response body", op.title)),
-    );
+    m.insert("title".into(), json!(title));
+    m
+}
+
+/// The response body schema (before the overlay).
+pub fn response(op: &Operation, name: &str) -> Value {
+    let mut m = header(name, "response", &format!("{}: response body", op.title));
     let mut tables = vec![op.response.number];
     tables.extend(op.objects.iter().map(|o| o.number));
     m.insert(
@@ -313,19 +316,7 @@ fn params_object(
 /// The query schema (before the overlay): an object of string values. Path parameters
 /// are not query parameters; they are kept apart under `$defs/path-parameters`.
 pub fn query(op: &Operation, name: &str) -> Value {
-    let mut m = Map::new();
-    m.insert(
-        "$schema".into(),
-        json!("https://json-schema.org/draft/2020-12/schema"),
-    );
-    m.insert(
-        "$id".into(),
-        json!(format!("{ID_BASE}{name}.query.schema.json")),
-    );
-    m.insert(
-        "title".into(),
-        json!(format!("{}: query parameters", op.title)),
-    );
+    let mut m = header(name, "query", &format!("{}: query parameters", op.title));
     m.insert(
         "description".into(),
         json!(format!(

@@ -519,20 +519,7 @@ mod tests {
         let main = data.instances(MAIN_PROJECT).unwrap();
         let field = |name: &str| -> Vec<&Value> { main.iter().map(|i| &i[name]).collect() };
         let statuses: HashSet<&str> = field("status").iter().filter_map(|v| v.as_str()).collect();
-        for s in [
-            "CREATING",
-            "CREATEFAILED",
-            "RUNNING",
-            "ERROR",
-            "STARTING",
-            "RESTARTING",
-            "CLOSING",
-            "CLOSED",
-            "FROZEN",
-            "EXTENDING",
-            "RESTORING",
-            "FLUSHING",
-        ] {
+        for s in crate::mock::filter::STATUSES {
             assert!(statuses.contains(s), "no {s}");
         }
         let failed = field("status")
