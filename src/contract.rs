@@ -54,6 +54,9 @@ pub struct Contract {
     query_schema: Value,
     response: jsonschema::Validator,
     query: jsonschema::Validator,
+    /// The response schema compiled for [`crate::shape`]'s one-pass reader, when it is
+    /// in the subset that reader handles.
+    response_shape: Option<crate::shape::Shape>,
 }
 
 impl std::fmt::Debug for Contract {
@@ -126,6 +129,7 @@ impl Contract {
         let response = build(&response_schema, rpath)?;
         let query = build(&query_schema, qpath)?;
         Ok(Contract {
+            response_shape: crate::shape::Shape::compile(&response_schema),
             response_schema,
             query_schema,
             response,
@@ -152,6 +156,20 @@ impl Contract {
     /// the parameters travel on the wire.
     pub fn validate_query(&self, query: &Value) -> Vec<SchemaViolation> {
         collect(&self.query, &self.query_schema, query)
+    }
+
+    /// Reads a successful list answer in one pass when it is valid JSON, valid against the
+    /// response schema, and within what [`crate::shape`] handles; `None` means "take the
+    /// full path" (parse, validate, explain), never "invalid" by itself.
+    pub fn read_list(&self, body: &[u8]) -> Option<crate::shape::ListView> {
+        self.response_shape.as_ref()?.read_list(body)
+    }
+
+    /// The same contract without the one-pass reader: every answer takes the full path
+    /// (benchmarks and tests compare the two).
+    pub fn without_fast_path(mut self) -> Contract {
+        self.response_shape = None;
+        self
     }
 
     /// True when the response body satisfies the schema (cheaper than collecting errors).

@@ -120,6 +120,30 @@ pub fn check_response(data: &[u8]) -> bool {
     outcome.findings.is_empty()
 }
 
+/// The one-pass reader of list answers ([`crate::shape`]) against the full path: whatever
+/// the bytes, the reader may accept them only if the strict parser and the jsonschema
+/// validator accept them too, and then it must read exactly what the full path reads.
+/// Returns true when the reader accepted the body.
+pub fn read_list(data: &[u8]) -> bool {
+    let contract = Contract::embedded();
+    let Some(view) = contract.read_list(data) else {
+        return false;
+    };
+    let body = crate::json::parse(data)
+        .unwrap_or_else(|e| panic!("the fast path accepted a body the strict parser refuses: {e}"));
+    assert!(
+        contract.response_is_valid(&body),
+        "the fast path accepted a body the schema rejects: {:?}",
+        contract.validate_response(&body)
+    );
+    assert_eq!(
+        view,
+        crate::shape::ListView::from_value(&body),
+        "the fast path read the body differently"
+    );
+    true
+}
+
 /// Four instances, one of them CREATEFAILED, with names that share substrings.
 fn baseline() -> &'static Baseline {
     static BASELINE: OnceLock<Baseline> = OnceLock::new();

@@ -74,7 +74,7 @@ impl Inst {
 pub struct Baseline {
     pub instances: Vec<Inst>,
     /// instance_id → position in `instances`, so lookups stay O(1) on large accounts.
-    index: std::collections::HashMap<String, usize>,
+    index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl Baseline {
@@ -82,7 +82,8 @@ impl Baseline {
     /// filter of it, never a fresh sort; a repeated instance_id keeps its first occurrence.
     pub fn new(mut list: Vec<Inst>) -> Baseline {
         crate::check::order::sort_contract(&mut list);
-        let mut index = std::collections::HashMap::with_capacity(list.len());
+        let mut index =
+            std::collections::HashMap::with_capacity_and_hasher(list.len(), Default::default());
         let mut instances = Vec::with_capacity(list.len());
         for inst in list {
             if !index.contains_key(&inst.id) {

@@ -72,3 +72,14 @@ fn check_response_corpus_replays_without_panic() {
     // Some seeds pass the checks and some break the contract.
     assert!(ok >= 1 && ok < n, "{ok} of {n} passed");
 }
+
+#[test]
+fn read_list_corpus_replays_and_agrees_with_the_full_path() {
+    let (n, ok) = replay(
+        "read_list",
+        conform::fuzz::read_list,
+        &["tests/fixtures/fuzz-seeds/check_response"],
+    );
+    // The valid seeds take the fast path; the broken ones do not.
+    assert!(ok >= 3 && ok < n, "{ok} of {n} read by the fast path");
+}

@@ -16,7 +16,12 @@ pub fn check(request: usize, body: &Value, out: &mut Outcome) {
     if !flat && !nested {
         let mut shown = body.to_string();
         if shown.len() > 120 {
-            shown.truncate(120);
+            // On a character boundary: error bodies are often in Chinese.
+            let cut = (0..=120)
+                .rev()
+                .find(|&i| shown.is_char_boundary(i))
+                .unwrap_or(0);
+            shown.truncate(cut);
             shown.push('…');
         }
         out.fail(
@@ -50,5 +55,13 @@ mod tests {
         assert_eq!(findings(json!({"error_code": "DCS.4001"})), 1);
         assert_eq!(findings(json!({"error_code": 400, "error_msg": "m"})), 1);
         assert_eq!(findings(json!("bad request")), 1);
+    }
+
+    #[test]
+    fn a_long_body_in_chinese_is_cut_on_a_character_boundary() {
+        let mut out = Outcome::default();
+        check(0, &json!({"msg": "参数错误".repeat(40)}), &mut out);
+        let shown = out.findings[0].actual.as_deref().unwrap();
+        assert!(shown.ends_with('…') && shown.len() <= 124, "{shown}");
     }
 }

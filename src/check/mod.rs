@@ -13,12 +13,11 @@ pub mod schema;
 pub mod status;
 pub mod tenancy;
 
-use serde_json::Value;
-
 use crate::case::{Case, Rule};
 use crate::contract::Contract;
 use crate::exec::Exchange;
 use crate::plan::{Baseline, Inst};
+use crate::shape::ListView;
 
 /// Which kind of check produced a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,15 +163,6 @@ pub enum Purpose {
     Page { limit: u32, index: u32 },
 }
 
-/// The instances of a list body, read leniently (the schema check reports bad types).
-pub fn instances_of(body: &Value) -> Option<Vec<Inst>> {
-    body.get("instances")?
-        .as_array()?
-        .iter()
-        .map(Inst::from_json)
-        .collect()
-}
-
 /// The rule to blame for a wrong status: the case's first declared rule, which says
 /// why the case expects what it expects; C12 (shape) when it declares none.
 pub fn case_rule(case: &Case) -> Rule {
@@ -184,45 +174,56 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
     let mut out = Outcome::default();
     let mut main_list: Option<Vec<Inst>> = None;
     let mut repeats: Vec<(usize, Vec<Inst>)> = Vec::new();
-    let mut walks: Vec<(u32, u32, usize, Option<&Value>)> = Vec::new();
+    let mut walks: Vec<(u32, u32, usize, Option<ListView>)> = Vec::new();
     for (i, (purpose, ex)) in exchanges.iter().enumerate() {
         let Ok(resp) = &ex.outcome else { continue };
         let expected_status: &[u16] = match purpose {
             Purpose::Main | Purpose::Repeat => &ctx.case.expect.status,
             Purpose::Page { .. } => &[200],
         };
-        let Some(body) = status::check(ctx, i, resp, expected_status, &mut out) else {
+        let usable = status::check(ctx, i, resp, expected_status, &mut out);
+        let view = if !usable {
+            None
+        } else if resp.status == 200 {
+            schema::check(ctx.contract, i, resp, &mut out)
+        } else {
+            if let Some(body) = status::json(i, resp, &mut out) {
+                if resp.status >= 400 {
+                    errors::check(i, body, &mut out);
+                }
+            }
+            continue;
+        };
+        let Some(view) = view else {
             if let Purpose::Page { limit, index } = purpose {
                 walks.push((*limit, *index, i, None));
             }
             continue;
         };
-        if resp.status >= 400 {
-            errors::check(i, body, &mut out);
-            continue;
-        }
-        if resp.status != 200 {
-            continue;
-        }
-        schema::check(ctx.contract, i, body, &mut out);
-        let list = instances_of(body);
-        if let Some(list) = &list {
+        if let Some(list) = &view.instances {
             order::check_sorted(i, list, &mut out);
             tenancy::check(ctx, i, list, &mut out);
         }
         match purpose {
             Purpose::Main => {
-                if let Some(list) = &list {
-                    filter::check(ctx, i, &ex.request, body, list, &mut out);
+                if let Some(list) = &view.instances {
+                    filter::check(
+                        ctx,
+                        i,
+                        &ex.request,
+                        view.instance_num.as_ref(),
+                        list,
+                        &mut out,
+                    );
                 }
-                main_list = list;
+                main_list = view.instances;
             }
             Purpose::Repeat => {
-                if let Some(list) = list {
+                if let Some(list) = view.instances {
                     repeats.push((i, list));
                 }
             }
-            Purpose::Page { limit, index } => walks.push((*limit, *index, i, Some(body))),
+            Purpose::Page { limit, index } => walks.push((*limit, *index, i, Some(view))),
         }
     }
     if let Some(first) = &main_list {
@@ -253,6 +254,11 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
     }
     out
 }
+
+/// A set of instance ids. The checks build several per list answer; foldhash is much
+/// faster than the standard SipHash on short keys, and its per-process random seed keeps
+/// a target from choosing ids that collide.
+pub type IdSet<'a> = std::collections::HashSet<&'a str, foldhash::fast::RandomState>;
 
 /// Findings kept per case: past this, more lines say nothing new to a reader.
 pub const MAX_FINDINGS: usize = 30;

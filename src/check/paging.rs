@@ -2,14 +2,13 @@
 //! equal the unpaged list, with no overlap and no gap; instance_num is the same on every
 //! page and equals the total; a start past the end gives an empty page.
 
-use std::collections::HashSet;
-
-use serde_json::Value;
+use serde_json::Number;
 
 use super::filter::{expected, Query};
-use super::{instances_of, CheckKind, Context, Finding, Outcome, Purpose};
+use super::{CheckKind, Context, Finding, IdSet, Outcome, Purpose};
 use crate::case::Rule;
 use crate::exec::{Exchange, Request};
+use crate::shape::ListView;
 
 /// The most pages walked for one page size; a longer walk checks its first pages only.
 pub const MAX_PAGES: u32 = 200;
@@ -46,7 +45,7 @@ pub fn check_walks(
     ctx: &Context<'_>,
     base: &Request,
     exchanges: &[(Purpose, Exchange)],
-    walks: &[(u32, u32, usize, Option<&Value>)],
+    walks: &[(u32, u32, usize, Option<ListView>)],
     out: &mut Outcome,
 ) {
     let q = Query::parse(&without_paging(base).decoded_query());
@@ -54,7 +53,7 @@ pub fn check_walks(
     limits.sort_unstable();
     limits.dedup();
     for limit in limits {
-        let mut pages: Vec<&(u32, u32, usize, Option<&Value>)> =
+        let mut pages: Vec<&(u32, u32, usize, Option<ListView>)> =
             walks.iter().filter(|w| w.0 == limit).collect();
         pages.sort_by_key(|w| w.1);
         let last_index = exchanges
@@ -101,26 +100,27 @@ pub fn check_walks(
 fn walk(
     limit: u32,
     last_index: u32,
-    pages: &[&(u32, u32, usize, Option<&Value>)],
+    pages: &[&(u32, u32, usize, Option<ListView>)],
     full: &[&str],
     out: &mut Outcome,
 ) {
     let label = |index: u32| format!("page {} with limit={limit}", index + 1);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut concat: Vec<String> = Vec::new();
-    let mut nums: Vec<(u32, usize, &Value)> = Vec::new();
+    let mut seen = IdSet::default();
+    let mut concat: Vec<&str> = Vec::new();
+    let mut nums: Vec<(u32, usize, &Number)> = Vec::new();
     let mut complete = true;
     for (_, index, request, body) in pages {
-        let Some(body) = body else {
-            complete = false;
-            continue;
-        };
-        let Some(list) = instances_of(body) else {
+        let Some(ListView {
+            instances: Some(list),
+            instance_num,
+            ..
+        }) = body
+        else {
             complete = false;
             continue;
         };
         // Any number, so that one beyond 64 bits (a float) is compared, not skipped.
-        if let Some(n) = body.get("instance_num").filter(|n| n.is_number()) {
+        if let Some(n) = instance_num {
             nums.push((*index, *request, n));
         }
         if *index == last_index && full.len() <= (last_index * limit) as usize {
@@ -154,7 +154,7 @@ fn walk(
         }
         let mut overlap_reported = false;
         for inst in list {
-            if !seen.insert(inst.id.clone()) && !std::mem::replace(&mut overlap_reported, true) {
+            if !seen.insert(inst.id.as_str()) && !std::mem::replace(&mut overlap_reported, true) {
                 out.fail(
                     Finding::new(
                         Rule(9),
@@ -169,7 +169,7 @@ fn walk(
                     .expected_actual("each instance on exactly one page", "pages overlap"),
                 );
             }
-            concat.push(inst.id);
+            concat.push(&inst.id);
         }
     }
     // C11: instance_num is the same on every page and counts every match.
@@ -192,9 +192,9 @@ fn walk(
     let walked_all = (last_index * limit) as usize >= full.len();
     if complete && walked_all {
         let expected: Vec<&str> = full.to_vec();
-        let got: Vec<&str> = concat.iter().map(String::as_str).collect();
+        let got: Vec<&str> = concat;
         if got != expected {
-            let got_set: HashSet<&str> = got.iter().copied().collect();
+            let got_set: IdSet = got.iter().copied().collect();
             let gaps: Vec<&str> = expected
                 .iter()
                 .copied()

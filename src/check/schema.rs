@@ -2,19 +2,46 @@
 //! pointer and the page's table row), plus what a schema cannot say: used_memory <=
 //! max_memory and unique instance_ids.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
-use super::{CheckKind, Finding, Outcome};
+use super::{status, CheckKind, Finding, IdSet, Outcome};
 use crate::case::Rule;
 use crate::contract::Contract;
+use crate::exec::Response;
+use crate::shape::{as_int, ListView};
 
 /// More violations than this in one answer are summarised: one wrong type on 100,000
 /// instances is one problem, not 100,000 lines.
 const MAX_REPORTED: usize = 20;
 
-pub fn check(contract: &Contract, request: usize, body: &Value, out: &mut Outcome) {
+/// Checks a successful answer's body: JSON, the schema, the invariants. Returns what the
+/// later checks read of it, or `None` when the body is not JSON (a finding says so).
+///
+/// A valid body is read in one pass by the contract's fast path ([`crate::shape`]);
+/// anything else is parsed and validated in full, so that every violation is explained.
+pub fn check(
+    contract: &Contract,
+    request: usize,
+    resp: &Response,
+    out: &mut Outcome,
+) -> Option<ListView> {
+    if let Some(view) = contract.read_list(&resp.body) {
+        let over = view
+            .memory
+            .iter()
+            .filter(|m| m.1 > m.2)
+            .map(|&(i, used, max)| (i, used.to_string(), max.to_string()));
+        let ids = view.instances.iter().flatten().map(|inst| inst.id.as_str());
+        invariants(request, over, ids.enumerate(), out);
+        return Some(view);
+    }
+    let body = status::json(request, resp, out)?;
+    full(contract, request, body, out);
+    Some(ListView::from_value(body))
+}
+
+/// The full path: every violation of the schema, then the invariants.
+pub fn full(contract: &Contract, request: usize, body: &Value, out: &mut Outcome) {
     // Valid bodies are the common case; `is_valid` skips building error values.
     if !contract.response_is_valid(body) {
         let violations = contract.validate_response(body);
@@ -33,49 +60,61 @@ pub fn check(contract: &Contract, request: usize, body: &Value, out: &mut Outcom
             ));
         }
     }
-    invariants(request, body, out);
-}
-
-fn invariants(request: usize, body: &Value, out: &mut Outcome) {
     let Some(list) = body.get("instances").and_then(Value::as_array) else {
         return;
     };
-    let mut seen = HashSet::with_capacity(list.len());
+    let over = list.iter().enumerate().filter_map(|(i, inst)| {
+        let (used, max) = (inst.get("used_memory")?, inst.get("max_memory")?);
+        // Exactly when both are 64-bit integers; otherwise as floats, so that an
+        // integer beyond 64 bits is compared too, never skipped.
+        let exceeds = match (as_int(used), as_int(max)) {
+            (Some(u), Some(m)) => u > m,
+            _ => used.as_f64()? > max.as_f64()?,
+        };
+        exceeds.then(|| (i, used.to_string(), max.to_string()))
+    });
+    let ids = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, inst)| Some((i, inst.get("instance_id")?.as_str()?)));
+    invariants(request, over, ids, out);
+}
+
+/// What a schema cannot say: used_memory <= max_memory (`over` lists the instances that
+/// break it, with both figures as written) and unique instance_ids.
+fn invariants<'a>(
+    request: usize,
+    over: impl Iterator<Item = (usize, String, String)>,
+    ids: impl Iterator<Item = (usize, &'a str)>,
+    out: &mut Outcome,
+) {
     let mut reported = 0;
-    for (i, inst) in list.iter().enumerate() {
-        // As floats, so that integers beyond 64 bits are compared too.
-        if let (Some(used), Some(max)) = (
-            inst.get("used_memory").and_then(Value::as_f64),
-            inst.get("max_memory").and_then(Value::as_f64),
-        ) {
-            if used > max && reported < MAX_REPORTED {
-                let (used, max) = (&inst["used_memory"], &inst["max_memory"]);
-                reported += 1;
-                out.fail(
-                    Finding::new(
-                        Rule(12),
-                        CheckKind::Schema,
-                        request,
-                        "used_memory exceeds max_memory",
-                    )
-                    .expected_actual(format!("<= {max}"), used.to_string())
-                    .at(format!("/instances/{i}/used_memory")),
-                );
-            }
-        }
-        if let Some(id) = inst.get("instance_id").and_then(Value::as_str) {
-            if !seen.insert(id) && reported < MAX_REPORTED {
-                reported += 1;
-                out.fail(
-                    Finding::new(
-                        Rule(12),
-                        CheckKind::Schema,
-                        request,
-                        format!("instance_id {id} appears twice"),
-                    )
-                    .at(format!("/instances/{i}/instance_id")),
-                );
-            }
+    for (i, used, max) in over.take(MAX_REPORTED) {
+        reported += 1;
+        out.fail(
+            Finding::new(
+                Rule(12),
+                CheckKind::Schema,
+                request,
+                "used_memory exceeds max_memory",
+            )
+            .expected_actual(format!("<= {max}"), used)
+            .at(format!("/instances/{i}/used_memory")),
+        );
+    }
+    let mut seen = IdSet::with_capacity_and_hasher(ids.size_hint().0, Default::default());
+    for (i, id) in ids {
+        if !seen.insert(id) && reported < MAX_REPORTED {
+            reported += 1;
+            out.fail(
+                Finding::new(
+                    Rule(12),
+                    CheckKind::Schema,
+                    request,
+                    format!("instance_id {id} appears twice"),
+                )
+                .at(format!("/instances/{i}/instance_id")),
+            );
         }
     }
 }

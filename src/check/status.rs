@@ -7,15 +7,15 @@ use super::{case_rule, CheckKind, Context, Finding, Outcome};
 use crate::case::Rule;
 use crate::exec::Response;
 
-/// Checks the status against the accepted ones, then the media type and the JSON body.
-/// Returns the parsed body when the content checks can go on.
-pub fn check<'r>(
+/// Checks the status against the accepted ones, then the media type. True when the
+/// content checks can go on (the body is read by [`json`] or by the schema check).
+pub fn check(
     ctx: &Context<'_>,
     request: usize,
-    resp: &'r Response,
+    resp: &Response,
     accepted: &[u16],
     out: &mut Outcome,
-) -> Option<&'r Value> {
+) -> bool {
     let rule = case_rule(ctx.case);
     if !accepted.contains(&resp.status) {
         let expected = if accepted.len() == 1 {
@@ -41,7 +41,7 @@ pub fn check<'r>(
             Finding::new(rule, CheckKind::Status, request, why)
                 .expected_actual(expected, resp.status.to_string()),
         );
-        return None;
+        return false;
     }
     if accepted.first() != Some(&resp.status) {
         out.observe(
@@ -53,11 +53,6 @@ pub fn check<'r>(
             ),
         );
     }
-    let body_rule = if resp.status >= 400 {
-        Rule(13)
-    } else {
-        Rule(12)
-    };
     let media = resp.content_type.as_deref().map(|c| {
         c.split(';')
             .next()
@@ -68,7 +63,7 @@ pub fn check<'r>(
     if media.as_deref() != Some("application/json") {
         out.fail(
             Finding::new(
-                body_rule,
+                body_rule(resp),
                 CheckKind::ContentType,
                 request,
                 "wrong Content-Type",
@@ -79,12 +74,31 @@ pub fn check<'r>(
             ),
         );
     }
+    true
+}
+
+/// The rule an answer's body answers to: C13 for errors, C12 for successes.
+fn body_rule(resp: &Response) -> Rule {
+    if resp.status >= 400 {
+        Rule(13)
+    } else {
+        Rule(12)
+    }
+}
+
+/// The body as JSON, or a finding saying why it is not.
+pub fn json<'r>(request: usize, resp: &'r Response, out: &mut Outcome) -> Option<&'r Value> {
     match resp.json() {
         Ok(v) => Some(v),
         Err(e) => {
             out.fail(
-                Finding::new(body_rule, CheckKind::Body, request, "body is not JSON")
-                    .expected_actual("a JSON document", format!("{} ({e})", preview(&resp.body))),
+                Finding::new(
+                    body_rule(resp),
+                    CheckKind::Body,
+                    request,
+                    "body is not JSON",
+                )
+                .expected_actual("a JSON document", format!("{} ({e})", preview(&resp.body))),
             );
             None
         }

@@ -1,0 +1,8 @@
+#![no_main]
+//! Fuzz target: see `conform::fuzz::read_list`. Replayed on stable by tests/fuzz_replay.rs.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    conform::fuzz::read_list(data);
+});

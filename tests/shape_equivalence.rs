@@ -1,0 +1,254 @@
+//! The one-pass reader of list answers (src/shape.rs) against the full path (strict
+//! parser + jsonschema), on generated bodies. Valid bodies must take the fast path and be
+//! read exactly as the full path reads them; mutated bodies (wrong types, missing members,
+//! bad dates, repeated keys, broken bytes, …) must never be accepted by the reader unless
+//! the full path accepts them too. `conform::fuzz::read_list` holds the comparison (the
+//! fuzz target of the same name runs it on arbitrary bytes).
+
+use conform::fuzz::read_list;
+use serde_json::{json, Value};
+
+/// xorshift64*: deterministic, so a failure names a seed that reproduces it.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const NAMES: [&str; 8] = [
+    "dcs-prod",
+    "缓存实例",
+    "with \"quotes\" and \\ backslash",
+    "tab\there",
+    "emoji 😀 pair",
+    "",
+    "name/with/slashes",
+    "ends with space ",
+];
+const STATUSES: [&str; 5] = ["RUNNING", "CREATEFAILED", "CLOSED", "FROZEN", "RESTORING"];
+
+fn instance(r: &mut Rng, i: usize) -> Value {
+    let day = 1 + r.below(28);
+    let frac = [".000", "", ".5", ".123456789"][r.below(4)];
+    let hm = |r: &mut Rng| format!("{:02}:{:02}:00", r.below(24), r.below(60));
+    let nullable = |r: &mut Rng| {
+        if r.below(2) == 0 {
+            Value::Null
+        } else {
+            json!("x")
+        }
+    };
+    let used = r.below(1000);
+    json!({
+        "name": format!("{}{i}", r.pick(&NAMES)),
+        "engine": "Redis",
+        "capacity": r.below(64),
+        "ip": "10.0.0.1",
+        "domainName": "",
+        "port": 1 + r.below(65535),
+        "status": r.pick(&STATUSES),
+        "max_memory": used + r.below(1000),
+        "used_memory": used,
+        "instance_id": format!("id-{i:06}-{}", r.below(1000)),
+        "resource_spec_code": r.pick(&["dcs.single_node", "dcs.master_standby", "dcs.cluster"]),
+        "engine_version": "5.0",
+        "internal_version": nullable(r),
+        "charging_mode": r.below(2),
+        "vpc_id": "v",
+        "vpc_name": "vpc",
+        "created_at": format!("2024-02-{day:02}T{:02}:00:00{frac}Z", r.below(24)),
+        "error_code": nullable(r),
+        "user_id": "u",
+        "user_name": "n",
+        "maintain_begin": hm(r),
+        "maintain_end": hm(r),
+    })
+}
+
+fn body(r: &mut Rng) -> Value {
+    let n = r.below(12);
+    let list: Vec<Value> = (0..n).map(|i| instance(r, i)).collect();
+    json!({"instances": list, "instance_num": n})
+}
+
+#[test]
+fn valid_bodies_take_the_fast_path_and_read_the_same() {
+    let mut r = Rng(0x5eed_0001);
+    for seed in 0..400 {
+        let b = body(&mut r);
+        let compact = serde_json::to_vec(&b).unwrap();
+        let pretty = serde_json::to_vec_pretty(&b).unwrap();
+        // Non-ASCII escaped as \uXXXX (surrogate pairs included), keys escaped too.
+        let escaped = serde_json::to_string(&b)
+            .unwrap()
+            .chars()
+            .map(|c| match c {
+                c if c.is_ascii() => c.to_string(),
+                c => c
+                    .encode_utf16(&mut [0; 2])
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect(),
+            })
+            .collect::<String>()
+            .replace("\"status\"", "\"st\\u0061tus\"");
+        for text in [compact, pretty, escaped.into_bytes()] {
+            assert!(
+                read_list(&text),
+                "body {seed} did not take the fast path: {}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+}
+
+/// Values that break (or, for some members, keep) the schema.
+fn replacement(r: &mut Rng) -> Value {
+    let candidates = [
+        json!(1.5),
+        json!(1.0),
+        json!(-1),
+        json!(0),
+        json!(65536),
+        json!(u64::MAX),
+        json!("x"),
+        json!(""),
+        Value::Null,
+        json!(true),
+        json!([]),
+        json!({"nested": {"deep": [1, 2]}}),
+        json!("2024-02-30T00:00:00Z"),
+        json!("2024-02-01T00:00:00+08:00"),
+        json!("2024-02-01T23:59:60Z"),
+        json!("2024-02-01T12:30:60Z"),
+        json!("2024-02-01 00:00:00Z"),
+        json!("24:00:00"),
+        json!("23:59:59"),
+        json!("RUNNING"),
+        json!("running"),
+        json!("dcs.cluster"),
+        json!(1),
+    ];
+    r.pick(&candidates).clone()
+}
+
+fn mutate_value(r: &mut Rng, b: &mut Value) {
+    let n = b["instances"].as_array().unwrap().len();
+    match r.below(5) {
+        k @ 0..=2 if n > 0 => {
+            // An earlier mutation may have replaced the instance or emptied it.
+            let Some(inst) = b["instances"][r.below(n)].as_object_mut() else {
+                return;
+            };
+            let Some(key) = inst.keys().nth(r.below(inst.len().max(1))).cloned() else {
+                return;
+            };
+            if k == 0 {
+                inst.shift_remove(&key);
+            } else {
+                inst[&key] = replacement(r);
+            }
+        }
+        3 => {
+            b.as_object_mut()
+                .unwrap()
+                .insert("instance_num".into(), replacement(r));
+        }
+        _ if n > 0 => {
+            let at = r.below(n);
+            match r.below(3) {
+                0 => b["instances"][at] = replacement(r),
+                1 => {
+                    let copy = b["instances"][0].clone();
+                    b["instances"].as_array_mut().unwrap().push(copy);
+                }
+                _ => {
+                    if let Some(inst) = b["instances"][at].as_object_mut() {
+                        inst.insert("extra".into(), replacement(r));
+                    }
+                }
+            }
+        }
+        _ => {
+            b.as_object_mut()
+                .unwrap()
+                .insert("unexpected".into(), replacement(r));
+        }
+    }
+}
+
+fn mutate_text(r: &mut Rng, text: &mut Vec<u8>) {
+    if text.is_empty() {
+        return;
+    }
+    let at = r.below(text.len());
+    match r.below(7) {
+        0 => text.truncate(at),
+        1 => text[at] = *r.pick(b"{}[]\",:0-9.eE \\\x00\xff"),
+        2 => text.insert(at, *r.pick(b" \t\n\r,\"")),
+        3 => {
+            text.remove(at);
+        }
+        // Repeat a member: the first `"key": value,` after the position, written twice.
+        4 => {
+            let s = String::from_utf8_lossy(text).into_owned();
+            if let Some(k) = s[at.min(s.len())..].find("\"engine\": \"Redis\",") {
+                let k = at + k;
+                let member = "\"engine\": \"Redis\",";
+                text.splice(k..k, member.bytes());
+            }
+        }
+        5 => {
+            let s = String::from_utf8_lossy(text).into_owned();
+            let s = s.replacen(": 0,", ": -0,", 1).replacen(": 1,", ": 01,", 1);
+            *text = s.into_bytes();
+        }
+        _ => {
+            let s = String::from_utf8_lossy(text).into_owned();
+            let s = s.replacen("\"name\"", "\"n\\u0061me\"", 1);
+            *text = s.into_bytes();
+        }
+    }
+}
+
+#[test]
+fn mutated_bodies_are_accepted_only_when_the_full_path_accepts_them() {
+    let mut r = Rng(0x5eed_0002);
+    let (mut fast, mut total) = (0, 0);
+    for _ in 0..3000 {
+        let mut b = body(&mut r);
+        for _ in 0..=r.below(2) {
+            mutate_value(&mut r, &mut b);
+        }
+        let mut text = if r.below(2) == 0 {
+            serde_json::to_vec(&b).unwrap()
+        } else {
+            serde_json::to_vec_pretty(&b).unwrap()
+        };
+        if r.below(2) == 0 {
+            mutate_text(&mut r, &mut text);
+        }
+        total += 1;
+        // Panics (naming the disagreement) if the reader accepts what the full path
+        // refuses, or reads it differently.
+        fast += usize::from(read_list(&text));
+    }
+    // Both sides are exercised: some mutations keep the body valid, most do not.
+    assert!(
+        fast > 100 && fast < total - 1000,
+        "{fast} of {total} read by the fast path"
+    );
+}
