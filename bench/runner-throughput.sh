@@ -59,12 +59,18 @@ wrk_rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 
 args=(run --target "http://127.0.0.1:$port" --project-id bench --cases "$work/cases" --jobs 32)
 "$bin" run --help | grep -q -- '--snapshots' && args+=(--snapshots off)
-echo "== conform, 1,000 cases, --jobs 32 (5 runs)"
-best=0
-for _ in 1 2 3 4 5; do
+echo "== conform, 1,000 cases, --jobs 32 (9 runs)"
+rates=()
+for _ in 1 2 3 4 5 6 7 8 9; do
   line=$(CI=1 NO_COLOR=1 "$bin" "${args[@]}" 2>/dev/null | grep 'requests (')
   echo "  $line"
-  rps=$(echo "$line" | sed -E 's/.*\(([0-9.]+) requests\/s\).*/\1/')
-  best=$(python3 -c "print(max($best, $rps))")
+  rates+=("$(echo "$line" | sed -E 's/.*\(([0-9.]+) requests\/s\).*/\1/')")
 done
-python3 -c "print(f'conform best {float($best):.0f} req/s vs wrk {float($wrk_rps):.0f} req/s = {100*float($best)/float($wrk_rps):.1f}% (target >= 30%)')"
+# A run of 1,000 requests lasts tens of milliseconds, so one scheduling hiccup moves a
+# single figure a lot: the median is the number to quote, the best shows the ceiling.
+python3 - "$wrk_rps" "${rates[@]}" <<'PY'
+import statistics, sys
+wrk = float(sys.argv[1]); rates = sorted(float(r) for r in sys.argv[2:])
+med, best = statistics.median(rates), rates[-1]
+print(f"conform median {med:.0f} req/s ({100*med/wrk:.1f}% of wrk), best {best:.0f} req/s ({100*best/wrk:.1f}%); wrk {wrk:.0f} req/s (target >= 30%)")
+PY
