@@ -90,10 +90,48 @@ enum Node {
 }
 
 #[derive(Debug)]
+struct Prop {
+    name: String,
+    node: usize,
+    /// What the checks pick up from a member of this name, worked out once.
+    field: Field,
+}
+
+/// The members the checks read, by name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Field {
+    Instances,
+    InstanceNum,
+    Id,
+    Name,
+    Status,
+    CreatedAt,
+    Used,
+    Max,
+    Other,
+}
+
+impl Field {
+    fn of(name: &str) -> Field {
+        match name {
+            "instances" => Field::Instances,
+            "instance_num" => Field::InstanceNum,
+            "instance_id" => Field::Id,
+            "name" => Field::Name,
+            "status" => Field::Status,
+            "created_at" => Field::CreatedAt,
+            "used_memory" => Field::Used,
+            "max_memory" => Field::Max,
+            _ => Field::Other,
+        }
+    }
+}
+
+#[derive(Debug)]
 enum Kind {
     Object {
         /// Known members and their schemas; `required` is a bit set over this list.
-        props: Vec<(String, usize)>,
+        props: Vec<Prop>,
         required: u64,
     },
     Array {
@@ -281,21 +319,26 @@ impl<'s> Compiler<'s> {
                     Some(_) => return None,
                 }
                 let mut props = Vec::new();
+                let prop = |name: &str, node| Prop {
+                    name: name.to_string(),
+                    node,
+                    field: Field::of(name),
+                };
                 if let Some(p) = obj.get("properties") {
                     for (name, sub) in p.as_object()? {
                         let n = self.node(sub)?;
-                        props.push((name.clone(), n));
+                        props.push(prop(name, n));
                     }
                 }
                 let mut required = 0u64;
                 if let Some(r) = obj.get("required") {
                     for name in r.as_array()? {
                         let name = name.as_str()?;
-                        let at = match props.iter().position(|(n, _)| n == name) {
+                        let at = match props.iter().position(|p| p.name == name) {
                             Some(at) => at,
                             None => {
                                 let any = self.push(Node::Any);
-                                props.push((name.to_string(), any));
+                                props.push(prop(name, any));
                                 props.len() - 1
                             }
                         };
@@ -458,7 +501,7 @@ struct ItemCap<'a> {
     max: Option<i128>,
 }
 
-impl<'a> Reader<'a, '_> {
+impl<'a, 's> Reader<'a, 's> {
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
@@ -479,7 +522,7 @@ impl<'a> Reader<'a, '_> {
         match *self.b.get(self.i)? {
             b'{' => {
                 let props = match kind {
-                    Some(Kind::Object { props, required }) => Some((props, *required)),
+                    Some(Kind::Object { props, required }) => Some((props.as_slice(), *required)),
                     _ if any => None,
                     _ => return None,
                 };
@@ -554,7 +597,7 @@ impl<'a> Reader<'a, '_> {
 
     fn object(
         &mut self,
-        props: Option<(&Vec<(String, usize)>, u64)>,
+        props: Option<(&'s [Prop], u64)>,
         cap: Cap,
         view: &mut ListView,
     ) -> Option<()> {
@@ -577,33 +620,34 @@ impl<'a> Reader<'a, '_> {
                 self.ws();
                 let known = props.and_then(|(list, _)| {
                     // Members usually come in the schema's order: try the next one first.
-                    let at = if list.get(hint).is_some_and(|(n, _)| *n == key) {
+                    let at = if list.get(hint).is_some_and(|p| p.name == key) {
                         hint
                     } else {
-                        list.iter().position(|(n, _)| *n == key)?
+                        list.iter().position(|p| p.name == key)?
                     };
                     hint = at + 1;
-                    Some((at, list[at].1))
+                    Some((at, &list[at]))
                 });
-                let node = match known {
-                    Some((at, node)) => {
+                let (node, field) = match known {
+                    Some((at, prop)) => {
                         let bit = 1u64 << at;
                         if seen & bit != 0 {
                             return None;
                         }
                         seen |= bit;
-                        node
+                        (prop.node, prop.field)
                     }
                     None => {
                         if others.contains(&key) {
                             return None;
                         }
-                        others.push(key.clone());
-                        ANY
+                        let field = Field::of(&key);
+                        others.push(key);
+                        (ANY, field)
                     }
                 };
-                let child = match (cap, key.as_ref()) {
-                    (Cap::Root, "instances") => Cap::List,
+                let child = match (cap, field) {
+                    (Cap::Root, Field::Instances) => Cap::List,
                     _ => Cap::Nothing,
                 };
                 let v = if node == ANY {
@@ -611,13 +655,13 @@ impl<'a> Reader<'a, '_> {
                 } else {
                     self.value(node, child, view)?
                 };
-                match (cap, key.as_ref()) {
-                    (Cap::Root, "instance_num") => match v {
+                match (cap, field) {
+                    (Cap::Root, Field::InstanceNum) => match v {
                         Scalar::Int(n) => view.instance_num = Some(number(n)?),
                         Scalar::Num => return None,
                         _ => {}
                     },
-                    (Cap::Item, k) => item.take(k, v)?,
+                    (Cap::Item, f) => item.take(f, v)?,
                     _ => {}
                 }
                 self.ws();
@@ -671,10 +715,21 @@ impl<'a> Reader<'a, '_> {
                     // `Inst::from_json` finds no instance_id in a non-object.
                     return None;
                 }
+                let from = self.i;
                 if items == ANY {
                     self.any(child, view)?;
                 } else {
                     self.value(items, child, view)?;
+                }
+                if child == Cap::Item {
+                    if let Some(list) = view.instances.as_mut().filter(|l| l.len() == 1) {
+                        // Room for as many instances as the rest of the body could hold if
+                        // they were the size of the first: no repeated growing and copying.
+                        // Never more than the rest of the body's own size in bytes.
+                        let rest = self.b.len() - self.i;
+                        let each = (self.i - from).max(std::mem::size_of::<Inst>());
+                        list.reserve(rest / each);
+                    }
                 }
                 self.ws();
                 if self.eat(b',').is_some() {
@@ -717,9 +772,9 @@ impl<'a> Reader<'a, '_> {
         let mut j = start;
         let mut escaped = false;
         loop {
-            // Strings are short: a table lookup per byte beats setting up a vector search.
-            while !STOP[usize::from(*self.b.get(j)?)] {
-                j += 1;
+            j = plain_run(self.b, j);
+            if j >= self.b.len() {
+                return None;
             }
             match self.b[j] {
                 b'"' => break,
@@ -800,31 +855,42 @@ impl<'a> Reader<'a, '_> {
     }
 }
 
-/// Bytes that end the plain run of a string: the quote, the backslash, control characters.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        t[c] = true;
-        c += 1;
+/// The position of the first byte at or after `j` that ends the plain run of a string
+/// (a quote, a backslash or a control character), or `b.len()`. Eight bytes at a time:
+/// for each byte, the classic "has a zero byte" bit trick flags the quote and the
+/// backslash (XORed to zero) and the bytes below 0x20; the lowest flag is exact.
+fn plain_run(b: &[u8], mut j: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(j..j + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let hits = zero(v ^ (ONES * u64::from(b'"')))
+            | zero(v ^ (ONES * u64::from(b'\\')))
+            | (v.wrapping_sub(ONES * 0x20) & !v & HIGH);
+        if hits != 0 {
+            return j + (hits.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
     }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
+    while j < b.len() && b[j] >= 0x20 && b[j] != b'"' && b[j] != b'\\' {
+        j += 1;
+    }
+    j
+}
 
 /// The node index that stands for "anything" in the loops above.
 const ANY: usize = usize::MAX;
 
 impl<'a> ItemCap<'a> {
-    fn take(&mut self, key: &str, v: Scalar<'a>) -> Option<()> {
-        let text = match key {
-            "instance_id" => &mut self.id,
-            "name" => &mut self.name,
-            "status" => &mut self.status,
-            "created_at" => &mut self.created_at,
-            "used_memory" | "max_memory" => {
-                let slot = if key == "used_memory" {
+    fn take(&mut self, field: Field, v: Scalar<'a>) -> Option<()> {
+        let text = match field {
+            Field::Id => &mut self.id,
+            Field::Name => &mut self.name,
+            Field::Status => &mut self.status,
+            Field::CreatedAt => &mut self.created_at,
+            Field::Used | Field::Max => {
+                let slot = if field == Field::Used {
                     &mut self.used
                 } else {
                     &mut self.max
@@ -1003,6 +1069,29 @@ mod tests {
         let mut deep = vec![b'['; 200];
         deep.extend(vec![b']'; 200]);
         assert!(any.read_list(&deep).is_none());
+    }
+
+    #[test]
+    fn plain_runs_end_at_the_first_special_byte() {
+        let text = b"abcdefghijklmnop\"qrstuvwxyz";
+        for special in [b'"', b'\\', b'\n', 0x00, 0x1f] {
+            for at in 0..text.len() {
+                let mut t = text.to_vec();
+                t[16] = b'x';
+                t[at] = special;
+                // Bytes >= 0x80 (UTF-8) and 0x20 next to the special byte are plain.
+                if at > 0 {
+                    t[at - 1] = 0xe4;
+                }
+                if at + 1 < t.len() {
+                    t[at + 1] = b' ';
+                }
+                for from in 0..=at {
+                    assert_eq!(plain_run(&t, from), at, "{special:#x} at {at} from {from}");
+                }
+            }
+            assert_eq!(plain_run(b"plain text, no end", 3), 18);
+        }
     }
 
     #[test]
