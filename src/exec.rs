@@ -132,7 +132,9 @@ pub struct Response {
     pub elapsed: Duration,
     /// The Retry-After header, if any.
     pub retry_after: Option<String>,
-    /// The body parsed as JSON, once: the checks, the snapshots and the reports all read it.
+    /// The body parsed as JSON, once, for whoever needs the tree: error answers and
+    /// invalid list answers in the checks, the snapshots, the reports. A valid list
+    /// answer is judged without it (see `crate::shape`).
     pub parsed: std::sync::OnceLock<Result<Value, String>>,
 }
 

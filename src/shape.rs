@@ -154,6 +154,9 @@ impl Shape {
     /// Compiles a response schema, or `None` when it uses anything the fast path does not
     /// handle (the schema is then always validated in full).
     pub fn compile(schema: &Value) -> Option<Shape> {
+        if nested_resources(schema, true) {
+            return None;
+        }
         let mut c = Compiler {
             root: schema,
             nodes: Vec::new(),
@@ -414,46 +417,149 @@ impl<'s> Compiler<'s> {
     }
 }
 
-/// A `pattern` compiled for the fast path, if it is written in the plain subset whose
-/// meaning is the same for ECMA 262 (what JSON Schema means) and the `regex` crate:
-/// literals, classes, groups, alternation, quantifiers, anchors, and the escapes `\.`,
-/// `\-`, `\d` (ASCII digits, as in ECMA 262). No `.`, no other escape.
+/// A `pattern` compiled for the fast path, if it is written in the plain subset that
+/// means the same to jsonschema (which rewrites ECMA 262 syntax and then runs
+/// fancy-regex or its own matchers) and to the `regex` crate: literals, flat character
+/// classes, groups without flags, alternation, anchors, the escapes `\.`, `\-` and `\d`
+/// (ASCII digits, as in ECMA 262), and one quantifier per atom (`*`, `+`, `?`, `{n}`,
+/// `{n,}`, `{n,m}`, each optionally lazy). No `.`, no other escape, no `[` inside a class,
+/// no possessive or stacked quantifiers, no spaces inside braces.
 fn plain_regex(p: &str) -> Option<Regex> {
     let mut out = String::with_capacity(p.len() + 8);
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
+    let chars: Vec<char> = p.chars().collect();
+    let mut i = 0;
+    // Whether a quantifier may follow (the last thing was an atom).
+    let mut atom = false;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
         match c {
-            '\\' => match chars.next()? {
-                '.' => out.push_str("\\."),
-                '-' => out.push_str("\\-"),
-                'd' => out.push_str("[0-9]"),
-                _ => return None,
-            },
-            'a'..='z'
-            | 'A'..='Z'
-            | '0'..='9'
-            | '_'
-            | ' '
-            | ':'
-            | ','
-            | '-'
-            | '^'
-            | '$'
-            | '('
-            | ')'
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '|'
-            | '?'
-            | '*'
-            | '+' => out.push(c),
+            '\\' => {
+                out.push_str(escape(*chars.get(i)?, false)?);
+                i += 1;
+                atom = true;
+            }
+            '[' => {
+                out.push('[');
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                let first = i;
+                loop {
+                    let c = *chars.get(i)?;
+                    i += 1;
+                    match c {
+                        ']' if i - 1 > first => break,
+                        '\\' => {
+                            out.push_str(escape(*chars.get(i)?, true)?);
+                            i += 1;
+                        }
+                        '-' if chars.get(i) == Some(&'-') => return None,
+                        c if plain_char(c) || c == '-' => out.push(c),
+                        _ => return None,
+                    }
+                }
+                out.push(']');
+                atom = true;
+            }
+            '(' => {
+                // `(?` opens a group with flags or a look-around: not in the subset.
+                if chars.get(i) == Some(&'?') {
+                    return None;
+                }
+                out.push('(');
+                atom = false;
+            }
+            ')' => {
+                out.push(')');
+                atom = true;
+            }
+            '*' | '+' | '?' | '{' => {
+                if !atom {
+                    return None;
+                }
+                out.push(c);
+                if c == '{' {
+                    // Digits, an optional comma and digits, then `}`: nothing else.
+                    let mut digits = 0;
+                    let mut comma = false;
+                    loop {
+                        let d = *chars.get(i)?;
+                        i += 1;
+                        match d {
+                            '0'..='9' => digits += 1,
+                            ',' if !comma && digits > 0 => comma = true,
+                            '}' if digits > 0 => break,
+                            _ => return None,
+                        }
+                        out.push(d);
+                    }
+                    out.push('}');
+                }
+                // One lazy mark at most; any other quantifier here would be possessive
+                // or stacked, which the two engines read differently.
+                if chars.get(i) == Some(&'?') {
+                    out.push('?');
+                    i += 1;
+                }
+                if matches!(chars.get(i), Some('*' | '+' | '?' | '{')) {
+                    return None;
+                }
+                atom = false;
+            }
+            '^' | '$' | '|' => {
+                out.push(c);
+                atom = false;
+            }
+            c if plain_char(c) || c == '-' => {
+                out.push(c);
+                atom = true;
+            }
             _ => return None,
         }
     }
     // `(?-u)`: classes and literals are ASCII here, and matching is on bytes of UTF-8.
     Regex::new(&format!("(?-u:{out})")).ok()
+}
+
+/// Characters that stand for themselves in both engines, in and out of classes.
+fn plain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | ':' | ',')
+}
+
+/// The escapes of the subset, as the `regex` crate spells them.
+fn escape(c: char, in_class: bool) -> Option<&'static str> {
+    match c {
+        '.' => Some("\\."),
+        '-' => Some("\\-"),
+        'd' if in_class => Some("0-9"),
+        'd' => Some("[0-9]"),
+        _ => None,
+    }
+}
+
+/// True when a keyword that changes how references resolve appears below the root,
+/// anywhere (unused `$defs` included: jsonschema registers every resource it finds).
+fn nested_resources(v: &Value, root: bool) -> bool {
+    match v {
+        Value::Object(o) => o.iter().any(|(k, sub)| {
+            (!root
+                && matches!(
+                    k.as_str(),
+                    "$id"
+                        | "$anchor"
+                        | "$dynamicAnchor"
+                        | "$dynamicRef"
+                        | "$recursiveRef"
+                        | "$recursiveAnchor"
+                        | "$schema"
+                ))
+                || nested_resources(sub, false)
+        }),
+        Value::Array(a) => a.iter().any(|sub| nested_resources(sub, false)),
+        _ => false,
+    }
 }
 
 /// What a parent needs to pick up from a value.
@@ -998,9 +1104,38 @@ mod tests {
             json!({"$ref": "https://example.com/x"}),
             json!({"type": "integer", "enum": [1.0]}),
             json!({"properties": {"a": {"type": "string", "$id": "x"}}, "type": "object"}),
+            // A resource in an unused definition can take over the root's URI.
+            json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/x"}},
+                   "$defs": {"x": {"type": "integer"},
+                             "o": {"$id": "urn:o", "$defs": {"s": {"$id": "json-schema:///"}}}}}),
+            // Patterns the two engines read differently.
+            json!({"type": "string", "pattern": "^[[:digit:]]+$"}),
+            json!({"type": "string", "pattern": "^[a[b]]$"}),
+            json!({"type": "string", "pattern": "a++a"}),
+            json!({"type": "string", "pattern": "xa{1, 2}y"}),
+            json!({"type": "string", "pattern": "xa{2}{2}y"}),
+            json!({"type": "string", "pattern": "(?i)abc"}),
+            json!({"type": "string", "pattern": "[a--b]"}),
+            json!({"type": "string", "pattern": "a{x}"}),
+            json!({"type": "string", "pattern": "}"}),
+            json!({"type": "string", "pattern": "*a"}),
         ] {
             assert!(Shape::compile(&schema).is_none(), "{schema}");
         }
+    }
+
+    #[test]
+    fn plain_patterns_compile() {
+        for p in [
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$",
+            "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+            "^[a-z\\d_-]{1,64}$",
+            "a+?b*c??d{2,}?",
+        ] {
+            assert!(plain_regex(p).is_some(), "{p}");
+        }
+        let r = plain_regex("^[a-z\\d]+$").unwrap();
+        assert!(r.is_match("ab12") && !r.is_match("a.b") && !r.is_match("ab٣"));
     }
 
     #[test]
