@@ -167,7 +167,7 @@ fn main() {
                 },
             )]
         };
-        let runs = if n >= 100_000 { 5 } else { 20 };
+        let runs = if n >= 100_000 { 11 } else { 21 };
         // The run's path: the one-pass reader validates and reads the bytes (src/shape.rs).
         let (fast, fast_peak) = measure(&ctx, runs, || make(body.clone()));
         // The full path, for comparison: strict parse into a tree, jsonschema, then the

@@ -98,6 +98,11 @@ impl Baseline {
         self.index.get(id).map(|i| &self.instances[*i])
     }
 
+    /// Where an instance sits in `instances`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
     pub fn len(&self) -> usize {
         self.instances.len()
     }

@@ -835,6 +835,7 @@ impl<'a, 's> Reader<'a, 's> {
                         let rest = self.b.len() - self.i;
                         let each = (self.i - from).max(std::mem::size_of::<Inst>());
                         list.reserve(rest / each);
+                        view.memory.reserve(rest / each);
                     }
                 }
                 self.ws();

@@ -4,7 +4,7 @@
 
 use serde_json::Number;
 
-use super::{CheckKind, Context, Finding, IdSet, Outcome};
+use super::{CheckKind, Context, Finding, Outcome};
 use crate::case::{ResultsExpect, Rule};
 use crate::exec::Request;
 use crate::plan::{Baseline, Inst};
@@ -159,11 +159,17 @@ impl Query {
 
 /// Every instance of the baseline the query must return, in contract order (all pages).
 pub fn expected<'a>(baseline: &'a Baseline, q: &Query) -> Vec<&'a Inst> {
+    expected_positions(baseline, q)
+        .into_iter()
+        .map(|p| &baseline.instances[p])
+        .collect()
+}
+
+/// The same, as positions in the baseline.
+pub fn expected_positions(baseline: &Baseline, q: &Query) -> Vec<usize> {
     // The baseline is kept in contract order (C8), so filtering keeps it.
-    baseline
-        .instances
-        .iter()
-        .filter(|i| q.excludes(i).is_none())
+    (0..baseline.len())
+        .filter(|&p| q.excludes(&baseline.instances[p]).is_none())
         .collect()
 }
 
@@ -210,7 +216,11 @@ fn check_with(
     got: &[Inst],
     out: &mut Outcome,
 ) {
-    let full = expected(ctx.baseline, q);
+    let full_at = expected_positions(ctx.baseline, q);
+    let full: Vec<&Inst> = full_at
+        .iter()
+        .map(|&p| &ctx.baseline.instances[p])
+        .collect();
     // The window this answer should hold (C9, C10): it decides whether the case
     // compared anything, and completeness is judged against it.
     let start = q.start.unwrap_or(1);
@@ -247,15 +257,13 @@ fn check_with(
         }
     }
 
-    // Soundness: nothing that breaks a filter.
-    let in_full: IdSet = full.iter().map(|i| i.id.as_str()).collect();
+    // Soundness: nothing that breaks a filter. Each returned instance is looked up in
+    // the baseline once; `returned` marks what came back, for completeness below.
+    let mut returned = vec![false; ctx.baseline.len()];
     let mut unsound = 0;
     for (pos, inst) in got.iter().enumerate() {
-        if in_full.contains(inst.id.as_str()) {
-            continue;
-        }
-        unsound += 1;
-        let Some(known) = ctx.baseline.get(&inst.id) else {
+        let Some(at) = ctx.baseline.position(&inst.id) else {
+            unsound += 1;
             // Not in the unfiltered list at all: another project's instance is C14's to
             // report (tenancy.rs); anything else appeared from nowhere.
             if ctx.foreign.get(&inst.id).is_none() {
@@ -274,9 +282,12 @@ fn check_with(
             }
             continue;
         };
+        returned[at] = true;
+        let known = &ctx.baseline.instances[at];
         let Some((rule, why)) = q.excludes(known) else {
             continue;
         };
+        unsound += 1;
         let rule = if q.active_filters() > 1 && q.passes_some_filter(known) && rule != Rule(6) {
             Rule(7)
         } else {
@@ -295,7 +306,6 @@ fn check_with(
     }
 
     // Completeness and the page slice.
-    let got_ids: IdSet = got.iter().map(|i| i.id.as_str()).collect();
     let paged = q.start.is_some() || q.limit.is_some();
     if let Some(limit) = q.limit {
         if got.len() > limit {
@@ -313,7 +323,9 @@ fn check_with(
     }
     let missing: Vec<&&Inst> = page
         .iter()
-        .filter(|i| !got_ids.contains(i.id.as_str()))
+        .zip(&full_at[from..to])
+        .filter(|(_, &at)| !returned[at])
+        .map(|(i, _)| i)
         .collect();
     if missing.is_empty() {
         return;
