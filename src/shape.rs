@@ -1033,29 +1033,7 @@ fn number(n: i128) -> Option<Number> {
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with a real date and time: a strict subset of what
 /// jsonschema's `date-time` format accepts (no offsets, no lowercase, no leap second).
 fn date_time_ok(s: &[u8]) -> bool {
-    if s.len() < 20
-        || s[4] != b'-'
-        || s[7] != b'-'
-        || s[10] != b'T'
-        || s[13] != b':'
-        || s[16] != b':'
-        || s[s.len() - 1] != b'Z'
-    {
-        return false;
-    }
-    let num = |a: usize, len: usize| -> Option<u32> {
-        s[a..a + len].iter().try_fold(0u32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
-        num(0, 4),
-        num(5, 2),
-        num(8, 2),
-        num(11, 2),
-        num(14, 2),
-        num(17, 2),
-    ) else {
+    let Some(([y, mo, d, h, mi, sec], _)) = crate::check::order::utc_fields(s) else {
         return false;
     };
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
@@ -1066,14 +1044,7 @@ fn date_time_ok(s: &[u8]) -> bool {
         2 => 28,
         _ => return false,
     };
-    if d == 0 || d > days || h > 23 || mi > 59 || sec > 59 {
-        return false;
-    }
-    match &s[19..s.len() - 1] {
-        [] => true,
-        [b'.', frac @ ..] => !frac.is_empty() && frac.iter().all(u8::is_ascii_digit),
-        _ => false,
-    }
+    d >= 1 && d <= days && h <= 23 && mi <= 59 && sec <= 59
 }
 
 #[cfg(test)]

@@ -18,7 +18,10 @@ pub fn timestamp_nanos(s: &str) -> i128 {
     })
 }
 
-fn fast_utc(b: &[u8]) -> Option<i128> {
+/// The fields of `YYYY-MM-DDTHH:MM:SS[.fraction]Z` — year, month, day, hour, minute,
+/// second — and the fraction's digits, read without judging their ranges. Shared with the
+/// one-pass reader's `date-time` check (`crate::shape`).
+pub fn utc_fields(b: &[u8]) -> Option<([i64; 6], &[u8])> {
     if b.len() < 20
         || b[4] != b'-'
         || b[7] != b'-'
@@ -34,22 +37,33 @@ fn fast_utc(b: &[u8]) -> Option<i128> {
             c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
         })
     };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let fields = [
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    ];
+    let frac = match &b[19..b.len() - 1] {
+        [] => &[][..],
+        [b'.', frac @ ..] if !frac.is_empty() && frac.iter().all(u8::is_ascii_digit) => frac,
+        _ => return None,
+    };
+    Some((fields, frac))
+}
+
+fn fast_utc(b: &[u8]) -> Option<i128> {
+    let ([y, mo, d, h, mi, sec], frac) = utc_fields(b)?;
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
+    if frac.len() > 9 {
+        return None;
+    }
     let mut nanos: i64 = 0;
-    match &b[19..b.len() - 1] {
-        [] => {}
-        [b'.', frac @ ..]
-            if !frac.is_empty() && frac.len() <= 9 && frac.iter().all(u8::is_ascii_digit) =>
-        {
-            for (i, c) in frac.iter().enumerate() {
-                nanos += i64::from(c - b'0') * 10i64.pow(8 - i as u32);
-            }
-        }
-        _ => return None,
+    for (i, c) in frac.iter().enumerate() {
+        nanos += i64::from(c - b'0') * 10i64.pow(8 - i as u32);
     }
     // Days from the civil date (H. Hinnant's algorithm), proleptic Gregorian calendar.
     let y = if mo <= 2 { y - 1 } else { y };
