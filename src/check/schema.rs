@@ -88,33 +88,28 @@ fn invariants<'a>(
     ids: impl Iterator<Item = (usize, &'a str)>,
     out: &mut Outcome,
 ) {
+    let finding = |message: String, pointer: String| {
+        Finding::new(Rule(12), CheckKind::Schema, request, message).at(pointer)
+    };
     let mut reported = 0;
     for (i, used, max) in over.take(MAX_REPORTED) {
         reported += 1;
         out.fail(
-            Finding::new(
-                Rule(12),
-                CheckKind::Schema,
-                request,
-                "used_memory exceeds max_memory",
+            finding(
+                "used_memory exceeds max_memory".into(),
+                format!("/instances/{i}/used_memory"),
             )
-            .expected_actual(format!("<= {max}"), used)
-            .at(format!("/instances/{i}/used_memory")),
+            .expected_actual(format!("<= {max}"), used),
         );
     }
     let mut seen = IdSet::with_capacity_and_hasher(ids.size_hint().0, Default::default());
     for (i, id) in ids {
         if !seen.insert(id) && reported < MAX_REPORTED {
             reported += 1;
-            out.fail(
-                Finding::new(
-                    Rule(12),
-                    CheckKind::Schema,
-                    request,
-                    format!("instance_id {id} appears twice"),
-                )
-                .at(format!("/instances/{i}/instance_id")),
-            );
+            out.fail(finding(
+                format!("instance_id {id} appears twice"),
+                format!("/instances/{i}/instance_id"),
+            ));
         }
     }
 }
