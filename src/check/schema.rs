@@ -113,3 +113,89 @@ fn invariants<'a>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn instance(id: &str, used: Value, max: Value) -> Value {
+        json!({
+            "name": "n", "engine": "Redis", "capacity": 1, "ip": "10.0.0.1", "domainName": "",
+            "port": 6379, "status": "RUNNING", "max_memory": max, "used_memory": used,
+            "instance_id": id, "resource_spec_code": "dcs.cluster", "engine_version": "5.0",
+            "internal_version": null, "charging_mode": 0, "vpc_id": "v", "vpc_name": "v",
+            "created_at": "2024-01-01T00:00:00Z", "error_code": null, "user_id": "u",
+            "user_name": "u", "maintain_begin": "02:00:00", "maintain_end": "06:00:00"
+        })
+    }
+
+    fn findings(contract: &Contract, body: &Value) -> Vec<(String, Option<String>)> {
+        let resp = Response {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: serde_json::to_vec(body).unwrap(),
+            elapsed: std::time::Duration::ZERO,
+            retry_after: None,
+            parsed: Default::default(),
+        };
+        let mut out = Outcome::default();
+        check(contract, 0, &resp, &mut out).expect("JSON");
+        out.findings
+            .into_iter()
+            .map(|f| (f.message, f.pointer))
+            .collect()
+    }
+
+    fn full_path() -> Contract {
+        Contract::from_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("schemas")
+                .as_path(),
+        )
+        .unwrap()
+        .without_fast_path()
+    }
+
+    #[test]
+    fn invariants_are_the_same_on_both_paths() {
+        let body = json!({"instance_num": 3, "instances": [
+            instance("a", json!(900), json!(1024)),
+            instance("b", json!(2048), json!(1024)),
+            instance("a", json!(1), json!(1)),
+        ]});
+        // Valid against the schema: the fast path reads it.
+        assert!(Contract::embedded()
+            .read_list(&serde_json::to_vec(&body).unwrap())
+            .is_some());
+        let fast = findings(Contract::embedded(), &body);
+        assert_eq!(
+            fast,
+            vec![
+                (
+                    "used_memory exceeds max_memory".into(),
+                    Some("/instances/1/used_memory".into())
+                ),
+                (
+                    "instance_id a appears twice".into(),
+                    Some("/instances/2/instance_id".into())
+                ),
+            ]
+        );
+        assert_eq!(findings(&full_path(), &body), fast);
+    }
+
+    #[test]
+    fn memory_beyond_64_bits_is_compared_not_skipped() {
+        // 2^64 + 1 is no 64-bit integer: the fast path leaves it to the full path, which
+        // compares it as a float.
+        let body = json!({"instance_num": 1, "instances": [
+            instance("a", serde_json::from_str("18446744073709551617").unwrap(), json!(1024)),
+        ]});
+        let got = findings(Contract::embedded(), &body);
+        assert!(
+            got.iter().any(|f| f.0 == "used_memory exceeds max_memory"),
+            "{got:?}"
+        );
+    }
+}
