@@ -255,7 +255,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
     out
 }
 
-/// A set of instance ids. The checks build several per list answer; foldhash is much
+/// A set of instance ids, as the checks build them over whole answers; foldhash is much
 /// faster than the standard SipHash on short keys, and its per-process random seed keeps
 /// a target from choosing ids that collide.
 pub type IdSet<'a> = std::collections::HashSet<&'a str, foldhash::fast::RandomState>;
