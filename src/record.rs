@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use crate::exec::{Client, Target};
-use crate::run::{read_credentials, walk_list, CredentialArgs};
+use crate::run::{read_credentials, walk_list, CredentialArgs, TlsArgs};
 
 /// Options of `conform record`.
 #[derive(Debug, clap::Args)]
@@ -32,12 +32,8 @@ pub struct RecordArgs {
     pub anonymize: bool,
     #[command(flatten)]
     pub credentials: CredentialArgs,
-    /// Also trust the CA certificate(s) in this PEM file.
-    #[arg(long, value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
-    /// Do not verify TLS certificates (said loudly).
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Page size for the walk.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub page: u32,
@@ -69,17 +65,12 @@ pub async fn command(args: RecordArgs) -> u8 {
         );
         return crate::exit::INPUT_INVALID;
     }
-    if args.insecure {
-        let _ = writeln!(
-            err,
-            "WARNING: --insecure: TLS certificates are NOT verified"
-        );
-    }
+    args.tls.warn(&mut err);
     let client = match Client::new(Target {
         base_url: args.target.trim_end_matches('/').to_string(),
         credentials,
-        ca_cert: args.ca_cert.clone(),
-        insecure: args.insecure,
+        ca_cert: args.tls.ca_cert.clone(),
+        insecure: args.tls.insecure,
         timeout: Duration::from_secs_f64(args.timeout),
         max_body: 256 * 1024 * 1024,
         rate: (args.rate > 0.0).then_some(args.rate),

@@ -33,12 +33,8 @@ pub struct RunArgs {
     pub other_project_id: Option<String>,
     #[command(flatten)]
     pub credentials: CredentialArgs,
-    /// Also trust the CA certificate(s) in this PEM file (for a private CA).
-    #[arg(long, value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
-    /// Do not verify TLS certificates. Dangerous: said loudly on every run that uses it.
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Requests in flight at once.
     #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
     pub jobs: usize,
@@ -71,6 +67,29 @@ pub struct RunArgs {
     pub report: crate::report::ReportArgs,
     #[command(flatten)]
     pub snapshots: crate::snapshot::SnapshotArgs,
+}
+
+/// How a real target's certificate is trusted (shared by `run` and `record`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsArgs {
+    /// Also trust the CA certificate(s) in this PEM file (for a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates. Dangerous: said loudly on every run that uses it.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl TlsArgs {
+    /// The loud warning `--insecure` asks for, written to `err`.
+    pub fn warn(&self, err: &mut impl std::io::Write) {
+        if self.insecure {
+            let _ = writeln!(
+                err,
+                "WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can read and change this run's traffic"
+            );
+        }
+    }
 }
 
 /// Where credentials for a real target come from (shared by `run` and `record`).
@@ -248,17 +267,12 @@ pub async fn command(args: RunArgs) -> u8 {
             Some(DEFAULT_REMOTE_RATE)
         }
     };
-    if args.insecure {
-        let _ = writeln!(
-            anstream::stderr(),
-            "WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can read and change this run's traffic"
-        );
-    }
+    args.tls.warn(&mut anstream::stderr());
     let target = Target {
         base_url: spec.base_url.clone(),
         credentials: spec.credentials.clone(),
-        ca_cert: args.ca_cert.clone(),
-        insecure: args.insecure,
+        ca_cert: args.tls.ca_cert.clone(),
+        insecure: args.tls.insecure,
         timeout: Duration::from_secs_f64(args.timeout),
         max_body: args.max_body,
         rate,
