@@ -189,35 +189,33 @@ fn xml_char(c: char) -> char {
 
 /// Escapes element text.
 pub fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().map(xml_char) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, false)
 }
 
 /// Escapes an attribute value (double-quoted); newlines and tabs as character
 /// references, because parsers normalise literal ones in attributes to spaces.
 pub fn escape_attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, attr: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().map(xml_char) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
+        let reference = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\r' => "&#13;",
+            '"' if attr => "&quot;",
+            '\'' if attr => "&apos;",
+            '\n' if attr => "&#10;",
+            '\t' if attr => "&#9;",
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(reference);
     }
     out
 }
