@@ -52,6 +52,19 @@ fn run_capped(server: &Server, max_body: &str) -> Run {
 }
 
 /// The scenario's case got `verdict`, the two others passed, and the exit code is `code`.
+/// The hostile case is an ERROR (exit 3) naming the request that got no usable answer.
+fn assert_transport_error(r: &Run) {
+    assert_per_case(
+        r,
+        "ERROR",
+        3,
+        &[
+            "error: GET http://127.0.0.1:",
+            "/v1.0/p/instances?hostile=1: ",
+        ],
+    );
+}
+
 fn assert_per_case(r: &Run, verdict: &str, code: i32, says: &[&str]) {
     let all = r.text();
     assert_eq!(r.code, Some(code), "{all}");
@@ -159,16 +172,7 @@ fn a_body_trickling_one_byte_a_second_times_out() {
 #[test]
 fn a_connection_reset_is_an_error() {
     let s = marked(Act::Reset);
-    let r = run(&s);
-    assert_per_case(
-        &r,
-        "ERROR",
-        3,
-        &[
-            "error: GET http://127.0.0.1:",
-            "/v1.0/p/instances?hostile=1: ",
-        ],
-    );
+    assert_transport_error(&run(&s));
 }
 
 #[test]
@@ -350,32 +354,14 @@ fn a_wrong_content_type_fails_that_case() {
 #[test]
 fn bytes_that_are_not_http_are_an_error() {
     let s = marked(Act::Raw(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec()));
-    let r = run(&s);
-    assert_per_case(
-        &r,
-        "ERROR",
-        3,
-        &[
-            "error: GET http://127.0.0.1:",
-            "/v1.0/p/instances?hostile=1: ",
-        ],
-    );
+    assert_transport_error(&run(&s));
 }
 
 #[test]
 fn a_body_shorter_than_its_content_length_is_an_error() {
     let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{\"instances\":[";
     let s = marked(Act::Raw(head.to_vec()));
-    let r = run(&s);
-    assert_per_case(
-        &r,
-        "ERROR",
-        3,
-        &[
-            "error: GET http://127.0.0.1:",
-            "/v1.0/p/instances?hostile=1: ",
-        ],
-    );
+    assert_transport_error(&run(&s));
 }
 
 #[test]
@@ -386,16 +372,7 @@ fn a_flood_of_headers_is_an_error() {
     }
     raw.extend_from_slice(b"Content-Length: 2\r\n\r\n{}");
     let s = marked(Act::Raw(raw));
-    let r = run(&s);
-    assert_per_case(
-        &r,
-        "ERROR",
-        3,
-        &[
-            "error: GET http://127.0.0.1:",
-            "/v1.0/p/instances?hostile=1: ",
-        ],
-    );
+    assert_transport_error(&run(&s));
 }
 
 #[test]
