@@ -2,7 +2,6 @@
 //! `--insecure`, only GET requests, and secrets that never show up in any output.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,24 +9,8 @@ use tokio::net::TcpListener;
 
 const BODY: &str = r#"{"instances":[],"instance_num":0}"#;
 
-fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
-    cmd.args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CONFORM_TOKEN");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdin(Stdio::null()).output().expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod support;
+use support::{conform, text};
 
 fn one_case_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,25 +1,15 @@
 //! `conform record` (issue 7): recording the built-in mock and serving the recording
 //! gives the same data, and the suite passes against it, anonymized or not.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use conform::mock::{spawn, DataSet, MockConfig, MAIN_PROJECT, OTHER_PROJECT};
 
-fn conform(args: &[&str], token: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CONFORM_TOKEN", token)
-        .output()
-        .expect("the binary runs")
-}
+mod support;
+use support::text;
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+fn conform(args: &[&str], token: &str) -> Output {
+    support::conform(args, &[("CONFORM_TOKEN", token)])
 }
 
 fn ids(v: &serde_json::Value, project: &str) -> Vec<String> {

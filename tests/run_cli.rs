@@ -2,22 +2,13 @@
 //! 1 contract broken, 2 bad input and nothing sent, 3 unreachable, 4 nothing selected)
 //! and the shape of the human output.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
+use support::text;
 
 fn conform(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    support::conform(args, &[])
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! Shared by the robustness tests (issue 9): a raw TCP server on 127.0.0.1 that answers
-//! the list endpoint well or misbehaves on purpose, and a way to run the `conform` binary
-//! with a deadline while watching its peak memory.
+//! Shared by the integration tests: running the `conform` binary ([`conform`], [`text`]);
+//! for the robustness tests (issue 9), a raw TCP server on 127.0.0.1 that answers the
+//! list endpoint well or misbehaves on purpose, and a way to run the binary with a
+//! deadline while watching its peak memory.
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +14,28 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// Runs the binary to completion without colour, with no input and no token but the
+/// environment given.
+pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CONFORM_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::null()).output().expect("the binary runs")
+}
+
+/// Standard output then standard error, as text.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
 
 /// Which requests a scenario's misbehaviour applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
