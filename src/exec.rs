@@ -13,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::case::AuthSel;
+use crate::contract::desc::{Desc, PathTemplate};
 
 /// Everything except RFC 3986's unreserved characters is percent-encoded, so names with
 /// spaces, `+`, `&`, `%`, `=` or Chinese characters arrive exactly as written.
@@ -46,11 +47,15 @@ pub struct Target {
     /// Requests per second at most; `None` = unlimited.
     pub rate: Option<f64>,
     pub jobs: usize,
+    /// The header a token travels in (from the contract description).
+    pub token_header: String,
 }
 
 /// One request, before it is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// The contract's path, with the project's place in it.
+    pub path: Arc<PathTemplate>,
     pub project: String,
     pub auth: AuthSel,
     /// Sent first, exactly as written.
@@ -60,8 +65,10 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn list(project: &str, query: Vec<(String, String)>) -> Request {
+    /// A request for a project's list, with the configured credentials.
+    pub fn list(desc: &Desc, project: &str, query: Vec<(String, String)>) -> Request {
         Request {
+            path: desc.path.clone(),
             project: project.to_string(),
             auth: AuthSel::Configured,
             raw_query: None,
@@ -81,11 +88,13 @@ impl Request {
             q.push('=');
             q.push_str(&utf8_percent_encode(v, QUERY_VALUE).to_string());
         }
-        let project = utf8_percent_encode(&self.project, QUERY_VALUE);
+        let path = self
+            .path
+            .render(&utf8_percent_encode(&self.project, QUERY_VALUE).to_string());
         if q.is_empty() {
-            format!("/v1.0/{project}/instances")
+            path
         } else {
-            format!("/v1.0/{project}/instances?{q}")
+            format!("{path}?{q}")
         }
     }
 
@@ -316,6 +325,7 @@ impl Client {
                 let authorized = self.target.credentials.authorize(
                     &parts.request("GET", &request.headers, b""),
                     time::OffsetDateTime::now_utc(),
+                    &self.target.token_header,
                 );
                 // AK/SK: send exactly the query string that was signed.
                 if let Some(q) = authorized.query {
@@ -324,7 +334,7 @@ impl Client {
                 secret_headers = authorized.headers;
             }
             AuthSel::Wrong => secret_headers.push((
-                crate::auth::HEADER_AUTH_TOKEN.into(),
+                self.target.token_header.clone(),
                 crate::secret::Secret::new(WRONG_TOKEN),
             )),
             AuthSel::None => {}
@@ -418,7 +428,7 @@ mod tests {
 
     #[test]
     fn special_characters_are_percent_encoded() {
-        let r = Request::list("p1", vec![("name".into(), "a b+c&d%e=f缓存".into())]);
+        let r = Request::list(crate::contract::Contract::embedded().desc(), "p1", vec![("name".into(), "a b+c&d%e=f缓存".into())]);
         assert_eq!(
             r.path_and_query(),
             "/v1.0/p1/instances?name=a%20b%2Bc%26d%25e%3Df%E7%BC%93%E5%AD%98"
@@ -431,7 +441,7 @@ mod tests {
 
     #[test]
     fn raw_query_goes_first_and_with_param_replaces() {
-        let mut r = Request::list("p", vec![]);
+        let mut r = Request::list(crate::contract::Contract::embedded().desc(), "p", vec![]);
         r.raw_query = Some("start=1&limit=10&name=".into());
         assert_eq!(
             r.path_and_query(),

@@ -7,11 +7,12 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::case::{Case, Rule};
+use crate::case::Case;
 use crate::check::{self, paging, Context, Purpose};
 use crate::contract::Contract;
 use crate::exec::{Exchange, Request, Response};
-use crate::plan::{self, Baseline, Inst};
+use crate::base::Baseline;
+use crate::plan;
 
 /// The vendor-page parser: the bytes as a page in `schemas/source/`, so that links to
 /// the status page resolve as they do for the real page (and seeds derived from it
@@ -43,8 +44,8 @@ pub fn case_file(data: &[u8]) -> bool {
     let contract = Contract::embedded();
     match crate::case::parse_case_bytes("fuzz/case.toml", data, "fuzz/case", contract) {
         Ok(case) => {
-            if let Ok(query) = plan::resolve_query(&case, baseline()) {
-                let mut req = Request::list("p", query);
+            if let Ok(query) = plan::resolve_query(contract.desc(), &case, baseline()) {
+                let mut req = Request::list(contract.desc(), "p", query);
                 req.raw_query = case.raw_query.clone();
                 let _ = req.path_and_query();
                 let _ = req.decoded_query();
@@ -103,11 +104,14 @@ pub fn check_response(data: &[u8]) -> bool {
             (purpose, exchange)
         })
         .collect();
-    let foreign = Baseline::new(vec![Inst::new(
+    let c = Contract::embedded();
+    let foreign = c.baseline(vec![c.item(
         "f-1",
-        "cache-other",
-        "RUNNING",
-        "2024-01-01T00:00:00.000Z",
+        &[
+            ("name", "cache-other"),
+            ("status", "RUNNING"),
+            ("created_at", "2024-01-01T00:00:00.000Z"),
+        ],
     )]);
     let ctx = Context {
         contract: Contract::embedded(),
@@ -138,7 +142,7 @@ pub fn read_list(data: &[u8]) -> bool {
     );
     assert_eq!(
         view,
-        crate::shape::ListView::from_value(&body),
+        crate::shape::ListView::from_value(&body, contract.desc()),
         "the fast path read the body differently"
     );
     true
@@ -148,11 +152,15 @@ pub fn read_list(data: &[u8]) -> bool {
 fn baseline() -> &'static Baseline {
     static BASELINE: OnceLock<Baseline> = OnceLock::new();
     BASELINE.get_or_init(|| {
-        Baseline::new(vec![
-            Inst::new("a-1", "cache-prod", "RUNNING", "2024-03-01T10:00:00.000Z"),
-            Inst::new("a-2", "cache-prod-2", "RUNNING", "2024-02-01T10:00:00.000Z"),
-            Inst::new("a-3", "Cache-Test", "CLOSED", "2024-02-01T10:00:00.000Z"),
-            Inst::new("a-4", "cache-broken", plan::FAILED, "2023-01-01T00:00:00Z"),
+        let c = Contract::embedded();
+        let item = |id: &str, name: &str, status: &str, at: &str| {
+            c.item(id, &[("name", name), ("status", status), ("created_at", at)])
+        };
+        c.baseline(vec![
+            item("a-1", "cache-prod", "RUNNING", "2024-03-01T10:00:00.000Z"),
+            item("a-2", "cache-prod-2", "RUNNING", "2024-02-01T10:00:00.000Z"),
+            item("a-3", "Cache-Test", "CLOSED", "2024-02-01T10:00:00.000Z"),
+            item("a-4", "cache-broken", "CREATEFAILED", "2023-01-01T00:00:00Z"),
         ])
     })
 }
@@ -189,17 +197,18 @@ fn checker_cases() -> &'static [Case; 4] {
 
 /// The requests `conform run` would send for one of the fuzz cases.
 fn case_requests(case: &Case) -> Vec<(Purpose, Request)> {
-    let query = plan::resolve_query(case, baseline()).expect("literal queries resolve");
-    let main = Request::list("p", query);
+    let desc = Contract::embedded().desc();
+    let query = plan::resolve_query(desc, case, baseline()).expect("literal queries resolve");
+    let main = Request::list(desc, "p", query);
     let mut out = vec![(Purpose::Main, main.clone())];
     for _ in 1..case.expect.repeat {
         out.push((Purpose::Repeat, main.clone()));
     }
     for &limit in &case.expect.pages {
-        let q = check::filter::Query::parse(&main.decoded_query());
+        let q = check::filter::Query::parse(desc, &main.decoded_query()).unpaged();
         let total = check::filter::expected(baseline(), &q).len();
-        out.extend(paging::plan_walk(&main, total, limit));
+        out.extend(paging::plan_walk(desc, &main, total, limit));
     }
-    debug_assert!(case.rules.iter().all(|r| Rule::ALL.contains(r)));
+    debug_assert!(case.rules.iter().all(|r| desc.has_rule(*r)));
     out
 }

@@ -8,6 +8,7 @@
 
 pub mod atomic;
 pub mod auth;
+pub mod base;
 pub mod case;
 pub mod check;
 pub mod contract;

@@ -1,120 +1,11 @@
-//! Planning: the baseline (the target's own unfiltered list) and the concrete query of
-//! each case, with drawn values resolved deterministically against that baseline.
+//! Planning: the concrete query of each case, with drawn values resolved
+//! deterministically against the target's own unfiltered list (the baseline). What a
+//! draw reads (which member, which items are hidden, the paging base) comes from the
+//! contract description.
 
-use serde_json::Value;
-
+use crate::base::{Baseline, Inst};
 use crate::case::{Case, Draw, DrawKind, QueryValue};
-
-/// The status the contract calls "creation failed" (C6).
-pub const FAILED: &str = "CREATEFAILED";
-
-/// The status table's values (C12), used to draw a status no instance has.
-pub const STATUSES: [&str; 12] = [
-    "CREATING",
-    "CREATEFAILED",
-    "RUNNING",
-    "ERROR",
-    "STARTING",
-    "RESTARTING",
-    "CLOSING",
-    "CLOSED",
-    "FROZEN",
-    "EXTENDING",
-    "RESTORING",
-    "FLUSHING",
-];
-
-/// What the checks need of one instance. Read leniently: a baseline with a wrong type
-/// somewhere is still usable for filtering, and the schema check reports the type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inst {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub created_at: String,
-    /// created_at in nanoseconds since the epoch (`i128::MIN` when it does not parse),
-    /// computed once: ordering (C8) compares it many times.
-    pub at: i128,
-}
-
-impl Inst {
-    pub fn new(id: &str, name: &str, status: &str, created_at: &str) -> Inst {
-        Inst {
-            id: id.into(),
-            name: name.into(),
-            status: status.into(),
-            created_at: created_at.into(),
-            at: crate::check::order::timestamp_nanos(created_at),
-        }
-    }
-
-    pub fn from_json(v: &Value) -> Option<Inst> {
-        let text = |k: &str| match v.get(k) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        let created_at = text("created_at").unwrap_or_default();
-        Some(Inst {
-            id: text("instance_id")?,
-            name: text("name").unwrap_or_default(),
-            status: text("status").unwrap_or_default(),
-            at: crate::check::order::timestamp_nanos(&created_at),
-            created_at,
-        })
-    }
-
-    pub fn failed(&self) -> bool {
-        self.status == FAILED
-    }
-}
-
-/// The unfiltered list of one project, every page, failed instances included.
-#[derive(Debug, Clone, Default)]
-pub struct Baseline {
-    pub instances: Vec<Inst>,
-    /// instance_id → position in `instances`, so lookups stay O(1) on large accounts.
-    index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
-}
-
-impl Baseline {
-    /// Builds a baseline, kept in contract order (C8) so that every expected list is a
-    /// filter of it, never a fresh sort; a repeated instance_id keeps its first occurrence.
-    pub fn new(mut list: Vec<Inst>) -> Baseline {
-        crate::check::order::sort_contract(&mut list);
-        let mut index =
-            std::collections::HashMap::with_capacity_and_hasher(list.len(), Default::default());
-        let mut instances = Vec::with_capacity(list.len());
-        for inst in list {
-            if !index.contains_key(&inst.id) {
-                index.insert(inst.id.clone(), instances.len());
-                instances.push(inst);
-            }
-        }
-        Baseline { instances, index }
-    }
-
-    pub fn get(&self, id: &str) -> Option<&Inst> {
-        self.index.get(id).map(|i| &self.instances[*i])
-    }
-
-    /// Where an instance sits in `instances`.
-    pub fn position(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
-    }
-
-    pub fn len(&self) -> usize {
-        self.instances.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.instances.is_empty()
-    }
-
-    fn visible(&self) -> impl Iterator<Item = &Inst> {
-        self.instances.iter().filter(|i| !i.failed())
-    }
-}
+use crate::contract::desc::{Desc, FieldRef, Filter, Match};
 
 /// Why a draw found no value in this baseline: the case is skipped with this notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +13,7 @@ pub struct Unsatisfiable(pub String);
 
 /// Resolves every drawn value of a case against the main project's baseline.
 pub fn resolve_query(
+    desc: &Desc,
     case: &Case,
     baseline: &Baseline,
 ) -> Result<Vec<(String, String)>, Unsatisfiable> {
@@ -129,7 +21,7 @@ pub fn resolve_query(
         .iter()
         .map(|p| match &p.value {
             QueryValue::Literal(v) => Ok((p.name.clone(), v.clone())),
-            QueryValue::Drawn(d) => draw(d, baseline).map(|v| (p.name.clone(), v)),
+            QueryValue::Drawn(d) => draw(desc, &p.name, d, baseline).map(|v| (p.name.clone(), v)),
         })
         .collect()
 }
@@ -152,44 +44,75 @@ fn pick(mut candidates: Vec<String>, d: &Draw, what: &str) -> Result<String, Uns
     Ok(candidates.swap_remove(i))
 }
 
-/// Draws one value. Every rule here depends only on the baseline, so the same data
-/// gives the same requests.
-pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
-    let contains = |name: &str| d.containing.as_deref().is_none_or(|c| name.contains(c));
-    let names = || -> Vec<&str> {
-        b.visible()
-            .map(|i| i.name.as_str())
+/// True when an item is kept out of an unflagged list by a hidden rule (C6).
+pub fn hidden(desc: &Desc, inst: &Inst) -> bool {
+    desc.hidden.iter().any(|h| member(inst, h.field) == h.value)
+}
+
+fn member(inst: &Inst, f: FieldRef) -> &str {
+    match f {
+        FieldRef::Id => &inst.id,
+        FieldRef::Slot(s) => inst.field(s),
+    }
+}
+
+/// Draws one value for parameter `param`. Every rule here depends only on the baseline,
+/// so the same data gives the same requests.
+pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
+    let visible = || b.instances.iter().filter(|i| !hidden(desc, i));
+    if d.kind.paging() {
+        let count = visible().count();
+        let base = desc.start.as_ref().map_or(1, |s| usize::from(s.base));
+        return Ok(match d.kind {
+            DrawKind::PastEnd => count + base,
+            _ => count.max(1),
+        }
+        .to_string());
+    }
+    // The loader lets a filter draw stand only for a filter parameter.
+    let Some(f): Option<&Filter> = desc.filter(param) else {
+        return Err(Unsatisfiable(format!(
+            "draw `{}`: `{param}` is not a filter parameter of this contract",
+            d.kind.name()
+        )));
+    };
+    let field = f.field;
+    let noun = &f.field_name;
+    let contains = |v: &str| d.containing.as_deref().is_none_or(|c| v.contains(c));
+    let values = || -> Vec<&str> {
+        visible()
+            .map(|i| member(i, field))
             .filter(|n| !n.is_empty())
             .collect()
     };
     match d.kind {
-        DrawKind::Name => pick(
-            names()
+        DrawKind::Value => pick(
+            values()
                 .into_iter()
                 .filter(|n| contains(n))
                 .map(String::from)
                 .collect(),
             d,
-            "visible instance name",
+            &format!("visible instance {noun}"),
         ),
-        DrawKind::NameUnicode => pick(
-            names()
+        DrawKind::NonAscii => pick(
+            values()
                 .into_iter()
                 .filter(|n| contains(n) && !n.is_ascii())
                 .map(String::from)
                 .collect(),
             d,
-            "name with a non-ASCII character",
+            &format!("{noun} with a non-ASCII character"),
         ),
-        DrawKind::NameInfix => {
-            let all = names();
+        DrawKind::Infix => {
+            let all = values();
             let mut infixes = Vec::new();
             for n in &all {
                 let chars: Vec<char> = n.chars().collect();
                 for len in 3..=5 {
                     for start in 1..chars.len().saturating_sub(len - 1) {
                         let s: String = chars[start..start + len].iter().collect();
-                        // Found inside this name, and a prefix of no name at all: a
+                        // Found inside this value, and a prefix of no value at all: a
                         // prefix-only matcher returns nothing for it.
                         if s.trim() == s && !all.iter().any(|m| m.starts_with(&s)) {
                             infixes.push(s);
@@ -197,15 +120,15 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
                     }
                 }
             }
-            pick(infixes, d, "name with an inner substring")
+            pick(infixes, d, &format!("{noun} with an inner substring"))
         }
-        DrawKind::NameSubstring => pick(
-            shared_substrings(&names()),
+        DrawKind::Shared => pick(
+            shared_substrings(&values()),
             d,
-            "substring shared by several names",
+            &format!("substring shared by several {noun}s"),
         ),
-        DrawKind::NamePrefix => {
-            let all = names();
+        DrawKind::Prefix => {
+            let all = values();
             let prefixes = all
                 .iter()
                 .filter(|n| {
@@ -213,11 +136,11 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
                 })
                 .map(|n| n.to_string())
                 .collect();
-            pick(prefixes, d, "name that is a prefix of another name")
+            pick(prefixes, d, &format!("{noun} that is a prefix of another {noun}"))
         }
-        DrawKind::NameOtherCase => {
-            let all: Vec<&str> = b.instances.iter().map(|i| i.name.as_str()).collect();
-            let variants = names()
+        DrawKind::OtherCase => {
+            let all: Vec<&str> = b.instances.iter().map(|i| member(i, field)).collect();
+            let variants = values()
                 .into_iter()
                 .filter(|n| contains(n))
                 .filter_map(|n| {
@@ -234,70 +157,29 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
                     (flipped != n && !all.contains(&flipped.as_str())).then_some(flipped)
                 })
                 .collect();
-            pick(variants, d, "name with letters")
+            pick(variants, d, &format!("{noun} with letters"))
         }
-        DrawKind::FailedName => pick(
+        DrawKind::Hidden => pick(
             b.instances
                 .iter()
-                .filter(|i| i.failed() && !i.name.is_empty() && contains(&i.name))
-                .map(|i| i.name.clone())
+                .filter(|i| hidden(desc, i))
+                .map(|i| member(i, field))
+                .filter(|v| !v.is_empty() && contains(v))
+                .map(String::from)
                 .collect(),
             d,
-            "CREATEFAILED instance",
+            &hidden_noun(desc),
         ),
-        DrawKind::AbsentName => {
-            let mut candidate = String::from("zq-conform-absent");
-            while b.instances.iter().any(|i| i.name.contains(&candidate)) {
-                candidate.push('x');
-            }
-            Ok(candidate)
-        }
-        DrawKind::Status => {
-            let mut counts: Vec<(usize, &str)> = Vec::new();
-            for i in b.visible() {
-                match counts.iter_mut().find(|(_, s)| *s == i.status) {
-                    Some(c) => c.0 += 1,
-                    None => counts.push((1, &i.status)),
-                }
-            }
-            // Most frequent first, then by name: deterministic, and the status that
-            // filters out the fewest instances tests completeness hardest.
-            counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-            match d.nth {
-                None => counts.first().map(|(_, s)| s.to_string()).ok_or_else(|| {
-                    Unsatisfiable("draw `status`: the target's data has no visible instance".into())
-                }),
-                Some(_) => pick(
-                    counts.iter().map(|(_, s)| s.to_string()).collect(),
-                    d,
-                    "status",
-                ),
-            }
-        }
-        DrawKind::AbsentStatus => pick(
-            STATUSES
+        DrawKind::Absent if !f.values.is_empty() => pick(
+            f.values
                 .iter()
-                .filter(|s| !b.instances.iter().any(|i| i.status == **s))
-                .map(|s| s.to_string())
+                .filter(|s| !b.instances.iter().any(|i| member(i, field) == s.as_str()))
+                .cloned()
                 .collect(),
             d,
-            "status left unused (every status of the table is present)",
+            &format!("{noun} left unused (every {noun} of the table is present)"),
         ),
-        DrawKind::Id => pick(
-            b.visible().map(|i| i.id.clone()).collect(),
-            d,
-            "visible instance",
-        ),
-        DrawKind::FailedId => pick(
-            b.instances
-                .iter()
-                .filter(|i| i.failed())
-                .map(|i| i.id.clone())
-                .collect(),
-            d,
-            "CREATEFAILED instance",
-        ),
-        DrawKind::AbsentId => {
+        DrawKind::Absent if field == FieldRef::Id => {
             let mut n = 0u32;
             loop {
                 let id = format!("00000000-0000-4000-8000-{n:012}");
@@ -307,25 +189,70 @@ pub fn draw(d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
                 n += 1;
             }
         }
-        DrawKind::IdPrefix => {
-            let ids: Vec<String> = b
-                .visible()
-                .filter(|i| i.id.chars().count() >= 2)
-                .map(|i| {
-                    i.id.chars()
-                        .take(i.id.chars().count() / 2)
-                        .collect::<String>()
+        DrawKind::Absent => {
+            let mut candidate = String::from("zq-conform-absent");
+            let taken = |c: &str| {
+                b.instances.iter().any(|i| match f.matching {
+                    Match::Contains => member(i, field).contains(c),
+                    Match::Equals => member(i, field) == c,
                 })
-                .filter(|p| b.get(p).is_none())
-                .collect();
-            pick(ids, d, "instance_id long enough to cut")
+            };
+            while taken(&candidate) {
+                candidate.push('x');
+            }
+            Ok(candidate)
         }
-        DrawKind::PastEnd => Ok((b.visible().count() + 1).to_string()),
-        DrawKind::Total => Ok(b.visible().count().max(1).to_string()),
+        DrawKind::Frequent => {
+            let mut counts: Vec<(usize, &str)> = Vec::new();
+            for v in visible().map(|i| member(i, field)) {
+                match counts.iter_mut().find(|(_, s)| *s == v) {
+                    Some(c) => c.0 += 1,
+                    None => counts.push((1, v)),
+                }
+            }
+            // Most frequent first, then by value: deterministic, and the value that
+            // filters out the fewest items tests completeness hardest.
+            counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            match d.nth {
+                None => counts.first().map(|(_, s)| s.to_string()).ok_or_else(|| {
+                    Unsatisfiable(format!(
+                        "draw `{}`: the target's data has no visible instance",
+                        d.kind.name()
+                    ))
+                }),
+                Some(_) => pick(
+                    counts.iter().map(|(_, s)| s.to_string()).collect(),
+                    d,
+                    noun,
+                ),
+            }
+        }
+        DrawKind::Half => {
+            let taken: std::collections::HashSet<&str> =
+                b.instances.iter().map(|i| member(i, field)).collect();
+            let halves: Vec<String> = visible()
+                .map(|i| member(i, field))
+                .filter(|v| v.chars().count() >= 2)
+                .map(|v| v.chars().take(v.chars().count() / 2).collect::<String>())
+                .filter(|p| !taken.contains(p.as_str()))
+                .collect();
+            pick(halves, d, &format!("{noun} long enough to cut"))
+        }
+        DrawKind::PastEnd | DrawKind::Total => unreachable!("paging draws return above"),
     }
 }
 
-/// Substrings (3 to 6 characters) that occur in at least two names but not in all of
+/// "CREATEFAILED instance", from the description's hidden rules.
+fn hidden_noun(desc: &Desc) -> String {
+    let values: Vec<&str> = desc.hidden.iter().map(|h| h.value.as_str()).collect();
+    if values.is_empty() {
+        "hidden instance (the contract hides none)".into()
+    } else {
+        format!("{} instance", values.join(" or "))
+    }
+}
+
+/// Substrings (3 to 6 characters) that occur in at least two values but not in all of
 /// them, best first: the ones shared by most names. Only a few are returned, in a stable
 /// order, so `nth` stays meaningful.
 fn shared_substrings(names: &[&str]) -> Vec<String> {
@@ -365,18 +292,22 @@ fn shared_substrings(names: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Contract;
 
     fn inst(id: &str, name: &str, status: &str) -> Inst {
-        Inst::new(id, name, status, "2020-01-01T00:00:00.000Z")
+        Contract::embedded().item(
+            id,
+            &[("name", name), ("status", status), ("created_at", "2020-01-01T00:00:00.000Z")],
+        )
     }
 
     fn base() -> Baseline {
-        Baseline::new(vec![
+        Contract::embedded().baseline(vec![
             inst("a", "redis-prod", "RUNNING"),
             inst("b", "redis-prod-2", "RUNNING"),
             inst("c", "Redis-Test", "CLOSED"),
             inst("d", "cache x", "RUNNING"),
-            inst("e", "broken", FAILED),
+            inst("e", "broken", "CREATEFAILED"),
         ])
     }
 
@@ -388,36 +319,51 @@ mod tests {
         }
     }
 
+    fn draw_for(param: &str, kind: DrawKind, b: &Baseline) -> Result<String, Unsatisfiable> {
+        draw(Contract::embedded().desc(), param, &d(kind), b)
+    }
+
     #[test]
     fn draws_are_deterministic_and_fit_their_kind() {
         let b = base();
-        assert_eq!(draw(&d(DrawKind::NamePrefix), &b).unwrap(), "redis-prod");
-        assert_eq!(draw(&d(DrawKind::Status), &b).unwrap(), "RUNNING");
-        assert_eq!(draw(&d(DrawKind::FailedId), &b).unwrap(), "e");
-        assert_eq!(draw(&d(DrawKind::PastEnd), &b).unwrap(), "5");
-        let sub = draw(&d(DrawKind::NameSubstring), &b).unwrap();
+        assert_eq!(draw_for("name", DrawKind::Prefix, &b).unwrap(), "redis-prod");
+        assert_eq!(draw_for("status", DrawKind::Frequent, &b).unwrap(), "RUNNING");
+        assert_eq!(draw_for("id", DrawKind::Hidden, &b).unwrap(), "e");
+        assert_eq!(draw_for("name", DrawKind::Hidden, &b).unwrap(), "broken");
+        assert_eq!(draw_for("start", DrawKind::PastEnd, &b).unwrap(), "5");
+        assert_eq!(draw_for("limit", DrawKind::Total, &b).unwrap(), "4");
+        assert_eq!(draw_for("name", DrawKind::Absent, &b).unwrap(), "zq-conform-absent");
+        assert_eq!(
+            draw_for("id", DrawKind::Absent, &b).unwrap(),
+            "00000000-0000-4000-8000-000000000000"
+        );
+        let unused = draw_for("status", DrawKind::Absent, &b).unwrap();
+        assert!(!["RUNNING", "CLOSED", "CREATEFAILED"].contains(&unused.as_str()));
+        let sub = draw_for("name", DrawKind::Shared, &b).unwrap();
         let hits = b
             .instances
             .iter()
-            .filter(|i| !i.failed() && i.name.contains(&sub))
+            .filter(|i| i.id != "e" && i.field(0).contains(&sub))
             .count();
         assert!((2..4).contains(&hits), "{sub} matched {hits}");
-        let other = draw(&d(DrawKind::NameOtherCase), &b).unwrap();
-        assert!(b.instances.iter().all(|i| i.name != other));
+        let other = draw_for("name", DrawKind::OtherCase, &b).unwrap();
+        assert!(b.instances.iter().all(|i| i.field(0) != other));
         assert_eq!(
-            draw(&d(DrawKind::NameSubstring), &b),
-            draw(&d(DrawKind::NameSubstring), &b)
+            draw_for("name", DrawKind::Shared, &b),
+            draw_for("name", DrawKind::Shared, &b)
         );
     }
 
     #[test]
     fn a_draw_the_data_cannot_satisfy_says_why() {
-        let b = Baseline::new(vec![inst("a", "x", "RUNNING")]);
-        let e = draw(&d(DrawKind::FailedId), &b).unwrap_err();
+        let b = Contract::embedded().baseline(vec![inst("a", "x", "RUNNING")]);
+        let e = draw_for("id", DrawKind::Hidden, &b).unwrap_err();
         assert!(e.0.contains("no CREATEFAILED instance"), "{e:?}");
         let e = draw(
+            Contract::embedded().desc(),
+            "name",
             &Draw {
-                kind: DrawKind::Name,
+                kind: DrawKind::Value,
                 containing: Some("+".into()),
                 nth: None,
             },

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use crate::contract::desc::{Desc, StandIn};
+use crate::contract::Contract;
 use crate::exec::{Client, Target};
 use crate::run::{read_credentials, walk_list, CredentialArgs, TlsArgs};
 
@@ -47,6 +49,7 @@ pub struct RecordArgs {
 
 /// Runs `conform record`; returns the exit code.
 pub async fn command(args: RecordArgs) -> u8 {
+    let desc = Contract::embedded().desc();
     let mut err = anstream::stderr();
     let credentials = match read_credentials(&args.credentials, &crate::auth::ProcessEnv) {
         Ok(c) => c,
@@ -75,6 +78,7 @@ pub async fn command(args: RecordArgs) -> u8 {
         max_body: 256 * 1024 * 1024,
         rate: (args.rate > 0.0).then_some(args.rate),
         jobs: 1,
+        token_header: desc.token_header.clone(),
     }) {
         Ok(c) => c,
         Err(e) => {
@@ -85,7 +89,7 @@ pub async fn command(args: RecordArgs) -> u8 {
     let mut projects = Map::new();
     let mut anon = Anonymizer::default();
     for project in &args.projects {
-        let list = match walk_list(&client, project, args.page).await {
+        let list = match walk_list(&client, desc, project, args.page).await {
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
                 return crate::exit::TARGET_UNREACHABLE;
@@ -97,13 +101,13 @@ pub async fn command(args: RecordArgs) -> u8 {
             Ok(Ok(list)) => list,
         };
         let list: Vec<Value> = if args.anonymize {
-            list.into_iter().map(|i| anon.instance(i)).collect()
+            list.into_iter().map(|i| anon.instance(desc, i)).collect()
         } else {
             list
         };
         let _ = writeln!(err, "project {project}: {} instances", list.len());
         let key = if args.anonymize {
-            anon.replace("project", project)
+            anon.replace("project", StandIn::Id, project)
         } else {
             project.clone()
         };
@@ -142,21 +146,9 @@ pub struct Anonymizer {
     counts: HashMap<String, usize>,
 }
 
-/// Fields replaced by `--anonymize`. Names, statuses, timestamps and sizes stay: the
-/// cases and the filters depend on them.
-pub const IDENTIFYING: [&str; 7] = [
-    "user_name",
-    "user_id",
-    "instance_id",
-    "ip",
-    "vpc_id",
-    "vpc_name",
-    "domainName",
-];
-
 impl Anonymizer {
-    /// The stand-in for `value` of kind `kind`.
-    pub fn replace(&mut self, kind: &str, value: &str) -> String {
+    /// The stand-in for `value` of kind `kind`, looking like `look`.
+    pub fn replace(&mut self, kind: &str, look: StandIn, value: &str) -> String {
         if value.is_empty() {
             return String::new();
         }
@@ -168,23 +160,24 @@ impl Anonymizer {
             *c += 1;
             *c
         };
-        let stand_in = match kind {
-            "instance_id" => format!("00000000-0000-4000-8000-{n:012}"),
-            "user_id" | "vpc_id" | "project" => format!("{kind}-{n:04}").replace('_', "-"),
-            "ip" => format!("10.{}.{}.{}", n / 65_536 % 256, n / 256 % 256, n % 256),
-            "domainName" => format!("tenant-{n}"),
-            _ => format!("{kind}-{n}").replace('_', "-"),
+        let stand_in = match look {
+            StandIn::Uuid => format!("00000000-0000-4000-8000-{n:012}"),
+            StandIn::Id => format!("{kind}-{n:04}").replace('_', "-"),
+            StandIn::Ipv4 => format!("10.{}.{}.{}", n / 65_536 % 256, n / 256 % 256, n % 256),
+            StandIn::Tenant => format!("tenant-{n}"),
+            StandIn::Name => format!("{kind}-{n}").replace('_', "-"),
         };
         self.seen
             .insert((kind.to_string(), value.to_string()), stand_in.clone());
         stand_in
     }
 
-    pub fn instance(&mut self, mut v: Value) -> Value {
+    /// An item with the description's identifying members replaced.
+    pub fn instance(&mut self, desc: &Desc, mut v: Value) -> Value {
         if let Some(obj) = v.as_object_mut() {
-            for field in IDENTIFYING {
+            for (field, look) in &desc.anonymize {
                 if let Some(Value::String(s)) = obj.get(field) {
-                    let r = self.replace(field, &s.clone());
+                    let r = self.replace(field, *look, &s.clone());
                     obj.insert(field.to_string(), Value::String(r));
                 }
             }
@@ -200,10 +193,15 @@ mod tests {
     #[test]
     fn stand_ins_are_stable_and_keep_relations() {
         let mut a = Anonymizer::default();
+        let desc = crate::contract::Contract::embedded().desc();
         let x = a.instance(
+            desc,
             json!({"user_id": "u-real", "ip": "192.168.1.5", "vpc_id": "v", "name": "keep-me"}),
         );
-        let y = a.instance(json!({"user_id": "u-real", "ip": "192.168.1.6", "vpc_id": "v"}));
+        let y = a.instance(
+            desc,
+            json!({"user_id": "u-real", "ip": "192.168.1.6", "vpc_id": "v"}),
+        );
         assert_eq!(x["user_id"], y["user_id"], "one user stays one user");
         assert_ne!(x["ip"], y["ip"]);
         assert_eq!(x["name"], "keep-me");

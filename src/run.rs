@@ -11,7 +11,9 @@ use crate::case::{AuthSel, Case, ProjectSel, ResultsExpect};
 use crate::check::{self, filter, paging, Context, Purpose};
 use crate::contract::Contract;
 use crate::exec::{Client, Exchange, Request, Target, TransportError};
-use crate::plan::{self, Baseline, Inst};
+use crate::base::{Baseline, Inst};
+use crate::contract::Desc;
+use crate::plan;
 use crate::report::{terminal, CaseResult, Event, RequestRecord, RunInfo, Summary, Verdict};
 use crate::secret::{Redactor, Secret};
 
@@ -277,6 +279,7 @@ pub async fn command(args: RunArgs) -> u8 {
         max_body: args.max_body,
         rate,
         jobs: args.jobs,
+        token_header: crate::contract::Contract::embedded().desc().token_header.clone(),
     };
     let shown = if mock.is_some() {
         "the built-in mock"
@@ -543,15 +546,16 @@ fn progress_bar(cases: &[Case]) -> (indicatif::ProgressBar, bool) {
 /// Fetches the unfiltered list of a project, page by page, failed instances included.
 pub async fn fetch_baseline(
     client: &Client,
+    desc: &Desc,
     project: &str,
     page: u32,
 ) -> Result<Result<Baseline, String>, RunError> {
-    Ok(walk_list(client, project, page).await?.and_then(|list| {
+    Ok(walk_list(client, desc, project, page).await?.and_then(|list| {
         list.iter()
-            .map(Inst::from_json)
+            .map(|v| Inst::from_json(&desc.layout, v))
             .collect::<Option<Vec<Inst>>>()
-            .map(Baseline::new)
-            .ok_or_else(|| "an instance of the baseline has no instance_id".to_string())
+            .map(|items| Baseline::new(items, &desc.layout.order))
+            .ok_or_else(|| format!("an instance of the baseline has no {}", desc.id))
     }))
 }
 
@@ -560,20 +564,26 @@ pub async fn fetch_baseline(
 /// inner one: an answer that is not a list.
 pub async fn walk_list(
     client: &Client,
+    desc: &Desc,
     project: &str,
     page: u32,
 ) -> Result<Result<Vec<serde_json::Value>, String>, RunError> {
     let mut instances: Vec<serde_json::Value> = Vec::new();
-    let page = page.max(1);
+    let page = match desc.limit.as_ref().and_then(|l| l.max) {
+        Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
+        None => page.max(1),
+    };
     for index in 0..10_000u32 {
-        let mut query = vec![("includeFailure".to_string(), "true".to_string())];
-        // The first page relies on start's default (C9) so that an off-by-one in start
-        // cannot corrupt the baseline; the paging cases check start itself.
-        if index > 0 {
-            query.push(("start".into(), (index * page + 1).to_string()));
+        let mut query = desc.everything();
+        // The first page relies on the start's default (C9) so that an off-by-one in it
+        // cannot corrupt the baseline; the paging cases check the start itself.
+        if let Some(s) = desc.start.as_ref().filter(|_| index > 0) {
+            query.push((s.param.clone(), (index * page + u32::from(s.base)).to_string()));
         }
-        query.push(("limit".into(), page.to_string()));
-        let req = Request::list(project, query);
+        if let Some(l) = &desc.limit {
+            query.push((l.param.clone(), page.to_string()));
+        }
+        let req = Request::list(desc, project, query);
         let ex = client.send(&req).await;
         let resp = match ex.outcome {
             Ok(r) => r,
@@ -596,13 +606,22 @@ pub async fn walk_list(
             Ok(b) => b,
             Err(e) => return Ok(Err(format!("the list answer is not JSON: {e}"))),
         };
-        let Some(list) = body.get("instances").and_then(serde_json::Value::as_array) else {
-            return Ok(Err("the list answer has no `instances` array".into()));
+        let Some(list) = body.get(&desc.list).and_then(serde_json::Value::as_array) else {
+            return Ok(Err(format!("the list answer has no `{}` array", desc.list)));
         };
         let got = list.len();
-        let total = body.get("instance_num").and_then(serde_json::Value::as_u64);
+        let total = desc
+            .total
+            .as_ref()
+            .and_then(|t| body.get(&t.field))
+            .and_then(serde_json::Value::as_u64);
         instances.extend(list.iter().cloned());
-        if got < page as usize || got == 0 || total.is_some_and(|t| instances.len() as u64 >= t) {
+        // Without paging parameters the first answer is the whole list.
+        if desc.start.is_none()
+            || got < page as usize
+            || got == 0
+            || total.is_some_and(|t| instances.len() as u64 >= t)
+        {
             break;
         }
     }
@@ -659,11 +678,12 @@ pub async fn run_cases_until(
     tokio::pin!(stop);
     let client = Client::new(target).map_err(RunError::Client)?;
     let baselines = async {
-        let main = fetch_baseline(&client, &spec.project, baseline_page).await?;
+        let desc = contract.desc();
+        let main = fetch_baseline(&client, desc, &spec.project, baseline_page).await?;
         // The other project's list is fetched whenever it is known: every list answer is
         // checked for its instances (C14), not only the tenancy cases'.
         let other = match &spec.other_project {
-            Some(p) => Some(fetch_baseline(&client, p, baseline_page).await?),
+            Some(p) => Some(fetch_baseline(&client, desc, p, baseline_page).await?),
             None => None,
         };
         Ok::<_, RunError>((main, other))
@@ -682,7 +702,7 @@ pub async fn run_cases_until(
 
     let plans: Vec<Planned> = cases
         .iter()
-        .map(|c| plan_case(c, spec, &main, other.as_ref()))
+        .map(|c| plan_case(contract.desc(), c, spec, &main, other.as_ref()))
         .collect();
 
     let mut slots: Vec<Vec<Option<Exchange>>> =
@@ -791,6 +811,7 @@ pub async fn run_cases_until(
 }
 
 fn plan_case(
+    desc: &Desc,
     case: &Case,
     spec: &TargetSpec,
     main: &Result<Baseline, String>,
@@ -827,11 +848,12 @@ fn plan_case(
     };
     // Draws come from the main project's list, whatever project the case queries.
     let draw_from = main.as_ref().ok().or(baseline).cloned().unwrap_or_default();
-    let query = match plan::resolve_query(case, &draw_from) {
+    let query = match plan::resolve_query(desc, case, &draw_from) {
         Ok(q) => q,
         Err(e) => return skip(e.0),
     };
     let main_req = Request {
+        path: desc.path.clone(),
         project,
         auth: case.auth,
         raw_query: case.raw_query.clone(),
@@ -844,11 +866,9 @@ fn plan_case(
     }
     if let Some(b) = baseline {
         for &limit in &case.expect.pages {
-            let mut q = filter::Query::parse(&main_req.decoded_query());
-            q.start = None;
-            q.limit = None;
+            let q = filter::Query::parse(desc, &main_req.decoded_query()).unpaged();
             let total = filter::expected(b, &q).len();
-            requests.extend(paging::plan_walk(&main_req, total, limit));
+            requests.extend(paging::plan_walk(desc, &main_req, total, limit));
         }
     }
     Planned {
@@ -907,7 +927,7 @@ fn judge(
     if let Some(why) = failure {
         result.verdict = Verdict::Fail;
         result.findings.push(check::Finding::new(
-            crate::case::Rule(12),
+            ctx.contract.desc().shape_rule,
             check::CheckKind::Status,
             0,
             format!("no usable baseline: {why}"),

@@ -249,6 +249,7 @@ async fn run_against_mock(
         max_body: 64 * 1024 * 1024,
         rate: None,
         jobs: 8,
+        token_header: crate::contract::Contract::embedded().desc().token_header.clone(),
     };
     let report = run_cases(cases, target, &spec, Contract::embedded(), 1000, &|_| {}).await;
     mock.shutdown().await;
@@ -304,7 +305,8 @@ fn judge_fault(fault: Fault, faithful: &[CaseResult], results: &[CaseResult]) ->
 /// cannot exercise them.
 fn unexercised(faithful: &[CaseResult], faults: &[FaultResult]) -> Vec<Unexercised> {
     let mut out = Vec::new();
-    for rule in Rule::ALL {
+    let rules: Vec<Rule> = Contract::embedded().desc().rules.iter().map(|(r, _)| *r).collect();
+    for rule in rules {
         let inert: Vec<String> = faults
             .iter()
             .filter(|f| {

@@ -1,9 +1,9 @@
 //! The fast path for the commonest job of a run: reading a successful list answer that
 //! is valid. The response schema is compiled once into a [`Shape`], and a body is then
 //! read in one pass over its bytes: the JSON is checked, every value is validated against
-//! the schema as it goes by, and what the checks need (the instances' ids, names,
-//! statuses and creation times, `instance_num`, the memory figures) is picked up on the
-//! way. No `serde_json::Value` tree is built.
+//! the schema as it goes by, and what the checks need (each item's id and the members the
+//! contract description names, the total, the figures of its invariants) is picked up on
+//! the way. No `serde_json::Value` tree is built.
 //!
 //! The fast path only ever says "valid, and here is what the checks need". Whenever it
 //! meets something it does not handle, or anything wrong at all (bad JSON, a repeated
@@ -27,7 +27,8 @@ use std::borrow::Cow;
 use regex::Regex;
 use serde_json::{Map, Number, Value};
 
-use crate::plan::Inst;
+use crate::base::{Inst, Layout};
+use crate::contract::Desc;
 
 /// Nesting beyond this gives up (serde_json's own limit is 128).
 const MAX_DEPTH: u32 = 100;
@@ -35,32 +36,39 @@ const MAX_DEPTH: u32 = 100;
 /// What the checks read of one valid list answer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListView {
-    /// The `instances` array, read as [`Inst::from_json`] reads each element; `None` when
-    /// the body has no such array or an element has no `instance_id`.
+    /// The list, read as [`Inst::from_json`] reads each element; `None` when the body has
+    /// no such array or an element has no id.
     pub instances: Option<Vec<Inst>>,
-    /// `instance_num`, when it is a number.
-    pub instance_num: Option<Number>,
-    /// `(index, used_memory, max_memory)` of every instance that has both as integers.
-    pub memory: Vec<(usize, i128, i128)>,
+    /// The total, when it is a number.
+    pub total: Option<Number>,
+    /// `(item index, invariant index, value, bound)` of every item that has both members
+    /// of an invariant as integers.
+    pub bounds: Vec<(usize, usize, i128, i128)>,
 }
 
 impl ListView {
     /// The same view, read from a parsed body (the full path).
-    pub fn from_value(body: &Value) -> ListView {
-        let list = body.get("instances").and_then(Value::as_array);
+    pub fn from_value(body: &Value, desc: &Desc) -> ListView {
+        let list = body.get(&desc.list).and_then(Value::as_array);
         ListView {
-            instances: list.and_then(|l| l.iter().map(Inst::from_json).collect()),
-            instance_num: match body.get("instance_num") {
+            instances: list.and_then(|l| {
+                l.iter()
+                    .map(|v| Inst::from_json(&desc.layout, v))
+                    .collect()
+            }),
+            total: match desc.total.as_ref().and_then(|t| body.get(&t.field)) {
                 Some(Value::Number(n)) => Some(n.clone()),
                 _ => None,
             },
-            memory: list
+            bounds: list
                 .into_iter()
                 .flatten()
                 .enumerate()
-                .filter_map(|(i, inst)| {
-                    let int = |k: &str| inst.get(k).and_then(as_int);
-                    Some((i, int("used_memory")?, int("max_memory")?))
+                .flat_map(|(i, item)| {
+                    desc.invariants.iter().enumerate().filter_map(move |(k, inv)| {
+                        let int = |f: &str| item.get(f).and_then(as_int);
+                        Some((i, k, int(&inv.field)?, int(&inv.at_most)?))
+                    })
                 })
                 .collect(),
         }
@@ -79,6 +87,42 @@ pub fn as_int(v: &Value) -> Option<i128> {
 pub struct Shape {
     nodes: Vec<Node>,
     root: usize,
+    names: Names,
+}
+
+/// The most members of an item the fast path picks up, and the most invariants: a
+/// description that names more takes the full path.
+const MAX_SLOTS: usize = 8;
+const MAX_INVARIANTS: usize = 4;
+
+/// The member names the checks read, from the contract description.
+#[derive(Debug)]
+struct Names {
+    list: String,
+    total: Option<String>,
+    layout: Layout,
+    /// `(value, bound)` member names of each invariant.
+    invariants: Vec<(String, String)>,
+}
+
+impl Names {
+    fn field(&self, name: &str) -> Field {
+        if name == self.list {
+            Field::List
+        } else if self.total.as_deref() == Some(name) {
+            Field::Total
+        } else if name == self.layout.id {
+            Field::Id
+        } else if let Some(i) = self.layout.fields.iter().position(|f| f == name) {
+            Field::Slot(i as u8)
+        } else if let Some(i) = self.invariants.iter().position(|(v, _)| v == name) {
+            Field::Value(i as u8)
+        } else if let Some(i) = self.invariants.iter().position(|(_, b)| b == name) {
+            Field::Bound(i as u8)
+        } else {
+            Field::Other
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -97,34 +141,17 @@ struct Prop {
     field: Field,
 }
 
-/// The members the checks read, by name.
+/// The members the checks read, by what they are to the contract. A member that is both
+/// a slot and an invariant's figure is read as the slot (the full path then compares).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Field {
-    Instances,
-    InstanceNum,
+    List,
+    Total,
     Id,
-    Name,
-    Status,
-    CreatedAt,
-    Used,
-    Max,
+    Slot(u8),
+    Value(u8),
+    Bound(u8),
     Other,
-}
-
-impl Field {
-    fn of(name: &str) -> Field {
-        match name {
-            "instances" => Field::Instances,
-            "instance_num" => Field::InstanceNum,
-            "instance_id" => Field::Id,
-            "name" => Field::Name,
-            "status" => Field::Status,
-            "created_at" => Field::CreatedAt,
-            "used_memory" => Field::Used,
-            "max_memory" => Field::Max,
-            _ => Field::Other,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -153,19 +180,41 @@ enum Kind {
 impl Shape {
     /// Compiles a response schema, or `None` when it uses anything the fast path does not
     /// handle (the schema is then always validated in full).
-    pub fn compile(schema: &Value) -> Option<Shape> {
-        if nested_resources(schema, true) {
+    pub fn compile(schema: &Value, desc: &Desc) -> Option<Shape> {
+        if nested_resources(schema, true)
+            || desc.layout.fields.len() > MAX_SLOTS
+            || desc.invariants.len() > MAX_INVARIANTS
+        {
+            return None;
+        }
+        let names = Names {
+            list: desc.list.clone(),
+            total: desc.total.as_ref().map(|t| t.field.clone()),
+            layout: desc.layout.clone(),
+            invariants: desc
+                .invariants
+                .iter()
+                .map(|i| (i.field.clone(), i.at_most.clone()))
+                .collect(),
+        };
+        if names
+            .invariants
+            .iter()
+            .any(|(v, b)| names.layout.fields.contains(v) || names.layout.fields.contains(b) || v == b)
+        {
             return None;
         }
         let mut c = Compiler {
             root: schema,
             nodes: Vec::new(),
             refs: Vec::new(),
+            names: &names,
         };
         let root = c.node(schema)?;
         Some(Shape {
             nodes: c.nodes,
             root,
+            names,
         })
     }
 
@@ -194,6 +243,7 @@ impl Shape {
 
 struct Compiler<'s> {
     root: &'s Value,
+    names: &'s Names,
     nodes: Vec<Node>,
     /// `$defs` names already compiled, with their node.
     refs: Vec<(String, usize)>,
@@ -322,10 +372,11 @@ impl<'s> Compiler<'s> {
                     Some(_) => return None,
                 }
                 let mut props = Vec::new();
+                let names = self.names;
                 let prop = |name: &str, node| Prop {
                     name: name.to_string(),
                     node,
-                    field: Field::of(name),
+                    field: names.field(name),
                 };
                 if let Some(p) = obj.get("properties") {
                     for (name, sub) in p.as_object()? {
@@ -566,11 +617,11 @@ fn nested_resources(v: &Value, root: bool) -> bool {
 #[derive(Clone, Copy, PartialEq)]
 enum Cap {
     Nothing,
-    /// The body itself: `instances` and `instance_num`.
+    /// The body itself: the list and the total.
     Root,
-    /// The `instances` array.
+    /// The list.
     List,
-    /// One instance.
+    /// One item.
     Item,
 }
 
@@ -596,15 +647,13 @@ struct Reader<'a, 's> {
     accepted: Vec<Option<&'a str>>,
 }
 
-/// Picks up one instance's members.
+/// Picks up one item's members.
 #[derive(Default)]
 struct ItemCap<'a> {
     id: Option<Cow<'a, str>>,
-    name: Option<Cow<'a, str>>,
-    status: Option<Cow<'a, str>>,
-    created_at: Option<Cow<'a, str>>,
-    used: Option<i128>,
-    max: Option<i128>,
+    slots: [Option<Cow<'a, str>>; MAX_SLOTS],
+    values: [Option<i128>; MAX_INVARIANTS],
+    bounds: [Option<i128>; MAX_INVARIANTS],
 }
 
 impl<'a, 's> Reader<'a, 's> {
@@ -747,13 +796,13 @@ impl<'a, 's> Reader<'a, 's> {
                         if others.contains(&key) {
                             return None;
                         }
-                        let field = Field::of(&key);
+                        let field = self.shape.names.field(&key);
                         others.push(key);
                         (ANY, field)
                     }
                 };
                 let child = match (cap, field) {
-                    (Cap::Root, Field::Instances) => Cap::List,
+                    (Cap::Root, Field::List) => Cap::List,
                     _ => Cap::Nothing,
                 };
                 let v = if node == ANY {
@@ -762,8 +811,8 @@ impl<'a, 's> Reader<'a, 's> {
                     self.value(node, child, view)?
                 };
                 match (cap, field) {
-                    (Cap::Root, Field::InstanceNum) => match v {
-                        Scalar::Int(n) => view.instance_num = Some(number(n)?),
+                    (Cap::Root, Field::Total) => match v {
+                        Scalar::Int(n) => view.total = Some(number(n)?),
                         Scalar::Num => return None,
                         _ => {}
                     },
@@ -785,20 +834,25 @@ impl<'a, 's> Reader<'a, 's> {
             }
         }
         if cap == Cap::Item {
+            let names = &self.shape.names;
             let list = view.instances.get_or_insert_with(Vec::new);
             let index = list.len();
-            if let (Some(used), Some(max)) = (item.used, item.max) {
-                view.memory.push((index, used, max));
+            for k in 0..names.invariants.len() {
+                if let (Some(v), Some(b)) = (item.values[k], item.bounds[k]) {
+                    view.bounds.push((index, k, v, b));
+                }
             }
-            let text = |s: Option<Cow<'a, str>>| s.map(Cow::into_owned).unwrap_or_default();
-            let created_at = text(item.created_at);
-            list.push(Inst {
-                id: item.id?.into_owned(),
-                name: text(item.name),
-                status: text(item.status),
-                at: crate::check::order::timestamp_nanos(&created_at),
-                created_at,
-            });
+            let fields = item
+                .slots
+                .into_iter()
+                .take(names.layout.fields.len())
+                .map(|s| s.map(Cow::into_owned).unwrap_or_default())
+                .collect();
+            list.push(Inst::from_parts(
+                &names.layout,
+                item.id?.into_owned(),
+                fields,
+            ));
         }
         self.depth -= 1;
         Some(())
@@ -835,7 +889,7 @@ impl<'a, 's> Reader<'a, 's> {
                         let rest = self.b.len() - self.i;
                         let each = (self.i - from).max(std::mem::size_of::<Inst>());
                         list.reserve(rest / each);
-                        view.memory.reserve(rest / each);
+                        view.bounds.reserve(rest / each);
                     }
                 }
                 self.ws();
@@ -993,14 +1047,12 @@ impl<'a> ItemCap<'a> {
     fn take(&mut self, field: Field, v: Scalar<'a>) -> Option<()> {
         let text = match field {
             Field::Id => &mut self.id,
-            Field::Name => &mut self.name,
-            Field::Status => &mut self.status,
-            Field::CreatedAt => &mut self.created_at,
-            Field::Used | Field::Max => {
-                let slot = if field == Field::Used {
-                    &mut self.used
+            Field::Slot(i) => &mut self.slots[usize::from(i)],
+            Field::Value(i) | Field::Bound(i) => {
+                let slot = if matches!(field, Field::Value(_)) {
+                    &mut self.values[usize::from(i)]
                 } else {
-                    &mut self.max
+                    &mut self.bounds[usize::from(i)]
                 };
                 match v {
                     Scalar::Int(n) => *slot = Some(n),
@@ -1033,7 +1085,7 @@ fn number(n: i128) -> Option<Number> {
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with a real date and time: a strict subset of what
 /// jsonschema's `date-time` format accepts (no offsets, no lowercase, no leap second).
 fn date_time_ok(s: &[u8]) -> bool {
-    let Some(([y, mo, d, h, mi, sec], _)) = crate::check::order::utc_fields(s) else {
+    let Some(([y, mo, d, h, mi, sec], _)) = crate::base::time::utc_fields(s) else {
         return false;
     };
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
@@ -1052,8 +1104,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn desc() -> &'static Desc {
+        crate::contract::Contract::embedded().desc()
+    }
+
     fn shape() -> Shape {
-        Shape::compile(crate::contract::Contract::embedded().response_schema())
+        let c = crate::contract::Contract::embedded();
+        Shape::compile(c.response_schema(), c.desc())
             .expect("the committed schema is in the fast path's subset")
     }
 
@@ -1092,7 +1149,7 @@ mod tests {
             json!({"type": "string", "pattern": "}"}),
             json!({"type": "string", "pattern": "*a"}),
         ] {
-            assert!(Shape::compile(&schema).is_none(), "{schema}");
+            assert!(Shape::compile(&schema, desc()).is_none(), "{schema}");
         }
     }
 
@@ -1142,15 +1199,15 @@ mod tests {
             {"instance_id": "b", "name": null, "extra": {"k": [1, 2.5, null]}}
         ]});
         let text = serde_json::to_vec(&body).unwrap();
-        let any = Shape::compile(&json!({})).unwrap();
+        let any = Shape::compile(&json!({}), desc()).unwrap();
         let view = any.read_list(&text).expect("anything goes");
-        assert_eq!(view, ListView::from_value(&body));
-        assert_eq!(view.memory, vec![(0, 5, 4)]);
+        assert_eq!(view, ListView::from_value(&body, desc()));
+        assert_eq!(view.bounds, vec![(0, 0, 5, 4)]);
     }
 
     #[test]
     fn gives_up_on_what_the_full_path_must_explain() {
-        let any = Shape::compile(&json!({})).unwrap();
+        let any = Shape::compile(&json!({}), desc()).unwrap();
         for bad in [
             &br#"{"a":1,"a":2}"#[..],
             br#"{"instances":[{"instance_id":"a","x":1,"x":1}]}"#,
@@ -1203,7 +1260,7 @@ mod tests {
 
     #[test]
     fn escaped_keys_are_the_same_keys() {
-        let any = Shape::compile(&json!({})).unwrap();
+        let any = Shape::compile(&json!({}), desc()).unwrap();
         assert!(any.read_list(br#"{"a":1,"\u0061":2}"#).is_none());
         let view = any
             .read_list(br#"{"instances":[{"instance_\u0069d":"z"}]}"#)

@@ -28,6 +28,7 @@ fn client(base_url: String) -> Client {
         max_body: 1 << 20,
         rate: None,
         jobs: 4,
+        token_header: "X-Auth-Token".into(),
     })
     .unwrap()
 }
@@ -59,7 +60,7 @@ fn flaky(status: StatusCode, failures: usize, hits: Arc<AtomicUsize>) -> Router 
 async fn too_many_requests_with_retry_after_is_retried_and_counted() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(flaky(StatusCode::TOO_MANY_REQUESTS, 1, hits.clone())).await);
-    let ex = c.send(&Request::list("p", vec![])).await;
+    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
     assert_eq!(ex.outcome.unwrap().status, 200);
     assert_eq!(ex.retries, 1);
     assert_eq!(hits.load(Ordering::SeqCst), 2);
@@ -69,7 +70,7 @@ async fn too_many_requests_with_retry_after_is_retried_and_counted() {
 async fn a_server_error_is_never_retried() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(flaky(StatusCode::INTERNAL_SERVER_ERROR, 1, hits.clone())).await);
-    let ex = c.send(&Request::list("p", vec![])).await;
+    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
     assert_eq!(ex.outcome.unwrap().status, 500);
     assert_eq!(ex.retries, 0);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
@@ -79,7 +80,7 @@ async fn a_server_error_is_never_retried() {
 async fn retries_stop_after_two() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(flaky(StatusCode::SERVICE_UNAVAILABLE, 10, hits.clone())).await);
-    let ex = c.send(&Request::list("p", vec![])).await;
+    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
     assert_eq!(ex.outcome.unwrap().status, 503);
     assert_eq!(ex.retries, 2);
     assert_eq!(hits.load(Ordering::SeqCst), 3);
@@ -99,7 +100,7 @@ async fn a_redirect_is_reported_not_followed() {
         }),
     );
     let c = client(serve(router).await);
-    let ex = c.send(&Request::list("p", vec![])).await;
+    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
     assert_eq!(ex.outcome.unwrap().status, 302);
 }
 
@@ -107,7 +108,7 @@ async fn a_redirect_is_reported_not_followed() {
 async fn a_body_over_the_cap_is_a_transport_error() {
     let router = Router::new().route("/v1.0/{p}/instances", get(|| async { "x".repeat(2 << 20) }));
     let c = client(serve(router).await);
-    let ex = c.send(&Request::list("p", vec![])).await;
+    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
     assert!(
         matches!(ex.outcome, Err(conform::exec::TransportError::TooLarge(_))),
         "{:?}",

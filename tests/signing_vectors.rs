@@ -125,7 +125,7 @@ fn credentials_authorize_matches_the_sdk_including_the_security_token() {
             headers: &v.headers,
             body: v.body.as_bytes(),
         };
-        let auth = creds.authorize(&request, date(&v));
+        let auth = creds.authorize(&request, date(&v), "X-Auth-Token");
         let sent = normalised(
             v.headers.iter().cloned().chain(
                 auth.headers

@@ -1,8 +1,8 @@
 //! Credentials for real targets: what they are, where they are loaded from, and how they
 //! turn into request headers.
 //!
-//! Two schemes, as the vendor's APIs accept them: an IAM token sent as `X-Auth-Token`,
-//! or an access key pair (AK/SK, optionally with a temporary security token) that signs
+//! Two schemes, as the vendor's APIs accept them: an IAM token sent in the header the
+//! contract description names, or an access key pair (AK/SK, optionally with a temporary security token) that signs
 //! each request ([`sign`]). Loading is in [`load`]. Every value is a [`Secret`], and
 //! [`Credentials::register`] hands them to the [`Redactor`] so no writer prints them.
 
@@ -16,8 +16,6 @@ use crate::secret::{Redactor, Secret};
 pub use load::{Env, LoadError, ProcessEnv, TokenSource};
 pub use sign::{Request, Signed, UrlParts};
 
-/// Header that carries an IAM token.
-pub const HEADER_AUTH_TOKEN: &str = "X-Auth-Token";
 /// Header that carries a temporary credential's security token; signed with the request.
 pub const HEADER_SECURITY_TOKEN: &str = "X-Security-Token";
 
@@ -27,7 +25,7 @@ pub enum Credentials {
     /// Nothing is added (the mock, or a target that needs no auth).
     #[default]
     None,
-    /// An IAM token, sent as `X-Auth-Token`.
+    /// An IAM token, sent in the contract's token header.
     Token(Secret),
     /// An access key pair; `security_token` is set for temporary credentials.
     AkSk {
@@ -53,11 +51,17 @@ impl Credentials {
     ///
     /// For AK/SK the security token header is added before signing, so it is signed, as
     /// the vendor SDKs do. `date` is ignored by the other schemes.
-    pub fn authorize(&self, request: &Request<'_>, date: OffsetDateTime) -> Authorized {
+    /// A token travels in `token_header` (the contract description's).
+    pub fn authorize(
+        &self,
+        request: &Request<'_>,
+        date: OffsetDateTime,
+        token_header: &str,
+    ) -> Authorized {
         match self {
             Credentials::None => Authorized::default(),
             Credentials::Token(token) => Authorized {
-                headers: vec![(HEADER_AUTH_TOKEN.to_owned(), token.clone())],
+                headers: vec![(token_header.to_owned(), token.clone())],
                 query: None,
             },
             Credentials::AkSk {
@@ -131,7 +135,7 @@ mod tests {
     #[test]
     fn token_is_sent_as_x_auth_token() {
         let creds = Credentials::Token(Secret::new("tok-123456"));
-        let auth = creds.authorize(&request(&[]), datetime!(2024-01-01 0:00 UTC));
+        let auth = creds.authorize(&request(&[]), datetime!(2024-01-01 0:00 UTC), "X-Auth-Token");
         assert_eq!(auth.headers.len(), 1);
         assert_eq!(auth.headers[0].0, "X-Auth-Token");
         assert_eq!(auth.headers[0].1.expose(), "tok-123456");
@@ -145,7 +149,7 @@ mod tests {
             secret_key: Secret::new("SKEXAMPLE"),
             security_token: Some(Secret::new("STS-TOKEN")),
         };
-        let auth = creds.authorize(&request(&[]), datetime!(2024-01-01 0:00 UTC));
+        let auth = creds.authorize(&request(&[]), datetime!(2024-01-01 0:00 UTC), "X-Auth-Token");
         let names: Vec<&str> = auth.headers.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,

@@ -253,8 +253,17 @@ pub fn parse_case(
         text,
         shared: Arc::from(file),
         diags: Vec::new(),
+        desc: contract.desc(),
     }
     .case(raw, name, contract)
+}
+
+/// The contract's rule ids as a range, e.g. `C1..C14`.
+fn rule_range(desc: &crate::contract::Desc) -> String {
+    match (desc.rules.first(), desc.rules.last()) {
+        (Some((a, _)), Some((b, _))) => format!("{a}..{b}"),
+        _ => "none".into(),
+    }
 }
 
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
@@ -410,6 +419,7 @@ struct Validator<'a> {
     text: &'a str,
     shared: Arc<str>,
     diags: Vec<Diagnostic>,
+    desc: &'a crate::contract::Desc,
 }
 
 impl Validator<'_> {
@@ -453,11 +463,14 @@ impl Validator<'_> {
 
         let mut rules = Vec::new();
         for r in raw.rules.iter().flat_map(|r| r.get_ref()) {
-            match Rule::parse(r.get_ref()) {
+            match Rule::parse(r.get_ref()).filter(|r| self.desc.has_rule(*r)) {
                 Some(rule) => rules.push(rule),
                 None => {
                     self.error(r.span(), format!("unknown rule `{}`", r.get_ref()))
-                        .hint = Some("rules are C1..C14, as in the contract notes".into());
+                        .hint = Some(format!(
+                            "rules are {}, as in the contract notes",
+                            rule_range(self.desc)
+                        ));
                 }
             }
         }
@@ -640,7 +653,7 @@ impl Validator<'_> {
             T::Boolean(b) => return Some(QueryValue::Literal(b.to_string())),
             T::Table(t) => {
                 let d = self.draw_table(t, v.span())?;
-                return self.draw(&d, v.span()).map(QueryValue::Drawn);
+                return self.draw(key, &d, v.span()).map(QueryValue::Drawn);
             }
             T::Float(f) => format!("a float ({f})"),
             T::Datetime(d) => format!("a date-time ({d})"),
@@ -700,18 +713,18 @@ impl Validator<'_> {
             Some(other) => {
                 let msg = format!("`nth` in a draw must be an integer, not {}", a(other));
                 self.error(span.clone(), msg).hint =
-                    Some("for example `{ draw = \"name\", nth = 0 }`".into());
+                    Some("for example `{ draw = \"value\", nth = 0 }`".into());
                 ok = false;
                 None
             }
         };
         let Some(draw) = draw else {
             if ok {
-                self.error(span, "a draw table needs `draw`").hint = Some(
-                    "for example `name = { draw = \"name-substring\" }`; a literal value is \
+                let example = self.desc.filters.first().map_or("p", |f| f.param.as_str());
+                self.error(span, "a draw table needs `draw`").hint = Some(format!(
+                    "for example `{example} = {{ draw = \"shared\" }}`; a literal value is \
                      written without braces"
-                        .into(),
-                );
+                ));
             }
             return None;
         };
@@ -722,7 +735,7 @@ impl Validator<'_> {
         })
     }
 
-    fn draw(&mut self, d: &RawDraw, span: Range<usize>) -> Option<Draw> {
+    fn draw(&mut self, param: &str, d: &RawDraw, span: Range<usize>) -> Option<Draw> {
         let kind = match DrawKind::parse(&d.draw) {
             Some(k) => k,
             None => {
@@ -745,23 +758,44 @@ impl Validator<'_> {
                 return None;
             }
         };
-        if d.containing.is_some()
-            && !matches!(
-                kind,
-                DrawKind::Name
-                    | DrawKind::NamePrefix
-                    | DrawKind::NameOtherCase
-                    | DrawKind::FailedName
-            )
-        {
+        if d.containing.is_some() && !kind.narrows() {
             self.error(
                 span,
                 format!("`containing` does not apply to draw `{}`", kind.name()),
             )
-            .hint = Some(
-                "`containing` narrows name draws: name, name-prefix, name-other-case, failed-name"
-                    .into(),
-            );
+            .hint = Some("`containing` narrows draws: value, prefix, other-case, hidden".into());
+            return None;
+        }
+        // The draw must fit the parameter it stands in for, as the contract reads it.
+        let desc = self.desc;
+        let paging: Vec<&str> = desc
+            .start
+            .iter()
+            .map(|s| s.param.as_str())
+            .chain(desc.limit.iter().map(|l| l.param.as_str()))
+            .collect();
+        let fits = if kind.paging() {
+            paging.contains(&param)
+        } else {
+            desc.filter(param).is_some()
+        };
+        if !fits {
+            let (what, those) = if kind.paging() {
+                ("a paging parameter", paging)
+            } else {
+                (
+                    "a filter parameter",
+                    desc.filters.iter().map(|f| f.param.as_str()).collect(),
+                )
+            };
+            self.error(
+                span,
+                format!(
+                    "draw `{}` stands in for {what}, and `{param}` is not one",
+                    kind.name()
+                ),
+            )
+            .hint = Some(format!("{what}s of this contract: {}", those.join(", ")));
             return None;
         }
         Some(Draw {
@@ -947,7 +981,7 @@ mod tests {
     #[test]
     fn a_full_case_loads_with_positions() {
         let case = parse(
-            "description = \"fuzzy\"\nrules = [\"C2\", \"C7\"]\n\n[query]\nname = { draw = \"name-substring\" }\nlimit = 5\n\n[expect]\nstatus = 200\npages = [1, 3]\n",
+            "description = \"fuzzy\"\nrules = [\"C2\", \"C7\"]\n\n[query]\nname = { draw = \"shared\" }\nlimit = 5\n\n[expect]\nstatus = 200\npages = [1, 3]\n",
         )
         .unwrap();
         assert_eq!(case.rules, vec![Rule(2), Rule(7)]);
@@ -973,15 +1007,15 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let err = parse(
-            "description = \"x\"\nrules = [\"C99\"]\nproject = \"mine\"\n[query]\nname = { draw = \"nmae\" }\n",
+            "description = \"x\"\nrules = [\"C99\"]\nproject = \"mine\"\n[query]\nname = { draw = \"vlaue\" }\n",
         )
         .unwrap_err();
         let msgs: Vec<_> = err.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(msgs.len(), 3, "{msgs:?}");
         assert!(msgs[0].contains("C99"));
         assert!(msgs[1].contains("mine"));
-        assert!(msgs[2].contains("nmae"));
-        assert_eq!(err[2].hint.as_deref(), Some("did you mean `name`?"));
+        assert!(msgs[2].contains("vlaue"));
+        assert_eq!(err[2].hint.as_deref(), Some("did you mean `value`?"));
     }
 
     #[test]

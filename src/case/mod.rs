@@ -12,63 +12,8 @@ pub use load::{load_dir, load_file, parse_case, parse_case_bytes, LoadError};
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::contract::Rule;
 use crate::diag::LineCol;
-
-/// A rule id of the contract notes, C1..C14.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Rule(pub u8);
-
-impl Rule {
-    pub const ALL: [Rule; 14] = [
-        Rule(1),
-        Rule(2),
-        Rule(3),
-        Rule(4),
-        Rule(5),
-        Rule(6),
-        Rule(7),
-        Rule(8),
-        Rule(9),
-        Rule(10),
-        Rule(11),
-        Rule(12),
-        Rule(13),
-        Rule(14),
-    ];
-
-    /// Parses `C7` (or `c7`).
-    pub fn parse(s: &str) -> Option<Rule> {
-        let n: u8 = s.strip_prefix(['C', 'c'])?.parse().ok()?;
-        (1..=14).contains(&n).then_some(Rule(n))
-    }
-
-    /// One line saying what the rule is about, for reports.
-    pub fn title(self) -> &'static str {
-        match self.0 {
-            1 => "empty = absent",
-            2 => "fuzzy name",
-            3 => "exact name",
-            4 => "status",
-            5 => "id",
-            6 => "failed instances",
-            7 => "AND, unknown parameters ignored",
-            8 => "order",
-            9 => "start",
-            10 => "limit",
-            11 => "instance_num",
-            12 => "shape",
-            13 => "errors",
-            14 => "tenancy and auth",
-            _ => "unknown rule",
-        }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "C{}", self.0)
-    }
-}
 
 /// Where something sits in a case file, for failure messages (`cases/x.toml:12:5`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,58 +51,52 @@ pub enum AuthSel {
 /// How a value is drawn from the target's own unfiltered list (the baseline).
 /// Every draw is deterministic for a given baseline: candidates are sorted, and `nth`
 /// picks one (default: the middle one, which is rarely a special case).
+///
+/// A draw reads the member that the parameter it stands in filters on, as the contract
+/// description says (`name = { draw = "prefix" }` draws from the names); `past-end` and
+/// `total` stand in for paging parameters. "Visible" items are those no hidden rule of
+/// the description keeps out of an unflagged list (C6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DrawKind {
-    /// The name of a visible (not CREATEFAILED) instance.
-    Name,
-    /// A substring shared by several, but not all, visible names.
-    NameSubstring,
-    /// A visible name with a character outside ASCII (e.g. Chinese).
-    NameUnicode,
-    /// A substring found inside a visible name but not at its start.
-    NameInfix,
-    /// A visible name that is a strict prefix of another visible name.
-    NamePrefix,
-    /// A visible name with its letter case changed, equal to no name.
-    NameOtherCase,
-    /// The name of a CREATEFAILED instance.
-    FailedName,
-    /// A string contained in no name.
-    AbsentName,
-    /// The most frequent status among visible instances.
-    Status,
-    /// A status of the status table that no instance has.
-    AbsentStatus,
-    /// The instance_id of a visible instance.
-    Id,
-    /// The instance_id of a CREATEFAILED instance.
-    FailedId,
-    /// An instance_id no instance has.
-    AbsentId,
-    /// The first half of a visible instance_id (equal to no instance_id).
-    IdPrefix,
-    /// One past the number of visible instances (a start past the end, C9).
+    /// The member of a visible item.
+    Value,
+    /// A substring shared by several, but not all, visible items' members.
+    Shared,
+    /// A visible item's member with a character outside ASCII (e.g. Chinese).
+    NonAscii,
+    /// A substring found inside a visible item's member but at the start of none.
+    Infix,
+    /// A visible item's member that is a strict prefix of another visible one.
+    Prefix,
+    /// A visible item's member with its letter case changed, equal to no member.
+    OtherCase,
+    /// The member of a hidden item (C6: shown only with its flag).
+    Hidden,
+    /// A value no item has: contained in no member for a `contains` filter, an unused
+    /// value of the member's enumeration, else a value equal to no member.
+    Absent,
+    /// The most frequent member among visible items.
+    Frequent,
+    /// The first half of a visible item's member (equal to no member).
+    Half,
+    /// A start one past the visible items (C9).
     PastEnd,
-    /// The number of visible instances.
+    /// The number of visible items.
     Total,
 }
 
 impl DrawKind {
-    pub const NAMES: [(&'static str, DrawKind); 16] = [
-        ("name-infix", DrawKind::NameInfix),
-        ("id-prefix", DrawKind::IdPrefix),
-        ("name", DrawKind::Name),
-        ("name-unicode", DrawKind::NameUnicode),
-        ("name-substring", DrawKind::NameSubstring),
-        ("name-prefix", DrawKind::NamePrefix),
-        ("name-other-case", DrawKind::NameOtherCase),
-        ("failed-name", DrawKind::FailedName),
-        ("absent-name", DrawKind::AbsentName),
-        ("status", DrawKind::Status),
-        ("absent-status", DrawKind::AbsentStatus),
-        ("id", DrawKind::Id),
-        ("failed-id", DrawKind::FailedId),
-        ("absent-id", DrawKind::AbsentId),
+    pub const NAMES: [(&'static str, DrawKind); 12] = [
+        ("value", DrawKind::Value),
+        ("shared", DrawKind::Shared),
+        ("non-ascii", DrawKind::NonAscii),
+        ("infix", DrawKind::Infix),
+        ("prefix", DrawKind::Prefix),
+        ("other-case", DrawKind::OtherCase),
+        ("hidden", DrawKind::Hidden),
+        ("absent", DrawKind::Absent),
+        ("frequent", DrawKind::Frequent),
+        ("half", DrawKind::Half),
         ("past-end", DrawKind::PastEnd),
         ("total", DrawKind::Total),
     ];
@@ -175,6 +114,19 @@ impl DrawKind {
             .find(|(_, k)| *k == self)
             .map(|(n, _)| *n)
             .unwrap_or("?")
+    }
+
+    /// True for the draws that stand in for a paging parameter.
+    pub fn paging(self) -> bool {
+        matches!(self, DrawKind::PastEnd | DrawKind::Total)
+    }
+
+    /// True for the draws `containing` narrows.
+    pub fn narrows(self) -> bool {
+        matches!(
+            self,
+            DrawKind::Value | DrawKind::Prefix | DrawKind::OtherCase | DrawKind::Hidden
+        )
     }
 }
 

@@ -1,17 +1,20 @@
-//! C13: an error answer has a JSON body with string `error_code` and `error_msg`
-//! (extra members allowed), or the nested form `{"error": {"code", "message"}}`.
+//! The error rule (C13): an error answer has a JSON body with a string code and message
+//! (extra members allowed), flat or in the nested form, as the description names them.
 
 use serde_json::Value;
 
 use super::{CheckKind, Finding, Outcome};
-use crate::case::Rule;
+use crate::contract::Desc;
 
-pub fn check(request: usize, body: &Value, out: &mut Outcome) {
-    let flat = body.get("error_code").is_some_and(Value::is_string)
-        && body.get("error_msg").is_some_and(Value::is_string);
-    let nested = body.get("error").is_some_and(|e| {
-        e.get("code").is_some_and(Value::is_string)
-            && e.get("message").is_some_and(Value::is_string)
+pub fn check(desc: &Desc, request: usize, body: &Value, out: &mut Outcome) {
+    let e = &desc.errors;
+    let flat = body.get(&e.code).is_some_and(Value::is_string)
+        && body.get(&e.message).is_some_and(Value::is_string);
+    let nested = e.nested.as_ref().is_some_and(|n| {
+        body.get(&n.object).is_some_and(|o| {
+            o.get(&n.code).is_some_and(Value::is_string)
+                && o.get(&n.message).is_some_and(Value::is_string)
+        })
     });
     if !flat && !nested {
         let mut shown = body.to_string();
@@ -24,12 +27,16 @@ pub fn check(request: usize, body: &Value, out: &mut Outcome) {
             shown.truncate(cut);
             shown.push('…');
         }
+        let mut expected = format!("{{\"{}\": string, \"{}\": string}}", e.code, e.message);
+        if let Some(n) = &e.nested {
+            expected.push_str(&format!(
+                " or {{\"{}\": {{\"{}\", \"{}\"}}}}",
+                n.object, n.code, n.message
+            ));
+        }
         out.fail(
-            Finding::new(Rule(13), CheckKind::Errors, request, "error body lacks its code or message")
-                .expected_actual(
-                    "{\"error_code\": string, \"error_msg\": string} or {\"error\": {\"code\", \"message\"}}",
-                    shown,
-                ),
+            Finding::new(e.rule, CheckKind::Errors, request, "error body lacks its code or message")
+                .expected_actual(expected, shown),
         );
     }
 }
@@ -41,7 +48,7 @@ mod tests {
 
     fn findings(v: Value) -> usize {
         let mut out = Outcome::default();
-        check(0, &v, &mut out);
+        check(crate::contract::Contract::embedded().desc(), 0, &v, &mut out);
         out.findings.len()
     }
 
@@ -60,7 +67,7 @@ mod tests {
     #[test]
     fn a_long_body_in_chinese_is_cut_on_a_character_boundary() {
         let mut out = Outcome::default();
-        check(0, &json!({"msg": "参数错误".repeat(40)}), &mut out);
+        check(crate::contract::Contract::embedded().desc(), 0, &json!({"msg": "参数错误".repeat(40)}), &mut out);
         let shown = out.findings[0].actual.as_deref().unwrap();
         assert!(shown.ends_with('…') && shown.len() <= 124, "{shown}");
     }

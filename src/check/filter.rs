@@ -1,39 +1,50 @@
-//! C1..C7 and the page slice (C9..C11 for one answer): the oracle computes, from the
-//! baseline, which instances the query must return, and compares by instance_id.
-//! Missing ones break completeness, extra ones break soundness.
+//! Filters and the page slice (C1..C7, C9..C11 for one answer, as the contract
+//! description names them): the oracle computes, from the baseline, which items the
+//! query must return, and compares by id. Missing ones break completeness, extra ones
+//! break soundness.
 
 use serde_json::Number;
 
 use super::{CheckKind, Context, Finding, Outcome};
+use crate::base::{Baseline, Inst};
 use crate::case::{ResultsExpect, Rule};
+use crate::contract::desc::{Desc, FieldRef, Filter, Match};
 use crate::exec::Request;
-use crate::plan::{Baseline, Inst};
+
+/// One filter the query applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Active {
+    /// Index into the description's filters.
+    pub filter: usize,
+    pub value: String,
+    /// Exact matching was switched on (a `contains` filter with its flag).
+    pub exact: bool,
+}
 
 /// The query as the contract reads it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Query {
-    pub name: Option<String>,
-    pub exact: bool,
-    pub status: Option<String>,
-    pub id: Option<String>,
-    pub include_failed: bool,
-    /// 1-based (C9); `None` when absent or empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query<'d> {
+    pub desc: &'d Desc,
+    /// The filters with a non-empty value, in the description's order.
+    pub active: Vec<Active>,
+    /// Per hidden rule of the description: its flag asks for the hidden items.
+    pub include: Vec<bool>,
+    /// 0-based index of the first item (C9); `None` when absent or empty.
     pub start: Option<usize>,
     /// `None` = all (C10).
     pub limit: Option<usize>,
     /// Parameters sent with an empty value (C1).
     pub empty: Vec<String>,
-    /// True when start or limit is not a decimal integer >= 1 (a 400 is due).
+    /// True when a paging value is not a decimal integer in range (a 400 is due).
     pub invalid_paging: bool,
-    /// Fuzzy matching ignores case: the reading C2 tolerates, tried only when the
+    /// Containment ignores case: the reading a filter may tolerate, tried only when the
     /// strict reading fails.
     pub case_insensitive: bool,
 }
 
-impl Query {
+impl<'d> Query<'d> {
     /// Reads the decoded query; the last value of a repeated parameter wins.
-    pub fn parse(pairs: &[(String, String)]) -> Query {
-        let mut q = Query::default();
+    pub fn parse(desc: &'d Desc, pairs: &[(String, String)]) -> Query<'d> {
         let get = |name: &str| {
             pairs
                 .iter()
@@ -42,123 +53,225 @@ impl Query {
                 .map(|(_, v)| v.as_str())
         };
         let non_empty = |name: &str| get(name).filter(|v| !v.is_empty()).map(str::to_string);
+        let mut empty: Vec<String> = Vec::new();
         for (k, v) in pairs {
-            if v.is_empty() && !q.empty.contains(k) {
-                q.empty.push(k.clone());
+            if v.is_empty() && !empty.contains(k) {
+                empty.push(k.clone());
             }
         }
-        q.name = non_empty("name");
-        // C3: only the literal `true` turns exact matching on; C6 likewise.
-        q.exact = get("isExactMatchName") == Some("true");
-        q.include_failed = get("includeFailure") == Some("true");
-        q.status = non_empty("status");
-        q.id = non_empty("id");
-        let number = |name: &str, q: &mut Query| -> Option<usize> {
+        // Flags: only their one literal value switches anything on.
+        let active = desc
+            .filters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                Some(Active {
+                    filter: i,
+                    value: non_empty(&f.param)?,
+                    exact: f
+                        .exact
+                        .as_ref()
+                        .is_some_and(|e| get(&e.param) == Some(e.value.as_str())),
+                })
+            })
+            .collect();
+        let include = desc
+            .hidden
+            .iter()
+            .map(|h| get(&h.unless.param) == Some(h.unless.value.as_str()))
+            .collect();
+        let mut invalid_paging = false;
+        let mut number = |name: &str, min: u64, max: Option<u64>| -> Option<u64> {
             let v = non_empty(name)?;
-            match v.parse::<usize>() {
-                Ok(n) if n >= 1 && v.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            match v.parse::<u64>() {
+                Ok(n)
+                    if n >= min
+                        && max.is_none_or(|m| n <= m)
+                        && v.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Some(n)
+                }
                 _ => {
-                    q.invalid_paging = true;
+                    invalid_paging = true;
                     None
                 }
             }
         };
-        q.start = number("start", &mut q);
-        q.limit = number("limit", &mut q);
-        q
+        let start = desc.start.as_ref().and_then(|s| {
+            number(&s.param, u64::from(s.base), None).map(|n| (n - u64::from(s.base)) as usize)
+        });
+        let limit = desc.limit.as_ref().and_then(|l| {
+            number(&l.param, l.min.max(1), l.max)
+                .or(l.default)
+                .map(|n| n as usize)
+        });
+        Query {
+            desc,
+            active,
+            include,
+            start,
+            limit,
+            empty,
+            invalid_paging,
+            case_insensitive: false,
+        }
+    }
+
+    /// The same query without paging: every match (for walks).
+    pub fn unpaged(&self) -> Query<'d> {
+        Query {
+            start: None,
+            limit: None,
+            ..self.clone()
+        }
+    }
+
+    fn value<'i>(&self, inst: &'i Inst, f: FieldRef) -> &'i str {
+        match f {
+            FieldRef::Id => &inst.id,
+            FieldRef::Slot(s) => inst.field(s),
+        }
+    }
+
+    /// The hidden rule that keeps `inst` out of this query's result, if one does.
+    fn hidden_by(&self, inst: &Inst) -> Option<usize> {
+        self.desc
+            .hidden
+            .iter()
+            .position(|h| self.value(inst, h.field) == h.value)
+    }
+
+    /// True when `inst` is hidden by some rule of the description, whatever the query.
+    pub fn is_hidden(desc: &Desc, inst: &Inst) -> bool {
+        desc.hidden.iter().any(|h| {
+            let v = match h.field {
+                FieldRef::Id => inst.id.as_str(),
+                FieldRef::Slot(s) => inst.field(s),
+            };
+            v == h.value
+        })
+    }
+
+    fn matches(&self, f: &Filter, a: &Active, inst: &Inst) -> bool {
+        let v = self.value(inst, f.field);
+        match f.matching {
+            Match::Contains if !a.exact => self.contains(v, &a.value),
+            _ => v == a.value,
+        }
+    }
+
+    fn contains(&self, value: &str, term: &str) -> bool {
+        if self.case_insensitive {
+            value.to_lowercase().contains(&term.to_lowercase())
+        } else {
+            value.contains(term)
+        }
     }
 
     /// Why `inst` must not be in the result (the rule it would break), if so.
     pub fn excludes(&self, inst: &Inst) -> Option<(Rule, String)> {
-        if inst.failed() && !self.include_failed {
-            return Some((
-                Rule(6),
-                "status CREATEFAILED without includeFailure=true".into(),
-            ));
-        }
-        if let Some(n) = &self.name {
-            if self.exact && inst.name != *n {
+        for (k, h) in self.desc.hidden.iter().enumerate() {
+            if !self.include[k] && self.value(inst, h.field) == h.value {
                 return Some((
-                    Rule(3),
-                    format!("name {:?} is not exactly {n:?}", inst.name),
-                ));
-            }
-            if !self.exact && !self.fuzzy_match(&inst.name, n) {
-                return Some((
-                    Rule(2),
-                    format!("name {:?} does not contain {n:?}", inst.name),
+                    h.rule,
+                    format!(
+                        "{} {} without {}={}",
+                        h.field_name, h.value, h.unless.param, h.unless.value
+                    ),
                 ));
             }
         }
-        if let Some(s) = &self.status {
-            if inst.status != *s {
-                return Some((Rule(4), format!("status {} is not {s}", inst.status)));
+        for a in &self.active {
+            let f = &self.desc.filters[a.filter];
+            if self.matches(f, a, inst) {
+                continue;
             }
-        }
-        if let Some(id) = &self.id {
-            if inst.id != *id {
-                return Some((Rule(5), format!("instance_id is not {id}")));
-            }
+            let v = self.value(inst, f.field);
+            let (term, name) = (&a.value, &f.field_name);
+            return Some(match (f.matching, a.exact, f.field) {
+                (Match::Contains, true, _) => (
+                    f.exact.as_ref().map_or(f.rule, |e| e.rule),
+                    format!("{name} {v:?} is not exactly {term:?}"),
+                ),
+                (Match::Contains, false, _) => {
+                    (f.rule, format!("{name} {v:?} does not contain {term:?}"))
+                }
+                (Match::Equals, _, FieldRef::Id) => (f.rule, format!("{name} is not {term}")),
+                (Match::Equals, _, _) => (f.rule, format!("{name} {v} is not {term}")),
+            });
         }
         None
     }
 
-    fn fuzzy_match(&self, name: &str, term: &str) -> bool {
+    /// The reading a `contains` filter tolerates (case-insensitive), when it differs
+    /// from this one, with the filter it is about.
+    pub fn tolerant(&self) -> Option<(Query<'d>, &Active)> {
         if self.case_insensitive {
-            name.to_lowercase().contains(&term.to_lowercase())
-        } else {
-            name.contains(term)
+            return None;
         }
+        let a = self.active.iter().find(|a| {
+            let f = &self.desc.filters[a.filter];
+            f.matching == Match::Contains && f.tolerate_case && !a.exact
+        })?;
+        Some((
+            Query {
+                case_insensitive: true,
+                ..self.clone()
+            },
+            a,
+        ))
     }
 
-    /// The reading C2 tolerates, when it differs from this one.
-    pub fn tolerant(&self) -> Option<Query> {
-        (self.name.is_some() && !self.exact && !self.case_insensitive).then(|| Query {
-            case_insensitive: true,
-            ..self.clone()
-        })
+    /// The rule a tolerated reading is recorded under, and the parameter it is about.
+    pub fn tolerated(&self, a: &Active) -> (Rule, &str) {
+        let f = &self.desc.filters[a.filter];
+        (f.rule, &f.param)
     }
 
-    /// How many filters are active (for blaming C7 when they are OR-ed).
+    /// How many filters are active (for blaming the AND rule when they are OR-ed).
     fn active_filters(&self) -> usize {
-        usize::from(self.name.is_some())
-            + usize::from(self.status.is_some())
-            + usize::from(self.id.is_some())
+        self.active.len()
     }
 
     /// True when `inst` passes at least one active filter (an OR would let it in).
     fn passes_some_filter(&self, inst: &Inst) -> bool {
-        let name = self.name.as_ref().is_some_and(|n| {
-            if self.exact {
-                inst.name == *n
-            } else {
-                self.fuzzy_match(&inst.name, n)
-            }
-        });
-        name || self.status.as_ref().is_some_and(|s| inst.status == *s)
-            || self.id.as_ref().is_some_and(|i| inst.id == *i)
+        self.active
+            .iter()
+            .any(|a| self.matches(&self.desc.filters[a.filter], a, inst))
     }
 
-    /// The rule a missing instance is blamed on: the filter that should have let it in.
+    /// The rule a missing item is blamed on: the filter that should have let it in.
     pub fn completeness_rule(&self, inst: &Inst) -> Rule {
-        if inst.failed() && self.include_failed {
-            Rule(6)
-        } else if self.name.is_some() {
-            Rule(if self.exact { 3 } else { 2 })
-        } else if self.status.is_some() {
-            Rule(4)
-        } else if self.id.is_some() {
-            Rule(5)
-        } else if !self.empty.is_empty() {
-            Rule(1)
-        } else {
-            Rule(7)
+        if let Some(k) = self.hidden_by(inst) {
+            if self.include[k] {
+                return self.desc.hidden[k].rule;
+            }
         }
+        if let Some(a) = self.active.first() {
+            let f = &self.desc.filters[a.filter];
+            return match (&f.exact, a.exact) {
+                (Some(e), true) => e.rule,
+                _ => f.rule,
+            };
+        }
+        if self.empty.is_empty() {
+            self.desc.and_rule
+        } else {
+            self.desc.empty_rule
+        }
+    }
+
+    /// True when the AND rule, not the filter's own, is to blame for an item that
+    /// one filter would let in and another not.
+    fn blames_and(&self, rule: Rule, inst: &Inst) -> bool {
+        self.active_filters() > 1
+            && self.passes_some_filter(inst)
+            && !self.desc.hidden.iter().any(|h| h.rule == rule)
     }
 }
 
 /// Every instance of the baseline the query must return, in contract order (all pages).
-pub fn expected<'a>(baseline: &'a Baseline, q: &Query) -> Vec<&'a Inst> {
+pub fn expected<'a>(baseline: &'a Baseline, q: &Query<'_>) -> Vec<&'a Inst> {
     expected_positions(baseline, q)
         .into_iter()
         .map(|p| &baseline.instances[p])
@@ -166,8 +279,8 @@ pub fn expected<'a>(baseline: &'a Baseline, q: &Query) -> Vec<&'a Inst> {
 }
 
 /// The same, as positions in the baseline.
-pub fn expected_positions(baseline: &Baseline, q: &Query) -> Vec<usize> {
-    // The baseline is kept in contract order (C8), so filtering keeps it.
+pub fn expected_positions(baseline: &Baseline, q: &Query<'_>) -> Vec<usize> {
+    // The baseline is kept in the contract's order, so filtering keeps it.
     (0..baseline.len())
         .filter(|&p| q.excludes(&baseline.instances[p]).is_none())
         .collect()
@@ -182,22 +295,24 @@ pub fn check(
     got: &[Inst],
     out: &mut Outcome,
 ) {
-    let q = Query::parse(&req.decoded_query());
+    let q = Query::parse(ctx.contract.desc(), &req.decoded_query());
     let mut strict = Outcome::default();
     check_with(ctx, request, &q, instance_num, got, &mut strict);
-    // C2 tolerates case-insensitive fuzzy matching: if the answer is right under that
-    // reading (names, page window and instance_num alike), it passes with an observation.
+    // A filter may tolerate case-insensitive containment (C2): if the answer is right
+    // under that reading (items, page window and total alike), it passes with an
+    // observation.
     if !strict.findings.is_empty() {
-        if let Some(tq) = q.tolerant() {
+        if let Some((tq, a)) = q.tolerant() {
             let mut tolerant = Outcome::default();
             check_with(ctx, request, &tq, instance_num, got, &mut tolerant);
             if tolerant.findings.is_empty() {
+                let (rule, param) = q.tolerated(a);
                 out.observe(
-                    Rule(2),
+                    rule,
                     request,
                     format!(
-                        "name {:?} is matched case-insensitively (tolerated)",
-                        q.name.as_deref().unwrap_or("")
+                        "{param} {:?} is matched case-insensitively (tolerated)",
+                        a.value
                     ),
                 );
                 out.absorb(tolerant);
@@ -211,11 +326,13 @@ pub fn check(
 fn check_with(
     ctx: &Context<'_>,
     request: usize,
-    q: &Query,
+    q: &Query<'_>,
     instance_num: Option<&Number>,
     got: &[Inst],
     out: &mut Outcome,
 ) {
+    let desc = q.desc;
+    let (start_rule, limit_rule) = paging_rules(desc);
     let full_at = expected_positions(ctx.baseline, q);
     let full: Vec<&Inst> = full_at
         .iter()
@@ -223,7 +340,7 @@ fn check_with(
         .collect();
     // The window this answer should hold (C9, C10): it decides whether the case
     // compared anything, and completeness is judged against it.
-    let start = q.start.unwrap_or(1);
+    let start = q.start.unwrap_or(0) + 1;
     let from = (start - 1).min(full.len());
     let to = q.limit.map_or(full.len(), |l| (from + l).min(full.len()));
     let page = &full[from..to];
@@ -231,7 +348,7 @@ fn check_with(
     out.expected_instances += page.len();
     if ctx.case.expect.results == ResultsExpect::None && !page.is_empty() {
         out.observe(
-            ctx.case.rules.first().copied().unwrap_or(Rule(7)),
+            ctx.case.rules.first().copied().unwrap_or(desc.and_rule),
             request,
             format!(
                 "the case expects no results, but {} instances of the target's data match",
@@ -240,19 +357,19 @@ fn check_with(
         );
     }
 
-    // C11: instance_num counts every match, across pages. Any number is compared: one
+    // The total counts every match, across pages (C11). Any number is compared: one
     // beyond 64 bits arrives as a float and must fail here, not be skipped.
-    if let Some(n) = instance_num {
+    if let (Some(n), Some(total)) = (instance_num, &desc.total) {
         if n.as_u64() != Some(full.len() as u64) {
             out.fail(
                 Finding::new(
-                    Rule(11),
+                    total.rule,
                     CheckKind::Paging,
                     request,
-                    "instance_num is not the number of matches",
+                    format!("{} is not the number of matches", total.field),
                 )
                 .expected_actual(full.len().to_string(), n.to_string())
-                .at("/instance_num"),
+                .at(format!("/{}", total.field)),
             );
         }
     }
@@ -264,20 +381,21 @@ fn check_with(
     for (pos, inst) in got.iter().enumerate() {
         let Some(at) = ctx.baseline.position(&inst.id) else {
             unsound += 1;
-            // Not in the unfiltered list at all: another project's instance is C14's to
-            // report (tenancy.rs); anything else appeared from nowhere.
+            // Not in the unfiltered list at all: another project's item is the tenancy
+            // rule's to report (tenancy.rs); anything else appeared from nowhere.
             if ctx.foreign.get(&inst.id).is_none() {
                 out.fail(
                     Finding::new(
-                        Rule(7),
+                        desc.and_rule,
                         CheckKind::Filter,
                         request,
                         format!(
                             "instance {} ({:?}) is not in the unfiltered list",
-                            inst.id, inst.name
+                            inst.id,
+                            inst.label(&desc.layout)
                         ),
                     )
-                    .at(format!("/instances/{pos}")),
+                    .at(format!("/{}/{pos}", desc.list)),
                 );
             }
             continue;
@@ -288,8 +406,8 @@ fn check_with(
             continue;
         };
         unsound += 1;
-        let rule = if q.active_filters() > 1 && q.passes_some_filter(known) && rule != Rule(6) {
-            Rule(7)
+        let rule = if q.blames_and(rule, known) {
+            desc.and_rule
         } else {
             rule
         };
@@ -298,10 +416,14 @@ fn check_with(
                 rule,
                 CheckKind::Filter,
                 request,
-                format!("unexpected instance {} ({:?})", known.id, known.name),
+                format!(
+                    "unexpected instance {} ({:?})",
+                    known.id,
+                    known.label(&desc.layout)
+                ),
             )
             .expected_actual("no such instance", why)
-            .at(format!("/instances/{pos}")),
+            .at(format!("/{}/{pos}", desc.list)),
         );
     }
 
@@ -311,10 +433,10 @@ fn check_with(
         if got.len() > limit {
             out.fail(
                 Finding::new(
-                    Rule(10),
+                    limit_rule,
                     CheckKind::Paging,
                     request,
-                    "more instances than limit",
+                    format!("more instances than {}", limit_param(desc)),
                 )
                 .expected_actual(format!("at most {limit}"), got.len().to_string()),
             );
@@ -335,7 +457,7 @@ fn check_with(
         if let Some(offset) = window_offset(&full, got) {
             out.fail(
                 Finding::new(
-                    Rule(9),
+                    start_rule,
                     CheckKind::Paging,
                     request,
                     "the page starts at the wrong position",
@@ -353,10 +475,10 @@ fn check_with(
         {
             out.fail(
                 Finding::new(
-                    Rule(10),
+                    limit_rule,
                     CheckKind::Paging,
                     request,
-                    "fewer instances than limit allows",
+                    format!("fewer instances than {} allows", limit_param(desc)),
                 )
                 .expected_actual(page.len().to_string(), got.len().to_string()),
             );
@@ -369,7 +491,11 @@ fn check_with(
                 q.completeness_rule(m),
                 CheckKind::Filter,
                 request,
-                format!("missing instance {} ({:?})", m.id, m.name),
+                format!(
+                    "missing instance {} ({:?})",
+                    m.id,
+                    m.label(&desc.layout)
+                ),
             )
             .expected_actual("present (it matches every filter)", "absent"),
         );
@@ -384,6 +510,21 @@ fn check_with(
     }
 }
 
+/// The rules of the start and limit parameters (either standing in for the other
+/// when the description has only one; the AND rule when it has neither).
+pub fn paging_rules(desc: &Desc) -> (Rule, Rule) {
+    let start = desc.start.as_ref().map(|s| s.rule);
+    let limit = desc.limit.as_ref().map(|l| l.rule);
+    (
+        start.or(limit).unwrap_or(desc.and_rule),
+        limit.or(start).unwrap_or(desc.and_rule),
+    )
+}
+
+fn limit_param(desc: &Desc) -> &str {
+    desc.limit.as_ref().map_or("the page size", |l| l.param.as_str())
+}
+
 /// Where `got` sits in `full` as one contiguous run, if it does.
 fn window_offset(full: &[&Inst], got: &[Inst]) -> Option<usize> {
     let first = got.first()?;
@@ -395,6 +536,7 @@ fn window_offset(full: &[&Inst], got: &[Inst]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Contract;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
         p.iter()
@@ -403,43 +545,58 @@ mod tests {
     }
 
     fn inst(id: &str, name: &str, status: &str, at: &str) -> Inst {
-        Inst::new(id, name, status, at)
+        Contract::embedded().item(id, &[("name", name), ("status", status), ("created_at", at)])
+    }
+
+    fn desc() -> &'static Desc {
+        Contract::embedded().desc()
     }
 
     #[test]
     fn query_reads_the_contract_literally() {
-        let q = Query::parse(&pairs(&[
-            ("name", ""),
-            ("isExactMatchName", "TRUE"),
-            ("includeFailure", "1"),
-            ("start", "2"),
-            ("limit", "x"),
-        ]));
-        assert_eq!(q.name, None, "C1: empty is absent");
-        assert!(!q.exact, "C3: only `true`");
-        assert!(!q.include_failed, "C6: only `true`");
-        assert_eq!(q.start, Some(2));
+        let q = Query::parse(
+            desc(),
+            &pairs(&[
+                ("name", ""),
+                ("isExactMatchName", "TRUE"),
+                ("includeFailure", "1"),
+                ("start", "2"),
+                ("limit", "x"),
+            ]),
+        );
+        assert!(q.active.is_empty(), "C1: empty is absent");
+        assert_eq!(q.include, vec![false], "C6: only `true`");
+        assert_eq!(q.start, Some(1), "C9: 1-based, read as the index 1");
         assert!(q.invalid_paging);
         assert_eq!(q.empty, vec!["name".to_string()]);
+        let q = Query::parse(desc(), &pairs(&[("name", "x"), ("isExactMatchName", "TRUE")]));
+        assert!(!q.active[0].exact, "C3: only `true`");
+        let q = Query::parse(desc(), &pairs(&[("name", "x"), ("isExactMatchName", "true")]));
+        assert!(q.active[0].exact);
     }
 
     #[test]
     fn expected_list_filters_and_orders_by_contract() {
-        let b = Baseline::new(vec![
+        let b = Contract::embedded().baseline(vec![
             inst("b", "cache-a", "RUNNING", "2020-01-01T00:00:00.000Z"),
             inst("a", "cache-b", "RUNNING", "2020-01-01T00:00:00.000Z"),
             inst("c", "Cache-c", "RUNNING", "2021-01-01T00:00:00.000Z"),
             inst("d", "cache-d", "CREATEFAILED", "2022-01-01T00:00:00.000Z"),
         ]);
-        let q = Query::parse(&pairs(&[("name", "cache")]));
+        let q = Query::parse(desc(), &pairs(&[("name", "cache")]));
         let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
         assert_eq!(
             ids,
             vec!["a", "b"],
             "C2 case-sensitive, C6 hides failed, C8 tie by id"
         );
-        let q = Query::parse(&pairs(&[("name", "cache"), ("includeFailure", "true")]));
+        let q = Query::parse(desc(), &pairs(&[("name", "cache"), ("includeFailure", "true")]));
         let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, vec!["d", "a", "b"]);
+        let q = Query::parse(desc(), &pairs(&[("status", "RUNNING"), ("name", "Cache")]));
+        let cache_b = b.get("a").unwrap();
+        let (rule, why) = q.excludes(cache_b).unwrap();
+        assert_eq!((rule, why.as_str()), (Rule(2), "name \"cache-b\" does not contain \"Cache\""));
+        assert!(q.blames_and(rule, cache_b), "C7: status lets it in, name not");
     }
 }

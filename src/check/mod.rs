@@ -13,10 +13,10 @@ pub mod schema;
 pub mod status;
 pub mod tenancy;
 
+use crate::base::{Baseline, Inst};
 use crate::case::{Case, Rule};
 use crate::contract::Contract;
 use crate::exec::Exchange;
-use crate::plan::{Baseline, Inst};
 use crate::shape::ListView;
 
 /// Which kind of check produced a finding.
@@ -164,9 +164,13 @@ pub enum Purpose {
 }
 
 /// The rule to blame for a wrong status: the case's first declared rule, which says
-/// why the case expects what it expects; C12 (shape) when it declares none.
-pub fn case_rule(case: &Case) -> Rule {
-    case.rules.first().copied().unwrap_or(Rule(12))
+/// why the case expects what it expects; the shape rule (C12) when it declares none.
+pub fn case_rule(ctx: &Context<'_>) -> Rule {
+    ctx.case
+        .rules
+        .first()
+        .copied()
+        .unwrap_or(ctx.contract.desc().shape_rule)
 }
 
 /// Runs every check on the answers of one case.
@@ -187,9 +191,9 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
         } else if resp.status == 200 {
             schema::check(ctx.contract, i, resp, &mut out)
         } else {
-            if let Some(body) = status::json(i, resp, &mut out) {
+            if let Some(body) = status::json(ctx.contract.desc(), i, resp, &mut out) {
                 if resp.status >= 400 {
-                    errors::check(i, body, &mut out);
+                    errors::check(ctx.contract.desc(), i, body, &mut out);
                 }
             }
             continue;
@@ -201,7 +205,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
             continue;
         };
         if let Some(list) = &view.instances {
-            order::check_sorted(i, list, &mut out);
+            order::check_sorted(ctx.contract.desc(), i, list, &mut out);
             tenancy::check(ctx, i, list, &mut out);
         }
         match purpose {
@@ -211,7 +215,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
                         ctx,
                         i,
                         &ex.request,
-                        view.instance_num.as_ref(),
+                        view.total.as_ref(),
                         list,
                         &mut out,
                     );
@@ -228,7 +232,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
     }
     if let Some(first) = &main_list {
         for (i, again) in &repeats {
-            order::check_stable(*i, first, again, &mut out);
+            order::check_stable(ctx.contract.desc(), *i, first, again, &mut out);
         }
     }
     if !walks.is_empty() {

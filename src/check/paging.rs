@@ -1,12 +1,12 @@
-//! C9..C11 across pages: walk a query with several page sizes; the pages concatenated
-//! equal the unpaged list, with no overlap and no gap; instance_num is the same on every
-//! page and equals the total; a start past the end gives an empty page.
+//! Paging across pages (C9..C11): walk a query with several page sizes; the pages
+//! concatenated equal the unpaged list, with no overlap and no gap; the total is the same
+//! on every page and counts every match; a start past the end gives an empty page.
 
 use serde_json::Number;
 
-use super::filter::{expected, Query};
+use super::filter::{expected, paging_rules, Query};
 use super::{CheckKind, Context, Finding, IdSet, Outcome, Purpose};
-use crate::case::Rule;
+use crate::contract::Desc;
 use crate::exec::{Exchange, Request};
 use crate::shape::ListView;
 
@@ -15,23 +15,28 @@ pub const MAX_PAGES: u32 = 200;
 
 /// The requests of a walk with page size `limit`: every page the oracle expects, plus
 /// the first page past the end.
-pub fn plan_walk(base: &Request, total: usize, limit: u32) -> Vec<(Purpose, Request)> {
-    let base = without_paging(base);
+pub fn plan_walk(desc: &Desc, base: &Request, total: usize, limit: u32) -> Vec<(Purpose, Request)> {
+    let (Some(s), Some(l)) = (&desc.start, &desc.limit) else {
+        return Vec::new();
+    };
+    let base = without_paging(desc, base);
     let pages = (total as u32).div_ceil(limit).min(MAX_PAGES);
     (0..=pages)
         .map(|index| {
-            let start = (index * limit + 1).to_string();
+            let start = (index * limit + u32::from(s.base)).to_string();
             let req = base
-                .with_param("start", &start)
-                .with_param("limit", &limit.to_string());
+                .with_param(&s.param, &start)
+                .with_param(&l.param, &limit.to_string());
             (Purpose::Page { limit, index }, req)
         })
         .collect()
 }
 
-fn without_paging(r: &Request) -> Request {
+fn without_paging(desc: &Desc, r: &Request) -> Request {
     let mut pairs = r.decoded_query();
-    pairs.retain(|(k, _)| k != "start" && k != "limit");
+    let start = desc.start.as_ref().map(|s| s.param.as_str());
+    let limit = desc.limit.as_ref().map(|l| l.param.as_str());
+    pairs.retain(|(k, _)| Some(k.as_str()) != start && Some(k.as_str()) != limit);
     Request {
         raw_query: None,
         query: pairs,
@@ -48,7 +53,8 @@ pub fn check_walks(
     walks: &[(u32, u32, usize, Option<ListView>)],
     out: &mut Outcome,
 ) {
-    let q = Query::parse(&without_paging(base).decoded_query());
+    let desc = ctx.contract.desc();
+    let q = Query::parse(desc, &without_paging(desc, base).decoded_query()).unpaged();
     let mut limits: Vec<u32> = walks.iter().map(|w| w.0).collect();
     limits.sort_unstable();
     limits.dedup();
@@ -64,10 +70,10 @@ pub fn check_walks(
             })
             .max()
             .unwrap_or(0);
-        let judge = |q: &Query, out: &mut Outcome| {
+        let judge = |q: &Query<'_>, out: &mut Outcome| {
             let full = expected(ctx.baseline, q);
             let ids: Vec<&str> = full.iter().map(|i| i.id.as_str()).collect();
-            walk(limit, last_index, &pages, &ids, out);
+            walk(desc, limit, last_index, &pages, &ids, out);
             out.expected_instances += full.len();
             out.compared_list = true;
         };
@@ -76,16 +82,18 @@ pub fn check_walks(
         // As in filter.rs: C2's tolerated case-insensitive reading, tried when the
         // strict one fails, passes with an observation.
         if !strict.findings.is_empty() {
-            if let Some(tq) = q.tolerant() {
+            if let Some((tq, a)) = q.tolerant() {
                 let mut tolerant = Outcome::default();
                 judge(&tq, &mut tolerant);
                 if tolerant.findings.is_empty() {
                     let request = pages.first().map_or(0, |p| p.2);
+                    let (rule, param) = q.tolerated(a);
                     out.observe(
-                        Rule(2),
+                        rule,
                         request,
                         format!(
-                            "pages with limit={limit} match names case-insensitively (tolerated)"
+                            "pages with {}={limit} match {param}s case-insensitively (tolerated)",
+                            limit_param(desc)
                         ),
                     );
                     out.absorb(tolerant);
@@ -97,14 +105,21 @@ pub fn check_walks(
     }
 }
 
+fn limit_param(desc: &Desc) -> &str {
+    desc.limit.as_ref().map_or("limit", |l| l.param.as_str())
+}
+
 fn walk(
+    desc: &Desc,
     limit: u32,
     last_index: u32,
     pages: &[&(u32, u32, usize, Option<ListView>)],
     full: &[&str],
     out: &mut Outcome,
 ) {
-    let label = |index: u32| format!("page {} with limit={limit}", index + 1);
+    let (start_rule, limit_rule) = paging_rules(desc);
+    let lp = limit_param(desc);
+    let label = |index: u32| format!("page {} with {lp}={limit}", index + 1);
     let mut seen = IdSet::default();
     let mut concat: Vec<&str> = Vec::new();
     let mut nums: Vec<(u32, usize, &Number)> = Vec::new();
@@ -112,7 +127,7 @@ fn walk(
     for (_, index, request, body) in pages {
         let Some(ListView {
             instances: Some(list),
-            instance_num,
+            total: instance_num,
             ..
         }) = body
         else {
@@ -128,7 +143,7 @@ fn walk(
             if !list.is_empty() {
                 out.fail(
                     Finding::new(
-                        Rule(9),
+                        start_rule,
                         CheckKind::Paging,
                         *request,
                         format!("{}: a start past the end returned instances", label(*index)),
@@ -144,10 +159,10 @@ fn walk(
         if list.len() > limit as usize {
             out.fail(
                 Finding::new(
-                    Rule(10),
+                    limit_rule,
                     CheckKind::Paging,
                     *request,
-                    format!("{}: more instances than limit", label(*index)),
+                    format!("{}: more instances than {lp}", label(*index)),
                 )
                 .expected_actual(format!("at most {limit}"), list.len().to_string()),
             );
@@ -157,7 +172,7 @@ fn walk(
             if !seen.insert(inst.id.as_str()) && !std::mem::replace(&mut overlap_reported, true) {
                 out.fail(
                     Finding::new(
-                        Rule(9),
+                        start_rule,
                         CheckKind::Paging,
                         *request,
                         format!(
@@ -172,16 +187,16 @@ fn walk(
             concat.push(&inst.id);
         }
     }
-    // C11: instance_num is the same on every page and counts every match.
-    if let Some((_, _, first)) = nums.first() {
+    // The total is the same on every page and counts every match (C11).
+    if let (Some((_, _, first)), Some(total)) = (nums.first(), &desc.total) {
         for (index, request, n) in &nums {
             if *n != *first || n.as_u64() != Some(full.len() as u64) {
                 out.fail(
                     Finding::new(
-                        Rule(11),
+                        total.rule,
                         CheckKind::Paging,
                         *request,
-                        format!("{}: instance_num is not the total", label(*index)),
+                        format!("{}: {} is not the total", label(*index), total.field),
                     )
                     .expected_actual(full.len().to_string(), n.to_string()),
                 );
@@ -204,11 +219,11 @@ fn walk(
             if !gaps.is_empty() {
                 out.fail(
                     Finding::new(
-                        Rule(9),
+                        start_rule,
                         CheckKind::Paging,
                         request,
                         format!(
-                            "pages with limit={limit} skip {} instance{} of the unpaged list",
+                            "pages with {lp}={limit} skip {} instance{} of the unpaged list",
                             gaps.len(),
                             if gaps.len() == 1 { "" } else { "s" }
                         ),
@@ -229,11 +244,11 @@ fn walk(
                     .unwrap_or(0);
                 out.fail(
                     Finding::new(
-                        Rule(8),
+                        desc.order.rule,
                         CheckKind::Order,
                         request,
                         format!(
-                            "pages with limit={limit} concatenated are not in the unpaged order"
+                            "pages with {lp}={limit} concatenated are not in the unpaged order"
                         ),
                     )
                     .expected_actual(

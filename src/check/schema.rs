@@ -1,12 +1,11 @@
-//! C12: the response schema derived from the vendor page (every violation, with its JSON
-//! pointer and the page's table row), plus what a schema cannot say: used_memory <=
-//! max_memory and unique instance_ids.
+//! The shape rule (C12): the response schema derived from the vendor page (every
+//! violation, with its JSON pointer and the page's table row), plus what a schema cannot
+//! say: the description's invariants (`value <= bound` within an item) and unique ids.
 
 use serde_json::Value;
 
 use super::{status, CheckKind, Finding, IdSet, Outcome};
-use crate::case::Rule;
-use crate::contract::Contract;
+use crate::contract::{Contract, Desc};
 use crate::exec::Response;
 use crate::shape::{as_int, ListView};
 
@@ -25,91 +24,104 @@ pub fn check(
     resp: &Response,
     out: &mut Outcome,
 ) -> Option<ListView> {
+    let desc = contract.desc();
     if let Some(view) = contract.read_list(&resp.body) {
         let over = view
-            .memory
+            .bounds
             .iter()
-            .filter(|m| m.1 > m.2)
-            .map(|&(i, used, max)| (i, used.to_string(), max.to_string()));
+            .filter(|m| m.2 > m.3)
+            .map(|&(i, k, v, b)| (i, k, v.to_string(), b.to_string()));
         let ids = view.instances.iter().flatten().map(|inst| inst.id.as_str());
-        invariants(request, over, ids.enumerate(), out);
+        invariants(desc, request, over, ids.enumerate(), out);
         return Some(view);
     }
-    let body = status::json(request, resp, out)?;
+    let body = status::json(desc, request, resp, out)?;
     full(contract, request, body, out);
-    Some(ListView::from_value(body))
+    Some(ListView::from_value(body, desc))
 }
 
 /// The full path: every violation of the schema, then the invariants.
 pub fn full(contract: &Contract, request: usize, body: &Value, out: &mut Outcome) {
+    let desc = contract.desc();
+    let rule = desc.shape_rule;
     // Valid bodies are the common case; `is_valid` skips building error values.
     if !contract.response_is_valid(body) {
         let violations = contract.validate_response(body);
         let total = violations.len();
         for v in violations.into_iter().take(MAX_REPORTED) {
-            let mut f = Finding::new(Rule(12), CheckKind::Schema, request, v.message).at(v.pointer);
+            let mut f = Finding::new(rule, CheckKind::Schema, request, v.message).at(v.pointer);
             f.source = v.source;
             out.fail(f);
         }
         if total > MAX_REPORTED {
             out.fail(Finding::new(
-                Rule(12),
+                rule,
                 CheckKind::Schema,
                 request,
                 format!("and {} more schema violations", total - MAX_REPORTED),
             ));
         }
     }
-    let Some(list) = body.get("instances").and_then(Value::as_array) else {
+    let Some(list) = body.get(&desc.list).and_then(Value::as_array) else {
         return;
     };
-    let over = list.iter().enumerate().filter_map(|(i, inst)| {
-        let (used, max) = (inst.get("used_memory")?, inst.get("max_memory")?);
-        // Exactly when both are 64-bit integers; otherwise as floats, so that an
-        // integer beyond 64 bits is compared too, never skipped.
-        let exceeds = match (as_int(used), as_int(max)) {
-            (Some(u), Some(m)) => u > m,
-            _ => used.as_f64()? > max.as_f64()?,
-        };
-        exceeds.then(|| (i, used.to_string(), max.to_string()))
+    let over = list.iter().enumerate().flat_map(|(i, item)| {
+        desc.invariants.iter().enumerate().filter_map(move |(k, inv)| {
+            let (value, bound) = (item.get(&inv.field)?, item.get(&inv.at_most)?);
+            // Exactly when both are 64-bit integers; otherwise as floats, so that an
+            // integer beyond 64 bits is compared too, never skipped.
+            let exceeds = match (as_int(value), as_int(bound)) {
+                (Some(v), Some(b)) => v > b,
+                _ => value.as_f64()? > bound.as_f64()?,
+            };
+            exceeds.then(|| (i, k, value.to_string(), bound.to_string()))
+        })
     });
     let ids = list
         .iter()
         .enumerate()
-        .filter_map(|(i, inst)| Some((i, inst.get("instance_id")?.as_str()?)));
-    invariants(request, over, ids, out);
+        .filter_map(|(i, item)| Some((i, item.get(&desc.id)?.as_str()?)));
+    invariants(desc, request, over, ids, out);
 }
 
-/// What a schema cannot say: used_memory <= max_memory (`over` lists the instances that
-/// break it, with both figures as written) and unique instance_ids.
+/// What a schema cannot say: each invariant (`over` lists the items that break one, with
+/// both figures as written) and unique ids.
 fn invariants<'a>(
+    desc: &Desc,
     request: usize,
-    over: impl Iterator<Item = (usize, String, String)>,
+    over: impl Iterator<Item = (usize, usize, String, String)>,
     ids: impl Iterator<Item = (usize, &'a str)>,
     out: &mut Outcome,
 ) {
-    let finding = |message: String, pointer: String| {
-        Finding::new(Rule(12), CheckKind::Schema, request, message).at(pointer)
-    };
+    let list = &desc.list;
     let mut reported = 0;
-    for (i, used, max) in over.take(MAX_REPORTED) {
+    for (i, k, value, bound) in over.take(MAX_REPORTED) {
         reported += 1;
+        let inv = &desc.invariants[k];
         out.fail(
-            finding(
-                "used_memory exceeds max_memory".into(),
-                format!("/instances/{i}/used_memory"),
+            Finding::new(
+                inv.rule,
+                CheckKind::Schema,
+                request,
+                format!("{} exceeds {}", inv.field, inv.at_most),
             )
-            .expected_actual(format!("<= {max}"), used),
+            .at(format!("/{list}/{i}/{}", inv.field))
+            .expected_actual(format!("<= {bound}"), value),
         );
     }
     let mut seen = IdSet::with_capacity_and_hasher(ids.size_hint().0, Default::default());
     for (i, id) in ids {
         if !seen.insert(id) && reported < MAX_REPORTED {
             reported += 1;
-            out.fail(finding(
-                format!("instance_id {id} appears twice"),
-                format!("/instances/{i}/instance_id"),
-            ));
+            out.fail(
+                Finding::new(
+                    desc.shape_rule,
+                    CheckKind::Schema,
+                    request,
+                    format!("{} {id} appears twice", desc.id),
+                )
+                .at(format!("/{list}/{i}/{}", desc.id)),
+            );
         }
     }
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{case_rule, CheckKind, Context, Finding, Outcome};
 use crate::case::Rule;
+use crate::contract::Desc;
 use crate::exec::Response;
 
 /// Checks the status against the accepted ones, then the media type. True when the
@@ -16,7 +17,7 @@ pub fn check(
     accepted: &[u16],
     out: &mut Outcome,
 ) -> bool {
-    let rule = case_rule(ctx.case);
+    let rule = case_rule(ctx);
     if !accepted.contains(&resp.status) {
         let expected = if accepted.len() == 1 {
             accepted[0].to_string()
@@ -63,7 +64,7 @@ pub fn check(
     if media.as_deref() != Some("application/json") {
         out.fail(
             Finding::new(
-                body_rule(resp),
+                body_rule(ctx.contract.desc(), resp),
                 CheckKind::ContentType,
                 request,
                 "wrong Content-Type",
@@ -77,23 +78,29 @@ pub fn check(
     true
 }
 
-/// The rule an answer's body answers to: C13 for errors, C12 for successes.
-fn body_rule(resp: &Response) -> Rule {
+/// The rule an answer's body answers to: the error rule (C13) for errors, the shape rule
+/// (C12) for successes.
+fn body_rule(desc: &Desc, resp: &Response) -> Rule {
     if resp.status >= 400 {
-        Rule(13)
+        desc.errors.rule
     } else {
-        Rule(12)
+        desc.shape_rule
     }
 }
 
 /// The body as JSON, or a finding saying why it is not.
-pub fn json<'r>(request: usize, resp: &'r Response, out: &mut Outcome) -> Option<&'r Value> {
+pub fn json<'r>(
+    desc: &Desc,
+    request: usize,
+    resp: &'r Response,
+    out: &mut Outcome,
+) -> Option<&'r Value> {
     match resp.json() {
         Ok(v) => Some(v),
         Err(e) => {
             out.fail(
                 Finding::new(
-                    body_rule(resp),
+                    body_rule(desc, resp),
                     CheckKind::Body,
                     request,
                     "body is not JSON",

@@ -1,25 +1,26 @@
-//! C14: a project's list never contains another project's instances.
+//! The tenancy rule (C14): a project's list never contains another project's items.
 
 use super::{CheckKind, Context, Finding, Outcome};
-use crate::case::Rule;
-use crate::plan::Inst;
+use crate::base::Inst;
 
 pub fn check(ctx: &Context<'_>, request: usize, list: &[Inst], out: &mut Outcome) {
+    let desc = ctx.contract.desc();
     for (pos, inst) in list.iter().enumerate() {
         // An instance_id listed by another project cannot be this project's too, even if
         // this project's own (leaking) baseline lists it.
         if ctx.foreign.get(&inst.id).is_some() {
             out.fail(
                 Finding::new(
-                    Rule(14),
+                    desc.auth_rule,
                     CheckKind::Tenancy,
                     request,
                     format!(
                         "instance {} ({:?}) belongs to another project",
-                        inst.id, inst.name
+                        inst.id,
+                        inst.label(&desc.layout)
                     ),
                 )
-                .at(format!("/instances/{pos}")),
+                .at(format!("/{}/{pos}", desc.list)),
             );
         }
     }

@@ -100,7 +100,7 @@ pub fn instances() -> Vec<Value> {
         .collect();
     list.sort_by(|a, b| {
         let key = |v: &Value| {
-            conform::check::order::timestamp_nanos(v["created_at"].as_str().unwrap_or(""))
+            conform::base::time::timestamp_nanos(v["created_at"].as_str().unwrap_or(""))
         };
         key(b)
             .cmp(&key(a))

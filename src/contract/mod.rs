@@ -1,23 +1,37 @@
-//! The contract as compiled JSON Schemas: the response schema and the query schema that
-//! `conform derive` wrote under `schemas/`. Compiled once, validated many times.
+//! The contract: its description as data ([`desc`], the `*.contract.toml` file under
+//! `schemas/`) and the response and query schemas that `conform derive` wrote beside it,
+//! compiled once and validated many times. Every stage reads members, parameters, values
+//! and the path from here, never from literals of its own.
 //!
-//! The committed schemas are embedded in the binary, so `conform run` needs no files at
-//! run time; [`Contract::from_dir`] loads another folder's schemas instead.
+//! The committed contract is embedded in the binary, so `conform run` needs no files at
+//! run time; [`Contract::from_dir`] and [`Contract::from_file`] load another one.
+
+pub mod desc;
+mod rule;
+
+pub use desc::Desc;
+pub use rule::Rule;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::base::{Baseline, Inst};
+use crate::diag::Diagnostic;
+
+/// File name of the built-in contract's description inside `schemas/`.
+pub const DESC_FILE: &str = "list-instances.contract.toml";
 /// File name of the response schema inside a schemas folder.
 pub const RESPONSE_SCHEMA_FILE: &str = "list-instances.response.schema.json";
 /// File name of the query schema inside a schemas folder.
 pub const QUERY_SCHEMA_FILE: &str = "list-instances.query.schema.json";
 
-const EMBEDDED_RESPONSE: &str = include_str!("../schemas/list-instances.response.schema.json");
-const EMBEDDED_QUERY: &str = include_str!("../schemas/list-instances.query.schema.json");
+const EMBEDDED_DESC: &str = include_str!("../../schemas/list-instances.contract.toml");
+const EMBEDDED_RESPONSE: &str = include_str!("../../schemas/list-instances.response.schema.json");
+const EMBEDDED_QUERY: &str = include_str!("../../schemas/list-instances.query.schema.json");
 
-/// Why a schema could not be loaded or compiled.
+/// Why a contract could not be loaded or compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum ContractError {
     #[error("cannot read {path}: {source}")]
@@ -32,6 +46,18 @@ pub enum ContractError {
     },
     #[error("{path} is not a valid JSON Schema: {message}")]
     Compile { path: PathBuf, message: String },
+    #[error("{}", render(.0))]
+    Desc(Vec<Diagnostic>),
+    #[error("{dir} holds no contract description (`*.contract.toml`), or more than one: {found}")]
+    NoDesc { dir: PathBuf, found: String },
+}
+
+fn render(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One place where a JSON document breaks a schema. Owned, so it outlives the document.
@@ -50,6 +76,7 @@ pub struct SchemaViolation {
 
 /// The compiled response and query schemas.
 pub struct Contract {
+    desc: Desc,
     response_schema: Value,
     query_schema: Value,
     response: jsonschema::Validator,
@@ -66,52 +93,92 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// The schemas committed under `schemas/`, compiled once per process.
+    /// The contract committed under `schemas/`, compiled once per process.
     pub fn embedded() -> &'static Contract {
         static EMBEDDED: OnceLock<Contract> = OnceLock::new();
         EMBEDDED.get_or_init(|| {
-            Contract::from_strs(EMBEDDED_RESPONSE, EMBEDDED_QUERY)
-                .expect("the committed schemas compile (tested)")
+            Contract::from_strs(
+                &format!("schemas/{DESC_FILE}"),
+                EMBEDDED_DESC,
+                EMBEDDED_RESPONSE,
+                EMBEDDED_QUERY,
+            )
+            .expect("the committed contract compiles (tested)")
         })
     }
 
-    /// Loads and compiles the two schema files of a folder written by `conform derive`.
+    /// Loads the one contract description (`*.contract.toml`) of a folder and the
+    /// schemas it names.
     pub fn from_dir(dir: &Path) -> Result<Contract, ContractError> {
-        let read = |name: &str| -> Result<(PathBuf, Value), ContractError> {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).map_err(|source| ContractError::Read {
-                path: path.clone(),
+        let found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|source| ContractError::Read {
+                path: dir.to_path_buf(),
                 source,
-            })?;
-            let value = serde_json::from_str(&text).map_err(|source| ContractError::Json {
-                path: path.clone(),
-                source,
-            })?;
-            Ok((path, value))
-        };
-        let (rpath, response) = read(RESPONSE_SCHEMA_FILE)?;
-        let (qpath, query) = read(QUERY_SCHEMA_FILE)?;
-        Contract::compile(response, &rpath, query, &qpath)
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".contract.toml"))
+            .collect();
+        match found.as_slice() {
+            [one] => Contract::from_file(one),
+            _ => Err(ContractError::NoDesc {
+                dir: dir.to_path_buf(),
+                found: found
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
     }
 
-    fn from_strs(response: &str, query: &str) -> Result<Contract, ContractError> {
-        let rpath = PathBuf::from(format!("schemas/{RESPONSE_SCHEMA_FILE}"));
-        let qpath = PathBuf::from(format!("schemas/{QUERY_SCHEMA_FILE}"));
+    /// Loads a contract description and the two schema files it names (beside it).
+    pub fn from_file(path: &Path) -> Result<Contract, ContractError> {
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| ContractError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let text = read(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        // The schema names come from the description; read them leniently first.
+        let names: toml::Table = toml::from_str(&text).unwrap_or_default();
+        let name = |key: &str| names.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let (rpath, qpath) = (dir.join(name("response_schema")), dir.join(name("query_schema")));
+        Contract::from_strs(
+            &path.display().to_string(),
+            &text,
+            &read(&rpath)?,
+            &read(&qpath)?,
+        )
+    }
+
+    fn from_strs(
+        desc_file: &str,
+        desc: &str,
+        response: &str,
+        query: &str,
+    ) -> Result<Contract, ContractError> {
+        let names: toml::Table = toml::from_str(desc).unwrap_or_default();
+        let dir = Path::new(desc_file).parent().unwrap_or(Path::new(""));
+        let name = |key: &str| {
+            dir.join(names.get(key).and_then(|v| v.as_str()).unwrap_or(key))
+        };
+        let (rpath, qpath) = (name("response_schema"), name("query_schema"));
         let parse = |text: &str, path: &PathBuf| {
             serde_json::from_str(text).map_err(|source| ContractError::Json {
                 path: path.clone(),
                 source,
             })
         };
-        Contract::compile(
-            parse(response, &rpath)?,
-            &rpath,
-            parse(query, &qpath)?,
-            &qpath,
-        )
+        let response: Value = parse(response, &rpath)?;
+        let query: Value = parse(query, &qpath)?;
+        let desc = Desc::parse(desc_file, desc, &response, &query).map_err(ContractError::Desc)?;
+        Contract::compile(desc, response, &rpath, query, &qpath)
     }
 
     fn compile(
+        desc: Desc,
         response_schema: Value,
         rpath: &Path,
         query_schema: Value,
@@ -129,12 +196,45 @@ impl Contract {
         let response = build(&response_schema, rpath)?;
         let query = build(&query_schema, qpath)?;
         Ok(Contract {
-            response_shape: crate::shape::Shape::compile(&response_schema),
+            response_shape: crate::shape::Shape::compile(&response_schema, &desc),
+            desc,
             response_schema,
             query_schema,
             response,
             query,
         })
+    }
+
+    /// The contract's description: members, parameters, values, rules.
+    pub fn desc(&self) -> &Desc {
+        &self.desc
+    }
+
+    /// An item from its id and members by name (members the rules do not read are
+    /// ignored; those not given are empty). For tests and generated data.
+    pub fn item(&self, id: &str, members: &[(&str, &str)]) -> Inst {
+        let layout = &self.desc.layout;
+        let fields: Box<[String]> = layout
+            .fields
+            .iter()
+            .map(|f| {
+                members
+                    .iter()
+                    .find(|(k, _)| k == f)
+                    .map_or(String::new(), |(_, v)| v.to_string())
+            })
+            .collect();
+        Inst::from_parts(layout, id.to_string(), fields)
+    }
+
+    /// Reads one item of a list answer as the rules see it; `None` without an id.
+    pub fn read_item(&self, v: &Value) -> Option<Inst> {
+        Inst::from_json(&self.desc.layout, v)
+    }
+
+    /// A baseline kept in this contract's order.
+    pub fn baseline(&self, items: Vec<Inst>) -> Baseline {
+        Baseline::new(items, &self.desc.layout.order)
     }
 
     /// The response schema as JSON.

@@ -1,0 +1,958 @@
+//! The contract description: the TOML file beside the schemas that says, as data, what
+//! the rules mean for one list endpoint (path, where the list and the id sit, order,
+//! paging, filters, hidden items, invariants, error bodies, credentials, rule ids).
+//!
+//! [`Desc::parse`] reads and validates it against the schemas, and reports every problem
+//! with its line and column before anything is sent. Everything outside this module that
+//! needs a member, a parameter, a value or the path reads it from a [`Desc`].
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde_json::Value;
+use toml::Spanned;
+
+use super::rule::Rule;
+use crate::base::{Layout, OrderSpec};
+use crate::diag::Diagnostic;
+
+/// The path of a request: text around one placeholder, the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate {
+    pub before: String,
+    /// The placeholder as written, braces included (e.g. `{project_id}`).
+    pub placeholder: String,
+    pub after: String,
+}
+
+impl PathTemplate {
+    /// The path for a project (already percent-encoded by the caller).
+    pub fn render(&self, project: &str) -> String {
+        format!("{}{project}{}", self.before, self.after)
+    }
+
+    /// The template as written.
+    pub fn text(&self) -> String {
+        format!("{}{}{}", self.before, self.placeholder, self.after)
+    }
+}
+
+/// A member of a list item, as a filter or a hidden rule reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRef {
+    /// The item's id.
+    Id,
+    /// A slot of the [`Layout`].
+    Slot(usize),
+}
+
+/// How a filter compares an item's member with the parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// The member contains the value (case-sensitive).
+    Contains,
+    /// The member equals the value.
+    Equals,
+}
+
+/// A flag parameter whose one literal value switches something on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub param: String,
+    pub value: String,
+    pub rule: Rule,
+}
+
+/// A filter parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub param: String,
+    /// The member's name, for messages.
+    pub field_name: String,
+    pub field: FieldRef,
+    pub matching: Match,
+    /// Case-insensitive containment is tolerated (recorded, not failed).
+    pub tolerate_case: bool,
+    pub rule: Rule,
+    /// A flag that turns a `contains` filter into an exact one.
+    pub exact: Option<Flag>,
+    /// The member's enumeration in the response schema, if it has one.
+    pub values: Vec<String>,
+}
+
+/// Items whose member has a value appear only when a flag asks for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hidden {
+    pub field_name: String,
+    pub field: FieldRef,
+    pub value: String,
+    pub unless: Flag,
+    pub rule: Rule,
+}
+
+/// Where paging starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    pub param: String,
+    /// 1 for a position (`start=1` is the first item), 0 for an offset.
+    pub base: u8,
+    pub rule: Rule,
+}
+
+/// The page size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    pub param: String,
+    pub min: u64,
+    /// Above this a request is refused (400); `None`: no maximum.
+    pub max: Option<u64>,
+    /// The page size when the parameter is absent; `None`: every match.
+    pub default: Option<u64>,
+    pub rule: Rule,
+}
+
+/// The number of matches across pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Total {
+    pub field: String,
+    pub rule: Rule,
+}
+
+/// `field <= at_most` within one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invariant {
+    pub field: String,
+    pub at_most: String,
+    pub rule: Rule,
+}
+
+/// The nested error form, `{object: {code, message}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nested {
+    pub object: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What an error body holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Errors {
+    pub code: String,
+    pub message: String,
+    pub nested: Option<Nested>,
+    pub rule: Rule,
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// The timestamp member, if the list is ordered by one before the id.
+    pub field: Option<String>,
+    pub newest_first: bool,
+    pub id_descending: bool,
+    pub rule: Rule,
+}
+
+/// How a stand-in for an identifying value looks (`conform record --anonymize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StandIn {
+    /// `00000000-0000-4000-8000-000000000001`
+    Uuid,
+    /// `user-id-0001`
+    Id,
+    /// `10.0.0.1`
+    Ipv4,
+    /// `tenant-1`
+    Tenant,
+    /// `user-name-1`
+    Name,
+}
+
+/// The contract of one list endpoint, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desc {
+    pub name: String,
+    pub title: String,
+    pub path: std::sync::Arc<PathTemplate>,
+    pub response_schema: String,
+    pub query_schema: String,
+    /// The member that holds the list in a 200 answer.
+    pub list: String,
+    pub id: String,
+    pub total: Option<Total>,
+    pub shape_rule: Rule,
+    pub layout: Layout,
+    pub order: Order,
+    pub start: Option<Start>,
+    pub limit: Option<Limit>,
+    pub empty_rule: Rule,
+    pub and_rule: Rule,
+    pub filters: Vec<Filter>,
+    pub hidden: Vec<Hidden>,
+    pub invariants: Vec<Invariant>,
+    pub errors: Errors,
+    pub token_header: String,
+    pub auth_rule: Rule,
+    /// Members `conform record --anonymize` replaces, with the look of their stand-ins.
+    pub anonymize: Vec<(String, StandIn)>,
+    /// Every rule id with its title, in the file's order.
+    pub rules: Vec<(Rule, String)>,
+}
+
+impl Desc {
+    /// The title of a rule, or "unknown rule".
+    pub fn rule_title(&self, rule: Rule) -> &str {
+        self.rules
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map_or("unknown rule", |(_, t)| t.as_str())
+    }
+
+    /// True when the description declares the rule.
+    pub fn has_rule(&self, rule: Rule) -> bool {
+        self.rules.iter().any(|(r, _)| *r == rule)
+    }
+
+    /// The filter a parameter drives, if any.
+    pub fn filter(&self, param: &str) -> Option<&Filter> {
+        self.filters.iter().find(|f| f.param == param)
+    }
+
+    /// The name of a member, for messages.
+    pub fn field_name(&self, f: FieldRef) -> &str {
+        match f {
+            FieldRef::Id => &self.id,
+            FieldRef::Slot(s) => self.layout.fields.get(s).map_or("", String::as_str),
+        }
+    }
+
+    /// Every parameter this description gives a meaning to.
+    pub fn params(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        out.extend(self.start.iter().map(|s| s.param.as_str()));
+        out.extend(self.limit.iter().map(|l| l.param.as_str()));
+        for f in &self.filters {
+            out.push(&f.param);
+            out.extend(f.exact.iter().map(|e| e.param.as_str()));
+        }
+        out.extend(self.hidden.iter().map(|h| h.unless.param.as_str()));
+        out
+    }
+
+    /// The query that lists everything, hidden items included: every hidden rule's flag.
+    pub fn everything(&self) -> Vec<(String, String)> {
+        let mut q: Vec<(String, String)> = Vec::new();
+        for h in &self.hidden {
+            if !q.iter().any(|(k, _)| *k == h.unless.param) {
+                q.push((h.unless.param.clone(), h.unless.value.clone()));
+            }
+        }
+        q
+    }
+
+    /// Reads and validates a description. `file` names it in diagnostics; the schemas
+    /// are the ones it names, already parsed, for checking members and parameters.
+    pub fn parse(
+        file: &str,
+        text: &str,
+        response: &Value,
+        query: &Value,
+    ) -> Result<Desc, Vec<Diagnostic>> {
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            vec![Diagnostic::at_span(file, text, span, e.message().trim().to_string())]
+        })?;
+        let mut v = Validator {
+            file,
+            text,
+            errors: Vec::new(),
+            rules: Vec::new(),
+        };
+        let desc = v.desc(raw, response, query);
+        if v.errors.is_empty() {
+            desc.ok_or_else(Vec::new)
+        } else {
+            Err(v.errors)
+        }
+    }
+}
+
+// ---- The file as written ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: String,
+    title: Option<String>,
+    method: Spanned<String>,
+    path: Spanned<String>,
+    response_schema: String,
+    query_schema: String,
+    rules: Spanned<toml::Table>,
+    answer: RawAnswer,
+    order: RawOrder,
+    #[serde(default)]
+    paging: RawPaging,
+    query: RawQuery,
+    #[serde(default)]
+    filter: Vec<RawFilter>,
+    #[serde(default)]
+    hidden: Vec<RawHidden>,
+    #[serde(default)]
+    invariant: Vec<RawInvariant>,
+    errors: RawErrors,
+    auth: RawAuth,
+    #[serde(default)]
+    record: RawRecord,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    #[serde(default)]
+    anonymize: indexmap::IndexMap<String, Name>,
+}
+
+type Name = Spanned<String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswer {
+    list: Name,
+    id: Name,
+    label: Option<Name>,
+    shape_rule: Name,
+    total: Option<RawTotal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTotal {
+    field: Name,
+    rule: Name,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrder {
+    field: Option<Name>,
+    #[serde(default)]
+    newest_first: bool,
+    #[serde(default)]
+    id_descending: bool,
+    rule: Name,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPaging {
+    start: Option<RawStart>,
+    limit: Option<RawLimit>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStart {
+    param: Name,
+    base: Spanned<u8>,
+    rule: Name,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimit {
+    param: Name,
+    #[serde(default = "one")]
+    min: u64,
+    max: Option<u64>,
+    default: Option<u64>,
+    rule: Name,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuery {
+    empty_is_absent: Name,
+    and: Name,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFlag {
+    param: Name,
+    value: String,
+    /// Defaults to the rule of the entry the flag belongs to.
+    rule: Option<Name>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFilter {
+    param: Name,
+    field: Name,
+    #[serde(rename = "match")]
+    matching: Name,
+    #[serde(default)]
+    tolerate_case: bool,
+    rule: Name,
+    exact: Option<RawFlag>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHidden {
+    field: Name,
+    value: String,
+    unless: RawFlag,
+    rule: Name,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInvariant {
+    field: Name,
+    at_most: Name,
+    rule: Name,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNested {
+    object: String,
+    code: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawErrors {
+    code: String,
+    message: String,
+    nested: Option<RawNested>,
+    rule: Name,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    token_header: Name,
+    rule: Name,
+}
+
+// ---- Validation ----
+
+struct Validator<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<Diagnostic>,
+    rules: Vec<(Rule, String)>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+        self.errors
+            .push(Diagnostic::at_span(self.file, self.text, span, message));
+        self.errors.last_mut().expect("just pushed")
+    }
+
+    fn rule(&mut self, r: &Name) -> Rule {
+        match Rule::parse(r.get_ref()).filter(|r| self.rules.iter().any(|(k, _)| k == r)) {
+            Some(rule) => rule,
+            None => {
+                let known: Vec<String> = self.rules.iter().map(|(r, _)| r.to_string()).collect();
+                self.error(r.span(), format!("unknown rule `{}`", r.get_ref()))
+                    .hint = Some(format!("the [rules] table declares: {}", known.join(", ")));
+                Rule(0)
+            }
+        }
+    }
+
+    fn desc(&mut self, raw: Raw, response: &Value, query: &Value) -> Option<Desc> {
+        // Rules first: every other entry cites one.
+        let rules_span = raw.rules.span();
+        for (k, v) in raw.rules.get_ref() {
+            match (Rule::parse(k), v.as_str()) {
+                (Some(r), Some(title)) if !title.trim().is_empty() => {
+                    self.rules.push((r, title.to_string()))
+                }
+                (None, _) => {
+                    self.error(
+                        rules_span.clone(),
+                        format!("`{k}` in [rules] is not a rule id"),
+                    )
+                    .hint = Some("rule ids are C1, C2, ...".into());
+                }
+                _ => {
+                    self.error(
+                        rules_span.clone(),
+                        format!("rule `{k}` needs a title (a non-empty string)"),
+                    );
+                }
+            }
+        }
+        if !raw.method.get_ref().eq_ignore_ascii_case("GET") {
+            self.error(raw.method.span(), "conform only sends GET requests")
+                .hint = Some("method = \"GET\"".into());
+        }
+        let path = self.path(&raw.path);
+
+        // The list items' members, from the response schema.
+        let item = item_schema(response, raw.answer.list.get_ref());
+        if item.is_none() {
+            self.error(
+                raw.answer.list.span(),
+                format!(
+                    "the response schema {} has no array member `{}`",
+                    raw.response_schema,
+                    raw.answer.list.get_ref()
+                ),
+            );
+        }
+        let members: Option<Vec<String>> = item
+            .and_then(|i| i.get("properties"))
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect());
+        let top: Option<Vec<String>> = response
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect());
+        let params: Option<Vec<String>> = query
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect());
+        let schema_file = raw.response_schema.clone();
+        let query_file = raw.query_schema.clone();
+        let member = |v: &mut Self, n: &Name| {
+            if let Some(m) = &members {
+                if !m.iter().any(|k| k == n.get_ref()) {
+                    v.error(
+                        n.span(),
+                        format!(
+                            "`{}` is not a member of a list item in {schema_file}",
+                            n.get_ref()
+                        ),
+                    )
+                    .hint = Some(format!("members: {}", m.join(", ")));
+                }
+            }
+        };
+        let param = |v: &mut Self, n: &Name| {
+            if let Some(p) = &params {
+                if !p.iter().any(|k| k == n.get_ref()) {
+                    v.error(
+                        n.span(),
+                        format!("`{}` is not a parameter in {query_file}", n.get_ref()),
+                    )
+                    .hint = Some(format!("parameters: {}", p.join(", ")));
+                }
+            }
+        };
+
+        member(self, &raw.answer.id);
+        let id = raw.answer.id.get_ref().clone();
+        // Slots: every member the rules read besides the id, in first-mention order.
+        let mut slots: Vec<String> = Vec::new();
+        let mut slot = |name: &str| -> FieldRef {
+            if name == id {
+                return FieldRef::Id;
+            }
+            match slots.iter().position(|s| s == name) {
+                Some(i) => FieldRef::Slot(i),
+                None => {
+                    slots.push(name.to_string());
+                    FieldRef::Slot(slots.len() - 1)
+                }
+            }
+        };
+        let label = raw.answer.label.as_ref().map(|l| {
+            member(self, l);
+            slot(l.get_ref())
+        });
+        let order_field = raw.order.field.as_ref().map(|f| {
+            member(self, f);
+            slot(f.get_ref())
+        });
+        let mut filters = Vec::new();
+        for f in &raw.filter {
+            member(self, &f.field);
+            param(self, &f.param);
+            let matching = match f.matching.get_ref().as_str() {
+                "contains" => Match::Contains,
+                "equals" => Match::Equals,
+                other => {
+                    self.error(f.matching.span(), format!("unknown match `{other}`"))
+                        .hint = Some("match is \"contains\" or \"equals\"".into());
+                    Match::Equals
+                }
+            };
+            let own = self.rule(&f.rule);
+            let exact = f.exact.as_ref().map(|e| {
+                param(self, &e.param);
+                Flag {
+                    param: e.param.get_ref().clone(),
+                    value: e.value.clone(),
+                    rule: e.rule.as_ref().map_or(own, |r| self.rule(r)),
+                }
+            });
+            if exact.is_some() && matching != Match::Contains {
+                self.error(f.matching.span(), "`exact` applies to a \"contains\" filter");
+            }
+            if filters.iter().any(|g: &Filter| g.param == *f.param.get_ref()) {
+                self.error(f.param.span(), format!("a second filter on `{}`", f.param.get_ref()));
+            }
+            filters.push(Filter {
+                param: f.param.get_ref().clone(),
+                field_name: f.field.get_ref().clone(),
+                field: slot(f.field.get_ref()),
+                matching,
+                tolerate_case: f.tolerate_case,
+                rule: own,
+                exact,
+                values: item
+                    .map(|i| enum_of(response, i, f.field.get_ref()))
+                    .unwrap_or_default(),
+            });
+        }
+        let mut hidden = Vec::new();
+        for h in &raw.hidden {
+            member(self, &h.field);
+            param(self, &h.unless.param);
+            let own = self.rule(&h.rule);
+            hidden.push(Hidden {
+                field_name: h.field.get_ref().clone(),
+                field: slot(h.field.get_ref()),
+                value: h.value.clone(),
+                unless: Flag {
+                    param: h.unless.param.get_ref().clone(),
+                    value: h.unless.value.clone(),
+                    rule: h.unless.rule.as_ref().map_or(own, |r| self.rule(r)),
+                },
+                rule: own,
+            });
+        }
+        let mut invariants = Vec::new();
+        for i in &raw.invariant {
+            member(self, &i.field);
+            member(self, &i.at_most);
+            invariants.push(Invariant {
+                field: i.field.get_ref().clone(),
+                at_most: i.at_most.get_ref().clone(),
+                rule: self.rule(&i.rule),
+            });
+        }
+        let start = raw.paging.start.as_ref().map(|s| {
+            param(self, &s.param);
+            if *s.base.get_ref() > 1 {
+                self.error(s.base.span(), "base is 1 (a position) or 0 (an offset)");
+            }
+            Start {
+                param: s.param.get_ref().clone(),
+                base: *s.base.get_ref(),
+                rule: self.rule(&s.rule),
+            }
+        });
+        let limit = raw.paging.limit.as_ref().map(|l| {
+            param(self, &l.param);
+            if l.max.is_some_and(|m| m < l.min.max(1)) || l.default.is_some_and(|d| d < l.min) {
+                self.error(
+                    l.param.span(),
+                    "limit: max and default must be at least min (and at least 1)",
+                );
+            }
+            Limit {
+                param: l.param.get_ref().clone(),
+                min: l.min,
+                max: l.max,
+                default: l.default,
+                rule: self.rule(&l.rule),
+            }
+        });
+        let total = raw.answer.total.as_ref().map(|t| {
+            if let Some(top) = &top {
+                if !top.iter().any(|k| k == t.field.get_ref()) {
+                    self.error(
+                        t.field.span(),
+                        format!(
+                            "`{}` is not a member of the answer in {}",
+                            t.field.get_ref(),
+                            raw.response_schema
+                        ),
+                    );
+                }
+            }
+            Total {
+                field: t.field.get_ref().clone(),
+                rule: self.rule(&t.rule),
+            }
+        });
+        let header = raw.auth.token_header.get_ref();
+        if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            self.error(raw.auth.token_header.span(), "not an HTTP header name");
+        }
+        let mut anonymize = Vec::new();
+        for (field, look) in &raw.record.anonymize {
+            let stand_in = match look.get_ref().as_str() {
+                "uuid" => StandIn::Uuid,
+                "id" => StandIn::Id,
+                "ipv4" => StandIn::Ipv4,
+                "tenant" => StandIn::Tenant,
+                "name" => StandIn::Name,
+                other => {
+                    self.error(look.span(), format!("unknown stand-in `{other}`"))
+                        .hint = Some("stand-ins: uuid, id, ipv4, tenant, name".into());
+                    StandIn::Name
+                }
+            };
+            anonymize.push((field.clone(), stand_in));
+        }
+        let shape_rule = self.rule(&raw.answer.shape_rule);
+        let order_rule = self.rule(&raw.order.rule);
+        let empty_rule = self.rule(&raw.query.empty_is_absent);
+        let and_rule = self.rule(&raw.query.and);
+        let errors_rule = self.rule(&raw.errors.rule);
+        let auth_rule = self.rule(&raw.auth.rule);
+        let label = label.and_then(|l| match l {
+            FieldRef::Slot(s) => Some(s),
+            FieldRef::Id => None,
+        });
+        let by = order_field.and_then(|f| match f {
+            FieldRef::Slot(s) => Some(s),
+            FieldRef::Id => None,
+        });
+        Some(Desc {
+            name: raw.name,
+            title: raw.title.unwrap_or_default(),
+            path: std::sync::Arc::new(path?),
+            response_schema: raw.response_schema,
+            query_schema: raw.query_schema,
+            list: raw.answer.list.get_ref().clone(),
+            id: id.clone(),
+            total,
+            shape_rule,
+            layout: Layout {
+                id,
+                fields: slots,
+                label,
+                order: OrderSpec {
+                    by,
+                    newest_first: raw.order.newest_first,
+                    id_descending: raw.order.id_descending,
+                },
+            },
+            order: Order {
+                field: raw.order.field.map(Spanned::into_inner),
+                newest_first: raw.order.newest_first,
+                id_descending: raw.order.id_descending,
+                rule: order_rule,
+            },
+            start,
+            limit,
+            empty_rule,
+            and_rule,
+            filters,
+            hidden,
+            invariants,
+            errors: Errors {
+                code: raw.errors.code,
+                message: raw.errors.message,
+                nested: raw.errors.nested.map(|n| Nested {
+                    object: n.object,
+                    code: n.code,
+                    message: n.message,
+                }),
+                rule: errors_rule,
+            },
+            token_header: header.clone(),
+            auth_rule,
+            anonymize,
+            rules: std::mem::take(&mut self.rules),
+        })
+    }
+
+    fn path(&mut self, p: &Name) -> Option<PathTemplate> {
+        let text = p.get_ref();
+        let (open, close) = (text.find('{'), text.find('}'));
+        match (open, close) {
+            (Some(o), Some(c))
+                if o < c
+                    && text.starts_with('/')
+                    && text.matches('{').count() == 1
+                    && text.matches('}').count() == 1 =>
+            {
+                Some(PathTemplate {
+                    before: text[..o].to_string(),
+                    placeholder: text[o..=c].to_string(),
+                    after: text[c + 1..].to_string(),
+                })
+            }
+            _ => {
+                self.error(
+                    p.span(),
+                    "the path starts with `/` and has exactly one placeholder, the project",
+                )
+                .hint = Some("for example path = \"/v1/{project_id}/things\"".into());
+                None
+            }
+        }
+    }
+}
+
+/// Follows a local `$ref` (`#/...`) once or more.
+fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(target) => node = target,
+                None => break,
+            },
+            None => break,
+        }
+    }
+    node
+}
+
+/// The schema of one list item, if the answer has an array member `list`.
+fn item_schema<'a>(response: &'a Value, list: &str) -> Option<&'a Value> {
+    let prop = resolve(response, response.get("properties")?.get(list)?);
+    Some(resolve(response, prop.get("items")?))
+}
+
+/// The enumeration of an item member's schema, as strings.
+fn enum_of(root: &Value, item: &Value, field: &str) -> Vec<String> {
+    let Some(prop) = item.get("properties").and_then(|p| p.get(field)) else {
+        return Vec::new();
+    };
+    resolve(root, prop)
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schemas() -> (Value, Value) {
+        let response = json!({
+            "type": "object",
+            "properties": {
+                "things": {"type": "array", "items": {"$ref": "#/$defs/thing"}},
+                "count": {"type": "integer"}
+            },
+            "$defs": {"thing": {"type": "object", "properties": {
+                "key": {"type": "string"}, "title": {"type": "string"},
+                "state": {"enum": ["UP", "DOWN", "GONE"]}, "made": {"type": "string"}
+            }}}
+        });
+        let query = json!({"type": "object", "properties": {
+            "offset": {}, "size": {}, "q": {}, "exact": {}, "state": {}, "all": {}
+        }});
+        (response, query)
+    }
+
+    const GOOD: &str = r#"
+name = "things"
+method = "GET"
+path = "/api/{tenant}/things"
+response_schema = "r.json"
+query_schema = "q.json"
+[rules]
+C1 = "empty"
+C2 = "text"
+C3 = "order"
+[answer]
+list = "things"
+id = "key"
+label = "title"
+shape_rule = "C1"
+total = { field = "count", rule = "C1" }
+[order]
+field = "made"
+rule = "C3"
+[paging]
+start = { param = "offset", base = 0, rule = "C1" }
+limit = { param = "size", min = 1, max = 50, default = 5, rule = "C1" }
+[query]
+empty_is_absent = "C1"
+and = "C1"
+[[filter]]
+param = "q"
+field = "title"
+match = "contains"
+rule = "C2"
+exact = { param = "exact", value = "yes", rule = "C2" }
+[[filter]]
+param = "state"
+field = "state"
+match = "equals"
+rule = "C2"
+[[hidden]]
+field = "state"
+value = "GONE"
+unless = { param = "all", value = "1", rule = "C1" }
+rule = "C1"
+[errors]
+code = "code"
+message = "msg"
+rule = "C1"
+[auth]
+token_header = "X-Token"
+rule = "C1"
+"#;
+
+    #[test]
+    fn a_description_of_another_shape_is_read_into_slots() {
+        let (r, q) = schemas();
+        let d = Desc::parse("t.toml", GOOD, &r, &q).unwrap();
+        assert_eq!(d.path.render("p1"), "/api/p1/things");
+        assert_eq!(d.layout.fields, ["title", "made", "state"]);
+        assert_eq!(d.layout.label, Some(0));
+        assert_eq!(d.layout.order.by, Some(1));
+        assert!(!d.layout.order.newest_first);
+        assert_eq!(d.filters[1].field, FieldRef::Slot(2));
+        assert_eq!(d.filters[1].values, ["UP", "DOWN", "GONE"]);
+        assert_eq!(d.start.as_ref().unwrap().base, 0);
+        assert_eq!(d.limit.as_ref().unwrap().default, Some(5));
+        assert_eq!(d.everything(), [("all".to_string(), "1".to_string())]);
+        assert_eq!(d.rule_title(Rule(3)), "order");
+    }
+
+    #[test]
+    fn every_mistake_is_located() {
+        let (r, q) = schemas();
+        let bad = GOOD
+            .replace("field = \"title\"", "field = \"titel\"")
+            .replace("rule = \"C3\"", "rule = \"C9\"")
+            .replace("param = \"state\"", "param = \"stat\"")
+            .replace("/api/{tenant}/things", "/api/things");
+        let errors = Desc::parse("t.toml", &bad, &r, &q).unwrap_err();
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}:{} {}", e.at.line, e.at.col, e.message))
+            .collect();
+        assert_eq!(errors.len(), 4, "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("`titel` is not a member")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("unknown rule `C9`")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("`stat` is not a parameter")), "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("exactly one placeholder")), "{text:#?}");
+        let line_of = |needle: &str| GOOD.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let titel = errors.iter().find(|e| e.message.contains("titel")).unwrap();
+        assert_eq!(titel.at.line, line_of("field = \"title\""));
+    }
+
+    #[test]
+    fn a_syntax_error_or_an_unknown_key_is_located() {
+        let (r, q) = schemas();
+        let e = Desc::parse("t.toml", &GOOD.replace("[order]", "[order]\nfeld = 1"), &r, &q)
+            .unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].message.contains("feld"), "{:?}", e[0]);
+        assert_eq!(e[0].at.line, GOOD.lines().position(|l| l == "[order]").unwrap() + 2);
+    }
+}
