@@ -11,12 +11,12 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use conform::base::Baseline;
 use conform::case::{AuthSel, Case, Expect, Loc, ProjectSel, ResultsExpect, Rule};
 use conform::check::{check_case, Context, Purpose};
 use conform::contract::Contract;
 use conform::diag::LineCol;
 use conform::exec::{Exchange, Request, Response};
-use conform::base::Baseline;
 
 struct Counting;
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -141,7 +141,12 @@ fn main() {
         let body =
             serde_json::to_vec(&serde_json::json!({"instances": instances, "instance_num": n}))
                 .unwrap();
-        let baseline = contract.baseline(instances.iter().filter_map(|v| contract.read_item(v)).collect());
+        let baseline = contract.baseline(
+            instances
+                .iter()
+                .filter_map(|v| contract.read_item(v))
+                .collect(),
+        );
         drop(instances);
         let foreign = Baseline::default();
         let ctx = Context {
@@ -154,7 +159,11 @@ fn main() {
             vec![(
                 Purpose::Main,
                 Exchange {
-                    request: Request::list(conform::contract::Contract::embedded().desc(), "p", vec![]),
+                    request: Request::list(
+                        conform::contract::Contract::embedded().desc(),
+                        "p",
+                        vec![],
+                    ),
                     outcome: Ok(Response {
                         status: 200,
                         content_type: Some("application/json".into()),

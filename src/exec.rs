@@ -428,7 +428,11 @@ mod tests {
 
     #[test]
     fn special_characters_are_percent_encoded() {
-        let r = Request::list(crate::contract::Contract::embedded().desc(), "p1", vec![("name".into(), "a b+c&d%e=f缓存".into())]);
+        let r = Request::list(
+            crate::contract::Contract::embedded().desc(),
+            "p1",
+            vec![("name".into(), "a b+c&d%e=f缓存".into())],
+        );
         assert_eq!(
             r.path_and_query(),
             "/v1.0/p1/instances?name=a%20b%2Bc%26d%25e%3Df%E7%BC%93%E5%AD%98"

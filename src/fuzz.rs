@@ -7,11 +7,11 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::base::Baseline;
 use crate::case::Case;
 use crate::check::{self, paging, Context, Purpose};
 use crate::contract::Contract;
 use crate::exec::{Exchange, Request, Response};
-use crate::base::Baseline;
 use crate::plan;
 
 /// The vendor-page parser: the bytes as a page in `schemas/source/`, so that links to
@@ -154,13 +154,21 @@ fn baseline() -> &'static Baseline {
     BASELINE.get_or_init(|| {
         let c = Contract::embedded();
         let item = |id: &str, name: &str, status: &str, at: &str| {
-            c.item(id, &[("name", name), ("status", status), ("created_at", at)])
+            c.item(
+                id,
+                &[("name", name), ("status", status), ("created_at", at)],
+            )
         };
         c.baseline(vec![
             item("a-1", "cache-prod", "RUNNING", "2024-03-01T10:00:00.000Z"),
             item("a-2", "cache-prod-2", "RUNNING", "2024-02-01T10:00:00.000Z"),
             item("a-3", "Cache-Test", "CLOSED", "2024-02-01T10:00:00.000Z"),
-            item("a-4", "cache-broken", "CREATEFAILED", "2023-01-01T00:00:00Z"),
+            item(
+                "a-4",
+                "cache-broken",
+                "CREATEFAILED",
+                "2023-01-01T00:00:00Z",
+            ),
         ])
     })
 }

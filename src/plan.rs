@@ -136,7 +136,11 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
                 })
                 .map(|n| n.to_string())
                 .collect();
-            pick(prefixes, d, &format!("{noun} that is a prefix of another {noun}"))
+            pick(
+                prefixes,
+                d,
+                &format!("{noun} that is a prefix of another {noun}"),
+            )
         }
         DrawKind::OtherCase => {
             let all: Vec<&str> = b.instances.iter().map(|i| member(i, field)).collect();
@@ -220,11 +224,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
                         d.kind.name()
                     ))
                 }),
-                Some(_) => pick(
-                    counts.iter().map(|(_, s)| s.to_string()).collect(),
-                    d,
-                    noun,
-                ),
+                Some(_) => pick(counts.iter().map(|(_, s)| s.to_string()).collect(), d, noun),
             }
         }
         DrawKind::Half => {
@@ -297,7 +297,11 @@ mod tests {
     fn inst(id: &str, name: &str, status: &str) -> Inst {
         Contract::embedded().item(
             id,
-            &[("name", name), ("status", status), ("created_at", "2020-01-01T00:00:00.000Z")],
+            &[
+                ("name", name),
+                ("status", status),
+                ("created_at", "2020-01-01T00:00:00.000Z"),
+            ],
         )
     }
 
@@ -326,13 +330,22 @@ mod tests {
     #[test]
     fn draws_are_deterministic_and_fit_their_kind() {
         let b = base();
-        assert_eq!(draw_for("name", DrawKind::Prefix, &b).unwrap(), "redis-prod");
-        assert_eq!(draw_for("status", DrawKind::Frequent, &b).unwrap(), "RUNNING");
+        assert_eq!(
+            draw_for("name", DrawKind::Prefix, &b).unwrap(),
+            "redis-prod"
+        );
+        assert_eq!(
+            draw_for("status", DrawKind::Frequent, &b).unwrap(),
+            "RUNNING"
+        );
         assert_eq!(draw_for("id", DrawKind::Hidden, &b).unwrap(), "e");
         assert_eq!(draw_for("name", DrawKind::Hidden, &b).unwrap(), "broken");
         assert_eq!(draw_for("start", DrawKind::PastEnd, &b).unwrap(), "5");
         assert_eq!(draw_for("limit", DrawKind::Total, &b).unwrap(), "4");
-        assert_eq!(draw_for("name", DrawKind::Absent, &b).unwrap(), "zq-conform-absent");
+        assert_eq!(
+            draw_for("name", DrawKind::Absent, &b).unwrap(),
+            "zq-conform-absent"
+        );
         assert_eq!(
             draw_for("id", DrawKind::Absent, &b).unwrap(),
             "00000000-0000-4000-8000-000000000000"

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
+use crate::base::{Baseline, Inst};
 use crate::case::{AuthSel, Case, ProjectSel, ResultsExpect};
 use crate::check::{self, filter, paging, Context, Purpose};
 use crate::contract::Contract;
-use crate::exec::{Client, Exchange, Request, Target, TransportError};
-use crate::base::{Baseline, Inst};
 use crate::contract::Desc;
+use crate::exec::{Client, Exchange, Request, Target, TransportError};
 use crate::plan;
 use crate::report::{terminal, CaseResult, Event, RequestRecord, RunInfo, Summary, Verdict};
 use crate::secret::{Redactor, Secret};
@@ -279,7 +279,10 @@ pub async fn command(args: RunArgs) -> u8 {
         max_body: args.max_body,
         rate,
         jobs: args.jobs,
-        token_header: crate::contract::Contract::embedded().desc().token_header.clone(),
+        token_header: crate::contract::Contract::embedded()
+            .desc()
+            .token_header
+            .clone(),
     };
     let shown = if mock.is_some() {
         "the built-in mock"
@@ -550,13 +553,15 @@ pub async fn fetch_baseline(
     project: &str,
     page: u32,
 ) -> Result<Result<Baseline, String>, RunError> {
-    Ok(walk_list(client, desc, project, page).await?.and_then(|list| {
-        list.iter()
-            .map(|v| Inst::from_json(&desc.layout, v))
-            .collect::<Option<Vec<Inst>>>()
-            .map(|items| Baseline::new(items, &desc.layout.order))
-            .ok_or_else(|| format!("an instance of the baseline has no {}", desc.id))
-    }))
+    Ok(walk_list(client, desc, project, page)
+        .await?
+        .and_then(|list| {
+            list.iter()
+                .map(|v| Inst::from_json(&desc.layout, v))
+                .collect::<Option<Vec<Inst>>>()
+                .map(|items| Baseline::new(items, &desc.layout.order))
+                .ok_or_else(|| format!("an instance of the baseline has no {}", desc.id))
+        }))
 }
 
 /// Walks the unfiltered list of a project, failed instances included, page by page, and
@@ -578,7 +583,10 @@ pub async fn walk_list(
         // The first page relies on the start's default (C9) so that an off-by-one in it
         // cannot corrupt the baseline; the paging cases check the start itself.
         if let Some(s) = desc.start.as_ref().filter(|_| index > 0) {
-            query.push((s.param.clone(), (index * page + u32::from(s.base)).to_string()));
+            query.push((
+                s.param.clone(),
+                (index * page + u32::from(s.base)).to_string(),
+            ));
         }
         if let Some(l) = &desc.limit {
             query.push((l.param.clone(), page.to_string()));

@@ -249,7 +249,10 @@ async fn run_against_mock(
         max_body: 64 * 1024 * 1024,
         rate: None,
         jobs: 8,
-        token_header: crate::contract::Contract::embedded().desc().token_header.clone(),
+        token_header: crate::contract::Contract::embedded()
+            .desc()
+            .token_header
+            .clone(),
     };
     let report = run_cases(cases, target, &spec, Contract::embedded(), 1000, &|_| {}).await;
     mock.shutdown().await;
@@ -305,7 +308,12 @@ fn judge_fault(fault: Fault, faithful: &[CaseResult], results: &[CaseResult]) ->
 /// cannot exercise them.
 fn unexercised(faithful: &[CaseResult], faults: &[FaultResult]) -> Vec<Unexercised> {
     let mut out = Vec::new();
-    let rules: Vec<Rule> = Contract::embedded().desc().rules.iter().map(|(r, _)| *r).collect();
+    let rules: Vec<Rule> = Contract::embedded()
+        .desc()
+        .rules
+        .iter()
+        .map(|(r, _)| *r)
+        .collect();
     for rule in rules {
         let inert: Vec<String> = faults
             .iter()

@@ -51,11 +51,8 @@ impl ListView {
     pub fn from_value(body: &Value, desc: &Desc) -> ListView {
         let list = body.get(&desc.list).and_then(Value::as_array);
         ListView {
-            instances: list.and_then(|l| {
-                l.iter()
-                    .map(|v| Inst::from_json(&desc.layout, v))
-                    .collect()
-            }),
+            instances: list
+                .and_then(|l| l.iter().map(|v| Inst::from_json(&desc.layout, v)).collect()),
             total: match desc.total.as_ref().and_then(|t| body.get(&t.field)) {
                 Some(Value::Number(n)) => Some(n.clone()),
                 _ => None,
@@ -65,10 +62,13 @@ impl ListView {
                 .flatten()
                 .enumerate()
                 .flat_map(|(i, item)| {
-                    desc.invariants.iter().enumerate().filter_map(move |(k, inv)| {
-                        let int = |f: &str| item.get(f).and_then(as_int);
-                        Some((i, k, int(&inv.field)?, int(&inv.at_most)?))
-                    })
+                    desc.invariants
+                        .iter()
+                        .enumerate()
+                        .filter_map(move |(k, inv)| {
+                            let int = |f: &str| item.get(f).and_then(as_int);
+                            Some((i, k, int(&inv.field)?, int(&inv.at_most)?))
+                        })
                 })
                 .collect(),
         }
@@ -197,11 +197,9 @@ impl Shape {
                 .map(|i| (i.field.clone(), i.at_most.clone()))
                 .collect(),
         };
-        if names
-            .invariants
-            .iter()
-            .any(|(v, b)| names.layout.fields.contains(v) || names.layout.fields.contains(b) || v == b)
-        {
+        if names.invariants.iter().any(|(v, b)| {
+            names.layout.fields.contains(v) || names.layout.fields.contains(b) || v == b
+        }) {
             return None;
         }
         let mut c = Compiler {

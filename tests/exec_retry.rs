@@ -60,7 +60,13 @@ fn flaky(status: StatusCode, failures: usize, hits: Arc<AtomicUsize>) -> Router 
 async fn too_many_requests_with_retry_after_is_retried_and_counted() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(flaky(StatusCode::TOO_MANY_REQUESTS, 1, hits.clone())).await);
-    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
+    let ex = c
+        .send(&Request::list(
+            conform::contract::Contract::embedded().desc(),
+            "p",
+            vec![],
+        ))
+        .await;
     assert_eq!(ex.outcome.unwrap().status, 200);
     assert_eq!(ex.retries, 1);
     assert_eq!(hits.load(Ordering::SeqCst), 2);
@@ -70,7 +76,13 @@ async fn too_many_requests_with_retry_after_is_retried_and_counted() {
 async fn a_server_error_is_never_retried() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(flaky(StatusCode::INTERNAL_SERVER_ERROR, 1, hits.clone())).await);
-    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
+    let ex = c
+        .send(&Request::list(
+            conform::contract::Contract::embedded().desc(),
+            "p",
+            vec![],
+        ))
+        .await;
     assert_eq!(ex.outcome.unwrap().status, 500);
     assert_eq!(ex.retries, 0);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
@@ -80,7 +92,13 @@ async fn a_server_error_is_never_retried() {
 async fn retries_stop_after_two() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(flaky(StatusCode::SERVICE_UNAVAILABLE, 10, hits.clone())).await);
-    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
+    let ex = c
+        .send(&Request::list(
+            conform::contract::Contract::embedded().desc(),
+            "p",
+            vec![],
+        ))
+        .await;
     assert_eq!(ex.outcome.unwrap().status, 503);
     assert_eq!(ex.retries, 2);
     assert_eq!(hits.load(Ordering::SeqCst), 3);
@@ -100,7 +118,13 @@ async fn a_redirect_is_reported_not_followed() {
         }),
     );
     let c = client(serve(router).await);
-    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
+    let ex = c
+        .send(&Request::list(
+            conform::contract::Contract::embedded().desc(),
+            "p",
+            vec![],
+        ))
+        .await;
     assert_eq!(ex.outcome.unwrap().status, 302);
 }
 
@@ -108,7 +132,13 @@ async fn a_redirect_is_reported_not_followed() {
 async fn a_body_over_the_cap_is_a_transport_error() {
     let router = Router::new().route("/v1.0/{p}/instances", get(|| async { "x".repeat(2 << 20) }));
     let c = client(serve(router).await);
-    let ex = c.send(&Request::list(conform::contract::Contract::embedded().desc(), "p", vec![])).await;
+    let ex = c
+        .send(&Request::list(
+            conform::contract::Contract::embedded().desc(),
+            "p",
+            vec![],
+        ))
+        .await;
     assert!(
         matches!(ex.outcome, Err(conform::exec::TransportError::TooLarge(_))),
         "{:?}",

@@ -344,7 +344,8 @@ fn other_schemas_agree_with_jsonschema() {
     ];
     let mut r = Rng(0x5eed_0003);
     for schema in &schemas {
-        let shape = Shape::compile(schema, conform::contract::Contract::embedded().desc()).unwrap_or_else(|| panic!("in the subset: {schema}"));
+        let shape = Shape::compile(schema, conform::contract::Contract::embedded().desc())
+            .unwrap_or_else(|| panic!("in the subset: {schema}"));
         let full = jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(schema)
@@ -360,7 +361,10 @@ fn other_schemas_agree_with_jsonschema() {
                 assert!(ok, "the fast path accepted {text} against {schema}");
                 assert_eq!(
                     view,
-                    ListView::from_value(parsed.as_ref().unwrap(), conform::contract::Contract::embedded().desc()),
+                    ListView::from_value(
+                        parsed.as_ref().unwrap(),
+                        conform::contract::Contract::embedded().desc()
+                    ),
                     "{text}"
                 );
             }

@@ -135,7 +135,11 @@ mod tests {
     #[test]
     fn token_is_sent_as_x_auth_token() {
         let creds = Credentials::Token(Secret::new("tok-123456"));
-        let auth = creds.authorize(&request(&[]), datetime!(2024-01-01 0:00 UTC), "X-Auth-Token");
+        let auth = creds.authorize(
+            &request(&[]),
+            datetime!(2024-01-01 0:00 UTC),
+            "X-Auth-Token",
+        );
         assert_eq!(auth.headers.len(), 1);
         assert_eq!(auth.headers[0].0, "X-Auth-Token");
         assert_eq!(auth.headers[0].1.expose(), "tok-123456");
@@ -149,7 +153,11 @@ mod tests {
             secret_key: Secret::new("SKEXAMPLE"),
             security_token: Some(Secret::new("STS-TOKEN")),
         };
-        let auth = creds.authorize(&request(&[]), datetime!(2024-01-01 0:00 UTC), "X-Auth-Token");
+        let auth = creds.authorize(
+            &request(&[]),
+            datetime!(2024-01-01 0:00 UTC),
+            "X-Auth-Token",
+        );
         let names: Vec<&str> = auth.headers.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,

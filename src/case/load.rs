@@ -468,9 +468,9 @@ impl Validator<'_> {
                 None => {
                     self.error(r.span(), format!("unknown rule `{}`", r.get_ref()))
                         .hint = Some(format!(
-                            "rules are {}, as in the contract notes",
-                            rule_range(self.desc)
-                        ));
+                        "rules are {}, as in the contract notes",
+                        rule_range(self.desc)
+                    ));
                 }
             }
         }

@@ -35,8 +35,13 @@ pub fn check(desc: &Desc, request: usize, body: &Value, out: &mut Outcome) {
             ));
         }
         out.fail(
-            Finding::new(e.rule, CheckKind::Errors, request, "error body lacks its code or message")
-                .expected_actual(expected, shown),
+            Finding::new(
+                e.rule,
+                CheckKind::Errors,
+                request,
+                "error body lacks its code or message",
+            )
+            .expected_actual(expected, shown),
         );
     }
 }
@@ -48,7 +53,12 @@ mod tests {
 
     fn findings(v: Value) -> usize {
         let mut out = Outcome::default();
-        check(crate::contract::Contract::embedded().desc(), 0, &v, &mut out);
+        check(
+            crate::contract::Contract::embedded().desc(),
+            0,
+            &v,
+            &mut out,
+        );
         out.findings.len()
     }
 
@@ -67,7 +77,12 @@ mod tests {
     #[test]
     fn a_long_body_in_chinese_is_cut_on_a_character_boundary() {
         let mut out = Outcome::default();
-        check(crate::contract::Contract::embedded().desc(), 0, &json!({"msg": "参数错误".repeat(40)}), &mut out);
+        check(
+            crate::contract::Contract::embedded().desc(),
+            0,
+            &json!({"msg": "参数错误".repeat(40)}),
+            &mut out,
+        );
         let shown = out.findings[0].actual.as_deref().unwrap();
         assert!(shown.ends_with('…') && shown.len() <= 124, "{shown}");
     }

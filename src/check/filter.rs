@@ -491,11 +491,7 @@ fn check_with(
                 q.completeness_rule(m),
                 CheckKind::Filter,
                 request,
-                format!(
-                    "missing instance {} ({:?})",
-                    m.id,
-                    m.label(&desc.layout)
-                ),
+                format!("missing instance {} ({:?})", m.id, m.label(&desc.layout)),
             )
             .expected_actual("present (it matches every filter)", "absent"),
         );
@@ -522,7 +518,9 @@ pub fn paging_rules(desc: &Desc) -> (Rule, Rule) {
 }
 
 fn limit_param(desc: &Desc) -> &str {
-    desc.limit.as_ref().map_or("the page size", |l| l.param.as_str())
+    desc.limit
+        .as_ref()
+        .map_or("the page size", |l| l.param.as_str())
 }
 
 /// Where `got` sits in `full` as one contiguous run, if it does.
@@ -545,7 +543,10 @@ mod tests {
     }
 
     fn inst(id: &str, name: &str, status: &str, at: &str) -> Inst {
-        Contract::embedded().item(id, &[("name", name), ("status", status), ("created_at", at)])
+        Contract::embedded().item(
+            id,
+            &[("name", name), ("status", status), ("created_at", at)],
+        )
     }
 
     fn desc() -> &'static Desc {
@@ -569,9 +570,15 @@ mod tests {
         assert_eq!(q.start, Some(1), "C9: 1-based, read as the index 1");
         assert!(q.invalid_paging);
         assert_eq!(q.empty, vec!["name".to_string()]);
-        let q = Query::parse(desc(), &pairs(&[("name", "x"), ("isExactMatchName", "TRUE")]));
+        let q = Query::parse(
+            desc(),
+            &pairs(&[("name", "x"), ("isExactMatchName", "TRUE")]),
+        );
         assert!(!q.active[0].exact, "C3: only `true`");
-        let q = Query::parse(desc(), &pairs(&[("name", "x"), ("isExactMatchName", "true")]));
+        let q = Query::parse(
+            desc(),
+            &pairs(&[("name", "x"), ("isExactMatchName", "true")]),
+        );
         assert!(q.active[0].exact);
     }
 
@@ -590,13 +597,22 @@ mod tests {
             vec!["a", "b"],
             "C2 case-sensitive, C6 hides failed, C8 tie by id"
         );
-        let q = Query::parse(desc(), &pairs(&[("name", "cache"), ("includeFailure", "true")]));
+        let q = Query::parse(
+            desc(),
+            &pairs(&[("name", "cache"), ("includeFailure", "true")]),
+        );
         let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, vec!["d", "a", "b"]);
         let q = Query::parse(desc(), &pairs(&[("status", "RUNNING"), ("name", "Cache")]));
         let cache_b = b.get("a").unwrap();
         let (rule, why) = q.excludes(cache_b).unwrap();
-        assert_eq!((rule, why.as_str()), (Rule(2), "name \"cache-b\" does not contain \"Cache\""));
-        assert!(q.blames_and(rule, cache_b), "C7: status lets it in, name not");
+        assert_eq!(
+            (rule, why.as_str()),
+            (Rule(2), "name \"cache-b\" does not contain \"Cache\"")
+        );
+        assert!(
+            q.blames_and(rule, cache_b),
+            "C7: status lets it in, name not"
+        );
     }
 }

@@ -211,14 +211,7 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
         match purpose {
             Purpose::Main => {
                 if let Some(list) = &view.instances {
-                    filter::check(
-                        ctx,
-                        i,
-                        &ex.request,
-                        view.total.as_ref(),
-                        list,
-                        &mut out,
-                    );
+                    filter::check(ctx, i, &ex.request, view.total.as_ref(), list, &mut out);
                 }
                 main_list = view.instances;
             }

@@ -34,9 +34,14 @@ pub fn check_sorted(desc: &Desc, request: usize, list: &[Inst], out: &mut Outcom
             _ => format!("{id} {} should come before {}", b.id, a.id),
         };
         out.fail(
-            Finding::new(desc.order.rule, CheckKind::Order, request, "instances out of order")
-                .expected_actual(describe(desc), why)
-                .at(format!("/{}/{}", desc.list, i + 1)),
+            Finding::new(
+                desc.order.rule,
+                CheckKind::Order,
+                request,
+                "instances out of order",
+            )
+            .expected_actual(describe(desc), why)
+            .at(format!("/{}/{}", desc.list, i + 1)),
         );
         return;
     }
@@ -58,12 +63,20 @@ pub fn describe(desc: &Desc) -> String {
     let id = format!(
         "{} {}",
         desc.id,
-        if o.id_descending { "descending" } else { "ascending" }
+        if o.id_descending {
+            "descending"
+        } else {
+            "ascending"
+        }
     );
     match &o.field {
         Some(f) => format!(
             "{f} {}, then {id}",
-            if o.newest_first { "newest first" } else { "oldest first" }
+            if o.newest_first {
+                "newest first"
+            } else {
+                "oldest first"
+            }
         ),
         None => id,
     }
@@ -136,7 +149,10 @@ mod tests {
             out.findings[0].actual.as_deref(),
             Some("equal created_at 2020-01-01T00:00:00Z: instance_id a should come before b")
         );
-        let late = [inst("a", "2020-01-01T00:00:00Z"), inst("b", "2021-01-01T00:00:00Z")];
+        let late = [
+            inst("a", "2020-01-01T00:00:00Z"),
+            inst("b", "2021-01-01T00:00:00Z"),
+        ];
         check_sorted(desc, 0, &late, &mut out);
         assert_eq!(
             out.findings[1].actual.as_deref(),

@@ -66,16 +66,19 @@ pub fn full(contract: &Contract, request: usize, body: &Value, out: &mut Outcome
         return;
     };
     let over = list.iter().enumerate().flat_map(|(i, item)| {
-        desc.invariants.iter().enumerate().filter_map(move |(k, inv)| {
-            let (value, bound) = (item.get(&inv.field)?, item.get(&inv.at_most)?);
-            // Exactly when both are 64-bit integers; otherwise as floats, so that an
-            // integer beyond 64 bits is compared too, never skipped.
-            let exceeds = match (as_int(value), as_int(bound)) {
-                (Some(v), Some(b)) => v > b,
-                _ => value.as_f64()? > bound.as_f64()?,
-            };
-            exceeds.then(|| (i, k, value.to_string(), bound.to_string()))
-        })
+        desc.invariants
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, inv)| {
+                let (value, bound) = (item.get(&inv.field)?, item.get(&inv.at_most)?);
+                // Exactly when both are 64-bit integers; otherwise as floats, so that an
+                // integer beyond 64 bits is compared too, never skipped.
+                let exceeds = match (as_int(value), as_int(bound)) {
+                    (Some(v), Some(b)) => v > b,
+                    _ => value.as_f64()? > bound.as_f64()?,
+                };
+                exceeds.then(|| (i, k, value.to_string(), bound.to_string()))
+            })
     });
     let ids = list
         .iter()

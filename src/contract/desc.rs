@@ -178,6 +178,8 @@ pub struct Desc {
     pub query_schema: String,
     /// The member that holds the list in a 200 answer.
     pub list: String,
+    /// What one item is called in reports and snapshots ("instance").
+    pub item: String,
     pub id: String,
     pub total: Option<Total>,
     pub shape_rule: Rule,
@@ -195,6 +197,12 @@ pub struct Desc {
     pub auth_rule: Rule,
     /// Members `conform record --anonymize` replaces, with the look of their stand-ins.
     pub anonymize: Vec<(String, StandIn)>,
+    /// Selectors of a real target's volatile values, for a new snapshot profile.
+    pub snapshot_redact: Vec<String>,
+    pub snapshot_mask: Vec<String>,
+    /// The members each list answer records in a snapshot: id, label, filtered and
+    /// hidden members, order member.
+    pub snapshot_fields: Vec<String>,
     /// Every rule id with its title, in the file's order.
     pub rules: Vec<(Rule, String)>,
 }
@@ -260,7 +268,12 @@ impl Desc {
     ) -> Result<Desc, Vec<Diagnostic>> {
         let raw: Raw = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            vec![Diagnostic::at_span(file, text, span, e.message().trim().to_string())]
+            vec![Diagnostic::at_span(
+                file,
+                text,
+                span,
+                e.message().trim().to_string(),
+            )]
         })?;
         let mut v = Validator {
             file,
@@ -304,6 +317,17 @@ struct Raw {
     auth: RawAuth,
     #[serde(default)]
     record: RawRecord,
+    #[serde(default)]
+    snapshot: RawSnapshot,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSnapshot {
+    #[serde(default)]
+    redact: Vec<String>,
+    #[serde(default)]
+    mask: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -319,6 +343,7 @@ type Name = Spanned<String>;
 #[serde(deny_unknown_fields)]
 struct RawAnswer {
     list: Name,
+    item: Option<String>,
     id: Name,
     label: Option<Name>,
     shape_rule: Name,
@@ -599,10 +624,19 @@ impl Validator<'_> {
                 }
             });
             if exact.is_some() && matching != Match::Contains {
-                self.error(f.matching.span(), "`exact` applies to a \"contains\" filter");
+                self.error(
+                    f.matching.span(),
+                    "`exact` applies to a \"contains\" filter",
+                );
             }
-            if filters.iter().any(|g: &Filter| g.param == *f.param.get_ref()) {
-                self.error(f.param.span(), format!("a second filter on `{}`", f.param.get_ref()));
+            if filters
+                .iter()
+                .any(|g: &Filter| g.param == *f.param.get_ref())
+            {
+                self.error(
+                    f.param.span(),
+                    format!("a second filter on `{}`", f.param.get_ref()),
+                );
             }
             filters.push(Filter {
                 param: f.param.get_ref().clone(),
@@ -690,7 +724,11 @@ impl Validator<'_> {
             }
         });
         let header = raw.auth.token_header.get_ref();
-        if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if header.is_empty()
+            || !header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             self.error(raw.auth.token_header.span(), "not an HTTP header name");
         }
         let mut anonymize = Vec::new();
@@ -723,8 +761,25 @@ impl Validator<'_> {
             FieldRef::Slot(s) => Some(s),
             FieldRef::Id => None,
         });
+        let mut snapshot_fields = vec![id.clone()];
+        let named = raw
+            .answer
+            .label
+            .iter()
+            .chain(raw.filter.iter().map(|f| &f.field))
+            .chain(raw.hidden.iter().map(|h| &h.field))
+            .chain(raw.order.field.iter());
+        for f in named {
+            if !snapshot_fields.contains(f.get_ref()) {
+                snapshot_fields.push(f.get_ref().clone());
+            }
+        }
         Some(Desc {
             name: raw.name,
+            item: raw.answer.item.clone().unwrap_or_else(|| "item".into()),
+            snapshot_redact: raw.snapshot.redact,
+            snapshot_mask: raw.snapshot.mask,
+            snapshot_fields,
             title: raw.title.unwrap_or_default(),
             path: std::sync::Arc::new(path?),
             response_schema: raw.response_schema,
@@ -829,7 +884,11 @@ fn enum_of(root: &Value, item: &Value, field: &str) -> Vec<String> {
     resolve(root, prop)
         .get("enum")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -937,10 +996,22 @@ rule = "C1"
             .map(|e| format!("{}:{} {}", e.at.line, e.at.col, e.message))
             .collect();
         assert_eq!(errors.len(), 4, "{text:#?}");
-        assert!(text.iter().any(|t| t.contains("`titel` is not a member")), "{text:#?}");
-        assert!(text.iter().any(|t| t.contains("unknown rule `C9`")), "{text:#?}");
-        assert!(text.iter().any(|t| t.contains("`stat` is not a parameter")), "{text:#?}");
-        assert!(text.iter().any(|t| t.contains("exactly one placeholder")), "{text:#?}");
+        assert!(
+            text.iter().any(|t| t.contains("`titel` is not a member")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("unknown rule `C9`")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("`stat` is not a parameter")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("exactly one placeholder")),
+            "{text:#?}"
+        );
         let line_of = |needle: &str| GOOD.lines().position(|l| l.contains(needle)).unwrap() + 1;
         let titel = errors.iter().find(|e| e.message.contains("titel")).unwrap();
         assert_eq!(titel.at.line, line_of("field = \"title\""));
@@ -949,10 +1020,18 @@ rule = "C1"
     #[test]
     fn a_syntax_error_or_an_unknown_key_is_located() {
         let (r, q) = schemas();
-        let e = Desc::parse("t.toml", &GOOD.replace("[order]", "[order]\nfeld = 1"), &r, &q)
-            .unwrap_err();
+        let e = Desc::parse(
+            "t.toml",
+            &GOOD.replace("[order]", "[order]\nfeld = 1"),
+            &r,
+            &q,
+        )
+        .unwrap_err();
         assert_eq!(e.len(), 1);
         assert!(e[0].message.contains("feld"), "{:?}", e[0]);
-        assert_eq!(e[0].at.line, GOOD.lines().position(|l| l == "[order]").unwrap() + 2);
+        assert_eq!(
+            e[0].at.line,
+            GOOD.lines().position(|l| l == "[order]").unwrap() + 2
+        );
     }
 }

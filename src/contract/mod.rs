@@ -143,8 +143,17 @@ impl Contract {
         let dir = path.parent().unwrap_or(Path::new("."));
         // The schema names come from the description; read them leniently first.
         let names: toml::Table = toml::from_str(&text).unwrap_or_default();
-        let name = |key: &str| names.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let (rpath, qpath) = (dir.join(name("response_schema")), dir.join(name("query_schema")));
+        let name = |key: &str| {
+            names
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (rpath, qpath) = (
+            dir.join(name("response_schema")),
+            dir.join(name("query_schema")),
+        );
         Contract::from_strs(
             &path.display().to_string(),
             &text,
@@ -161,9 +170,7 @@ impl Contract {
     ) -> Result<Contract, ContractError> {
         let names: toml::Table = toml::from_str(desc).unwrap_or_default();
         let dir = Path::new(desc_file).parent().unwrap_or(Path::new(""));
-        let name = |key: &str| {
-            dir.join(names.get(key).and_then(|v| v.as_str()).unwrap_or(key))
-        };
+        let name = |key: &str| dir.join(names.get(key).and_then(|v| v.as_str()).unwrap_or(key));
         let (rpath, qpath) = (name("response_schema"), name("query_schema"));
         let parse = |text: &str, path: &PathBuf| {
             serde_json::from_str(text).map_err(|source| ContractError::Json {

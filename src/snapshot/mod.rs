@@ -136,7 +136,7 @@ pub struct Session {
     dir: PathBuf,
     profile: Profile,
     /// Profile text to write into `dir` with the first snapshot, when it has none.
-    new_profile: Option<&'static str>,
+    new_profile: Option<String>,
     cases_dir: PathBuf,
 }
 
@@ -172,8 +172,13 @@ impl Session {
             ));
         }
         let dir = args.snapshot_dir.join(&name);
-        let (profile, new_profile) =
-            Profile::load(&name, &dir, target.is_none()).map_err(|e| e.to_string())?;
+        let (profile, new_profile) = Profile::load(
+            crate::contract::Contract::embedded().desc(),
+            &name,
+            &dir,
+            target.is_none(),
+        )
+        .map_err(|e| e.to_string())?;
         Ok(Some(Session {
             mode: args.mode,
             ci: is_ci(),
@@ -235,7 +240,7 @@ impl Session {
                     .is_some_and(|o| o.state == State::Updated)
             });
         if wrote {
-            if let Some(text) = self.new_profile {
+            if let Some(text) = self.new_profile.as_deref() {
                 let path = self.dir.join("profile.toml");
                 match store::write_atomic(&path, text) {
                     Ok(()) => footer.profile_written = Some(path),

@@ -16,7 +16,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::redact::{Profile, Table};
+use super::redact::{Names, Profile, Table};
 use crate::check::Purpose;
 use crate::report::CaseResult;
 
@@ -68,7 +68,7 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &
         .enumerate()
         .find_map(|(i, (r, b))| {
             (r.purpose == Purpose::Main && r.status == Some(200))
-                .then(|| ids_of(b.as_ref()?))
+                .then(|| ids_of(&profile.names, b.as_ref()?))
                 .flatten()
                 .map(|ids| (i + 1, ids))
         });
@@ -87,7 +87,8 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &
             "  {n}. GET {}{what}",
             path(&req.path, projects, &mut table, pool)
         );
-        if let Some(list) = body.as_ref().and_then(list_of) {
+        let names = &profile.names;
+        if let Some(list) = body.as_ref().and_then(|b| list_of(names, b)) {
             for inst in list {
                 instances_seen += 1;
                 if let Value::Object(m) = inst {
@@ -103,33 +104,39 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &
             (None, None) => "no answer".to_string(),
         };
         match body {
-            Some(b) if req.status == Some(200) && list_of(b).is_some() => {
-                let list = list_of(b).unwrap_or(&[]);
-                let num = b.get("instance_num").map_or("absent".into(), inline);
+            Some(b) if req.status == Some(200) && list_of(names, b).is_some() => {
+                let list = list_of(names, b).unwrap_or(&[]);
+                let total = names.total.as_deref().unwrap_or("total");
+                let num = names
+                    .total
+                    .as_ref()
+                    .and_then(|t| b.get(t))
+                    .map_or("absent".into(), inline);
+                let plural = &names.list;
                 // Later answers are positions in the first list; the case's own answer
                 // (and any answer when there is no first list to refer to) in full.
                 let refer = first_list.as_ref().filter(|(at, _)| *at != n);
                 if refer.is_none() && req.purpose == Purpose::Main {
                     let _ = writeln!(out, "     status: {status}");
-                    let _ = writeln!(out, "     instance_num: {num}");
+                    let _ = writeln!(out, "     {total}: {num}");
                     if list.is_empty() {
-                        let _ = writeln!(out, "     instances: none");
+                        let _ = writeln!(out, "     {plural}: none");
                     } else {
-                        let _ = writeln!(out, "     instances:");
+                        let _ = writeln!(out, "     {plural}:");
                         for (k, inst) in list.iter().enumerate() {
                             let _ =
                                 writeln!(out, "       #{} {}", k + 1, row(inst, &profile.fields));
                         }
                     }
                 } else {
-                    let ids = ids_of(b).unwrap_or_default();
+                    let ids = ids_of(names, b).unwrap_or_default();
                     let positions = match refer {
                         Some((at, first)) => positions(&ids, first, *at),
                         None => ids.join(", "),
                     };
                     let _ = writeln!(
                         out,
-                        "     status: {status}, instance_num: {num}, instances: {positions}"
+                        "     status: {status}, {total}: {num}, {plural}: {positions}"
                     );
                 }
             }
@@ -148,12 +155,13 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &
     }
 
     if !members.is_empty() {
-        let _ = writeln!(out, "instance members:");
+        let item = &profile.names.item;
+        let _ = writeln!(out, "{item} members:");
         for (name, count) in &members {
             let note = if *count < instances_seen {
-                " (not on every instance)"
+                format!(" (not on every {item})")
             } else {
-                ""
+                String::new()
             };
             let _ = writeln!(out, "  {name}{note}");
         }
@@ -186,17 +194,17 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &
     out
 }
 
-fn list_of(body: &Value) -> Option<&[Value]> {
-    body.get("instances")?.as_array().map(Vec::as_slice)
+fn list_of<'b>(names: &Names, body: &'b Value) -> Option<&'b [Value]> {
+    body.get(&names.list)?.as_array().map(Vec::as_slice)
 }
 
 /// The identities of a list's instances, in order: instance_id (redacted or not), or the
 /// whole instance when it has none.
-fn ids_of(body: &Value) -> Option<Vec<String>> {
+fn ids_of(names: &Names, body: &Value) -> Option<Vec<String>> {
     Some(
-        list_of(body)?
+        list_of(names, body)?
             .iter()
-            .map(|i| match i.get("instance_id") {
+            .map(|i| match i.get(&names.id) {
                 Some(Value::String(s)) => inline(&Value::String(s.clone())),
                 _ => inline_sorted(i),
             })
@@ -407,6 +415,7 @@ mod tests {
             ),
         ]);
         let profile = Profile::parse(
+            crate::contract::Contract::embedded().desc(),
             "t",
             "redact = ['.instances[].instance_id']\nmask = ['.instances[].used_memory']",
             Path::new("p"),
@@ -444,7 +453,13 @@ instance members:
 
     #[test]
     fn an_additive_member_shows_in_members_only() {
-        let profile = Profile::parse("t", "", Path::new("p")).unwrap();
+        let profile = Profile::parse(
+            crate::contract::Contract::embedded().desc(),
+            "t",
+            "",
+            Path::new("p"),
+        )
+        .unwrap();
         let projects = Projects {
             main: "p".into(),
             other: None,

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::contract::Desc;
+
 /// The profile of the built-in mock: its data set is fixed, so nothing is volatile.
 pub const MOCK_PROFILE: &str = "\
 # Snapshot profile of the built-in mock (`conform run` without --target).
@@ -25,31 +27,49 @@ redact = []
 mask = []
 ";
 
-/// The profile written for a new real target: the values that change on their own.
-pub const DEFAULT_TARGET_PROFILE: &str = "\
+/// The profile written for a new real target: the values that change on their own, as
+/// the contract description lists them.
+pub fn default_target_profile(desc: &Desc) -> String {
+    let quote = |s: &String| format!("\"{s}\"");
+    let redact: String = desc
+        .snapshot_redact
+        .iter()
+        .map(|s| format!("  {},\n", quote(s)))
+        .collect();
+    let mask: Vec<String> = desc.snapshot_mask.iter().map(quote).collect();
+    let first_mask = desc
+        .snapshot_mask
+        .first()
+        .and_then(|m| m.rsplit('.').next())
+        .unwrap_or("value");
+    let first_redact = desc
+        .snapshot_redact
+        .first()
+        .and_then(|m| m.rsplit('.').next())
+        .unwrap_or("value");
+    let fields: Vec<String> = desc.snapshot_fields.iter().map(quote).collect();
+    format!(
+        "\
 # Snapshot profile of a real target, written by conform on first use; edit it to suit.
 #
 # Selectors address response bodies: `.key`, `[]` (every item), `[N]` (one item),
 # `.*` (every member). They apply to every answer of every case of this profile.
 #
 # redact: each distinct value becomes a numbered placeholder, the same one everywhere in a
-# snapshot (`<instance_id:3>` in an instance and in the query that drew it).
+# snapshot (`<{first_redact}:3>` in an {item} and in the query that drew it).
 redact = [
-  \".instances[].instance_id\",
-  \".instances[].created_at\",
-  \".instances[].ip\",
-  \".request_id\",
-]
-# mask: every value becomes one fixed placeholder (`<used_memory>`), for values whose
+{redact}]
+# mask: every value becomes one fixed placeholder (`<{first_mask}>`), for values whose
 # relations are noise too.
-mask = [\".instances[].used_memory\"]
-# fields: the instance fields each list answer records, in this order.
-# fields = [\"instance_id\", \"name\", \"status\", \"created_at\"]
-";
-
-/// The instance fields a list answer records when the profile names none: the ones the
-/// filters (C2..C6) and the order (C8) are about.
-pub const DEFAULT_FIELDS: [&str; 4] = ["instance_id", "name", "status", "created_at"];
+mask = [{mask}]
+# fields: the {item} fields each list answer records, in this order.
+# fields = [{fields}]
+",
+        item = desc.item,
+        mask = mask.join(", "),
+        fields = fields.join(", "),
+    )
+}
 
 /// A profile file, as written.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -62,6 +82,16 @@ struct ProfileFile {
     fields: Option<Vec<String>>,
 }
 
+/// What a profile needs to know of the contract: where the list, the total and the id
+/// sit, and what an item is called.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub list: String,
+    pub total: Option<String>,
+    pub id: String,
+    pub item: String,
+}
+
 /// A loaded, validated profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -70,6 +100,8 @@ pub struct Profile {
     mask: Vec<Selector>,
     /// Instance fields recorded per list answer.
     pub fields: Vec<String>,
+    /// The contract's names the snapshot uses.
+    pub names: Names,
 }
 
 /// A profile that cannot be used; nothing is sent.
@@ -86,7 +118,12 @@ pub enum ProfileError {
 
 impl Profile {
     /// Parses a profile's text; `path` only names it in errors.
-    pub fn parse(name: &str, text: &str, path: &Path) -> Result<Profile, ProfileError> {
+    pub fn parse(
+        desc: &Desc,
+        name: &str,
+        text: &str,
+        path: &Path,
+    ) -> Result<Profile, ProfileError> {
         let invalid = |message: String| ProfileError::Invalid {
             path: path.to_path_buf(),
             message,
@@ -97,9 +134,7 @@ impl Profile {
                 .map(|s| Selector::parse(s).map_err(|m| invalid(format!("selector `{s}`: {m}"))))
                 .collect()
         };
-        let fields = file
-            .fields
-            .unwrap_or_else(|| DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect());
+        let fields = file.fields.unwrap_or_else(|| desc.snapshot_fields.clone());
         if fields.is_empty() {
             return Err(invalid(
                 "`fields` is empty: name at least one instance field".into(),
@@ -110,26 +145,33 @@ impl Profile {
             redact: parse_all(&file.redact)?,
             mask: parse_all(&file.mask)?,
             fields,
+            names: Names {
+                list: desc.list.clone(),
+                total: desc.total.as_ref().map(|t| t.field.clone()),
+                id: desc.id.clone(),
+                item: desc.item.clone(),
+            },
         })
     }
 
     /// Loads `dir/profile.toml`; when it is missing, the built-in text for this kind of
     /// target (returned too, so the caller can write it for the user to edit).
     pub fn load(
+        desc: &Desc,
         name: &str,
         dir: &Path,
         mock: bool,
-    ) -> Result<(Profile, Option<&'static str>), ProfileError> {
+    ) -> Result<(Profile, Option<String>), ProfileError> {
         let path = dir.join("profile.toml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((Profile::parse(name, &text, &path)?, None)),
+            Ok(text) => Ok((Profile::parse(desc, name, &text, &path)?, None)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let text = if mock {
-                    MOCK_PROFILE
+                    MOCK_PROFILE.to_string()
                 } else {
-                    DEFAULT_TARGET_PROFILE
+                    default_target_profile(desc)
                 };
-                Ok((Profile::parse(name, text, &path)?, Some(text)))
+                Ok((Profile::parse(desc, name, &text, &path)?, Some(text)))
             }
             Err(source) => Err(ProfileError::Read { path, source }),
         }
@@ -359,7 +401,13 @@ mod tests {
     use serde_json::json;
 
     fn profile(text: &str) -> Profile {
-        Profile::parse("t", text, Path::new("profile.toml")).expect("a valid profile")
+        Profile::parse(
+            crate::contract::Contract::embedded().desc(),
+            "t",
+            text,
+            Path::new("profile.toml"),
+        )
+        .expect("a valid profile")
     }
 
     #[test]
@@ -437,13 +485,26 @@ mod tests {
     #[test]
     fn shipped_profiles_parse() {
         profile(MOCK_PROFILE);
-        let p = profile(DEFAULT_TARGET_PROFILE);
-        assert_eq!(p.fields, DEFAULT_FIELDS);
+        let desc = crate::contract::Contract::embedded().desc();
+        let text = default_target_profile(desc);
+        let p = profile(&text);
+        assert_eq!(p.fields, ["instance_id", "name", "status", "created_at"]);
+        assert!(text.contains("  \".instances[].instance_id\",\n"), "{text}");
+        assert!(
+            text.contains("mask = [\".instances[].used_memory\"]"),
+            "{text}"
+        );
     }
 
     #[test]
     fn unknown_keys_are_errors() {
-        let e = Profile::parse("t", "redcat = []", Path::new("p.toml")).unwrap_err();
+        let e = Profile::parse(
+            crate::contract::Contract::embedded().desc(),
+            "t",
+            "redcat = []",
+            Path::new("p.toml"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("redcat"), "{e}");
     }
 }
