@@ -4,16 +4,14 @@
 //! nothing (a counting server proves it). A data set that cannot satisfy a draw is not
 //! an input error: that case is skipped at run time with a note naming the draw.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::support::{run_conform, serve, Act, Applies};
 use conform::case::{load_dir, load_file};
 use conform::contract::Contract;
 use conform::diag::Diagnostic;
-use support::{run_conform, serve, Act, Applies};
 
 const DIR: &str = "tests/fixtures/cases-invalid";
 

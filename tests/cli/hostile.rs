@@ -10,12 +10,10 @@
 //! (an unknown parameter, C7), so that per-case handling is tested; a few hit the
 //! baseline request, which every case depends on.
 
-mod support;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use support::{http, json_200, run_conform, serve, Act, Applies, Run, Server};
+use crate::support::{self, http, json_200, run_conform, serve, Act, Applies, Run, Server};
 
 const CASES: &str = "tests/fixtures/hostile-cases";
 /// `--max-body` for these runs: far below what the hostile bodies offer.

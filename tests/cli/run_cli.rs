@@ -4,8 +4,7 @@
 
 use std::process::Output;
 
-mod support;
-use support::text;
+use crate::support::{self, text};
 
 fn conform(args: &[&str]) -> Output {
     support::conform(args, &[])

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::common::*;
+use super::common::*;
 use conform::contract::Contract;
 use conform::mock::{Fault, FaultKind};
 use serde_json::Value;

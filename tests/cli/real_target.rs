@@ -9,8 +9,7 @@ use tokio::net::TcpListener;
 
 const BODY: &str = r#"{"instances":[],"instance_num":0}"#;
 
-mod support;
-use support::{conform, text};
+use crate::support::{conform, text};
 
 fn one_case_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -5,8 +5,7 @@ use std::process::Output;
 
 use conform::mock::{spawn, DataSet, MockConfig, MAIN_PROJECT, OTHER_PROJECT};
 
-mod support;
-use support::text;
+use crate::support::{self, text};
 
 fn conform(args: &[&str], token: &str) -> Output {
     support::conform(args, &[("CONFORM_TOKEN", token)])

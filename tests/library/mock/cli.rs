@@ -70,7 +70,7 @@ async fn serves_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let v: Value = crate::socket::json(r).await;
+    let v: Value = super::socket::json(r).await;
     assert_eq!(v["instances"].as_array().unwrap().len(), 2);
     assert_eq!(v["instance_num"], 50);
     let status = terminate(child);
@@ -111,7 +111,7 @@ async fn token_from_env_is_required_and_never_printed() {
 fn serves_a_data_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.json");
-    let inst = crate::common::inst("x1", "only", "RUNNING", "2024-01-01T00:00:00Z");
+    let inst = super::common::inst("x1", "only", "RUNNING", "2024-01-01T00:00:00Z");
     std::fs::write(
         &path,
         json!({"comment": "mine", "projects": {"proj-a": [inst]}}).to_string(),
@@ -141,7 +141,7 @@ fn bad_data_files_exit_2_and_say_where() {
     assert!(out.is_empty(), "nothing served: {out}");
     assert!(err.contains("broken.json: not valid JSON"), "{err}");
 
-    let mut inst = crate::common::inst("x1", "only", "RUNNING", "2024-01-01T00:00:00Z");
+    let mut inst = super::common::inst("x1", "only", "RUNNING", "2024-01-01T00:00:00Z");
     inst.as_object_mut().unwrap().remove("maintain_end");
     inst["charging_mode"] = json!("0");
     let wrong = dir.path().join("wrong.json");

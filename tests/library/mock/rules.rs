@@ -1,7 +1,7 @@
 //! One test per rule, in-process through the router, against the hand data set. Every
 //! expected list is written out by hand from the table in `common::hand_data`.
 
-use crate::common::*;
+use super::common::*;
 use conform::contract::Contract;
 
 fn ids(list: &[&str]) -> Vec<String> {

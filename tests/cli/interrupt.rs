@@ -3,12 +3,10 @@
 //! SIGINT, and must exit promptly with code 130 and a partial summary: the finished cases
 //! judged as usual, the others reported as not run.
 
-mod support;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use support::{run_conform, serve, Act, Applies, Run, Server};
+use crate::support::{run_conform, serve, Act, Applies, Run, Server};
 
 /// Runs the hostile-cases suite with a long timeout and sends SIGINT once the server has
 /// seen `requests` requests (and a moment has passed for their answers to be read).
