@@ -1,7 +1,7 @@
 //! Entry points of the fuzz targets (`fuzz/`, run with `cargo fuzz`), shared with the
-//! replay test (`tests/fuzz_replay.rs`) so that `cargo test` on a stable toolchain feeds
-//! the committed seeds and every input a fuzzer ever crashed on through exactly the same
-//! code. Each takes arbitrary bytes; the only way to fail is to panic (or hang).
+//! replay test (`tests/library/fuzz_replay.rs`) so that `cargo test` on a stable toolchain
+//! feeds the committed seeds and every input a fuzzer ever crashed on through exactly the
+//! same code. Each takes arbitrary bytes; the only way to fail is to panic (or hang).
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -10,7 +10,7 @@
 //! key, a schema violation, a keyword it does not know), it gives up, and the caller
 //! takes the full path: the strict parser of [`crate::json`] and the jsonschema
 //! validator, which explain every problem with its pointer. So the fast path must never
-//! accept what the full path rejects; `tests/shape_equivalence.rs` and the
+//! accept what the full path rejects; `tests/library/shape_equivalence.rs` and the
 //! `read_list` fuzz target compare the two on generated and mutated bodies.
 //!
 //! What it handles of JSON Schema 2020-12 (anything else and [`Shape::compile`] returns

@@ -1,5 +1,6 @@
 #![no_main]
-//! Fuzz target: see `conform::fuzz::derive_page`. Replayed on stable by tests/fuzz_replay.rs.
+//! Fuzz target: see `conform::fuzz::derive_page`.
+//! Replayed on stable by tests/library/fuzz_replay.rs.
 
 use libfuzzer_sys::fuzz_target;
 

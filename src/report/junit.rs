@@ -7,7 +7,7 @@
 //! one `<failure>` carrying every finding as text; a transport problem is `<error>`; a
 //! skipped case `<skipped>`; notices and observations (and so vacuous passes) go to
 //! `<system-out>`. The output validates against the Jenkins xUnit plugin's
-//! `junit-10.xsd` (vendored in `tests/fixtures/junit/`, checked by `tests/reports.rs`).
+//! `junit-10.xsd` (vendored in `tests/fixtures/junit/`, checked by `tests/cli/reports.rs`).
 //!
 //! The XML is written by hand with [`escape_text`] and [`escape_attr`]; characters XML
 //! 1.0 cannot carry at all (most control characters) become U+FFFD.

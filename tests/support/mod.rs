@@ -1,7 +1,8 @@
 //! Shared by the integration tests: running the `conform` binary ([`conform`], [`text`]);
 //! for the robustness tests (issue 9), a raw TCP server on 127.0.0.1 that answers the
 //! list endpoint well or misbehaves on purpose, and a way to run the binary with a
-//! deadline while watching its peak memory.
+//! deadline while watching its peak memory. A test binary that needs it includes it with
+//! `#[path = "../support/mod.rs"] mod support;` (today `tests/cli/main.rs`).
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 

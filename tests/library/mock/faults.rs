@@ -1,0 +1,439 @@
+//! Every fault of the catalogue, each with a request whose answer differs from the faithful
+//! mock's, and a hand-written expectation of how it differs (tolerated and additive faults
+//! differ only in the way the contract allows).
+
+use std::collections::HashSet;
+
+use super::common::*;
+use conform::contract::Contract;
+use conform::mock::{Fault, FaultKind};
+use serde_json::Value;
+
+/// How to probe a fault: the request (on the hand data set, with the token unless
+/// `token` says otherwise), how often to send it, and what the faulty answers look like.
+struct Probe {
+    fault: &'static str,
+    uri: &'static str,
+    token: Option<&'static str>,
+    /// The request is sent this many times to both mocks (intermittent and unstable faults
+    /// need more than one).
+    times: usize,
+    check: fn(&[Answer], &[Answer]),
+}
+
+fn p(fault: &'static str, uri: &'static str, check: fn(&[Answer], &[Answer])) -> Probe {
+    Probe {
+        fault,
+        uri,
+        token: Some(TOKEN),
+        times: 1,
+        check,
+    }
+}
+
+fn s(list: &[&str]) -> Vec<String> {
+    list.iter().map(|x| x.to_string()).collect()
+}
+
+fn first_instance(a: &Answer) -> Value {
+    a.json()["instances"][0].clone()
+}
+
+fn probes() -> Vec<Probe> {
+    vec![
+        // C1
+        p(
+            "empty-value-filters",
+            "/v1.0/p1/instances?status=",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
+        // C2
+        p(
+            "fuzzy-prefix-only",
+            "/v1.0/p1/instances?name=prod",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a7"]));
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
+        p(
+            "fuzzy-drops-one-match",
+            "/v1.0/p1/instances?name=cache",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a3", "a7"]));
+                assert_eq!((bad[0].ids(), bad[0].num()), (s(&["a1", "a3"]), 2));
+            },
+        ),
+        p(
+            "fuzzy-case-insensitive",
+            "/v1.0/p1/instances?name=cache",
+            |good, bad| {
+                // Tolerated: a superset whose extras contain the term only case-insensitively.
+                assert_eq!(good[0].ids(), s(&["a1", "a3", "a7"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a7"]));
+                assert_eq!(bad[0].json()["instances"][1]["name"], "Cache-Prod");
+            },
+        ),
+        // C3
+        p(
+            "exact-any-truthy",
+            "/v1.0/p1/instances?name=cache-prod&isExactMatchName=TRUE",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a7"]));
+                assert_eq!(bad[0].ids(), s(&["a1"]));
+            },
+        ),
+        p(
+            "exact-ignored",
+            "/v1.0/p1/instances?name=cache-prod&isExactMatchName=true",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a7"]));
+            },
+        ),
+        // C4
+        p(
+            "status-ignored",
+            "/v1.0/p1/instances?status=CLOSED",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a3"]));
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        p(
+            "status-case-insensitive",
+            "/v1.0/p1/instances?status=running",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a5", "b0"]));
+            },
+        ),
+        p(
+            "unknown-status-400",
+            "/v1.0/p1/instances?status=BOGUS",
+            |good, bad| {
+                // Tolerated: 400 with a C13 body instead of an empty 200.
+                assert_eq!((good[0].ids(), good[0].num()), (s(&[]), 0));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        // C5
+        p("id-prefix-match", "/v1.0/p1/instances?id=a", |good, bad| {
+            assert_eq!(good[0].ids(), s(&[]));
+            assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a5", "a6", "a7"]));
+        }),
+        p(
+            "unknown-id-404",
+            "/v1.0/p1/instances?id=zzz",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                bad[0].assert_json_error(404);
+            },
+        ),
+        // C6
+        p("failed-always-shown", "/v1.0/p1/instances", |good, bad| {
+            assert_eq!(good[0].ids(), s(&DEFAULT));
+            assert_eq!(
+                bad[0].ids(),
+                s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"])
+            );
+        }),
+        p(
+            "include-failure-any-value",
+            "/v1.0/p1/instances?includeFailure=false",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                assert_eq!(
+                    bad[0].ids(),
+                    s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"])
+                );
+            },
+        ),
+        p(
+            "failed-shown-by-status",
+            "/v1.0/p1/instances?status=CREATEFAILED",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a4"]));
+            },
+        ),
+        // C7
+        p(
+            "filters-or",
+            "/v1.0/p1/instances?name=zeta&status=CLOSED",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a3", "b0"]));
+            },
+        ),
+        p(
+            "unknown-param-400",
+            "/v1.0/p1/instances?marker=x",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        // C8
+        p("oldest-first", "/v1.0/p1/instances", |good, bad| {
+            assert_eq!(good[0].ids(), s(&DEFAULT));
+            assert_eq!(bad[0].ids(), s(&["b0", "a5", "a6", "a7", "a3", "a2", "a1"]));
+        }),
+        p("tie-break-descending", "/v1.0/p1/instances", |good, bad| {
+            assert_eq!(good[0].ids(), s(&DEFAULT));
+            assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a7", "a6", "a5", "b0"]));
+        }),
+        Probe {
+            times: 2,
+            ..p("unstable-order", "/v1.0/p1/instances", |good, bad| {
+                assert_eq!(good[0].ids(), good[1].ids());
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+                assert_eq!(bad[1].ids(), s(&["a1", "a2", "a3", "a7", "a6", "a5", "b0"]));
+            })
+        },
+        // C9
+        p(
+            "start-zero-based",
+            "/v1.0/p1/instances?start=1&limit=2",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a2"]));
+                assert_eq!(bad[0].ids(), s(&["a2", "a3"]));
+            },
+        ),
+        p(
+            "start-past-end-400",
+            "/v1.0/p1/instances?start=8",
+            |good, bad| {
+                assert_eq!((good[0].ids(), good[0].num()), (s(&[]), 7));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        // C10
+        p(
+            "limit-ignored",
+            "/v1.0/p1/instances?limit=2",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a2"]));
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        p(
+            "limit-off-by-one",
+            "/v1.0/p1/instances?limit=2",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a2"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3"]));
+            },
+        ),
+        p(
+            "limit-zero-accepted",
+            "/v1.0/p1/instances?limit=0",
+            |good, bad| {
+                good[0].assert_json_error(400);
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
+        p(
+            "bad-limit-500",
+            "/v1.0/p1/instances?limit=ten",
+            |good, bad| {
+                good[0].assert_json_error(400);
+                bad[0].assert_json_error(500);
+            },
+        ),
+        // C11
+        p(
+            "instance-num-page-size",
+            "/v1.0/p1/instances?limit=2",
+            |good, bad| {
+                assert_eq!(good[0].num(), 7);
+                assert_eq!((bad[0].ids(), bad[0].num()), (s(&["a1", "a2"]), 2));
+            },
+        ),
+        p(
+            "instance-num-unfiltered",
+            "/v1.0/p1/instances?status=CLOSED",
+            |good, bad| {
+                assert_eq!(good[0].num(), 1);
+                assert_eq!((bad[0].ids(), bad[0].num()), (s(&["a3"]), 7));
+            },
+        ),
+        // C12
+        p("port-as-string", "/v1.0/p1/instances?id=a1", |good, bad| {
+            assert_eq!(first_instance(&good[0])["port"], 6379);
+            assert_eq!(first_instance(&bad[0])["port"], "6379");
+        }),
+        p("field-missing", "/v1.0/p1/instances?id=a3", |good, bad| {
+            assert_eq!(first_instance(&good[0])["domainName"], "");
+            assert!(first_instance(&bad[0]).get("domainName").is_none());
+        }),
+        p(
+            "used-exceeds-max",
+            "/v1.0/p1/instances?id=a1",
+            |good, bad| {
+                assert_eq!(first_instance(&good[0])["used_memory"], 10);
+                assert_eq!(first_instance(&bad[0])["used_memory"], 1639);
+            },
+        ),
+        p("duplicate-id", "/v1.0/p1/instances?limit=2", |good, bad| {
+            assert_eq!(good[0].ids(), s(&["a1", "a2"]));
+            assert_eq!(bad[0].ids(), s(&["a1", "a2", "a1"]));
+        }),
+        p(
+            "created-at-no-zone",
+            "/v1.0/p1/instances?id=a1",
+            |good, bad| {
+                assert_eq!(
+                    first_instance(&good[0])["created_at"],
+                    "2024-05-03T00:00:00Z"
+                );
+                assert_eq!(first_instance(&bad[0])["created_at"], "2024-05-03T00:00:00");
+            },
+        ),
+        p("content-type-text", "/v1.0/p1/instances", |good, bad| {
+            assert_eq!(good[0].content_type, "application/json");
+            assert!(bad[0].content_type.starts_with("text/plain"));
+            assert_eq!(bad[0].body, good[0].body);
+        }),
+        p("extra-field", "/v1.0/p1/instances", |good, bad| {
+            // Additive: the body is the faithful one plus one member per instance, and still
+            // satisfies the schema.
+            let mut v = bad[0].json();
+            assert!(Contract::embedded().validate_response(&v).is_empty());
+            for i in v["instances"].as_array_mut().unwrap() {
+                assert!(i
+                    .as_object_mut()
+                    .unwrap()
+                    .shift_remove("az_codes")
+                    .is_some());
+            }
+            assert_eq!(v, good[0].json());
+        }),
+        Probe {
+            times: 14,
+            ..p("intermittent-500", "/v1.0/p1/instances", |good, bad| {
+                let statuses: Vec<u16> = bad.iter().map(|a| a.status).collect();
+                let want: Vec<u16> = (1..=14)
+                    .map(|n| if n % 7 == 0 { 500 } else { 200 })
+                    .collect();
+                assert_eq!(statuses, want);
+                bad[6].assert_json_error(500);
+                assert!(good.iter().all(|a| a.status == 200));
+            })
+        },
+        // C13
+        p(
+            "error-body-text",
+            "/v1.0/p1/instances?limit=0",
+            |good, bad| {
+                good[0].assert_json_error(400);
+                assert_eq!(bad[0].status, 400);
+                assert!(serde_json::from_slice::<Value>(&bad[0].body).is_err());
+            },
+        ),
+        p(
+            "error-body-missing-msg",
+            "/v1.0/p1/instances?limit=0",
+            |good, bad| {
+                good[0].assert_json_error(400);
+                let v = bad[0].json();
+                assert!(
+                    v["error_code"].is_string() && v.get("error_msg").is_none(),
+                    "{v}"
+                );
+            },
+        ),
+        // C14
+        p("tenant-leak", "/v1.0/p2/instances", |good, bad| {
+            assert_eq!(good[0].ids(), s(&["c1", "c2"]));
+            let leaked: HashSet<String> = bad[0].ids().into_iter().collect();
+            assert!(leaked.contains("c1") && leaked.contains("a1"), "{leaked:?}");
+        }),
+        Probe {
+            token: None,
+            ..p("auth-ignored", "/v1.0/p1/instances", |good, bad| {
+                good[0].assert_json_error(401);
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            })
+        },
+        Probe {
+            token: Some("not-the-token"),
+            ..p("auth-any-token", "/v1.0/p1/instances", |good, bad| {
+                good[0].assert_json_error(401);
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            })
+        },
+        Probe {
+            token: None,
+            ..p("auth-403", "/v1.0/p1/instances", |good, bad| {
+                // Tolerated: 403 instead of 401, still with a C13 body.
+                good[0].assert_json_error(401);
+                bad[0].assert_json_error(403);
+            })
+        },
+    ]
+}
+
+#[test]
+fn every_fault_has_a_probe() {
+    let probed: HashSet<&str> = probes().iter().map(|p| p.fault).collect();
+    let catalogue: HashSet<&str> = Fault::catalogue().iter().map(|f| f.name()).collect();
+    assert_eq!(probed, catalogue);
+    assert_eq!(probes().len(), Fault::catalogue().len());
+}
+
+#[tokio::test]
+async fn every_fault_differs_from_the_faithful_mock() {
+    for probe in probes() {
+        let fault = Fault::from_name(probe.fault).expect("a catalogue name");
+        let good_app = app(&[], Some(TOKEN));
+        let bad_app = app(&[fault], Some(TOKEN));
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        for _ in 0..probe.times {
+            good.push(request(&good_app, "GET", probe.uri, probe.token).await);
+            bad.push(request(&bad_app, "GET", probe.uri, probe.token).await);
+        }
+        assert_ne!(
+            good, bad,
+            "{} makes no difference on {}",
+            probe.fault, probe.uri
+        );
+        let result = std::panic::catch_unwind(|| (probe.check)(&good, &bad));
+        if let Err(e) = result {
+            panic!("fault {}: {:?}", probe.fault, e.downcast_ref::<String>());
+        }
+    }
+}
+
+#[tokio::test]
+async fn tolerated_and_additive_faults_keep_the_faithful_answer_elsewhere() {
+    // A tolerated or additive fault changes nothing but its own point: the default list is
+    // the faithful one (up to the additive field).
+    for f in Fault::catalogue()
+        .iter()
+        .filter(|f| f.kind() != FaultKind::Breaks)
+    {
+        let a = list(&app(&[*f], None), "?limit=3").await;
+        assert_eq!(a.ids(), s(&["a1", "a2", "a3"]), "{f}");
+        assert_eq!(a.num(), 7, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn unstable_order_makes_pages_overlap_and_skip() {
+    let bad = app(&[Fault::UnstableOrder], None);
+    let page1 = list(&bad, "?limit=4").await.ids();
+    let page2 = list(&bad, "?start=5&limit=4").await.ids();
+    assert_eq!(page1, s(&["a1", "a2", "a3", "a5"]));
+    assert_eq!(page2, s(&["a6", "a5", "b0"])); // a5 twice, a7 never
+}
+
+#[tokio::test]
+async fn faults_combine() {
+    let bad = app(&[Fault::OldestFirst, Fault::LimitOffByOne], None);
+    assert_eq!(list(&bad, "?limit=1").await.ids(), s(&["b0", "a5"]));
+}
