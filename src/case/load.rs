@@ -780,11 +780,12 @@ impl Validator<'_> {
             desc.filter(param).is_some()
         };
         if !fits {
-            let (what, those) = if kind.paging() {
-                ("a paging parameter", paging)
+            let (what, plural, those) = if kind.paging() {
+                ("a paging parameter", "paging parameters", paging)
             } else {
                 (
                     "a filter parameter",
+                    "filter parameters",
                     desc.filters.iter().map(|f| f.param.as_str()).collect(),
                 )
             };
@@ -795,7 +796,7 @@ impl Validator<'_> {
                     kind.name()
                 ),
             )
-            .hint = Some(format!("{what}s of this contract: {}", those.join(", ")));
+            .hint = Some(format!("{plural} of this contract: {}", those.join(", ")));
             return None;
         }
         Some(Draw {

@@ -190,7 +190,7 @@ fn a_draw_the_data_cannot_satisfy_is_skipped_with_a_note() {
     std::fs::write(
         cases.join("failed-included.toml"),
         "description = \"a CREATEFAILED instance is listed with includeFailure=true\"\n\
-         rules = [\"C6\"]\n\n[query]\nid = { draw = \"failed-id\" }\nincludeFailure = \"true\"\n",
+         rules = [\"C6\"]\n\n[query]\nid = { draw = \"hidden\" }\nincludeFailure = \"true\"\n",
     )
     .unwrap();
     std::fs::write(
@@ -216,7 +216,7 @@ fn a_draw_the_data_cannot_satisfy_is_skipped_with_a_note() {
     assert!(r.stdout.contains("SKIP    failed-included"), "{all}");
     assert!(
         r.stdout
-            .contains("note: draw `failed-id`: the target's data has no CREATEFAILED instance"),
+            .contains("note: draw `hidden`: the target's data has no CREATEFAILED instance"),
         "{all}"
     );
     assert!(r.stdout.contains("PASS    unfiltered"), "{all}");
