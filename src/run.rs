@@ -23,6 +23,11 @@ pub struct RunArgs {
     /// Folder of case files (`**/*.toml`).
     #[arg(long, default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
+    /// A contract description (`*.contract.toml`, with the schemas it names beside it)
+    /// to check instead of the built-in one. The built-in mock serves only the built-in
+    /// contract, so another one needs --target.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub contract: Option<PathBuf>,
     /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the
     /// built-in mock is served in-process on an ephemeral loopback port.
     #[arg(long, value_name = "URL")]
@@ -149,8 +154,21 @@ pub enum RunError {
 /// Runs `conform run`; returns the exit code.
 pub async fn command(args: RunArgs) -> u8 {
     args.report.color.choice().write_global();
-    let contract = Contract::embedded();
-    let cases = match args.select.load(&args.cases) {
+    let loaded;
+    let contract: &Contract = match &args.contract {
+        None => Contract::embedded(),
+        Some(path) => match Contract::from_file(path) {
+            Ok(c) => {
+                loaded = c;
+                &loaded
+            }
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "error: {e}");
+                return crate::exit::INPUT_INVALID;
+            }
+        },
+    };
+    let cases = match args.select.load(&args.cases, contract) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -163,7 +181,7 @@ pub async fn command(args: RunArgs) -> u8 {
     }
     let waivers = match &args.waivers {
         None => Vec::new(),
-        Some(path) => match crate::waiver::load(path) {
+        Some(path) => match crate::waiver::load(path, contract.desc()) {
             Ok(w) => w,
             Err(diags) => {
                 for d in diags {
@@ -181,6 +199,7 @@ pub async fn command(args: RunArgs) -> u8 {
         &args.snapshots,
         &args.cases,
         args.target.as_deref(),
+        contract.desc(),
     ) {
         Ok(s) => s,
         Err(e) => {
@@ -279,10 +298,7 @@ pub async fn command(args: RunArgs) -> u8 {
         max_body: args.max_body,
         rate,
         jobs: args.jobs,
-        token_header: crate::contract::Contract::embedded()
-            .desc()
-            .token_header
-            .clone(),
+        token_header: contract.desc().token_header.clone(),
     };
     let shown = if mock.is_some() {
         "the built-in mock"
@@ -304,6 +320,7 @@ pub async fn command(args: RunArgs) -> u8 {
         target: shown.to_string(),
         base_url: spec.base_url.clone(),
         token_var: spec.token_var.clone(),
+        token_header: contract.desc().token_header.clone(),
         cases: cases.len(),
         shard: args.select.shard,
         filters: args.select.filter.clone(),

@@ -31,13 +31,16 @@ impl SelectArgs {
     /// Loads every case below `dir` and keeps the selected ones. On failure the problem
     /// is already printed to stderr and the exit code is returned: 2 for broken case
     /// files (nothing is sent), 4 when nothing is selected.
-    pub fn load(&self, dir: &std::path::Path) -> Result<Vec<Case>, u8> {
+    pub fn load(
+        &self,
+        dir: &std::path::Path,
+        contract: &crate::contract::Contract,
+    ) -> Result<Vec<Case>, u8> {
         use std::io::Write;
-        let cases =
-            crate::case::load_dir(dir, crate::contract::Contract::embedded()).map_err(|e| {
-                let _ = writeln!(anstream::stderr(), "{e}");
-                crate::exit::INPUT_INVALID
-            })?;
+        let cases = crate::case::load_dir(dir, contract).map_err(|e| {
+            let _ = writeln!(anstream::stderr(), "{e}");
+            crate::exit::INPUT_INVALID
+        })?;
         let cases = self.apply(cases);
         if cases.is_empty() {
             let _ = writeln!(

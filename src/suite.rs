@@ -19,6 +19,10 @@ pub struct ListArgs {
     /// Folder of case files (`**/*.toml`).
     #[arg(long, default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
+    /// Read the cases against this contract description (`*.contract.toml`) instead of
+    /// the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub contract: Option<PathBuf>,
     #[command(flatten)]
     pub select: SelectArgs,
     /// `human`: one aligned line per case; `json`: one JSON object per line.
@@ -32,8 +36,8 @@ pub struct CheckArgs {
     /// Folder of case files (`**/*.toml`).
     #[arg(long, default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
-    /// Check against the schemas in this folder (as written by `conform derive`) instead
-    /// of the ones built into conform.
+    /// Check against the contract in this folder (its `*.contract.toml` and the schemas
+    /// it names, as `conform derive` writes them) instead of the one built into conform.
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
 }
@@ -92,7 +96,21 @@ pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io:
 
 /// Runs `conform list`; returns the exit code.
 pub fn list_command(args: ListArgs) -> u8 {
-    let cases = match args.select.load(&args.cases) {
+    let loaded;
+    let contract: &Contract = match &args.contract {
+        None => Contract::embedded(),
+        Some(path) => match Contract::from_file(path) {
+            Ok(c) => {
+                loaded = c;
+                &loaded
+            }
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "error: {e}");
+                return crate::exit::INPUT_INVALID;
+            }
+        },
+    };
+    let cases = match args.select.load(&args.cases, contract) {
         Ok(c) => c,
         Err(code) => return code,
     };

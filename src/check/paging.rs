@@ -149,7 +149,7 @@ fn walk(
                         format!("{}: a start past the end returned instances", label(*index)),
                     )
                     .expected_actual(
-                        "an empty instances array",
+                        format!("an empty {} array", desc.list),
                         format!("{} instances", list.len()),
                     ),
                 );

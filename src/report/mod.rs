@@ -173,6 +173,8 @@ pub struct RunInfo {
     pub base_url: String,
     /// The environment variable a reproduction uses for the token.
     pub token_var: String,
+    /// The header the token travels in (the contract description's).
+    pub token_header: String,
     /// Cases selected for this run (after `--filter` and `--shard`).
     pub cases: usize,
     pub shard: Option<Shard>,
@@ -187,11 +189,15 @@ impl RunInfo {
     }
 
     /// A curl command that sends the same request, with the token as a variable
-    /// reference (`-H "X-Auth-Token: $CONFORM_TOKEN"`): never the token itself.
+    /// reference (`-H "X-Auth-Token: $CONFORM_TOKEN"`, in the contract's token header):
+    /// never the token itself.
     pub fn curl(&self, q: &RequestRecord) -> String {
         let url = self.url(q).replace('\'', "'\\''");
         if q.with_token {
-            format!("curl -sS -H \"X-Auth-Token: ${}\" '{url}'", self.token_var)
+            format!(
+                "curl -sS -H \"{}: ${}\" '{url}'",
+                self.token_header, self.token_var
+            )
         } else {
             format!("curl -sS '{url}'")
         }
@@ -561,6 +567,7 @@ pub(crate) mod tests {
             target: "the built-in mock".into(),
             base_url: "http://127.0.0.1:4000".into(),
             token_var: "CONFORM_TOKEN".into(),
+            token_header: "X-Auth-Token".into(),
             cases: 4,
             shard: None,
             filters: vec![],

@@ -158,6 +158,7 @@ impl Session {
         args: &SnapshotArgs,
         cases_dir: &Path,
         target: Option<&str>,
+        desc: &crate::contract::Desc,
     ) -> Result<Option<Session>, String> {
         if args.mode == Mode::Off {
             return Ok(None);
@@ -172,13 +173,8 @@ impl Session {
             ));
         }
         let dir = args.snapshot_dir.join(&name);
-        let (profile, new_profile) = Profile::load(
-            crate::contract::Contract::embedded().desc(),
-            &name,
-            &dir,
-            target.is_none(),
-        )
-        .map_err(|e| e.to_string())?;
+        let (profile, new_profile) =
+            Profile::load(desc, &name, &dir, target.is_none()).map_err(|e| e.to_string())?;
         Ok(Some(Session {
             mode: args.mode,
             ci: is_ci(),

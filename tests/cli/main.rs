@@ -18,3 +18,4 @@ mod real_target;
 mod record;
 mod reports;
 mod run_cli;
+mod second_contract;
