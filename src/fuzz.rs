@@ -104,20 +104,12 @@ pub fn check_response(data: &[u8]) -> bool {
             (purpose, exchange)
         })
         .collect();
-    let c = Contract::embedded();
-    let foreign = c.baseline(vec![c.item(
-        "f-1",
-        &[
-            ("name", "cache-other"),
-            ("status", "RUNNING"),
-            ("created_at", "2024-01-01T00:00:00.000Z"),
-        ],
-    )]);
+    let foreign = &fixture().1;
     let ctx = Context {
         contract: Contract::embedded(),
         case,
         baseline: baseline(),
-        foreign: &foreign,
+        foreign,
     };
     let outcome = check::check_case(&ctx, &exchanges);
     assert!(outcome.findings.len() <= check::MAX_FINDINGS + 1);
@@ -148,33 +140,29 @@ pub fn read_list(data: &[u8]) -> bool {
     true
 }
 
-/// Four instances, one of them CREATEFAILED, with names that share substrings.
-fn baseline() -> &'static Baseline {
-    static BASELINE: OnceLock<Baseline> = OnceLock::new();
-    BASELINE.get_or_init(|| {
+/// The baseline (four items, one hidden, names that share substrings) and another
+/// project's list, from `fuzz/fixtures/checker/baseline.json`.
+fn fixture() -> &'static (Baseline, Baseline) {
+    static FIXTURE: OnceLock<(Baseline, Baseline)> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
         let c = Contract::embedded();
-        let item = |id: &str, name: &str, status: &str, at: &str| {
-            c.item(
-                id,
-                &[("name", name), ("status", status), ("created_at", at)],
-            )
+        let data: serde_json::Value =
+            serde_json::from_str(include_str!("../fuzz/fixtures/checker/baseline.json"))
+                .expect("the fuzz baseline is JSON");
+        let list = |key: &str| {
+            let items = data[key].as_array().expect("a list of items");
+            c.baseline(items.iter().filter_map(|v| c.read_item(v)).collect())
         };
-        c.baseline(vec![
-            item("a-1", "cache-prod", "RUNNING", "2024-03-01T10:00:00.000Z"),
-            item("a-2", "cache-prod-2", "RUNNING", "2024-02-01T10:00:00.000Z"),
-            item("a-3", "Cache-Test", "CLOSED", "2024-02-01T10:00:00.000Z"),
-            item(
-                "a-4",
-                "cache-broken",
-                "CREATEFAILED",
-                "2023-01-01T00:00:00Z",
-            ),
-        ])
+        (list("main"), list("foreign"))
     })
 }
 
+fn baseline() -> &'static Baseline {
+    &fixture().0
+}
+
 /// The case shapes the checker is fuzzed with: a filter, a repeat (C8), a page walk
-/// (C9..C11) and an expected error (C13).
+/// (C9..C11) and an expected error (C13), from `fuzz/fixtures/checker/*.toml`.
 fn checker_cases() -> &'static [Case; 4] {
     static CASES: OnceLock<[Case; 4]> = OnceLock::new();
     CASES.get_or_init(|| {
@@ -185,20 +173,14 @@ fn checker_cases() -> &'static [Case; 4] {
         [
             parse(
                 "filter",
-                "description = \"f\"\nrules = [\"C2\", \"C4\"]\n[query]\nname = \"cache\"\nstatus = \"RUNNING\"\n",
+                include_str!("../fuzz/fixtures/checker/filter.toml"),
             ),
             parse(
                 "repeat",
-                "description = \"r\"\nrules = [\"C8\"]\n[expect]\nrepeat = 2\n",
+                include_str!("../fuzz/fixtures/checker/repeat.toml"),
             ),
-            parse(
-                "walk",
-                "description = \"w\"\nrules = [\"C11\"]\n[query]\nincludeFailure = \"true\"\n[expect]\npages = [2]\n",
-            ),
-            parse(
-                "error",
-                "description = \"e\"\nrules = [\"C10\"]\n[query]\nlimit = \"0\"\n[expect]\nstatus = 400\n",
-            ),
+            parse("walk", include_str!("../fuzz/fixtures/checker/walk.toml")),
+            parse("error", include_str!("../fuzz/fixtures/checker/error.toml")),
         ]
     })
 }

@@ -291,20 +291,20 @@ pub fn check(
     ctx: &Context<'_>,
     request: usize,
     req: &Request,
-    instance_num: Option<&Number>,
+    total_member: Option<&Number>,
     got: &[Inst],
     out: &mut Outcome,
 ) {
     let q = Query::parse(ctx.contract.desc(), &req.decoded_query());
     let mut strict = Outcome::default();
-    check_with(ctx, request, &q, instance_num, got, &mut strict);
+    check_with(ctx, request, &q, total_member, got, &mut strict);
     // A filter may tolerate case-insensitive containment (C2): if the answer is right
     // under that reading (items, page window and total alike), it passes with an
     // observation.
     if !strict.findings.is_empty() {
         if let Some((tq, a)) = q.tolerant() {
             let mut tolerant = Outcome::default();
-            check_with(ctx, request, &tq, instance_num, got, &mut tolerant);
+            check_with(ctx, request, &tq, total_member, got, &mut tolerant);
             if tolerant.findings.is_empty() {
                 let (rule, param) = q.tolerated(a);
                 out.observe(
@@ -327,7 +327,7 @@ fn check_with(
     ctx: &Context<'_>,
     request: usize,
     q: &Query<'_>,
-    instance_num: Option<&Number>,
+    total_member: Option<&Number>,
     got: &[Inst],
     out: &mut Outcome,
 ) {
@@ -359,7 +359,7 @@ fn check_with(
 
     // The total counts every match, across pages (C11). Any number is compared: one
     // beyond 64 bits arrives as a float and must fail here, not be skipped.
-    if let (Some(n), Some(total)) = (instance_num, &desc.total) {
+    if let (Some(n), Some(total)) = (total_member, &desc.total) {
         if n.as_u64() != Some(full.len() as u64) {
             out.fail(
                 Finding::new(

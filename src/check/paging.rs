@@ -106,7 +106,9 @@ pub fn check_walks(
 }
 
 fn limit_param(desc: &Desc) -> &str {
-    desc.limit.as_ref().map_or("limit", |l| l.param.as_str())
+    desc.limit
+        .as_ref()
+        .map_or("the page size", |l| l.param.as_str())
 }
 
 fn walk(
@@ -127,7 +129,7 @@ fn walk(
     for (_, index, request, body) in pages {
         let Some(ListView {
             instances: Some(list),
-            total: instance_num,
+            total: page_total,
             ..
         }) = body
         else {
@@ -135,7 +137,7 @@ fn walk(
             continue;
         };
         // Any number, so that one beyond 64 bits (a float) is compared, not skipped.
-        if let Some(n) = instance_num {
+        if let Some(n) = page_total {
             nums.push((*index, *request, n));
         }
         if *index == last_index && full.len() <= (last_index * limit) as usize {
