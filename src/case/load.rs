@@ -109,9 +109,8 @@ const TOP_KEYS: [&str; 8] = [
 const EXPECT_KEYS: [&str; 4] = ["status", "results", "pages", "repeat"];
 const DRAW_KEYS: [&str; 3] = ["draw", "containing", "nth"];
 /// Headers a case may not set: credentials come from the run's configuration only, so
-/// they never end up in a committed file.
-const SECRET_HEADERS: [&str; 5] = [
-    "x-auth-token",
+/// they never end up in a committed file. The contract's token header is refused too.
+const SECRET_HEADERS: [&str; 4] = [
     "authorization",
     "x-security-token",
     "proxy-authorization",
@@ -519,7 +518,10 @@ impl Validator<'_> {
         let mut headers = Vec::new();
         for (k, v) in &raw.headers {
             let name = k.get_ref();
-            if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            let lower = name.to_ascii_lowercase();
+            if SECRET_HEADERS.contains(&lower.as_str())
+                || lower == self.desc.token_header.to_ascii_lowercase()
+            {
                 self.error(v.span(), format!("header `{name}` carries credentials"))
                     .hint = Some(
                     "credentials come from --token-env / the environment, never from a case file"
