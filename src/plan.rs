@@ -106,6 +106,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         ),
         DrawKind::Infix => {
             let all = values();
+            let sorted = Sorted::new(&all);
             let mut infixes = Vec::new();
             for n in &all {
                 let chars: Vec<char> = n.chars().collect();
@@ -114,7 +115,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
                         let s: String = chars[start..start + len].iter().collect();
                         // Found inside this value, and a prefix of no value at all: a
                         // prefix-only matcher returns nothing for it.
-                        if s.trim() == s && !all.iter().any(|m| m.starts_with(&s)) {
+                        if s.trim() == s && !sorted.prefixes_some(&s) {
                             infixes.push(s);
                         }
                     }
@@ -129,11 +130,10 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         ),
         DrawKind::Prefix => {
             let all = values();
+            let sorted = Sorted::new(&all);
             let prefixes = all
                 .iter()
-                .filter(|n| {
-                    contains(n) && all.iter().any(|m| m.len() > n.len() && m.starts_with(**n))
-                })
+                .filter(|n| contains(n) && sorted.strictly_prefixes_some(n))
                 .map(|n| n.to_string())
                 .collect();
             pick(
@@ -143,7 +143,8 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             )
         }
         DrawKind::OtherCase => {
-            let all: Vec<&str> = b.instances.iter().map(|i| member(i, field)).collect();
+            let all: std::collections::HashSet<&str> =
+                b.instances.iter().map(|i| member(i, field)).collect();
             let variants = values()
                 .into_iter()
                 .filter(|n| contains(n))
@@ -174,15 +175,19 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             d,
             &hidden_noun(desc),
         ),
-        DrawKind::Absent if !f.values.is_empty() => pick(
-            f.values
-                .iter()
-                .filter(|s| !b.instances.iter().any(|i| member(i, field) == s.as_str()))
-                .cloned()
-                .collect(),
-            d,
-            &format!("{noun} left unused (every {noun} of the table is present)"),
-        ),
+        DrawKind::Absent if !f.values.is_empty() => {
+            let present: std::collections::HashSet<&str> =
+                b.instances.iter().map(|i| member(i, field)).collect();
+            pick(
+                f.values
+                    .iter()
+                    .filter(|s| !present.contains(s.as_str()))
+                    .cloned()
+                    .collect(),
+                d,
+                &format!("{noun} left unused (every {noun} of the table is present)"),
+            )
+        }
         DrawKind::Absent if field == FieldRef::Id => {
             let mut n = 0u32;
             loop {
@@ -207,13 +212,12 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             Ok(candidate)
         }
         DrawKind::Frequent => {
-            let mut counts: Vec<(usize, &str)> = Vec::new();
+            let mut tally: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::new();
             for v in visible().map(|i| member(i, field)) {
-                match counts.iter_mut().find(|(_, s)| *s == v) {
-                    Some(c) => c.0 += 1,
-                    None => counts.push((1, v)),
-                }
+                *tally.entry(v).or_default() += 1;
             }
+            let mut counts: Vec<(usize, &str)> = tally.into_iter().map(|(v, n)| (n, v)).collect();
             // Most frequent first, then by value: deterministic, and the value that
             // filters out the fewest items tests completeness hardest.
             counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
@@ -239,6 +243,31 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             pick(halves, d, &format!("{noun} long enough to cut"))
         }
         DrawKind::PastEnd | DrawKind::Total => unreachable!("paging draws return above"),
+    }
+}
+
+/// Values sorted and deduplicated, for prefix questions in O(log n): every value that
+/// starts with `p` sits in one run right after where `p` would be inserted.
+struct Sorted<'a>(Vec<&'a str>);
+
+impl<'a> Sorted<'a> {
+    fn new(values: &[&'a str]) -> Sorted<'a> {
+        let mut v = values.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        Sorted(v)
+    }
+
+    /// True when some value starts with `p` (or equals it).
+    fn prefixes_some(&self, p: &str) -> bool {
+        let at = self.0.partition_point(|v| *v < p);
+        self.0.get(at).is_some_and(|v| v.starts_with(p))
+    }
+
+    /// True when some value other than `p` itself starts with `p`.
+    fn strictly_prefixes_some(&self, p: &str) -> bool {
+        let at = self.0.partition_point(|v| *v <= p);
+        self.0.get(at).is_some_and(|v| v.starts_with(p))
     }
 }
 
