@@ -277,6 +277,10 @@ fn check_with(
                             inst.id, inst.name
                         ),
                     )
+                    .item(
+                        "instances not in the unfiltered list",
+                        format!("{} ({:?})", inst.id, inst.name),
+                    )
                     .at(format!("/instances/{pos}")),
                 );
             }
@@ -299,6 +303,10 @@ fn check_with(
                 CheckKind::Filter,
                 request,
                 format!("unexpected instance {} ({:?})", known.id, known.name),
+            )
+            .item(
+                "unexpected instances",
+                format!("{} ({:?})", known.id, known.name),
             )
             .expected_actual("no such instance", why)
             .at(format!("/instances/{pos}")),
@@ -371,6 +379,7 @@ fn check_with(
                 request,
                 format!("missing instance {} ({:?})", m.id, m.name),
             )
+            .item("missing instances", format!("{} ({:?})", m.id, m.name))
             .expected_actual("present (it matches every filter)", "absent"),
         );
     }

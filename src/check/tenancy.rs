@@ -19,6 +19,10 @@ pub fn check(ctx: &Context<'_>, request: usize, list: &[Inst], out: &mut Outcome
                         inst.id, inst.name
                     ),
                 )
+                .item(
+                    "instances of another project",
+                    format!("{} ({:?})", inst.id, inst.name),
+                )
                 .at(format!("/instances/{pos}")),
             );
         }
