@@ -395,6 +395,10 @@ fn check_with(
                             inst.label(&desc.layout)
                         ),
                     )
+                    .item(
+                        format!("{}s not in the unfiltered list", desc.item),
+                        format!("{} ({:?})", inst.id, inst.label(&desc.layout)),
+                    )
                     .at(format!("/{}/{pos}", desc.list)),
                 );
             }
@@ -421,6 +425,10 @@ fn check_with(
                     known.id,
                     known.label(&desc.layout)
                 ),
+            )
+            .item(
+                format!("unexpected {}s", desc.item),
+                format!("{} ({:?})", known.id, known.label(&desc.layout)),
             )
             .expected_actual("no such instance", why)
             .at(format!("/{}/{pos}", desc.list)),
@@ -492,6 +500,10 @@ fn check_with(
                 CheckKind::Filter,
                 request,
                 format!("missing instance {} ({:?})", m.id, m.label(&desc.layout)),
+            )
+            .item(
+                format!("missing {}s", desc.item),
+                format!("{} ({:?})", m.id, m.label(&desc.layout)),
             )
             .expected_actual("present (it matches every filter)", "absent"),
         );

@@ -63,6 +63,21 @@ pub struct Finding {
     pub source: Option<String>,
     /// Index of the request (in the case's exchanges) the finding is about.
     pub request: usize,
+    /// The item the finding is about, when a check makes one finding per item of one
+    /// kind (see [`Item`]); the message names the item too.
+    pub item: Option<Item>,
+}
+
+/// What a finding is about when a check makes one finding per item of one kind: an
+/// instance listed though a filter excludes it, one missing though it matches. The
+/// terminal groups the findings of one request that share rule, check and item kind
+/// into one block ("41 unexpected instances: ..."); the other reports list each finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// The kind, in the plural: "unexpected instances".
+    pub kind: String,
+    /// This item, as people read it: `id ("name")`.
+    pub label: String,
 }
 
 impl Finding {
@@ -81,7 +96,17 @@ impl Finding {
             pointer: None,
             source: None,
             request,
+            item: None,
         }
+    }
+
+    /// Names the item this finding is about (see [`Item`]).
+    pub fn item(mut self, kind: impl Into<String>, label: impl Into<String>) -> Finding {
+        self.item = Some(Item {
+            kind: kind.into(),
+            label: label.into(),
+        });
+        self
     }
 
     pub fn expected_actual(

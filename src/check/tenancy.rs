@@ -20,6 +20,10 @@ pub fn check(ctx: &Context<'_>, request: usize, list: &[Inst], out: &mut Outcome
                         inst.label(&desc.layout)
                     ),
                 )
+                .item(
+                    format!("{}s of another project", desc.item),
+                    format!("{} ({:?})", inst.id, inst.label(&desc.layout)),
+                )
                 .at(format!("/{}/{pos}", desc.list)),
             );
         }

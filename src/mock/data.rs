@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use serde_json::{json, Map, Value};
 
@@ -91,12 +92,41 @@ impl fmt::Display for Problems<'_> {
     }
 }
 
+/// The built-in data set, in the `conform record` / `--data` file format, compiled in.
+///
+/// 56 instances in [`MAIN_PROJECT`] and 5 in [`OTHER_PROJECT`], chosen so that every rule
+/// C1..C14 has something to bite on:
+/// - shared substrings, case-only differences and prefixes: cache, cache-prod, Cache-Prod,
+///   CACHE, cache-prod-2, cache-production, prod-cache (C2, C3);
+/// - a CREATEFAILED instance with the same name as a running one (C6 with exact names);
+/// - names with space, `+`, `&`, `%`, `=` and Chinese characters (percent-decoding);
+/// - created_at ties: four visible instances and one failed one at 2024-05-20T00:00:00Z,
+///   straddling positions 10 and 11 of the default list, so a `limit=10` walk crosses a
+///   tie (C8, C9, C11); a pair of Chinese names at one instant; and every fourth
+///   `dcs-NNNN` instance shares the creation time of the one before it;
+/// - `…09:15:00.5Z` is newer than `…09:15:00Z` though it sorts before it as a string (C8);
+/// - every status of the status table (C4), several CREATEFAILED (C6);
+/// - all three resource_spec_codes, both charging modes, null and non-null
+///   internal_version and error_code, one instance under 1 GB (capacity 0 with a
+///   `capacity_minor` string, as the real service reports it, C12);
+/// - the other project shares a name and a creation time with the main one (C14).
+///
+/// The main project's instances are stored ordered by instance_id, not newest first, so
+/// that serving them newest first is the mock's work (C8), not an accident of the data.
+/// The committed snapshots under `snapshots/mock/` are taken against this data: a change
+/// here changes them.
+const BUILTIN_DATA: &str = include_str!("builtin-data.json");
+
+/// [`BUILTIN_DATA`], parsed and validated once per process.
+static BUILTIN: LazyLock<DataSet> = LazyLock::new(|| {
+    let value = serde_json::from_str(BUILTIN_DATA).expect("the built-in data set is JSON (tested)");
+    DataSet::from_json(value, "built-in data set").expect("the built-in data set is valid (tested)")
+});
+
 impl DataSet {
-    /// The built-in data set: 56 instances in [`MAIN_PROJECT`] and 5 in [`OTHER_PROJECT`],
-    /// designed so that every rule C1..C14 has something to bite on.
+    /// The built-in data set (see [`BUILTIN_DATA`]).
     pub fn builtin() -> DataSet {
-        DataSet::from_json(builtin_json(), "built-in data set")
-            .expect("the built-in data set is valid (tested)")
+        BUILTIN.clone()
     }
 
     /// Reads and validates a data file.
@@ -290,208 +320,6 @@ fn check_project(project: &str, instances: &[Value], problems: &mut Vec<Instance
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// The built-in data set.
-// ---------------------------------------------------------------------------------------
-
-/// One hand-picked instance of the built-in set: what makes it interesting is its name,
-/// status and created_at; the other fields are derived from its number.
-struct Seed {
-    name: &'static str,
-    status: &'static str,
-    created_at: &'static str,
-}
-
-const fn seed(name: &'static str, status: &'static str, created_at: &'static str) -> Seed {
-    Seed {
-        name,
-        status,
-        created_at,
-    }
-}
-
-/// Main project, newest first. What each group exercises:
-/// - shared substrings, case-only differences and prefixes: cache, cache-prod, Cache-Prod,
-///   CACHE, cache-prod-2, cache-production, prod-cache (C2, C3);
-/// - a CREATEFAILED instance with the same name as a running one (C6 with exact names);
-/// - names with space, `+`, `&`, `%`, `=` and Chinese characters (percent-decoding);
-/// - created_at ties: four visible instances and one failed one at 2024-05-20T00:00:00Z,
-///   straddling positions 10 and 11 of the default list, so a `limit=10` walk crosses a
-///   tie (C8, C9, C11); and a pair of Chinese names at one instant;
-/// - `…09:15:00.5Z` is newer than `…09:15:00Z` though it sorts before it as a string (C8);
-/// - every status of the status table (C4), several CREATEFAILED (C6).
-const MAIN_SEEDS: &[Seed] = &[
-    seed("new-cache", "CREATING", "2024-06-01T10:00:00.000Z"),
-    seed("cache-prod", "RUNNING", "2024-05-30T09:15:00.5Z"),
-    seed("Cache-Prod", "RUNNING", "2024-05-30T09:15:00Z"),
-    seed("cache-prod", "CREATEFAILED", "2024-05-29T12:00:00.000Z"),
-    seed("cache-prod-2", "RUNNING", "2024-05-28T08:00:00.000Z"),
-    seed("cache-production", "STARTING", "2024-05-27T16:45:10.120Z"),
-    seed("cache", "CLOSED", "2024-05-26T07:30:00.000Z"),
-    seed("prod-cache", "RUNNING", "2024-05-25T21:05:33.333Z"),
-    seed("session cache", "RUNNING", "2024-05-22T11:11:11.111Z"),
-    seed("c++ objects", "RUNNING", "2024-05-20T00:00:00.000Z"),
-    seed("r&d cache", "ERROR", "2024-05-20T00:00:00.000Z"),
-    seed("100% hot", "RUNNING", "2024-05-20T00:00:00.000Z"),
-    seed("k=v store", "FROZEN", "2024-05-20T00:00:00.000Z"),
-    seed("failed-build", "CREATEFAILED", "2024-05-20T00:00:00.000Z"),
-    seed("a+b=c & 50% off", "RESTARTING", "2024-05-18T13:14:15.161Z"),
-    seed("订单缓存", "RUNNING", "2024-05-10T08:00:00.000Z"),
-    seed("订单缓存-备", "CLOSING", "2024-05-10T08:00:00.000Z"),
-    seed("用户 会话", "EXTENDING", "2024-05-08T02:02:02.202Z"),
-    seed("dcs-0001", "RUNNING", "2024-04-12T03:20:10.126Z"),
-    seed("dcs-7hsn", "RESTARTING", "2024-04-12T03:15:30.240Z"),
-    seed(
-        "cache-prod-failed",
-        "CREATEFAILED",
-        "2024-04-01T00:00:00.000Z",
-    ),
-    seed("orders-restore", "RESTORING", "2024-03-15T09:00:00.000Z"),
-    seed("orders-flush", "FLUSHING", "2024-03-14T09:00:00.000Z"),
-    seed("CACHE", "RUNNING", "2024-03-01T00:00:00.000Z"),
-    seed("tiny", "RUNNING", "2024-02-29T23:59:59.999Z"),
-];
-
-/// Statuses of the generated `dcs-NNNN` tail, by number modulo 10.
-const TAIL_STATUSES: [&str; 10] = [
-    "RUNNING",
-    "RUNNING",
-    "ERROR",
-    "RUNNING",
-    "CLOSED",
-    "RUNNING",
-    "CREATEFAILED",
-    "RUNNING",
-    "FROZEN",
-    "STARTING",
-];
-
-/// Number of generated `dcs-NNNN` instances after the seeds of the main project.
-const TAIL_LEN: usize = 31;
-
-const OTHER_SEEDS: &[Seed] = &[
-    seed("analytics", "RUNNING", "2024-05-31T06:00:00.000Z"),
-    seed("cache-prod", "RUNNING", "2024-05-30T09:15:00.5Z"),
-    seed("batch-jobs", "CREATEFAILED", "2024-05-01T00:00:00.000Z"),
-    seed("订单缓存", "CLOSED", "2024-04-20T10:10:10.010Z"),
-    seed("reporting", "FROZEN", "2024-01-02T03:04:05.006Z"),
-];
-
-/// A stable 64-bit mix (splitmix64), so instance_ids look random but never change.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-fn uuid_like(salt: u64, n: u64) -> String {
-    let a = mix(salt ^ n.wrapping_mul(0x1000_0001));
-    let b = mix(a);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        0x8000 | (b >> 48) & 0x3fff,
-        b & 0xffff_ffff_ffff
-    )
-}
-
-/// Builds one instance from its seed and number; `n` drives every derived field.
-fn instance(salt: u64, n: usize, s: &Seed, user: (&str, &str)) -> Value {
-    const SPECS: [&str; 3] = ["dcs.single_node", "dcs.master_standby", "dcs.cluster"];
-    let spec = SPECS[n % 3];
-    let capacity: i64 = if spec == "dcs.cluster" {
-        [64, 128, 256][n % 3 / 2 + n % 2]
-    } else {
-        [1, 2, 4, 8, 16][n % 5]
-    };
-    let max_memory = capacity * 1024 * 4 / 5;
-    let used_memory = if s.status == "RUNNING" {
-        (n as i64 * 37) % (max_memory / 2)
-    } else {
-        0
-    };
-    let engine_version = ["3.0.7", "4.0", "5.0"][n % 3];
-    let failed = matches!(s.status, "CREATEFAILED" | "ERROR");
-    let mut v = json!({
-        "name": s.name,
-        "engine": "Redis",
-        "capacity": capacity,
-        "ip": format!("192.168.{}.{}", 2 + n / 200, 10 + n % 200),
-        "domainName": if n.is_multiple_of(2) { String::new() } else { format!("redis-{:04}.dcs.example.com", n) },
-        "port": if n % 7 == 3 { 6380 } else { 6379 },
-        "status": s.status,
-        "max_memory": max_memory,
-        "used_memory": used_memory,
-        "instance_id": uuid_like(salt, n as u64),
-        "resource_spec_code": spec,
-        "engine_version": engine_version,
-        "internal_version": if n % 4 == 1 { Value::Null } else { json!(format!("3.0.7.{}", 100 + n)) },
-        "charging_mode": (n / 2) % 2,
-        "vpc_id": if n.is_multiple_of(3) { "1e8115ce-38a4-4c15-bb8f-fe0152c56cb7" } else { "5b3a7c9e-1d2f-4a6b-8c0d-2e4f6a8b0c1d" },
-        "vpc_name": if n.is_multiple_of(3) { "vpc-192" } else { "vpc-prod" },
-        "created_at": s.created_at,
-        "error_code": if failed { json!(format!("DCS.{}", 4000 + n)) } else { Value::Null },
-        "user_id": user.0,
-        "user_name": user.1,
-        "maintain_begin": if n.is_multiple_of(2) { "02:00:00" } else { "22:00:00" },
-        "maintain_end": if n.is_multiple_of(2) { "06:00:00" } else { "02:00:00" },
-    });
-    if s.name == "tiny" {
-        // The real service reports instances under 1 GB as capacity 0 with the fraction in an
-        // extra string member (C12 allows both).
-        v["capacity"] = json!(0);
-        v["max_memory"] = json!(102);
-        v["used_memory"] = json!(3);
-        v["capacity_minor"] = json!(".125");
-    }
-    v
-}
-
-fn builtin_json() -> Value {
-    const MAIN_USER: (&str, &str) = ("450c1c3bc09546d396e12ebf016a9329", "wanggang");
-    const OTHER_USER: (&str, &str) = ("8f1e2d3c4b5a69788796a5b4c3d2e1f0", "lihua");
-    let mut main: Vec<Value> = MAIN_SEEDS
-        .iter()
-        .enumerate()
-        .map(|(n, s)| instance(1, n, s, MAIN_USER))
-        .collect();
-    for k in 0..TAIL_LEN {
-        let n = MAIN_SEEDS.len() + k;
-        // Every fourth tail instance shares the creation time of the one before it (C8 ties).
-        let hours = (k - usize::from(k % 4 == 3)) * 13;
-        let at = time::macros::datetime!(2024-01-31 00:00:00.000 UTC)
-            - time::Duration::hours(hours as i64);
-        let created_at = at
-            .format(&time::format_description::well_known::Rfc3339)
-            .expect("a UTC timestamp formats");
-        let name = format!("dcs-{:04}", k + 2);
-        let s = Seed {
-            name: "",
-            status: TAIL_STATUSES[k % 10],
-            created_at: "",
-        };
-        let mut v = instance(1, n, &s, MAIN_USER);
-        v["name"] = json!(name);
-        v["created_at"] = json!(created_at);
-        main.push(v);
-    }
-    // Stored in a shuffled order (by instance_id), so that serving them newest first is the
-    // mock's work (C8), not an accident of the data.
-    main.sort_by(|a, b| a["instance_id"].as_str().cmp(&b["instance_id"].as_str()));
-    let other: Vec<Value> = OTHER_SEEDS
-        .iter()
-        .enumerate()
-        .map(|(n, s)| instance(2, n, s, OTHER_USER))
-        .collect();
-    json!({
-        "comment": "conform's built-in mock data set",
-        "projects": { MAIN_PROJECT: main, OTHER_PROJECT: other },
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -634,6 +462,29 @@ mod tests {
             assert!(err.starts_with("f.json: "), "{err}");
             assert!(err.contains(want), "{err} / {want}");
         }
+    }
+
+    /// The built-in data is a file as `conform record` writes it (a comment and the
+    /// projects, pretty-printed, one newline at the end), so it can be read, diffed and
+    /// replaced like any recorded data set.
+    #[test]
+    fn builtin_file_is_in_the_record_format() {
+        let value: Value = serde_json::from_str(BUILTIN_DATA).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["comment", "projects"]);
+        assert!(value["comment"].is_string());
+        assert_eq!(
+            serde_json::to_string_pretty(&value).unwrap() + "\n",
+            BUILTIN_DATA,
+            "not formatted as `conform record` writes it"
+        );
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mock/builtin-data.json");
+        assert_eq!(DataSet::from_file(&path).unwrap(), DataSet::builtin());
     }
 
     #[test]

@@ -9,40 +9,79 @@
 //! `<system-out>`. The output validates against the Jenkins xUnit plugin's
 //! `junit-10.xsd` (vendored in `tests/fixtures/junit/`, checked by `tests/cli/reports.rs`).
 //!
-//! The XML is written by hand with [`escape_text`] and [`escape_attr`]; characters XML
-//! 1.0 cannot carry at all (most control characters) become U+FFFD.
+//! quick-xml writes the elements (always balanced) and escapes text and attribute values.
+//! It passes through the characters XML 1.0 cannot carry at all (most control
+//! characters, U+FFFE, U+FFFF), which would make the file unreadable, so every value goes
+//! through [`xml_chars`] first: they become U+FFFD.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::io;
+
+use quick_xml::escape::partial_escape;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
 
 use super::{detail_text, CaseResult, RunInfo, Verdict};
 
+type Xml = Writer<Vec<u8>>;
+
 /// The whole document.
 pub fn render(info: &RunInfo, cases: &[CaseResult], elapsed: std::time::Duration) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    document(&mut w, info, cases, elapsed).expect("writing into memory cannot fail");
+    let mut bytes = w.into_inner();
+    bytes.push(b'\n');
+    // Every byte comes from a `&str` or an ASCII literal: the lossy path is never taken.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn document(
+    w: &mut Xml,
+    info: &RunInfo,
+    cases: &[CaseResult],
+    elapsed: std::time::Duration,
+) -> io::Result<()> {
     let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
     let (failures, errors, skipped) = (
         count(Verdict::Fail),
         count(Verdict::Error),
         count(Verdict::Skipped),
     );
+    let (tests, failures, errors, skipped) = (
+        cases.len().to_string(),
+        failures.to_string(),
+        errors.to_string(),
+        skipped.to_string(),
+    );
     let time = secs(elapsed);
     let timestamp = info
         .started_at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let mut x = String::new();
-    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"conform\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time}\">",
-        cases.len()
-    );
-    let _ = writeln!(
-        x,
-        "  <testsuite name=\"conform\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\" timestamp=\"{}\">",
-        cases.len(),
-        escape_attr(&timestamp)
-    );
-    x.push_str("    <properties>\n");
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.write_event(Event::Start(element(
+        "testsuites",
+        &[
+            ("name", "conform"),
+            ("tests", &tests),
+            ("failures", &failures),
+            ("errors", &errors),
+            ("time", &time),
+        ],
+    )))?;
+    w.write_event(Event::Start(element(
+        "testsuite",
+        &[
+            ("name", "conform"),
+            ("tests", &tests),
+            ("failures", &failures),
+            ("errors", &errors),
+            ("skipped", &skipped),
+            ("time", &time),
+            ("timestamp", &timestamp),
+        ],
+    )))?;
+    w.write_event(Event::Start(BytesStart::new("properties")))?;
     let mut props = vec![
         ("conform.version", info.version.to_string()),
         ("target", info.target.clone()),
@@ -55,34 +94,44 @@ pub fn render(info: &RunInfo, cases: &[CaseResult], elapsed: std::time::Duration
         props.push(("filters", info.filters.join(" ")));
     }
     for (name, value) in props {
-        let _ = writeln!(
-            x,
-            "      <property name=\"{}\" value=\"{}\"/>",
-            escape_attr(name),
-            escape_attr(&value)
-        );
+        w.write_event(Event::Empty(element(
+            "property",
+            &[("name", name), ("value", &value)],
+        )))?;
     }
-    x.push_str("    </properties>\n");
+    w.write_event(Event::End(BytesEnd::new("properties")))?;
     for c in cases {
-        testcase(&mut x, c, info);
+        testcase(w, c, info)?;
     }
-    x.push_str("  </testsuite>\n</testsuites>\n");
-    x
+    w.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    w.write_event(Event::End(BytesEnd::new("testsuites")))
 }
 
-fn testcase(x: &mut String, c: &CaseResult, info: &RunInfo) {
+/// The element a verdict adds to its `<testcase>`: `<failure>`, `<error>` or
+/// `<skipped>`, with its text (`None`: an empty element).
+struct VerdictElement<'a> {
+    name: &'static str,
+    attrs: Vec<(&'static str, String)>,
+    text: Option<&'a str>,
+}
+
+fn testcase(w: &mut Xml, c: &CaseResult, info: &RunInfo) -> io::Result<()> {
     let classname = match c.name.rsplit_once('/') {
         Some((folder, _)) => folder.replace('/', "."),
         None => "conform".to_string(),
     };
-    let _ = write!(
-        x,
-        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{}\"",
-        escape_attr(&c.name),
-        escape_attr(&classname),
-        escape_attr(&c.loc.file),
-        c.loc.at.line,
-        secs(c.duration)
+    let file = c.loc.file.to_string();
+    let line = c.loc.at.line.to_string();
+    let time = secs(c.duration);
+    let start = element(
+        "testcase",
+        &[
+            ("name", &c.name),
+            ("classname", &classname),
+            ("file", &file),
+            ("line", &line),
+            ("time", &time),
+        ],
     );
     let detail = detail_text(c, info);
     let head = || -> String {
@@ -98,29 +147,29 @@ fn testcase(x: &mut String, c: &CaseResult, info: &RunInfo) {
             None => String::new(),
         }
     };
-    let mut body = String::new();
-    match c.verdict {
-        Verdict::Changed => {
-            // Every check passed, but the answer differs from the accepted snapshot.
-            let _ = writeln!(
-                body,
-                "      <failure message=\"{}\" type=\"snapshot\">{}</failure>",
-                escape_attr("the result differs from its accepted snapshot"),
-                escape_text(&detail)
-            );
-        }
+    let outcome = match c.verdict {
+        // Every check passed, but the answer differs from the accepted snapshot.
+        Verdict::Changed => Some(VerdictElement {
+            name: "failure",
+            attrs: vec![
+                (
+                    "message",
+                    "the result differs from its accepted snapshot".into(),
+                ),
+                ("type", "snapshot".into()),
+            ],
+            text: Some(&detail),
+        }),
         Verdict::Fail => {
             let f = c.findings.first();
-            let _ = writeln!(
-                body,
-                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                escape_attr(&head()),
-                escape_attr(
-                    &f.map(|f| format!("{} {}", f.rule, f.check.name()))
-                        .unwrap_or_default()
-                ),
-                escape_text(&detail)
-            );
+            let ty = f
+                .map(|f| format!("{} {}", f.rule, f.check.name()))
+                .unwrap_or_default();
+            Some(VerdictElement {
+                name: "failure",
+                attrs: vec![("message", head()), ("type", ty)],
+                text: Some(&detail),
+            })
         }
         Verdict::Error => {
             let msg = c
@@ -128,31 +177,29 @@ fn testcase(x: &mut String, c: &CaseResult, info: &RunInfo) {
                 .iter()
                 .find_map(|q| q.error.as_ref().map(|e| format!("GET {}: {e}", q.path)))
                 .unwrap_or_else(|| "no usable answer".into());
-            let _ = writeln!(
-                body,
-                "      <error message=\"{}\" type=\"transport\">{}</error>",
-                escape_attr(&msg),
-                escape_text(&detail)
-            );
+            Some(VerdictElement {
+                name: "error",
+                attrs: vec![("message", msg), ("type", "transport".into())],
+                text: Some(&detail),
+            })
         }
+        // Neither passed nor failed: a known, declared deviation.
         Verdict::Waived => {
-            // Neither passed nor failed: a known, declared deviation.
             let reasons: Vec<&str> = c.waived.iter().map(|(_, w)| w.as_str()).collect();
-            let _ = writeln!(
-                body,
-                "      <skipped message=\"{}\"/>",
-                escape_attr(&format!("waived: {}", reasons.join("; ")))
-            );
+            let msg = format!("waived: {}", reasons.join("; "));
+            Some(VerdictElement {
+                name: "skipped",
+                attrs: vec![("message", msg)],
+                text: None,
+            })
         }
-        Verdict::Skipped => {
-            let _ = writeln!(
-                body,
-                "      <skipped message=\"{}\"/>",
-                escape_attr(&c.notices.join("; "))
-            );
-        }
-        Verdict::Pass | Verdict::Vacuous => {}
-    }
+        Verdict::Skipped => Some(VerdictElement {
+            name: "skipped",
+            attrs: vec![("message", c.notices.join("; "))],
+            text: None,
+        }),
+        Verdict::Pass | Verdict::Vacuous => None,
+    };
     // Vacuous passes and observations must stay visible to a dashboard reader.
     let mut out = String::new();
     if c.verdict == Verdict::Vacuous {
@@ -161,63 +208,66 @@ fn testcase(x: &mut String, c: &CaseResult, info: &RunInfo) {
     if matches!(c.verdict, Verdict::Pass | Verdict::Vacuous) {
         out.push_str(&detail);
     }
+    if outcome.is_none() && out.is_empty() {
+        return w.write_event(Event::Empty(start));
+    }
+    w.write_event(Event::Start(start))?;
+    if let Some(o) = &outcome {
+        let attrs: Vec<(&str, &str)> = o.attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let e = element(o.name, &attrs);
+        match o.text {
+            Some(t) => text_element(w, e, t)?,
+            None => w.write_event(Event::Empty(e))?,
+        }
+    }
     if !out.is_empty() {
-        let _ = writeln!(body, "      <system-out>{}</system-out>", escape_text(&out));
+        text_element(w, BytesStart::new("system-out"), &out)?;
     }
-    if body.is_empty() {
-        x.push_str("/>\n");
-    } else {
-        x.push_str(">\n");
-        x.push_str(&body);
-        x.push_str("    </testcase>\n");
+    w.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+/// A start (or empty) tag; quick-xml escapes each value (`<>&'"`, and the tab, newline and
+/// carriage return that parsers would otherwise turn into spaces).
+fn element<'a>(name: &'a str, attrs: &[(&str, &str)]) -> BytesStart<'a> {
+    let mut e = BytesStart::new(name);
+    for (key, value) in attrs {
+        e.push_attribute((*key, xml_chars(value).as_ref()));
     }
+    e
+}
+
+/// `<name ...>text</name>`, the text escaped as element content (`<`, `>`, `&`, `\r`).
+fn text_element(w: &mut Xml, start: BytesStart<'_>, text: &str) -> io::Result<()> {
+    let end = start.to_end().into_owned();
+    w.write_event(Event::Start(start))?;
+    let text = xml_chars(text);
+    w.write_event(Event::Text(BytesText::from_escaped(partial_escape(
+        text.as_ref(),
+    ))))?;
+    w.write_event(Event::End(end))
 }
 
 fn secs(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
 }
 
-/// Replaces what XML 1.0 cannot carry (control characters other than tab, newline and
-/// carriage return; U+FFFE, U+FFFF) with U+FFFD, so a hostile body cannot break the file.
-fn xml_char(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
-        c => c,
+/// What XML 1.0 cannot carry (control characters other than tab, newline and carriage
+/// return; U+FFFE, U+FFFF) replaced with U+FFFD, so a hostile body cannot break the file.
+/// quick-xml escapes markup but writes these as they are.
+fn xml_chars(s: &str) -> Cow<'_, str> {
+    fn bad(c: char) -> bool {
+        !matches!(c, '\t' | '\n' | '\r')
+            && ((c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}')
     }
-}
-
-/// Escapes element text.
-pub fn escape_text(s: &str) -> String {
-    escape(s, false)
-}
-
-/// Escapes an attribute value (double-quoted); newlines and tabs as character
-/// references, because parsers normalise literal ones in attributes to spaces.
-pub fn escape_attr(s: &str) -> String {
-    escape(s, true)
-}
-
-fn escape(s: &str, attr: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().map(xml_char) {
-        let reference = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '\r' => "&#13;",
-            '"' if attr => "&quot;",
-            '\'' if attr => "&apos;",
-            '\n' if attr => "&#10;",
-            '\t' if attr => "&#9;",
-            c => {
-                out.push(c);
-                continue;
-            }
-        };
-        out.push_str(reference);
+    if s.chars().any(bad) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
     }
-    out
 }
 
 #[cfg(test)]
@@ -225,14 +275,60 @@ mod tests {
     use super::*;
     use crate::report::tests::sample;
 
+    /// Escaping through the writer: text and attributes as before the writer was
+    /// quick-xml's, and what XML cannot carry replaced, in attributes and text alike.
     #[test]
     fn escaping() {
-        assert_eq!(escape_text("a<b>&c\u{1}\"'"), "a&lt;b&gt;&amp;c\u{FFFD}\"'");
+        let render_one = |e: BytesStart<'_>, text: &str| {
+            let mut w = Writer::new(Vec::new());
+            text_element(&mut w, e, text).unwrap();
+            String::from_utf8(w.into_inner()).unwrap()
+        };
         assert_eq!(
-            escape_attr("x\"y'<z>&\n\t"),
-            "x&quot;y&apos;&lt;z&gt;&amp;&#10;&#9;"
+            render_one(BytesStart::new("t"), "a<b>&c\u{1}\"'\r\n\t"),
+            "<t>a&lt;b&gt;&amp;c\u{FFFD}\"'&#13;\n\t</t>"
         );
-        assert_eq!(escape_text("名前 ok\u{FFFF}"), "名前 ok\u{FFFD}");
+        assert_eq!(
+            render_one(element("t", &[("a", "x\"y'<z>&\n\t\r\u{1b}")]), ""),
+            "<t a=\"x&quot;y&apos;&lt;z&gt;&amp;&#10;&#9;&#13;\u{FFFD}\"></t>"
+        );
+        assert_eq!(
+            render_one(BytesStart::new("t"), "名前 ok\u{FFFF}\u{FFFE}\u{0}"),
+            "<t>名前 ok\u{FFFD}\u{FFFD}\u{FFFD}</t>"
+        );
+        assert!(matches!(xml_chars("plain 名前\t"), Cow::Borrowed(_)));
+    }
+
+    /// The document's exact layout, so that a change of writer or of its settings
+    /// shows up here and not in a user's dashboard.
+    #[test]
+    fn layout_is_stable() {
+        let (info, results) = sample();
+        let xml = render(&info, &results[..2], std::time::Duration::from_millis(1234));
+        let want = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<testsuites name=\"conform\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"1.234\">
+  <testsuite name=\"conform\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.234\" timestamp=\"2025-01-02T03:04:05Z\">
+    <properties>
+      <property name=\"conform.version\" value=\"0.1.0\"/>
+      <property name=\"target\" value=\"the built-in mock\"/>
+      <property name=\"base_url\" value=\"http://127.0.0.1:4000\"/>
+    </properties>
+    <testcase name=\"paging/limit-&lt;one&gt;\" classname=\"paging\" file=\"cases/paging/limit-&lt;one&gt;.toml\" line=\"1\" time=\"0.007\">
+      <failure message=\"C10 paging: more instances than limit\" type=\"C10 paging\">C10 paging: more instances than limit
+  --&gt; cases/paging/limit-&lt;one&gt;.toml:1:15
+  request:  GET http://127.0.0.1:4000/v1.0/p/instances?limit=2
+  at:       /instances
+  source:   page.md, Table 3, limit
+  expected: at most 2
+  actual:   3 \u{FFFD} &lt;&amp;&gt;
+reproduce: curl -sS -H \"X-Auth-Token: $CONFORM_TOKEN\" 'http://127.0.0.1:4000/v1.0/p/instances?limit=2'
+</failure>
+    </testcase>
+    <testcase name=\"basics/unfiltered\" classname=\"basics\" file=\"cases/basics/unfiltered.toml\" line=\"1\" time=\"0.007\"/>
+  </testsuite>
+</testsuites>
+";
+        assert_eq!(xml, want);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The human reporter: one line per case (verdict, name, rules, duration), failures in
 //! detail (rule, case file:line, request URL, JSON pointer, page source, expected vs
 //! actual, a curl command that reproduces the request with the token as
-//! `$CONFORM_TOKEN`), and a summary block.
+//! `$CONFORM_TOKEN`), and a summary block. Failures are shown per request (its URL and
+//! reproduction once), and findings of one kind are grouped into one block: the other
+//! reports list every finding; a person reading a terminal needs the count and a few.
 //!
 //! It writes styled text; whether the styles reach the reader is decided by the stream
 //! it writes to (an `anstream::AutoStream` built from `--color`, which honours `NO_COLOR`
@@ -15,6 +17,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::{CaseResult, Event, Reporter, RunInfo, Sink, Summary, Verdict};
+use crate::check::Finding;
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -142,29 +145,19 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
             f.message
         );
     }
-    for f in &r.findings {
-        let _ = writeln!(
-            w,
-            "        {RED}{} {}{RED:#}: {}",
-            f.rule,
-            f.check.name(),
-            f.message
-        );
-        let _ = writeln!(w, "          {DIM}-->{DIM:#} {}", r.loc);
-        if let Some(req) = r.requests.get(f.request) {
-            let _ = writeln!(w, "          request:  GET {}", info.url(req));
+    if !r.findings.is_empty() {
+        let _ = writeln!(w, "        {DIM}-->{DIM:#} {}", r.loc);
+    }
+    for (request, groups) in by_request(&r.findings) {
+        let req = r.requests.get(request);
+        if let Some(q) = req {
+            let _ = writeln!(w, "        request:  GET {}", info.url(q));
         }
-        if let Some(p) = &f.pointer {
-            let _ = writeln!(w, "          at:       {p}");
+        for g in &groups {
+            group_text(&mut w, g);
         }
-        if let Some(s) = &f.source {
-            let _ = writeln!(w, "          source:   {s}");
-        }
-        if let Some(e) = &f.expected {
-            let _ = writeln!(w, "          {GREEN}expected:{GREEN:#} {e}");
-        }
-        if let Some(a) = &f.actual {
-            let _ = writeln!(w, "          {RED}actual:{RED:#}   {a}");
+        if let Some(q) = req.filter(|_| matches!(r.verdict, Verdict::Fail | Verdict::Error)) {
+            let _ = writeln!(w, "          {DIM}reproduce:{DIM:#} {}", info.curl(q));
         }
     }
     if let Some(s) = &r.snapshot {
@@ -182,13 +175,112 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
             );
         }
     }
-    // (The snapshot diff was written above with the snapshot outcome.)
-    if matches!(r.verdict, Verdict::Fail | Verdict::Error) {
+    // (The snapshot diff was written above with the snapshot outcome.) A case that
+    // failed without a finding (transport errors) still gets its reproduction.
+    if r.findings.is_empty() && matches!(r.verdict, Verdict::Fail | Verdict::Error) {
         if let Some(q) = info.repro_request(r) {
             let _ = writeln!(w, "          {DIM}reproduce:{DIM:#} {}", info.curl(q));
         }
     }
     w
+}
+
+/// How many items of a group are named before "and N more".
+const GROUP_SHOWN: usize = 3;
+
+/// A case's findings by request (in order of first appearance), each request's findings
+/// grouped by kind: the same rule, check and item kind (see [`crate::check::Item`]), or, for findings
+/// about no item, the same message. A group keeps its findings in their order.
+fn by_request(findings: &[Finding]) -> Vec<(usize, Vec<Vec<&Finding>>)> {
+    let mut out: Vec<(usize, Vec<Vec<&Finding>>)> = Vec::new();
+    for f in findings {
+        let at = match out.iter().position(|(q, _)| *q == f.request) {
+            Some(at) => at,
+            None => {
+                out.push((f.request, Vec::new()));
+                out.len() - 1
+            }
+        };
+        let groups = &mut out[at].1;
+        match groups.iter_mut().find(|g| same_kind(g[0], f)) {
+            Some(g) => g.push(f),
+            None => groups.push(vec![f]),
+        }
+    }
+    out
+}
+
+fn same_kind(a: &Finding, b: &Finding) -> bool {
+    a.rule == b.rule
+        && a.check == b.check
+        && match (&a.item, &b.item) {
+            (Some(x), Some(y)) => x.kind == y.kind,
+            (None, None) => a.message == b.message,
+            _ => false,
+        }
+}
+
+/// One group of findings: a single finding in full; several as one heading ("13
+/// unexpected instances"), the details they share once, then the first few items with
+/// what differs between them, and how many more there are.
+fn group_text(w: &mut String, group: &[&Finding]) {
+    let f = group[0];
+    let n = group.len();
+    let heading = match (&f.item, n) {
+        (_, 1) => f.message.clone(),
+        (Some(item), _) => format!("{n} {}", item.kind),
+        (None, _) => format!("{} ({n} times)", f.message),
+    };
+    let _ = writeln!(
+        w,
+        "          {RED}{} {}{RED:#}: {heading}",
+        f.rule,
+        f.check.name()
+    );
+    type Field = fn(&Finding) -> Option<&str>;
+    let fields: [(&str, Style, Field); 4] = [
+        ("at", Style::new(), |f| f.pointer.as_deref()),
+        ("source", Style::new(), |f| f.source.as_deref()),
+        ("expected", GREEN, |f| f.expected.as_deref()),
+        ("actual", RED, |f| f.actual.as_deref()),
+    ];
+    let shared = |get: Field| group.iter().all(|g| get(g) == get(f));
+    for (name, style, get) in fields {
+        if let Some(v) = get(f).filter(|_| shared(get)) {
+            let pad = " ".repeat(9 - name.len());
+            let _ = writeln!(w, "            {style}{name}:{style:#}{pad}{v}");
+        }
+    }
+    // Identical findings (no item, nothing differing) have nothing more to list.
+    let differ = f.item.is_some() || fields.iter().any(|(_, _, get)| !shared(*get));
+    if n == 1 || !differ {
+        return;
+    }
+    // Show every item when only one would be left over: "and 1 more" saves nothing.
+    let shown = if n <= GROUP_SHOWN + 1 { n } else { GROUP_SHOWN };
+    for g in &group[..shown] {
+        let mut parts: Vec<String> = Vec::new();
+        for (name, _, get) in fields {
+            if shared(get) {
+                continue;
+            }
+            let v = get(g).unwrap_or("(none)");
+            parts.push(match name {
+                "at" => format!("at {v}"),
+                _ => format!("{name}: {v}"),
+            });
+        }
+        let label = g.item.as_ref().map(|i| i.label.as_str());
+        let line = match (label, parts.is_empty()) {
+            (Some(l), true) => l.to_string(),
+            (Some(l), false) => format!("{l} {}", parts.join(", ")),
+            (None, _) => parts.join(", "),
+        };
+        let _ = writeln!(w, "            - {line}");
+    }
+    if n > shown {
+        let _ = writeln!(w, "            and {} more", n - shown);
+    }
 }
 
 /// The summary block.
@@ -305,6 +397,93 @@ mod tests {
             !text.contains('\u{1b}'),
             "styles are stripped for a non-terminal"
         );
+    }
+
+    /// Issue 13: a wrong filter answer printed one full block, request included, per
+    /// unexpected instance. Same-kind findings of a request now make one block, and the
+    /// request and its reproduction are printed once.
+    #[test]
+    fn many_findings_of_one_kind_print_one_block_under_their_request_once() {
+        use crate::case::Rule;
+        use crate::check::{CheckKind, Finding};
+        let (info, mut results) = sample();
+        let mut r = results.remove(0);
+        r.findings.clear();
+        r.findings.push(
+            Finding::new(Rule(11), CheckKind::Paging, 0, "instance_num is wrong")
+                .expected_actual("9", "50")
+                .at("/instance_num"),
+        );
+        for i in 0..41 {
+            let label = format!("id-{i:02} (\"name-{i}\")");
+            r.findings.push(
+                Finding::new(
+                    Rule(4),
+                    CheckKind::Filter,
+                    0,
+                    format!("unexpected instance {label}"),
+                )
+                .item("unexpected instances", label)
+                .expected_actual("no such instance", format!("status S{i} is not RUNNING"))
+                .at(format!("/instances/{i}")),
+            );
+        }
+        let text = anstream::adapter::strip_str(&case_text(&r, &info, 24)).to_string();
+        let url = "GET http://127.0.0.1:4000/v1.0/p/instances?limit=2";
+        assert_eq!(text.matches(url).count(), 1, "{text}");
+        assert_eq!(text.matches("reproduce: curl").count(), 1, "{text}");
+        assert_eq!(text.matches("-->").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("C4 filter: 41 unexpected instances\n").count(),
+            1,
+            "{text}"
+        );
+        assert_eq!(text.matches("expected: no such instance").count(), 1);
+        assert!(
+            text.contains("- id-00 (\"name-0\") at /instances/0, actual: status S0 is not RUNNING")
+        );
+        assert!(text.contains("- id-02 (\"name-2\")"), "{text}");
+        assert!(!text.contains("id-03"), "only three are named: {text}");
+        assert!(text.contains("and 38 more"), "{text}");
+        // A finding of another kind keeps its own block, in full.
+        assert!(
+            text.contains("C11 paging: instance_num is wrong\n"),
+            "{text}"
+        );
+        assert!(text.contains("at:       /instance_num"), "{text}");
+        assert!(text.len() < 1500, "{} bytes: {text}", text.len());
+    }
+
+    #[test]
+    fn identical_findings_without_an_item_are_counted_and_their_places_listed() {
+        use crate::case::Rule;
+        use crate::check::{CheckKind, Finding};
+        let (info, mut results) = sample();
+        let mut r = results.remove(0);
+        r.findings.clear();
+        for i in 0..5 {
+            let mut f = Finding::new(Rule(12), CheckKind::Schema, 0, "\"6379\" is not an integer")
+                .at(format!("/instances/{i}/port"));
+            f.source = Some("page.md, Table 3, port".into());
+            r.findings.push(f);
+        }
+        // Two different requests: each gets its own request line and reproduction.
+        r.requests.push(r.requests[0].clone());
+        r.requests[1].path = "/v1.0/p/instances?limit=3".into();
+        r.findings.push(
+            Finding::new(Rule(12), CheckKind::Schema, 1, "\"6379\" is not an integer")
+                .at("/instances/0/port"),
+        );
+        let text = anstream::adapter::strip_str(&case_text(&r, &info, 24)).to_string();
+        assert!(
+            text.contains("C12 schema: \"6379\" is not an integer (5 times)\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("source:   page.md, Table 3, port").count(), 1);
+        assert!(text.contains("- at /instances/2/port\n"), "{text}");
+        assert!(text.contains("and 2 more"), "{text}");
+        assert!(text.contains("request:  GET http://127.0.0.1:4000/v1.0/p/instances?limit=3"));
+        assert_eq!(text.matches("reproduce: curl").count(), 2, "{text}");
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub struct SnapshotArgs {
     #[arg(long = "snapshots", value_enum, default_value_t = Mode::Check, value_name = "MODE")]
     pub mode: Mode,
     /// Snapshot profile: the folder under --snapshot-dir, with its redaction settings
-    /// (profile.toml). Default: `mock` for the built-in mock, the target's host with --target.
+    /// (profile.toml). Default: `mock` for the built-in mock, the target's host (without
+    /// the port) with --target.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Folder holding one subfolder per snapshot profile.
@@ -102,14 +103,21 @@ fn valid_profile(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
-/// The default profile of a target: its host (and port), as a folder name.
+/// The default profile of a target: its host alone, as a folder name. Not the port: a
+/// target on an ephemeral port (a local fixture, a port-forward) would otherwise leave a
+/// new profile folder behind on every run, and one host is one account's data.
 pub fn default_profile(target: Option<&str>) -> String {
     let Some(url) = target else {
         return "mock".into();
     };
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match host_port.strip_prefix('[') {
+        // An IPv6 literal: `[::1]:8080`.
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
     let name: String = host
         .chars()
         .map(|c| {
@@ -508,13 +516,53 @@ mod tests {
             default_profile(Some("https://dcs.example.com/")),
             "dcs.example.com"
         );
+        // The host alone: runs against ephemeral ports share one profile.
         assert_eq!(
             default_profile(Some("http://user@127.0.0.1:8080/x")),
-            "127.0.0.1-8080"
+            "127.0.0.1"
         );
+        assert_eq!(
+            default_profile(Some("http://127.0.0.1:41234")),
+            default_profile(Some("http://127.0.0.1:41235/"))
+        );
+        assert_eq!(
+            default_profile(Some("https://user:pw@dcs.example.com:8443/v1?x=1")),
+            "dcs.example.com"
+        );
+        assert_eq!(default_profile(Some("http://[::1]:8080/")), "--1");
+        assert_eq!(default_profile(Some("http://:8080/")), "target");
         assert!(valid_profile("dcs.example.com"));
         assert!(!valid_profile("../x"));
         assert!(!valid_profile(".hidden"));
         assert!(!valid_profile("a/b"));
+    }
+
+    /// Issue 13: a run against a target on an ephemeral port left a new profile folder
+    /// (`127.0.0.1-41234`) on every run. The folder is named after the host; `--profile`
+    /// still chooses another.
+    #[test]
+    fn a_target_without_profile_uses_the_host_folder_and_profile_overrides_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let args = |profile: Option<&str>| SnapshotArgs {
+            mode: Mode::Check,
+            profile: profile.map(str::to_string),
+            snapshot_dir: tmp.path().to_path_buf(),
+        };
+        let open = |profile, target| {
+            Session::open(
+                &args(profile),
+                Path::new("cases"),
+                Some(target),
+                crate::contract::Contract::embedded().desc(),
+            )
+            .unwrap()
+            .unwrap()
+        };
+        let a = open(None, "http://127.0.0.1:41234");
+        let b = open(None, "http://127.0.0.1:52001/");
+        assert_eq!(a.dir, tmp.path().join("127.0.0.1"));
+        assert_eq!(b.dir, a.dir);
+        let named = open(Some("staging"), "http://127.0.0.1:41234");
+        assert_eq!(named.dir, tmp.path().join("staging"));
     }
 }

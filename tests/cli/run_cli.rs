@@ -47,6 +47,30 @@ fn a_rule_breaking_fault_exits_1_and_names_rule_file_request_and_repro() {
     );
 }
 
+/// Issue 13: a filter that is not applied lists many instances it should not; they make
+/// one block, under a request line printed once.
+#[test]
+fn many_unexpected_instances_are_one_block_under_one_request_line() {
+    let o = conform(&[
+        "run",
+        "--mock-fault",
+        "status-ignored",
+        "--filter",
+        "combine/name-and-status",
+        "--snapshots",
+        "off",
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("C7 filter: 13 unexpected instances\n"),
+        "{out}"
+    );
+    assert!(out.contains("and 10 more"), "{out}");
+    assert_eq!(out.matches("request:  GET").count(), 1, "{out}");
+    assert_eq!(out.matches("reproduce: curl").count(), 1, "{out}");
+}
+
 #[test]
 fn broken_case_files_exit_2_with_every_problem_located() {
     let dir = tempfile::tempdir().unwrap();
