@@ -50,6 +50,9 @@ fn failing_run() -> FailingRun {
         "run",
         "--mock-fault",
         "limit-off-by-one",
+        // A failing run in the repository must leave no pending snapshot behind.
+        "--snapshots",
+        "off",
         "--format",
         "json",
         "--junit",
@@ -284,6 +287,8 @@ fn color_follows_the_option_and_no_color() {
         "name/exact-name",
         "--mock-fault",
         "limit-off-by-one",
+        "--snapshots",
+        "off",
     ];
     let piped = run(&args);
     assert!(
