@@ -317,7 +317,14 @@ fn a_closed_pipe_ends_the_run_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("j.xml");
     let mut child = conform()
-        .args(["run", "--mock-fault", "limit-off-by-one", "--junit"])
+        .args([
+            "run",
+            "--mock-fault",
+            "limit-off-by-one",
+            "--snapshots",
+            "off",
+            "--junit",
+        ])
         .arg(&junit)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
