@@ -414,4 +414,124 @@ mod tests {
         .unwrap_err();
         assert!(e.0.contains("containing \"+\""), "{e:?}");
     }
+
+    /// Many near-duplicate names: chains of prefixes, case variants, shared infixes.
+    fn crowded() -> Baseline {
+        let mut items = Vec::new();
+        let stems = [
+            "cache",
+            "Cache",
+            "cach",
+            "cache-prod",
+            "cache-prod-2",
+            "redis 缓存",
+        ];
+        let mut n = 0;
+        for (k, stem) in stems.iter().enumerate() {
+            for i in 0..40 {
+                let name = match i % 4 {
+                    0 => format!("{stem}-{i}"),
+                    1 => format!("{stem}-{}", i / 4),
+                    2 => format!("x{stem}{i}"),
+                    _ => stem.to_string(),
+                };
+                let status = ["RUNNING", "CLOSED", "CREATEFAILED", "FROZEN"][(i + k) % 4];
+                items.push(inst(&format!("id-{n:04}"), &name, status));
+                n += 1;
+            }
+        }
+        Contract::embedded().baseline(items)
+    }
+
+    /// The draws as they were first written, comparing values pairwise: the reference
+    /// the faster ones must agree with.
+    fn naive(kind: DrawKind, b: &Baseline) -> Vec<String> {
+        let desc = Contract::embedded().desc();
+        let visible: Vec<&str> = b
+            .instances
+            .iter()
+            .filter(|i| !hidden(desc, i))
+            .map(|i| i.field(0))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let all_names: Vec<&str> = b.instances.iter().map(|i| i.field(0)).collect();
+        let mut out: Vec<String> = match kind {
+            DrawKind::Prefix => visible
+                .iter()
+                .filter(|n| {
+                    visible
+                        .iter()
+                        .any(|m| m.len() > n.len() && m.starts_with(**n))
+                })
+                .map(|n| n.to_string())
+                .collect(),
+            DrawKind::Infix => {
+                let mut v = Vec::new();
+                for n in &visible {
+                    let chars: Vec<char> = n.chars().collect();
+                    for len in 3..=5 {
+                        for start in 1..chars.len().saturating_sub(len - 1) {
+                            let s: String = chars[start..start + len].iter().collect();
+                            if s.trim() == s && !visible.iter().any(|m| m.starts_with(&s)) {
+                                v.push(s);
+                            }
+                        }
+                    }
+                }
+                v
+            }
+            DrawKind::OtherCase => visible
+                .iter()
+                .filter_map(|n| {
+                    let flipped: String = n
+                        .chars()
+                        .map(|c| {
+                            if c.is_uppercase() {
+                                c.to_lowercase().next().unwrap_or(c)
+                            } else {
+                                c.to_uppercase().next().unwrap_or(c)
+                            }
+                        })
+                        .collect();
+                    (flipped != *n && !all_names.contains(&flipped.as_str())).then_some(flipped)
+                })
+                .collect(),
+            _ => unreachable!(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn fast_draws_pick_what_pairwise_comparison_picks_on_near_duplicate_names() {
+        let b = crowded();
+        let desc = Contract::embedded().desc();
+        for kind in [DrawKind::Prefix, DrawKind::Infix, DrawKind::OtherCase] {
+            let candidates = naive(kind, &b);
+            assert!(candidates.len() > 3, "{kind:?}: the data exercises it");
+            for nth in 0..candidates.len() {
+                let d = Draw {
+                    kind,
+                    containing: None,
+                    nth: Some(nth),
+                };
+                assert_eq!(
+                    draw(desc, "name", &d, &b).unwrap(),
+                    candidates[nth],
+                    "{kind:?} nth={nth}"
+                );
+            }
+        }
+        // The most frequent status among visible instances, and the default pick.
+        let mut tally = std::collections::BTreeMap::new();
+        for i in b.instances.iter().filter(|i| !hidden(desc, i)) {
+            *tally.entry(i.field(2).to_string()).or_insert(0usize) += 1;
+        }
+        let most = tally
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .unwrap();
+        assert_eq!(draw_for("status", DrawKind::Frequent, &b).unwrap(), *most.0);
+    }
 }
