@@ -143,7 +143,7 @@ pub struct Response {
     pub retry_after: Option<String>,
     /// The body parsed as JSON, once, for whoever needs the tree: error answers and
     /// invalid list answers in the checks, the snapshots, the reports. A valid list
-    /// answer is judged without it (see `crate::shape`).
+    /// answer is judged without it (see `crate::contract::shape`).
     pub parsed: std::sync::OnceLock<Result<Value, String>>,
 }
 

@@ -116,7 +116,7 @@ pub fn check_response(data: &[u8]) -> bool {
     outcome.findings.is_empty()
 }
 
-/// The one-pass reader of list answers ([`crate::shape`]) against the full path: whatever
+/// The one-pass reader of list answers ([`crate::contract::shape`]) against the full path: whatever
 /// the bytes, the reader may accept them only if the strict parser and the jsonschema
 /// validator accept them too, and then it must read exactly what the full path reads.
 /// Returns true when the reader accepted the body.
@@ -134,7 +134,7 @@ pub fn read_list(data: &[u8]) -> bool {
     );
     assert_eq!(
         view,
-        crate::shape::ListView::from_value(&body, contract.desc()),
+        crate::contract::shape::ListView::from_value(&body, contract.desc()),
         "the fast path read the body differently"
     );
     true

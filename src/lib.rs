@@ -26,7 +26,6 @@ pub mod run;
 pub mod secret;
 pub mod select;
 pub mod selfcheck;
-pub mod shape;
 pub mod snapshot;
 pub mod suite;
 pub mod waiver;

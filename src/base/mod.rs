@@ -1,6 +1,6 @@
 //! The base of the house: what every stage reads and none owns. A list item as the rules
 //! see it ([`Inst`]), the target's unfiltered list ([`Baseline`]) and timestamp parsing.
-//! Nothing here imports a stage; the contract ([`crate::contract`]) says which members of
+//! Nothing here imports a stage; the contract description says which members of
 //! an item are read, through a [`Layout`].
 
 mod inst;

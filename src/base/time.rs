@@ -15,7 +15,7 @@ pub fn timestamp_nanos(s: &str) -> i128 {
 
 /// The fields of `YYYY-MM-DDTHH:MM:SS[.fraction]Z` — year, month, day, hour, minute,
 /// second — and the fraction's digits, read without judging their ranges. Shared with the
-/// one-pass reader's `date-time` check (`crate::shape`).
+/// one-pass reader's `date-time` check (`contract::shape`).
 pub fn utc_fields(b: &[u8]) -> Option<([i64; 6], &[u8])> {
     if b.len() < 20
         || b[4] != b'-'

@@ -15,9 +15,9 @@ pub mod tenancy;
 
 use crate::base::{Baseline, Inst};
 use crate::case::{Case, Rule};
+use crate::contract::shape::ListView;
 use crate::contract::Contract;
 use crate::exec::Exchange;
-use crate::shape::ListView;
 
 /// Which kind of check produced a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

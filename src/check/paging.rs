@@ -6,9 +6,9 @@ use serde_json::Number;
 
 use super::filter::{expected, paging_rules, Query};
 use super::{CheckKind, Context, Finding, IdSet, Outcome, Purpose};
+use crate::contract::shape::ListView;
 use crate::contract::Desc;
 use crate::exec::{Exchange, Request};
-use crate::shape::ListView;
 
 /// The most pages walked for one page size; a longer walk checks its first pages only.
 pub const MAX_PAGES: u32 = 200;

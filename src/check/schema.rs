@@ -5,9 +5,9 @@
 use serde_json::Value;
 
 use super::{status, CheckKind, Finding, IdSet, Outcome};
+use crate::contract::shape::{as_int, ListView};
 use crate::contract::{Contract, Desc};
 use crate::exec::Response;
-use crate::shape::{as_int, ListView};
 
 /// More violations than this in one answer are summarised: one wrong type on 100,000
 /// instances is one problem, not 100,000 lines.
@@ -16,7 +16,7 @@ const MAX_REPORTED: usize = 20;
 /// Checks a successful answer's body: JSON, the schema, the invariants. Returns what the
 /// later checks read of it, or `None` when the body is not JSON (a finding says so).
 ///
-/// A valid body is read in one pass by the contract's fast path ([`crate::shape`]);
+/// A valid body is read in one pass by the contract's fast path ([`crate::contract::shape`]);
 /// anything else is parsed and validated in full, so that every violation is explained.
 pub fn check(
     contract: &Contract,

@@ -8,6 +8,7 @@
 
 pub mod desc;
 mod rule;
+pub mod shape;
 
 pub use desc::Desc;
 pub use rule::Rule;
@@ -81,9 +82,9 @@ pub struct Contract {
     query_schema: Value,
     response: jsonschema::Validator,
     query: jsonschema::Validator,
-    /// The response schema compiled for [`crate::shape`]'s one-pass reader, when it is
+    /// The response schema compiled for [`crate::contract::shape`]'s one-pass reader, when it is
     /// in the subset that reader handles.
-    response_shape: Option<crate::shape::Shape>,
+    response_shape: Option<crate::contract::shape::Shape>,
 }
 
 impl std::fmt::Debug for Contract {
@@ -203,7 +204,7 @@ impl Contract {
         let response = build(&response_schema, rpath)?;
         let query = build(&query_schema, qpath)?;
         Ok(Contract {
-            response_shape: crate::shape::Shape::compile(&response_schema, &desc),
+            response_shape: crate::contract::shape::Shape::compile(&response_schema, &desc),
             desc,
             response_schema,
             query_schema,
@@ -266,9 +267,9 @@ impl Contract {
     }
 
     /// Reads a successful list answer in one pass when it is valid JSON, valid against the
-    /// response schema, and within what [`crate::shape`] handles; `None` means "take the
+    /// response schema, and within what [`crate::contract::shape`] handles; `None` means "take the
     /// full path" (parse, validate, explain), never "invalid" by itself.
-    pub fn read_list(&self, body: &[u8]) -> Option<crate::shape::ListView> {
+    pub fn read_list(&self, body: &[u8]) -> Option<crate::contract::shape::ListView> {
         self.response_shape.as_ref()?.read_list(body)
     }
 

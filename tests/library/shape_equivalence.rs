@@ -319,7 +319,7 @@ fn random_json(r: &mut Rng, depth: u32) -> String {
 
 #[test]
 fn other_schemas_agree_with_jsonschema() {
-    use conform::shape::{ListView, Shape};
+    use conform::contract::shape::{ListView, Shape};
     let schemas = [
         json!({"type": "string", "pattern": "^[a-z\\d]+$"}),
         json!({"type": "string", "pattern": "xa{1,2}y|^7$"}),

@@ -27,8 +27,8 @@ use std::borrow::Cow;
 use regex::Regex;
 use serde_json::{Map, Number, Value};
 
+use super::desc::Desc;
 use crate::base::{Inst, Layout};
-use crate::contract::Desc;
 
 /// Nesting beyond this gives up (serde_json's own limit is 128).
 const MAX_DEPTH: u32 = 100;
