@@ -208,19 +208,45 @@ fn plain_http_only(base_url: &str) -> bool {
     base_url.to_ascii_lowercase().starts_with("http:") && !https_proxy
 }
 
+/// Why the HTTP client could not be built (nothing was sent).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot read the CA certificate {path}: {source}")]
+    ReadCa {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} holds no PEM certificate{}", .detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    NoCertificate {
+        path: std::path::PathBuf,
+        detail: Option<String>,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    Build(reqwest::Error),
+}
+
 impl Client {
-    pub fn new(target: Target) -> Result<Client, String> {
+    pub fn new(target: Target) -> Result<Client, ClientError> {
         // reqwest is built without a default TLS provider; install ring once per process
         // (a second call is a harmless no-op error), so library users need not know.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder();
         if let Some(path) = &target.ca_cert {
-            let pem = std::fs::read(path)
-                .map_err(|e| format!("cannot read the CA certificate {}: {e}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| format!("{} holds no PEM certificate: {e}", path.display()))?;
+            let pem = std::fs::read(path).map_err(|source| ClientError::ReadCa {
+                path: path.clone(),
+                source,
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                ClientError::NoCertificate {
+                    path: path.clone(),
+                    detail: Some(e.to_string()),
+                }
+            })?;
             if certs.is_empty() {
-                return Err(format!("{} holds no PEM certificate", path.display()));
+                return Err(ClientError::NoCertificate {
+                    path: path.clone(),
+                    detail: None,
+                });
             }
             for c in certs {
                 builder = builder.add_root_certificate(c);
@@ -242,7 +268,7 @@ impl Client {
             .connect_timeout(target.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(ClientError::Build)?;
         Ok(Client {
             http,
             permits: Arc::new(Semaphore::new(target.jobs.max(1))),

@@ -148,7 +148,7 @@ pub enum RunError {
     #[error("the target could not be reached for the baseline: GET {path}: {error}")]
     Unreachable { path: String, error: TransportError },
     #[error("{0}")]
-    Client(String),
+    Client(#[from] crate::exec::ClientError),
 }
 
 /// Runs `conform run`; returns the exit code.
@@ -701,7 +701,7 @@ pub async fn run_cases_until(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     tokio::pin!(stop);
-    let client = Client::new(target).map_err(RunError::Client)?;
+    let client = Client::new(target)?;
     let baselines = async {
         let desc = contract.desc();
         let main = fetch_baseline(&client, desc, &spec.project, baseline_page).await?;
