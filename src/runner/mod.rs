@@ -161,7 +161,6 @@ pub async fn run_cases_until(
     if interrupted {
         sent.abort();
     }
-    drop(complete);
     Ok(RunReport {
         results: results.finish(cases, observer),
         elapsed: started.elapsed(),
@@ -311,10 +310,9 @@ impl InOrder {
 
     /// The results of every case: the ones not judged (the run was stopped) as not run.
     fn finish(mut self, cases: &[Case], observer: &mut impl RunObserver) -> Vec<CaseResult> {
-        for ci in self.done.len()..cases.len() {
-            let mut r = self.waiting[ci]
-                .take()
-                .unwrap_or_else(|| CaseResult::not_run(&cases[ci]));
+        let (from, waiting) = (self.done.len(), std::mem::take(&mut self.waiting));
+        for (case, slot) in cases.iter().zip(waiting).skip(from) {
+            let mut r = slot.unwrap_or_else(|| CaseResult::not_run(case));
             observer.finished(&mut r);
             self.done.push(r);
         }
@@ -368,4 +366,51 @@ fn random_token() -> String {
             .as_nanos(),
     );
     format!("conform-{:016x}", h.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records what the runner tells it.
+    #[derive(Default)]
+    struct Seen {
+        judged: usize,
+        finished: Vec<String>,
+    }
+
+    impl RunObserver for Seen {
+        fn judged(&mut self) {
+            self.judged += 1;
+        }
+        fn finished(&mut self, result: &mut CaseResult) {
+            self.finished.push(result.name.clone());
+        }
+    }
+
+    #[test]
+    fn results_are_handed_over_in_case_order_as_soon_as_their_turn_comes() {
+        let cases =
+            crate::case::load_dir(std::path::Path::new("cases"), Contract::embedded()).unwrap();
+        let cases = &cases[..4];
+        let name = |i: usize| cases[i].name.clone();
+        let done = |i: usize| {
+            let mut r = CaseResult::not_run(&cases[i]);
+            r.notices.clear();
+            r
+        };
+        let mut seen = Seen::default();
+        let mut order = InOrder::new(cases.len());
+        order.set(2, done(2), &mut seen);
+        assert_eq!(seen.judged, 1);
+        assert!(seen.finished.is_empty(), "case 3 waits for cases 1 and 2");
+        order.set(0, done(0), &mut seen);
+        assert_eq!(seen.finished, [name(0)]);
+        order.set(1, done(1), &mut seen);
+        assert_eq!(seen.finished, [name(0), name(1), name(2)]);
+        // Stopped before case 4 was judged: it is handed over as not run, last.
+        let results = order.finish(cases, &mut seen);
+        assert_eq!(seen.finished, [name(0), name(1), name(2), name(3)]);
+        assert!(!results[2].is_not_run() && results[3].is_not_run());
+    }
 }

@@ -530,6 +530,90 @@ impl Footer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Loc, Rule};
+    use crate::check::Purpose;
+    use crate::diag::LineCol;
+    use crate::outcome::RequestRecord;
+    use serde_json::json;
+    use std::time::Duration;
+
+    /// A passing case that queried an id prefix and got an empty list.
+    fn prefix_case(query: &str) -> CaseResult {
+        CaseResult {
+            name: "id/prefix".into(),
+            description: "d".into(),
+            loc: Loc {
+                file: "cases/id/prefix.toml".into(),
+                at: LineCol { line: 1, col: 1 },
+            },
+            rules: vec![Rule(5)],
+            verdict: Verdict::Pass,
+            findings: vec![],
+            observations: vec![],
+            notices: vec![],
+            requests: vec![RequestRecord {
+                purpose: Purpose::Main,
+                path: format!("/v1.0/p1/instances?id={query}"),
+                with_token: true,
+                status: Some(200),
+                error: None,
+                retries: 0,
+                elapsed: Duration::from_millis(1),
+                body: Some(json!({"instances": [], "instance_num": 0})),
+            }],
+            duration: Duration::from_millis(1),
+            snapshot_diff: None,
+            snapshot: None,
+            waived: vec![],
+        }
+    }
+
+    /// Compares one case in update mode, after showing the comparison `baseline`;
+    /// returns the snapshot file written.
+    fn snapshot_of(baseline: &[Value], query: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let profile_dir = dir.path().join("real");
+        std::fs::create_dir_all(&profile_dir).unwrap();
+        std::fs::write(
+            profile_dir.join("profile.toml"),
+            "redact = ['.instances[].instance_id']\n",
+        )
+        .unwrap();
+        let args = SnapshotArgs {
+            mode: Mode::Update,
+            profile: Some("real".into()),
+            snapshot_dir: dir.path().to_path_buf(),
+        };
+        let session = Session::open(&args, &dir.path().join("cases"), Some("https://x.example"))
+            .unwrap()
+            .unwrap();
+        let projects = Projects {
+            main: "p1".into(),
+            other: None,
+        };
+        let mut run = session.start("https://x.example", &Credentials::None, projects);
+        run.baseline(baseline);
+        let mut r = prefix_case(query);
+        run.case(&mut r);
+        assert_eq!(
+            r.snapshot.as_ref().map(|o| o.state.clone()),
+            Some(State::Updated)
+        );
+        std::fs::read_to_string(profile_dir.join("id").join("prefix.snap")).unwrap()
+    }
+
+    #[test]
+    fn a_value_drawn_from_the_baseline_is_redacted_before_any_answer_holds_it() {
+        // Issue 13: snapshots are compared as results stream in, so the values a query
+        // may have drawn come from the baseline, walked before the first case.
+        let baseline = [json!({"instance_id": "volatile-id-1", "name": "a"})];
+        let text = snapshot_of(&baseline, "volatile");
+        assert!(text.contains("?id=<instance_id:1>[0..8]"), "{text}");
+        assert!(!text.contains("volatile"), "{text}");
+        // Without the baseline the drawn value would have stayed as it was.
+        let text = snapshot_of(&[], "volatile");
+        assert!(text.contains("?id=volatile"), "{text}");
+    }
 
     #[test]
     fn default_profiles() {
