@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::base::Baseline;
 use crate::case::Case;
-use crate::check::{self, paging, Context, Purpose};
+use crate::check::{self, Context, Purpose};
 use crate::contract::Contract;
 use crate::exec::{Exchange, Request, Response};
 use crate::plan;
@@ -197,7 +197,7 @@ fn case_requests(case: &Case) -> Vec<(Purpose, Request)> {
     for &limit in &case.expect.pages {
         let q = check::filter::Query::parse(desc, &main.decoded_query()).unpaged();
         let total = check::filter::expected(baseline(), &q).len();
-        out.extend(paging::plan_walk(desc, &main, total, limit));
+        out.extend(plan::plan_walk(desc, &main, total, limit));
     }
     debug_assert!(case.rules.iter().all(|r| desc.has_rule(*r)));
     out

@@ -1,41 +1,21 @@
-//! `conform selfcheck`: how strong is the suite? Runs it against the in-process mock once
-//! faithful and once per fault of the mock's catalogue, and reports which cases caught
-//! which fault, a score, and the rules the data could not exercise.
+//! How strong is the suite (`conform selfcheck`, in `cli::selfcheck`)? Runs it against
+//! the in-process mock once faithful and once per fault of the mock's catalogue, and
+//! reports which cases caught which fault, a score, and the rules the data could not
+//! exercise.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
-use crate::case::{self, Case, Rule};
+use crate::case::{Case, Rule};
 use crate::contract::Contract;
 use crate::exec::Target;
 use crate::mock::{DataSet, Fault, FaultKind};
-use crate::report::{CaseResult, Verdict};
-use crate::run::{run_cases, serve_mock};
-
-/// Options of `conform selfcheck`.
-#[derive(Debug, clap::Args)]
-pub struct SelfcheckArgs {
-    /// Folder of case files.
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
-    /// Data set for the mock (same format as `conform mock --data`); the built-in one by default.
-    #[arg(long, value_name = "FILE")]
-    pub data: Option<PathBuf>,
-    /// Suite runs in flight at once (each against its own mock).
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub parallel: usize,
-    /// Output: `human` (a matrix) or `json` (one JSON document).
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
-    pub format: String,
-    /// Also write the matrix as a self-contained HTML page to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-}
+use crate::outcome::{CaseResult, Verdict};
+use crate::runner::{run_cases, serve_mock, RunOptions};
 
 /// What one fault did to the suite.
 #[derive(Debug, Clone, Serialize)]
@@ -88,73 +68,6 @@ pub struct SelfcheckReport {
 impl SelfcheckReport {
     pub fn passed(&self) -> bool {
         self.faithful_failures.is_empty() && self.faults.iter().all(|f| f.ok)
-    }
-}
-
-/// Runs `conform selfcheck`; returns the exit code.
-pub async fn command(args: SelfcheckArgs) -> u8 {
-    let contract = Contract::embedded();
-    let cases = match case::load_dir(&args.cases, contract) {
-        Ok(c) if c.is_empty() => {
-            let _ = writeln!(
-                anstream::stderr(),
-                "error: no case in {}",
-                args.cases.display()
-            );
-            return crate::exit::NOTHING_SELECTED;
-        }
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "{e}");
-            return crate::exit::INPUT_INVALID;
-        }
-    };
-    let data = match &args.data {
-        None => DataSet::builtin(),
-        Some(p) => match DataSet::from_file(p) {
-            Ok(d) => d,
-            Err(e) => {
-                let _ = writeln!(anstream::stderr(), "error: {e}");
-                return crate::exit::INPUT_INVALID;
-            }
-        },
-    };
-    let _ = writeln!(
-        anstream::stderr(),
-        "conform selfcheck: {} cases x {} mock variants",
-        cases.len(),
-        Fault::catalogue().len() + 1
-    );
-    let report = match selfcheck(&cases, &data, args.parallel).await {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e}");
-            return crate::exit::TARGET_UNREACHABLE;
-        }
-    };
-    let mut out = anstream::stdout().lock();
-    let _ = if args.format == "json" {
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(out))
-    } else {
-        write_human(&mut out, &report)
-    };
-    if let Some(path) = &args.html {
-        let page = html(&report);
-        if let Err(e) = crate::report::write_atomic(path, &crate::secret::Redactor::new(), &page) {
-            let _ = writeln!(
-                anstream::stderr(),
-                "error: cannot write {}: {e}",
-                path.display()
-            );
-            return crate::exit::INPUT_INVALID;
-        }
-    }
-    if report.passed() {
-        crate::exit::SUCCESS
-    } else {
-        crate::exit::CONTRACT_BROKEN
     }
 }
 
@@ -254,7 +167,15 @@ async fn run_against_mock(
             .token_header
             .clone(),
     };
-    let report = run_cases(cases, target, &spec, Contract::embedded(), 1000, &|_| {}).await;
+    let report = run_cases(RunOptions {
+        cases,
+        target,
+        spec: &spec,
+        contract: Contract::embedded(),
+        baseline_page: 1000,
+        keep_bodies: true,
+    })
+    .await;
     mock.shutdown().await;
     match report {
         Ok(r) => Ok(r.results),
@@ -354,7 +275,9 @@ fn unexercised(faithful: &[CaseResult], faults: &[FaultResult]) -> Vec<Unexercis
     out
 }
 
-fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()> {
+/// The selfcheck as a matrix for a person: one line per fault, the score, what the
+/// data could not exercise.
+pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()> {
     use anstyle::AnsiColor;
     let red = AnsiColor::Red.on_default().bold();
     let green = AnsiColor::Green.on_default().bold();

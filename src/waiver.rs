@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::case::Rule;
 use crate::diag::Diagnostic;
-use crate::report::{CaseResult, Verdict};
+use crate::outcome::{CaseResult, Verdict};
 
 /// One declared deviation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,23 +168,41 @@ impl Waiver {
     }
 }
 
-/// Applies waivers to the results; returns one line per waiver that matched nothing.
-/// `today` is `YYYY-MM-DD` (passed in, so tests need no clock).
-pub fn apply(waivers: &[Waiver], results: &mut [CaseResult], today: &str) -> Vec<String> {
-    let mut used = vec![false; waivers.len()];
-    for r in results.iter_mut() {
-        if r.findings.is_empty() {
-            continue;
+/// The waivers of a run, applied to each result as it comes; remembers which matched.
+#[derive(Debug, Clone)]
+pub struct Waivers {
+    list: Vec<Waiver>,
+    used: Vec<bool>,
+    /// `YYYY-MM-DD` (passed in, so tests need no clock).
+    today: String,
+}
+
+impl Waivers {
+    pub fn new(list: Vec<Waiver>, today: String) -> Waivers {
+        Waivers {
+            used: vec![false; list.len()],
+            list,
+            today,
         }
+    }
+
+    /// Moves the findings a live waiver covers from `findings` to `waived`; a failing
+    /// case with no finding left becomes [`Verdict::Waived`]. An expired waiver's
+    /// findings stay, with a notice.
+    pub fn apply(&mut self, r: &mut CaseResult) {
+        if r.findings.is_empty() {
+            return;
+        }
+        let waivers = &self.list;
         let mut kept = Vec::new();
         for f in std::mem::take(&mut r.findings) {
             let matching: Vec<usize> = (0..waivers.len())
                 .filter(|i| waivers[*i].covers(&r.name, f.rule))
                 .collect();
             for i in &matching {
-                used[*i] = true;
+                self.used[*i] = true;
             }
-            match matching.iter().find(|i| !waivers[**i].expired(today)) {
+            match matching.iter().find(|i| !waivers[**i].expired(&self.today)) {
                 Some(i) => r.waived.push((f, waivers[*i].label())),
                 None => {
                     if let Some(i) = matching.first() {
@@ -208,19 +226,33 @@ pub fn apply(waivers: &[Waiver], results: &mut [CaseResult], today: &str) -> Vec
             r.verdict = Verdict::Waived;
         }
     }
-    waivers
-        .iter()
-        .zip(used)
-        .filter(|(_, u)| !u)
-        .map(|(w, _)| {
-            format!(
-                "waiver for {} on {} matched no failure: {}",
-                w.rule,
-                w.case.as_deref().unwrap_or("every case"),
-                w.reason
-            )
-        })
-        .collect()
+
+    /// One line per waiver that matched no failure so far (at the end of a run: at all).
+    pub fn unused(&self) -> Vec<String> {
+        self.list
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, u)| !**u)
+            .map(|(w, _)| {
+                format!(
+                    "waiver for {} on {} matched no failure: {}",
+                    w.rule,
+                    w.case.as_deref().unwrap_or("every case"),
+                    w.reason
+                )
+            })
+            .collect()
+    }
+}
+
+/// Applies waivers to a whole run's results; returns one line per waiver that matched
+/// nothing. `today` is `YYYY-MM-DD`.
+pub fn apply(waivers: &[Waiver], results: &mut [CaseResult], today: &str) -> Vec<String> {
+    let mut w = Waivers::new(waivers.to_vec(), today.to_string());
+    for r in results.iter_mut() {
+        w.apply(r);
+    }
+    w.unused()
 }
 
 /// Today's date in UTC, as `YYYY-MM-DD`.

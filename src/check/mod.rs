@@ -18,6 +18,7 @@ use crate::case::{Case, Rule};
 use crate::contract::shape::ListView;
 use crate::contract::Contract;
 use crate::exec::Exchange;
+pub use crate::plan::Purpose;
 
 /// Which kind of check produced a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -175,17 +176,6 @@ pub struct Context<'a> {
     pub baseline: &'a Baseline,
     /// Instances of another project, which must never appear (C14); empty if unknown.
     pub foreign: &'a Baseline,
-}
-
-/// Why each request of a case was sent: the checks treat them differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// The case's own query.
-    Main,
-    /// The same query again, to check the order is stable (C8).
-    Repeat,
-    /// Page `index` (0-based) of a walk with this page size (C9..C11).
-    Page { limit: u32, index: u32 },
 }
 
 /// The rule to blame for a wrong status: the case's first declared rule, which says

@@ -9,40 +9,7 @@ use super::{CheckKind, Context, Finding, IdSet, Outcome, Purpose};
 use crate::contract::shape::ListView;
 use crate::contract::Desc;
 use crate::exec::{Exchange, Request};
-
-/// The most pages walked for one page size; a longer walk checks its first pages only.
-pub const MAX_PAGES: u32 = 200;
-
-/// The requests of a walk with page size `limit`: every page the oracle expects, plus
-/// the first page past the end.
-pub fn plan_walk(desc: &Desc, base: &Request, total: usize, limit: u32) -> Vec<(Purpose, Request)> {
-    let (Some(s), Some(l)) = (&desc.start, &desc.limit) else {
-        return Vec::new();
-    };
-    let base = without_paging(desc, base);
-    let pages = (total as u32).div_ceil(limit).min(MAX_PAGES);
-    (0..=pages)
-        .map(|index| {
-            let start = (index * limit + u32::from(s.base)).to_string();
-            let req = base
-                .with_param(&s.param, &start)
-                .with_param(&l.param, &limit.to_string());
-            (Purpose::Page { limit, index }, req)
-        })
-        .collect()
-}
-
-fn without_paging(desc: &Desc, r: &Request) -> Request {
-    let mut pairs = r.decoded_query();
-    let start = desc.start.as_ref().map(|s| s.param.as_str());
-    let limit = desc.limit.as_ref().map(|l| l.param.as_str());
-    pairs.retain(|(k, _)| Some(k.as_str()) != start && Some(k.as_str()) != limit);
-    Request {
-        raw_query: None,
-        query: pairs,
-        ..r.clone()
-    }
-}
+use crate::plan::without_paging;
 
 /// Checks every walk of a case. `walks` holds (page size, page index, exchange index,
 /// body) for each page answer that had a usable status.

@@ -112,15 +112,4 @@ pub fn json<'r>(
     }
 }
 
-/// The start of a body, printable, for messages.
-pub fn preview(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(80)]);
-    let mut s: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if body.len() > 80 {
-        s.push('…');
-    }
-    format!("{s:?}")
-}
+pub use crate::exec::preview;

@@ -7,6 +7,7 @@
 //! run time; [`Contract::from_dir`] and [`Contract::from_file`] load another one.
 
 pub mod desc;
+pub mod query;
 mod rule;
 pub mod shape;
 

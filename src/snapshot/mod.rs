@@ -1,10 +1,10 @@
 //! Snapshots: every case's result as a reviewable file, compared with the accepted one.
 //!
 //! Checks catch violations of the rules; snapshots catch everything else a reviewer should
-//! see (a new field, a changed order, a different error message). After a run, each case's
-//! result is normalised ([`normalise`]), its volatile values redacted per target profile
-//! ([`redact`]), its secrets by [`crate::secret::Redactor`], and compared with
-//! `snapshots/<profile>/<case>.snap` ([`store`], insta's file format).
+//! see (a new field, a changed order, a different error message). As each case's result
+//! comes in (in case order), it is normalised ([`normalise`]), its volatile values
+//! redacted per target profile ([`redact`]), its secrets by [`crate::secret::Redactor`],
+//! and compared with `snapshots/<profile>/<case>.snap` ([`store`], insta's file format).
 //!
 //! A difference turns a passing case into [`Verdict::Changed`] (exit code 1, like a failed
 //! `insta` assertion), with a unified diff; outside CI the new result is written next to
@@ -21,12 +21,18 @@ use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::report::{CaseResult, Verdict};
-use crate::run::TargetSpec;
+use serde_json::Value;
+
+use crate::auth::Credentials;
+use crate::outcome::{CaseResult, Verdict};
 use crate::secret::{Redactor, Secret};
-use normalise::Projects;
-use redact::Profile;
+pub use normalise::Projects;
+use redact::{Profile, Table};
 use store::SnapFile;
+
+// A case's snapshot comparison is part of its result (the model every reporter reads);
+// this module fills it in.
+pub use crate::outcome::{SnapshotOutcome as Outcome, SnapshotState as State};
 
 /// What `conform run` does with snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -65,33 +71,6 @@ pub fn is_ci() -> bool {
         None => std::env::var_os("TF_BUILD").is_some(),
         Some(_) => true,
     }
-}
-
-/// What happened to one case's snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
-    /// Equal to the accepted snapshot.
-    Matched,
-    /// No accepted snapshot yet.
-    New,
-    /// Differs from the accepted snapshot.
-    Changed,
-    /// Written as the accepted snapshot (`--snapshots update`): it was new or differed.
-    Updated,
-}
-
-/// One case's snapshot comparison, for reporters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub state: State,
-    /// The accepted file.
-    pub file: PathBuf,
-    /// The pending file written by this run, if one was.
-    pub pending: Option<PathBuf>,
-    /// Unified diff, accepted → this run (for a changed snapshot).
-    pub diff: Option<String>,
-    /// A write that failed.
-    pub error: Option<String>,
 }
 
 /// Names a profile may have: one folder name, nothing that climbs out of the snapshot dir.
@@ -193,72 +172,37 @@ impl Session {
         }))
     }
 
-    /// Compares (or, in update mode, writes) every case's snapshot, sets
-    /// [`CaseResult::snapshot`], and turns a passing case whose snapshot differs into
-    /// [`Verdict::Changed`]. `secrets` are replaced in every snapshot before anything else.
-    pub fn apply(&self, results: &mut [CaseResult], target: &TargetSpec) -> Footer {
-        // The last line of defence: the token, and the target's address (the mock's port
-        // changes on every run), wherever they might have slipped into a text.
+    /// Starts comparing the results of a run against this target. Its credentials and
+    /// base URL never reach a snapshot (the mock's port changes on every run); its
+    /// project ids become `<project>` and `<other_project>`.
+    pub fn start(
+        self,
+        base_url: &str,
+        credentials: &Credentials,
+        projects: Projects,
+    ) -> Comparison {
+        // The last line of defence: the token, and the target's address, wherever they
+        // might have slipped into a text.
         let mut redactor = Redactor::new();
-        target.credentials.register(&mut redactor);
-        redactor.add(&Secret::new(target.base_url.clone()), "<target>");
-        let projects = Projects {
-            main: target.project.clone(),
-            other: target.other_project.clone(),
-        };
-        let mut footer = Footer {
-            profile: self.profile.name.clone(),
-            dir: self.dir.clone(),
-            ..Footer::default()
-        };
+        credentials.register(&mut redactor);
+        redactor.add(&Secret::new(base_url.to_string()), "<target>");
         let cases_label = self
             .cases_dir
             .file_name()
             .map_or_else(|| "cases".to_string(), |n| n.to_string_lossy().into_owned());
-        let pool = normalise::pool(results, &self.profile);
-        for r in results.iter_mut() {
-            if matches!(r.verdict, Verdict::Skipped | Verdict::Error) {
-                continue;
-            }
-            let body = normalise::body(r, &self.profile, &projects, &pool);
-            let file = SnapFile {
-                source: format!("{cases_label}/{}.toml", r.name),
-                description: redactor.redact(&r.description).into_owned(),
-                expression: r.name.clone(),
-                body: store::normalise_body(&redactor.redact(&body)),
-            };
-            let outcome = self.compare(&r.name, &file, &mut footer);
-            if matches!(outcome.state, State::New | State::Changed)
-                && matches!(r.verdict, Verdict::Pass | Verdict::Vacuous)
-            {
-                r.verdict = Verdict::Changed;
-            }
-            // The reporters (JSON, JUnit, HTML) show the diff from this field.
-            r.snapshot_diff = outcome.diff.clone();
-            r.snapshot = Some(outcome);
+        Comparison {
+            footer: Footer {
+                profile: self.profile.name.clone(),
+                dir: self.dir.clone(),
+                ..Footer::default()
+            },
+            session: self,
+            redactor,
+            projects,
+            pool: Table::default(),
+            cases_label,
+            updated: false,
         }
-        let wrote = footer.pending > 0
-            || results.iter().any(|r| {
-                r.snapshot
-                    .as_ref()
-                    .is_some_and(|o| o.state == State::Updated)
-            });
-        if wrote {
-            if let Some(text) = self.new_profile.as_deref() {
-                let path = self.dir.join("profile.toml");
-                match store::write_atomic(&path, text) {
-                    Ok(()) => footer.profile_written = Some(path),
-                    Err(e) => footer
-                        .errors
-                        .push(format!("cannot write {}: {e}", path.display())),
-                }
-            }
-        }
-        footer.orphans = orphans(&self.dir, &self.cases_dir)
-            .into_iter()
-            .map(|l| l.path)
-            .collect();
-        footer
     }
 
     fn compare(&self, case: &str, new: &SnapFile, footer: &mut Footer) -> Outcome {
@@ -369,6 +313,96 @@ impl Session {
             }
         }
         outcome
+    }
+}
+
+/// The snapshots of one run, compared case by case as results come in (in case order);
+/// [`Comparison::finish`] does the bookkeeping that needs the whole run.
+#[derive(Debug)]
+pub struct Comparison {
+    session: Session,
+    redactor: Redactor,
+    projects: Projects,
+    /// Every value the profile redacts in the baseline and in the answers compared so
+    /// far: a query drawn from the target's data is redacted even when the case's own
+    /// answers do not hold the value (an id prefix that matches nothing). The baseline
+    /// is where every drawn value comes from, so it is known before the first case.
+    pool: Table,
+    cases_label: String,
+    /// Whether a snapshot was written as accepted (`--snapshots update`).
+    updated: bool,
+    footer: Footer,
+}
+
+impl Comparison {
+    /// Adds the unfiltered list of a project, as walked, to the pool of redacted values.
+    pub fn baseline(&mut self, instances: &[Value]) {
+        for inst in instances {
+            // The profile's selectors address answers; an instance is seen as the list
+            // answer it came in (the list member `normalise` reads too).
+            let mut answer = Value::Object(serde_json::Map::from_iter([(
+                self.session.profile.names.list.clone(),
+                Value::Array(vec![inst.clone()]),
+            )]));
+            self.session.profile.apply(&mut answer, &mut self.pool);
+        }
+    }
+
+    /// Compares (or, in update mode, writes) one case's snapshot, sets
+    /// [`CaseResult::snapshot`], and turns a passing case whose snapshot differs into
+    /// [`Verdict::Changed`]. Skipped cases and cases without a usable answer are not
+    /// compared.
+    pub fn case(&mut self, r: &mut CaseResult) {
+        for b in r.requests.iter().filter_map(|q| q.body.as_ref()) {
+            self.session.profile.apply(&mut b.clone(), &mut self.pool);
+        }
+        if matches!(r.verdict, Verdict::Skipped | Verdict::Error) {
+            return;
+        }
+        let body = normalise::body(r, &self.session.profile, &self.projects, &self.pool);
+        let file = SnapFile {
+            source: format!("{}/{}.toml", self.cases_label, r.name),
+            description: self.redactor.redact(&r.description).into_owned(),
+            expression: r.name.clone(),
+            body: store::normalise_body(&self.redactor.redact(&body)),
+        };
+        let outcome = self.session.compare(&r.name, &file, &mut self.footer);
+        if matches!(outcome.state, State::New | State::Changed)
+            && matches!(r.verdict, Verdict::Pass | Verdict::Vacuous)
+        {
+            r.verdict = Verdict::Changed;
+        }
+        self.updated |= outcome.state == State::Updated;
+        // The reporters (JSON, JUnit, HTML) show the diff from this field.
+        r.snapshot_diff = outcome.diff.clone();
+        r.snapshot = Some(outcome);
+    }
+
+    /// After the last case: writes the default profile with the first snapshot written,
+    /// and lists the snapshots whose case file is gone.
+    pub fn finish(self) -> Footer {
+        let Comparison {
+            session,
+            mut footer,
+            updated,
+            ..
+        } = self;
+        if footer.pending > 0 || updated {
+            if let Some(text) = session.new_profile {
+                let path = session.dir.join("profile.toml");
+                match store::write_atomic(&path, &text) {
+                    Ok(()) => footer.profile_written = Some(path),
+                    Err(e) => footer
+                        .errors
+                        .push(format!("cannot write {}: {e}", path.display())),
+                }
+            }
+        }
+        footer.orphans = orphans(&session.dir, &session.cases_dir)
+            .into_iter()
+            .map(|l| l.path)
+            .collect();
+        footer
     }
 }
 
@@ -508,6 +542,95 @@ impl Footer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Loc, Rule};
+    use crate::check::Purpose;
+    use crate::diag::LineCol;
+    use crate::outcome::RequestRecord;
+    use serde_json::json;
+    use std::time::Duration;
+
+    /// A passing case that queried an id prefix and got an empty list.
+    fn prefix_case(query: &str) -> CaseResult {
+        CaseResult {
+            name: "id/prefix".into(),
+            description: "d".into(),
+            loc: Loc {
+                file: "cases/id/prefix.toml".into(),
+                at: LineCol { line: 1, col: 1 },
+            },
+            rules: vec![Rule(5)],
+            verdict: Verdict::Pass,
+            findings: vec![],
+            observations: vec![],
+            notices: vec![],
+            requests: vec![RequestRecord {
+                purpose: Purpose::Main,
+                path: format!("/v1.0/p1/instances?id={query}"),
+                with_token: true,
+                status: Some(200),
+                error: None,
+                retries: 0,
+                elapsed: Duration::from_millis(1),
+                body: Some(json!({"instances": [], "instance_num": 0})),
+            }],
+            duration: Duration::from_millis(1),
+            snapshot_diff: None,
+            snapshot: None,
+            waived: vec![],
+        }
+    }
+
+    /// Compares one case in update mode, after showing the comparison `baseline`;
+    /// returns the snapshot file written.
+    fn snapshot_of(baseline: &[Value], query: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let profile_dir = dir.path().join("real");
+        std::fs::create_dir_all(&profile_dir).unwrap();
+        std::fs::write(
+            profile_dir.join("profile.toml"),
+            "redact = ['.instances[].instance_id']\n",
+        )
+        .unwrap();
+        let args = SnapshotArgs {
+            mode: Mode::Update,
+            profile: Some("real".into()),
+            snapshot_dir: dir.path().to_path_buf(),
+        };
+        let session = Session::open(
+            &args,
+            &dir.path().join("cases"),
+            Some("https://x.example"),
+            crate::contract::Contract::embedded().desc(),
+        )
+        .unwrap()
+        .unwrap();
+        let projects = Projects {
+            main: "p1".into(),
+            other: None,
+        };
+        let mut run = session.start("https://x.example", &Credentials::None, projects);
+        run.baseline(baseline);
+        let mut r = prefix_case(query);
+        run.case(&mut r);
+        assert_eq!(
+            r.snapshot.as_ref().map(|o| o.state.clone()),
+            Some(State::Updated)
+        );
+        std::fs::read_to_string(profile_dir.join("id").join("prefix.snap")).unwrap()
+    }
+
+    #[test]
+    fn a_value_drawn_from_the_baseline_is_redacted_before_any_answer_holds_it() {
+        // Issue 13: snapshots are compared as results stream in, so the values a query
+        // may have drawn come from the baseline, walked before the first case.
+        let baseline = [json!({"instance_id": "volatile-id-1", "name": "a"})];
+        let text = snapshot_of(&baseline, "volatile");
+        assert!(text.contains("?id=<instance_id:1>[0..8]"), "{text}");
+        assert!(!text.contains("volatile"), "{text}");
+        // Without the baseline the drawn value would have stayed as it was.
+        let text = snapshot_of(&[], "volatile");
+        assert!(text.contains("?id=volatile"), "{text}");
+    }
 
     #[test]
     fn default_profiles() {

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::redact::{Names, Profile, Table};
 use crate::check::Purpose;
-use crate::report::CaseResult;
+use crate::outcome::CaseResult;
 
 /// Project ids as they appear in paths, replaced by `<project>` / `<other_project>`:
 /// they differ by account, and a snapshot should not.
@@ -347,7 +347,7 @@ mod tests {
     use super::*;
     use crate::case::{Loc, Rule};
     use crate::diag::LineCol;
-    use crate::report::{RequestRecord, Verdict};
+    use crate::outcome::{RequestRecord, Verdict};
     use serde_json::json;
     use std::path::Path;
     use std::time::Duration;

@@ -53,20 +53,6 @@ const DIM: Style = Style::new().dimmed();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
 
-/// Runs `conform review`; returns the exit code.
-pub fn command(args: ReviewArgs) -> u8 {
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut out = anstream::stdout().lock();
-    match review(&args, &mut input, &mut out) {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e}");
-            exit::INPUT_INVALID
-        }
-    }
-}
-
 /// The profile folders to walk.
 fn profile_dirs(args: &ReviewArgs) -> Result<Vec<PathBuf>, String> {
     if let Some(p) = &args.profile {

@@ -167,3 +167,153 @@ fn waivers_turn_known_deviations_into_waived_and_expired_ones_back_into_failures
     let bad = run("[[waiver]]\nrule = \"C8\"\nreason = \"no expiry, no link\"\n");
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
 }
+
+/// A server on 127.0.0.1 that answers every request at once except the one marked
+/// `hostile=1` (case `2-hostile` of the hostile-cases suite), which it holds until
+/// `release` receives a message. `held` is set once that request has arrived.
+fn holding_server() -> (
+    String,
+    std::sync::mpsc::Sender<()>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let held = Arc::new(AtomicBool::new(false));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let seen = held.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            // The release arrives on a std channel; a blocking task turns it into a
+            // notification the held request waits for.
+            let released = Arc::new(tokio::sync::Notify::new());
+            let notify = released.clone();
+            tokio::task::spawn_blocking(move || {
+                if release_rx.recv().is_ok() {
+                    notify.notify_one();
+                }
+            });
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (released, seen) = (released.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let target = head.split(' ').nth(1).unwrap_or("/").to_string();
+                    let query = target.split_once('?').map_or("", |(_, q)| q);
+                    if query.split('&').any(|p| p == "hostile=1") {
+                        seen.store(true, Ordering::SeqCst);
+                        released.notified().await;
+                    }
+                    let _ = stream
+                        .write_all(&support::json_200(&support::good_body(query)))
+                        .await;
+                });
+            }
+        });
+    });
+    (format!("http://{addr}"), release_tx, held)
+}
+
+/// Issue 13: results stream. The first case's result is on stdout while a later case's
+/// request is still held by the server; the test only lets that request be answered
+/// once it has read the first case's line. A conform that printed results only at the
+/// end would never show that line before the release: the held request would time out
+/// (exit 3, case 2 an ERROR), and the assertions below fail.
+#[test]
+fn the_first_result_is_printed_before_the_last_case_has_finished() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::atomic::Ordering;
+
+    for (format, first, held_case) in [
+        ("human", "PASS    1-unfiltered", "2-hostile"),
+        (
+            "json",
+            "\"name\":\"1-unfiltered\"",
+            "\"name\":\"2-hostile\"",
+        ),
+    ] {
+        let (base_url, release, held) = holding_server();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
+            .args([
+                "run",
+                "--target",
+                &base_url,
+                "--project-id",
+                "p",
+                "--cases",
+                "tests/fixtures/hostile-cases",
+                "--snapshots",
+                "off",
+                "--format",
+                format,
+                // Long enough that the held request never times out on a slow machine.
+                "--timeout",
+                "60",
+            ])
+            .env("NO_COLOR", "1")
+            .env_remove("CONFORM_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        let mut shown_while_held = false;
+        for line in stdout.lines() {
+            let line = line.unwrap();
+            if line.contains(first) && !shown_while_held {
+                // Nothing has been released yet: the held case cannot have finished.
+                assert!(
+                    !lines.iter().any(|l: &String| l.contains(held_case)),
+                    "{format}: the held case was reported before its answer: {lines:?}"
+                );
+                shown_while_held = true;
+                let _ = release.send(());
+            }
+            lines.push(line);
+        }
+        let status = child.wait().unwrap();
+        let all = lines.join("\n");
+        assert!(
+            shown_while_held,
+            "{format}: the first case never showed: {all}"
+        );
+        assert!(
+            held.load(Ordering::SeqCst),
+            "{format}: the held request never arrived: {all}"
+        );
+        assert_eq!(status.code(), Some(0), "{format}: {all}");
+        // Case order is kept: 1, 2, 3, whatever order the answers came in.
+        let at = |name: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(name))
+                .unwrap_or_else(|| panic!("{format}: no {name}: {all}"))
+        };
+        assert!(
+            at("1-unfiltered") < at("2-hostile") && at("2-hostile") < at("3-by-id"),
+            "{format}: {all}"
+        );
+    }
+}

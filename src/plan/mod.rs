@@ -1,7 +1,13 @@
-//! Planning: the concrete query of each case, with drawn values resolved
+//! Planning: the requests of each case ([`plan_case`]), with drawn values resolved
 //! deterministically against the target's own unfiltered list (the baseline). What a
 //! draw reads (which member, which items are hidden, the paging base) comes from the
 //! contract description.
+
+mod case;
+mod request;
+
+pub use case::{plan_case, plan_walk, without_paging, Planned, Projects, Purpose, MAX_PAGES};
+pub use request::Request;
 
 use crate::base::{Baseline, Inst};
 use crate::case::{Case, Draw, DrawKind, QueryValue};

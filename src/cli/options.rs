@@ -1,0 +1,152 @@
+//! The options `conform run` and `conform record` share, in one place: where
+//! credentials come from, how a target's certificate is trusted, and the checks every
+//! numeric option goes through.
+
+use std::path::PathBuf;
+
+/// How a real target's certificate is trusted (shared by `run` and `record`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsArgs {
+    /// Also trust the CA certificate(s) in this PEM file (for a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates. Dangerous: said loudly on every run that uses it.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl TlsArgs {
+    /// The loud warning `--insecure` asks for, written to `err`.
+    pub fn warn(&self, err: &mut impl std::io::Write) {
+        if self.insecure {
+            let _ = writeln!(
+                err,
+                "WARNING: --insecure: TLS certificates are NOT verified; anyone on the path can read and change this run's traffic"
+            );
+        }
+    }
+}
+
+/// Where credentials for a real target come from (shared by `run` and `record`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CredentialArgs {
+    /// How requests are authenticated: `token` (X-Auth-Token from --token-env or
+    /// --token-file), `aksk` (signed with an access key pair from HUAWEICLOUD_SDK_AK /
+    /// HUAWEICLOUD_SDK_SK or --credentials-file), `none`, or `auto`: a token if one is
+    /// set, else an access key pair if one is set, else none.
+    #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "token", "aksk", "none"])]
+    pub auth: String,
+    /// Name of the environment variable that holds the X-Auth-Token.
+    #[arg(long, value_name = "NAME", default_value = "CONFORM_TOKEN")]
+    pub token_env: String,
+    /// File that holds the X-Auth-Token (instead of an environment variable).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// AK/SK credentials file: the vendor SDKs' INI file (`[basic]` with ak, sk,
+    /// security_token) or the console's credentials.csv.
+    #[arg(long, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
+}
+
+/// The credentials `--auth` asks for. Errors name the variable or file, never a value.
+pub fn read_credentials(
+    args: &CredentialArgs,
+    env: &dyn crate::auth::Env,
+) -> Result<crate::auth::Credentials, String> {
+    use crate::auth::{load, Credentials, TokenSource};
+    let token_source = match &args.token_file {
+        Some(path) => TokenSource::File(path.clone()),
+        None => TokenSource::Env(args.token_env.clone()),
+    };
+    let aksk = || match &args.credentials_file {
+        Some(path) => load::ak_sk_from_file(path),
+        None => load::ak_sk_default(env),
+    };
+    match args.auth.as_str() {
+        "none" => Ok(Credentials::None),
+        "token" => load::token(&token_source, env).map_err(|e| e.to_string()),
+        "aksk" => aksk().map_err(|e| e.to_string()),
+        _ => {
+            // auto: an explicit source that fails is an error; an absent one is not.
+            if args.token_file.is_some() || env.var_os(&args.token_env).is_some() {
+                return load::token(&token_source, env).map_err(|e| e.to_string());
+            }
+            if args.credentials_file.is_some() {
+                return aksk().map_err(|e| e.to_string());
+            }
+            match aksk() {
+                Ok(c) => Ok(c),
+                Err(load::LoadError::NoAccessKey) => Ok(Credentials::None),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    }
+}
+
+/// `x > 0`, false for NaN (a `--timeout nan` must be refused, not accepted).
+pub fn positive(x: f64) -> bool {
+    x > 0.0
+}
+
+/// `x >= 0`, false for NaN.
+pub fn non_negative(x: f64) -> bool {
+    x >= 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credentials;
+    use std::collections::HashMap;
+
+    fn args(auth: &str) -> CredentialArgs {
+        CredentialArgs {
+            auth: auth.into(),
+            token_env: "CONFORM_TOKEN".into(),
+            token_file: None,
+            credentials_file: None,
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn auto_prefers_a_token_then_an_access_key_pair_then_nothing() {
+        let both = env(&[
+            ("CONFORM_TOKEN", "t"),
+            ("HUAWEICLOUD_SDK_AK", "a"),
+            ("HUAWEICLOUD_SDK_SK", "s"),
+        ]);
+        assert!(matches!(
+            read_credentials(&args("auto"), &both),
+            Ok(Credentials::Token(_))
+        ));
+        let keys = env(&[("HUAWEICLOUD_SDK_AK", "a"), ("HUAWEICLOUD_SDK_SK", "s")]);
+        assert!(matches!(
+            read_credentials(&args("auto"), &keys),
+            Ok(Credentials::AkSk { .. })
+        ));
+        assert_eq!(
+            read_credentials(&args("auto"), &env(&[])),
+            Ok(Credentials::None)
+        );
+        assert_eq!(
+            read_credentials(&args("none"), &both),
+            Ok(Credentials::None)
+        );
+    }
+
+    #[test]
+    fn a_missing_source_is_named_and_no_value_is_shown() {
+        let e = read_credentials(&args("token"), &env(&[])).unwrap_err();
+        assert!(e.contains("CONFORM_TOKEN"), "{e}");
+        let half = env(&[("HUAWEICLOUD_SDK_AK", "visible-ak")]);
+        let e = read_credentials(&args("auto"), &half).unwrap_err();
+        assert!(!e.contains("visible-ak"), "{e}");
+    }
+}

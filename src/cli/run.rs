@@ -1,0 +1,513 @@
+//! `conform run`: check the options, reach the target (or serve the built-in mock),
+//! run the cases and report each result as soon as it and every case before it are
+//! done, then the summary.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::case::Case;
+use crate::contract::{Contract, Desc};
+use crate::exec::Target;
+use crate::mock::{DataSet, Fault, RunningMock};
+use crate::outcome::{CaseResult, Summary};
+use crate::report::{terminal, Event, Format, ReportArgs, Reporters, RunInfo};
+use crate::runner::{self, RunObserver, RunOptions, TargetSpec};
+use crate::secret::Redactor;
+use crate::select::SelectArgs;
+use crate::snapshot::{self, SnapshotArgs};
+use crate::waiver::{self, Waivers};
+
+use super::options::{non_negative, positive, read_credentials, CredentialArgs, TlsArgs};
+
+/// Options of `conform run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Folder of case files (`**/*.toml`).
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+    /// A contract description (`*.contract.toml`, with the schemas it names beside it)
+    /// to check instead of the built-in one. The built-in mock serves only the built-in
+    /// contract, so another one needs --target.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub contract: Option<PathBuf>,
+    /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the
+    /// built-in mock is served in-process on an ephemeral loopback port.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// The project whose instances are listed (required with --target).
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub project_id: Option<String>,
+    /// A second project of the same account, for the tenancy checks (C14).
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub other_project_id: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Requests in flight at once.
+    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
+    pub jobs: usize,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// At most this many requests per second; 0 = unlimited. Default: 10 for a target
+    /// outside this machine (be gentle with real services), unlimited on loopback.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Largest response body accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
+    /// Page size used to walk the unfiltered list (the baseline).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub baseline_page: u32,
+    /// Switch on a fault in the built-in mock (repeatable; see `conform mock --list-faults`).
+    #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "target")]
+    pub mock_faults: Vec<String>,
+    /// Known deviations of the target: a TOML file of `[[waiver]]` entries (rule, case,
+    /// reason, expires or link). A failure a live waiver covers is reported as WAIVED.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Serve this data set in the built-in mock (same format as `conform mock --data`).
+    #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
+    pub mock_data: Option<PathBuf>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub snapshots: SnapshotArgs,
+}
+
+/// The default request rate for a target outside this machine, in requests per second.
+pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
+
+/// Runs `conform run`; returns the exit code.
+pub async fn command(args: RunArgs) -> u8 {
+    args.report.color.choice().write_global();
+    let loaded;
+    let contract: &Contract = match &args.contract {
+        None => Contract::embedded(),
+        Some(path) => match Contract::from_file(path) {
+            Ok(c) => {
+                loaded = c;
+                &loaded
+            }
+            Err(e) => return input_error(e.to_string()),
+        },
+    };
+    let inputs = match Inputs::read(&args, contract) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let (spec, mock) = match reach_target(&args).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let desc = contract.desc();
+    let target = client_target(&args, &spec, desc);
+    let info = announce(&args, &inputs.cases, &spec, mock.is_some(), desc);
+    let mut redactor = Redactor::new();
+    spec.credentials.register(&mut redactor);
+    let mut stream = Stream {
+        reporters: Reporters::new(&args.report, name_width(&inputs.cases), &redactor),
+        info: &info,
+        started: false,
+        errors: Vec::new(),
+        waivers: inputs.waivers,
+        snapshots: inputs.snapshots.map(|s| {
+            s.start(
+                &spec.base_url,
+                &spec.credentials,
+                snapshot::Projects {
+                    main: spec.project.clone(),
+                    other: spec.other_project.clone(),
+                },
+            )
+        }),
+        progress: Progress::new(inputs.cases.len()),
+    };
+    let keep_bodies = stream.snapshots.is_some();
+    let report = runner::run_cases_until(
+        RunOptions {
+            cases: &inputs.cases,
+            target,
+            spec: &spec,
+            contract,
+            baseline_page: args.baseline_page,
+            keep_bodies,
+        },
+        &mut stream,
+        ctrl_c(),
+    )
+    .await;
+    stream.progress.bar.finish_and_clear();
+    if let Some(m) = mock {
+        m.shutdown().await;
+    }
+    match report {
+        Ok(report) => stream.finish(&args.report, &report),
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+            crate::exit::TARGET_UNREACHABLE
+        }
+    }
+}
+
+/// Everything read from the options and files before anything is sent.
+struct Inputs {
+    cases: Vec<Case>,
+    waivers: Waivers,
+    snapshots: Option<snapshot::Session>,
+}
+
+impl Inputs {
+    /// Loads the cases, waivers and snapshot profile and checks every option; on a
+    /// problem, says so on stderr and returns the exit code.
+    fn read(args: &RunArgs, contract: &Contract) -> Result<Inputs, u8> {
+        let desc = contract.desc();
+        let cases = args.select.load(&args.cases, contract)?;
+        if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r))
+        {
+            return Err(input_error(
+                "--jobs and --timeout must be positive, --rate 0 or more",
+            ));
+        }
+        let waivers = match &args.waivers {
+            None => Vec::new(),
+            Some(path) => waiver::load(path, desc).map_err(|diags| {
+                for d in diags {
+                    let _ = writeln!(anstream::stderr(), "{d}");
+                }
+                crate::exit::INPUT_INVALID
+            })?,
+        };
+        args.report.validate().map_err(input_error)?;
+        let snapshots =
+            snapshot::Session::open(&args.snapshots, &args.cases, args.target.as_deref(), desc)
+                .map_err(input_error)?;
+        Ok(Inputs {
+            cases,
+            waivers: Waivers::new(waivers, waiver::today()),
+            snapshots,
+        })
+    }
+}
+
+/// Prints `error: {message}` and returns the exit code for wrong input.
+fn input_error(message: impl std::fmt::Display) -> u8 {
+    let _ = writeln!(anstream::stderr(), "error: {message}");
+    crate::exit::INPUT_INVALID
+}
+
+/// The target the options name, or the built-in mock served on loopback (returned so
+/// that it can be shut down after the run).
+async fn reach_target(args: &RunArgs) -> Result<(TargetSpec, Option<RunningMock>), u8> {
+    match &args.target {
+        Some(url) => real_target(args, url).map(|spec| (spec, None)),
+        None => {
+            let (running, spec) = serve_mock(args).await?;
+            Ok((spec, Some(running)))
+        }
+    }
+}
+
+fn real_target(args: &RunArgs, url: &str) -> Result<TargetSpec, u8> {
+    let Some(project) = args.project_id.clone() else {
+        return Err(input_error("--target needs --project-id"));
+    };
+    let credentials =
+        read_credentials(&args.credentials, &crate::auth::ProcessEnv).map_err(input_error)?;
+    if let Err(e) = reqwest::Url::parse(url) {
+        return Err(input_error(format!("--target {url} is not a URL: {e}")));
+    }
+    Ok(TargetSpec {
+        base_url: url.trim_end_matches('/').to_string(),
+        project,
+        other_project: args.other_project_id.clone(),
+        credentials,
+        token_var: args.credentials.token_env.clone(),
+    })
+}
+
+async fn serve_mock(args: &RunArgs) -> Result<(RunningMock, TargetSpec), u8> {
+    let mut faults = Vec::new();
+    for name in &args.mock_faults {
+        match Fault::from_name(name) {
+            Some(f) => faults.push(f),
+            None => {
+                return Err(input_error(format!(
+                    "unknown mock fault `{name}`\n  = hint: `conform mock --list-faults` prints the catalogue"
+                )))
+            }
+        }
+    }
+    let data = match &args.mock_data {
+        None => DataSet::builtin(),
+        Some(path) => DataSet::from_file(path).map_err(input_error)?,
+    };
+    runner::serve_mock(data, faults).await.map_err(|e| {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: cannot start the built-in mock: {e}"
+        );
+        crate::exit::TARGET_UNREACHABLE
+    })
+}
+
+/// How requests are sent: the options, with the default rate for a remote target
+/// (said on stderr) and the `--insecure` warning.
+fn client_target(args: &RunArgs, spec: &TargetSpec, desc: &Desc) -> Target {
+    let rate = match args.rate {
+        Some(0.0) => None,
+        Some(r) => Some(r),
+        None if is_loopback(&spec.base_url) => None,
+        None => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "note: at most {DEFAULT_REMOTE_RATE} requests/s to a target outside this machine (--rate to change)"
+            );
+            Some(DEFAULT_REMOTE_RATE)
+        }
+    };
+    args.tls.warn(&mut anstream::stderr());
+    Target {
+        base_url: spec.base_url.clone(),
+        credentials: spec.credentials.clone(),
+        ca_cert: args.tls.ca_cert.clone(),
+        insecure: args.tls.insecure,
+        timeout: Duration::from_secs_f64(args.timeout),
+        max_body: args.max_body,
+        rate,
+        jobs: args.jobs,
+        token_header: desc.token_header.clone(),
+    }
+}
+
+/// Says on stderr what is about to run, and returns the same for the reporters.
+fn announce(args: &RunArgs, cases: &[Case], spec: &TargetSpec, mock: bool, desc: &Desc) -> RunInfo {
+    let shown = if mock {
+        "the built-in mock"
+    } else {
+        spec.base_url.as_str()
+    };
+    let shard = args
+        .select
+        .shard
+        .map(|s| format!(" (shard {s})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform: {} cases{shard} against {shown}",
+        cases.len()
+    );
+    RunInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        target: shown.to_string(),
+        base_url: spec.base_url.clone(),
+        token_var: spec.token_var.clone(),
+        token_header: desc.token_header.clone(),
+        cases: cases.len(),
+        shard: args.select.shard,
+        filters: args.select.filter.clone(),
+        started_at: {
+            let now = time::OffsetDateTime::now_utc();
+            now.replace_nanosecond(0).unwrap_or(now)
+        },
+    }
+}
+
+/// The column width for case names in human output: the longest, capped.
+fn name_width(cases: &[Case]) -> usize {
+    cases
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(10)
+        .min(48)
+}
+
+/// Completes on the first Ctrl-C (SIGINT). If the handler cannot be installed it never
+/// completes: the signal then ends the process as it would without conform's handler.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// True when the URL's host is this machine (no rate limit by default).
+fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    let host = url
+        .host_str()
+        .unwrap_or("")
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The progress bar on stderr: only for a person at a terminal, and drawn only once the
+/// run takes longer than a moment, so a quick run stays uncluttered.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    wanted: bool,
+    draw_from: Instant,
+}
+
+impl Progress {
+    fn new(cases: usize) -> Progress {
+        let ci = terminal::ci_from_env(std::env::var_os("CI").as_deref());
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(cases as u64),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos}/{len} cases {wide_bar} {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Progress {
+            bar,
+            wanted: terminal::show_progress(std::io::stderr().is_terminal(), ci),
+            draw_from: Instant::now() + Duration::from_millis(300),
+        }
+    }
+
+    fn inc(&self) {
+        if self.wanted && self.bar.is_hidden() && Instant::now() >= self.draw_from {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        self.bar.inc(1);
+    }
+}
+
+/// The observer of a run: applies waivers and snapshots to each result as it comes,
+/// in case order, and hands it to the reporters at once.
+struct Stream<'a> {
+    reporters: Reporters,
+    info: &'a RunInfo,
+    /// Whether `RunStarted` went out: it goes with the first result, so that a run that
+    /// cannot reach its target writes nothing on stdout.
+    started: bool,
+    /// Errors writing report files.
+    errors: Vec<String>,
+    waivers: Waivers,
+    snapshots: Option<snapshot::Comparison>,
+    progress: Progress,
+}
+
+impl RunObserver for Stream<'_> {
+    fn baseline(&mut self, instances: &[serde_json::Value]) {
+        if let Some(s) = &mut self.snapshots {
+            s.baseline(instances);
+        }
+    }
+
+    fn judged(&mut self) {
+        self.progress.inc();
+    }
+
+    fn finished(&mut self, result: &mut CaseResult) {
+        self.waivers.apply(result);
+        if let Some(s) = &mut self.snapshots {
+            s.case(result);
+        }
+        // The bar is cleared while the lines are written, then drawn again below them.
+        let Stream {
+            reporters,
+            info,
+            started,
+            errors,
+            progress,
+            ..
+        } = self;
+        progress.bar.suspend(|| {
+            if !*started {
+                *started = true;
+                errors.extend(reporters.emit(&Event::RunStarted(info)));
+            }
+            errors.extend(reporters.emit(&Event::CaseFinished(result)));
+        });
+        // Reported and compared: nothing needs the answers' bodies any more.
+        result.drop_bodies();
+    }
+}
+
+impl Stream<'_> {
+    /// Ends the run: what the results amount to (summary, report files, snapshot
+    /// bookkeeping, the interruption), and the exit code.
+    fn finish(mut self, args: &ReportArgs, report: &runner::RunReport) -> u8 {
+        for unused in self.waivers.unused() {
+            let _ = writeln!(anstream::stderr(), "warning: unused {unused}");
+        }
+        if !self.started {
+            // No case at all reached the reporters: they still get a whole run.
+            self.errors
+                .extend(self.reporters.emit(&Event::RunStarted(self.info)));
+        }
+        for e in &self.errors {
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+        }
+        let code = self
+            .reporters
+            .finish(&Summary::of(&report.results), report.elapsed);
+        // Snapshot bookkeeping (pending files, orphans) follows the summary; with
+        // `--format json` it goes to stderr, so that stdout holds events only.
+        if let Some(footer) = self.snapshots.map(snapshot::Comparison::finish) {
+            let _ = match args.format {
+                Format::Human => footer.write(&mut anstream::stdout()),
+                Format::Json => footer.write(&mut anstream::stderr()),
+            };
+        }
+        if report.interrupted {
+            let not_run = report.results.iter().filter(|r| r.is_not_run()).count();
+            let line = format!(
+                "interrupted (Ctrl-C): {} of {} cases finished, {not_run} not run",
+                report.results.len() - not_run,
+                report.results.len()
+            );
+            let _ = match args.format {
+                Format::Human => writeln!(anstream::stdout(), "{line}"),
+                Format::Json => writeln!(anstream::stderr(), "{line}"),
+            };
+            return crate::exit::INTERRUPTED;
+        }
+        if self.errors.is_empty() {
+            code
+        } else {
+            crate::exit::INPUT_INVALID
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_is_exempt_from_the_default_rate() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9",
+            "http://127.9.9.9",
+        ] {
+            assert!(is_loopback(local), "{local}");
+        }
+        for remote in [
+            "https://dcs.cn-north-4.myhuaweicloud.com",
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+            "not a url",
+        ] {
+            assert!(!is_loopback(remote), "{remote}");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `conform selfcheck`: load the suite, run it against the mock once faithful and once
+//! per fault ([`crate::selfcheck`]), and print the matrix.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::case;
+use crate::contract::Contract;
+use crate::mock::{DataSet, Fault};
+use crate::selfcheck::{html, selfcheck, write_human};
+
+/// Options of `conform selfcheck`.
+#[derive(Debug, clap::Args)]
+pub struct SelfcheckArgs {
+    /// Folder of case files.
+    #[arg(long, default_value = "cases", value_name = "DIR")]
+    pub cases: PathBuf,
+    /// Data set for the mock (same format as `conform mock --data`); the built-in one by default.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Suite runs in flight at once (each against its own mock).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub parallel: usize,
+    /// Output: `human` (a matrix) or `json` (one JSON document).
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    pub format: String,
+    /// Also write the matrix as a self-contained HTML page to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+/// Runs `conform selfcheck`; returns the exit code.
+pub async fn command(args: SelfcheckArgs) -> u8 {
+    let contract = Contract::embedded();
+    let cases = match case::load_dir(&args.cases, contract) {
+        Ok(c) if c.is_empty() => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: no case in {}",
+                args.cases.display()
+            );
+            return crate::exit::NOTHING_SELECTED;
+        }
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "{e}");
+            return crate::exit::INPUT_INVALID;
+        }
+    };
+    let data = match &args.data {
+        None => DataSet::builtin(),
+        Some(p) => match DataSet::from_file(p) {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "error: {e}");
+                return crate::exit::INPUT_INVALID;
+            }
+        },
+    };
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform selfcheck: {} cases x {} mock variants",
+        cases.len(),
+        Fault::catalogue().len() + 1
+    );
+    let report = match selfcheck(&cases, &data, args.parallel).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+            return crate::exit::TARGET_UNREACHABLE;
+        }
+    };
+    let mut out = anstream::stdout().lock();
+    let _ = if args.format == "json" {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out))
+    } else {
+        write_human(&mut out, &report)
+    };
+    if let Some(path) = &args.html {
+        let page = html(&report);
+        if let Err(e) = crate::report::write_atomic(path, &crate::secret::Redactor::new(), &page) {
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: cannot write {}: {e}",
+                path.display()
+            );
+            return crate::exit::INPUT_INVALID;
+        }
+    }
+    if report.passed() {
+        crate::exit::SUCCESS
+    } else {
+        crate::exit::CONTRACT_BROKEN
+    }
+}

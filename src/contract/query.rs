@@ -1,0 +1,380 @@
+//! The contract's reading of a query: which filters it applies, which hidden items it
+//! asks for, which page it selects, and which items of a baseline it must return (the
+//! oracle). Planning reads it to size page walks; the filter and paging checks judge
+//! answers with it. The mock has its own reading, written independently.
+
+use super::desc::{Desc, FieldRef, Filter, Match};
+use super::Rule;
+use crate::base::{Baseline, Inst};
+
+/// One filter the query applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Active {
+    /// Index into the description's filters.
+    pub filter: usize,
+    pub value: String,
+    /// Exact matching was switched on (a `contains` filter with its flag).
+    pub exact: bool,
+}
+
+/// The query as the contract reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query<'d> {
+    pub desc: &'d Desc,
+    /// The filters with a non-empty value, in the description's order.
+    pub active: Vec<Active>,
+    /// Per hidden rule of the description: its flag asks for the hidden items.
+    pub include: Vec<bool>,
+    /// 0-based index of the first item (C9); `None` when absent or empty.
+    pub start: Option<usize>,
+    /// `None` = all (C10).
+    pub limit: Option<usize>,
+    /// Parameters sent with an empty value (C1).
+    pub empty: Vec<String>,
+    /// True when a paging value is not a decimal integer in range (a 400 is due).
+    pub invalid_paging: bool,
+    /// Containment ignores case: the reading a filter may tolerate, tried only when the
+    /// strict reading fails.
+    pub case_insensitive: bool,
+}
+
+impl<'d> Query<'d> {
+    /// Reads the decoded query; the last value of a repeated parameter wins.
+    pub fn parse(desc: &'d Desc, pairs: &[(String, String)]) -> Query<'d> {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let non_empty = |name: &str| get(name).filter(|v| !v.is_empty()).map(str::to_string);
+        let mut empty: Vec<String> = Vec::new();
+        for (k, v) in pairs {
+            if v.is_empty() && !empty.contains(k) {
+                empty.push(k.clone());
+            }
+        }
+        // Flags: only their one literal value switches anything on.
+        let active = desc
+            .filters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                Some(Active {
+                    filter: i,
+                    value: non_empty(&f.param)?,
+                    exact: f
+                        .exact
+                        .as_ref()
+                        .is_some_and(|e| get(&e.param) == Some(e.value.as_str())),
+                })
+            })
+            .collect();
+        let include = desc
+            .hidden
+            .iter()
+            .map(|h| get(&h.unless.param) == Some(h.unless.value.as_str()))
+            .collect();
+        let mut invalid_paging = false;
+        let mut number = |name: &str, min: u64, max: Option<u64>| -> Option<u64> {
+            let v = non_empty(name)?;
+            match v.parse::<u64>() {
+                Ok(n)
+                    if n >= min
+                        && max.is_none_or(|m| n <= m)
+                        && v.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Some(n)
+                }
+                _ => {
+                    invalid_paging = true;
+                    None
+                }
+            }
+        };
+        let start = desc.start.as_ref().and_then(|s| {
+            number(&s.param, u64::from(s.base), None).map(|n| (n - u64::from(s.base)) as usize)
+        });
+        let limit = desc.limit.as_ref().and_then(|l| {
+            number(&l.param, l.min.max(1), l.max)
+                .or(l.default)
+                .map(|n| n as usize)
+        });
+        Query {
+            desc,
+            active,
+            include,
+            start,
+            limit,
+            empty,
+            invalid_paging,
+            case_insensitive: false,
+        }
+    }
+
+    /// The same query without paging: every match (for walks).
+    pub fn unpaged(&self) -> Query<'d> {
+        Query {
+            start: None,
+            limit: None,
+            ..self.clone()
+        }
+    }
+
+    fn value<'i>(&self, inst: &'i Inst, f: FieldRef) -> &'i str {
+        match f {
+            FieldRef::Id => &inst.id,
+            FieldRef::Slot(s) => inst.field(s),
+        }
+    }
+
+    /// The hidden rule that keeps `inst` out of this query's result, if one does.
+    fn hidden_by(&self, inst: &Inst) -> Option<usize> {
+        self.desc
+            .hidden
+            .iter()
+            .position(|h| self.value(inst, h.field) == h.value)
+    }
+
+    /// True when `inst` is hidden by some rule of the description, whatever the query.
+    pub fn is_hidden(desc: &Desc, inst: &Inst) -> bool {
+        desc.hidden.iter().any(|h| {
+            let v = match h.field {
+                FieldRef::Id => inst.id.as_str(),
+                FieldRef::Slot(s) => inst.field(s),
+            };
+            v == h.value
+        })
+    }
+
+    fn matches(&self, f: &Filter, a: &Active, inst: &Inst) -> bool {
+        let v = self.value(inst, f.field);
+        match f.matching {
+            Match::Contains if !a.exact => self.contains(v, &a.value),
+            _ => v == a.value,
+        }
+    }
+
+    fn contains(&self, value: &str, term: &str) -> bool {
+        if self.case_insensitive {
+            value.to_lowercase().contains(&term.to_lowercase())
+        } else {
+            value.contains(term)
+        }
+    }
+
+    /// Why `inst` must not be in the result (the rule it would break), if so.
+    pub fn excludes(&self, inst: &Inst) -> Option<(Rule, String)> {
+        for (k, h) in self.desc.hidden.iter().enumerate() {
+            if !self.include[k] && self.value(inst, h.field) == h.value {
+                return Some((
+                    h.rule,
+                    format!(
+                        "{} {} without {}={}",
+                        h.field_name, h.value, h.unless.param, h.unless.value
+                    ),
+                ));
+            }
+        }
+        for a in &self.active {
+            let f = &self.desc.filters[a.filter];
+            if self.matches(f, a, inst) {
+                continue;
+            }
+            let v = self.value(inst, f.field);
+            let (term, name) = (&a.value, &f.field_name);
+            return Some(match (f.matching, a.exact, f.field) {
+                (Match::Contains, true, _) => (
+                    f.exact.as_ref().map_or(f.rule, |e| e.rule),
+                    format!("{name} {v:?} is not exactly {term:?}"),
+                ),
+                (Match::Contains, false, _) => {
+                    (f.rule, format!("{name} {v:?} does not contain {term:?}"))
+                }
+                (Match::Equals, _, FieldRef::Id) => (f.rule, format!("{name} is not {term}")),
+                (Match::Equals, _, _) => (f.rule, format!("{name} {v} is not {term}")),
+            });
+        }
+        None
+    }
+
+    /// The reading a `contains` filter tolerates (case-insensitive), when it differs
+    /// from this one, with the filter it is about.
+    pub fn tolerant(&self) -> Option<(Query<'d>, &Active)> {
+        if self.case_insensitive {
+            return None;
+        }
+        let a = self.active.iter().find(|a| {
+            let f = &self.desc.filters[a.filter];
+            f.matching == Match::Contains && f.tolerate_case && !a.exact
+        })?;
+        Some((
+            Query {
+                case_insensitive: true,
+                ..self.clone()
+            },
+            a,
+        ))
+    }
+
+    /// The rule a tolerated reading is recorded under, and the parameter it is about.
+    pub fn tolerated(&self, a: &Active) -> (Rule, &str) {
+        let f = &self.desc.filters[a.filter];
+        (f.rule, &f.param)
+    }
+
+    /// How many filters are active (for blaming the AND rule when they are OR-ed).
+    fn active_filters(&self) -> usize {
+        self.active.len()
+    }
+
+    /// True when `inst` passes at least one active filter (an OR would let it in).
+    fn passes_some_filter(&self, inst: &Inst) -> bool {
+        self.active
+            .iter()
+            .any(|a| self.matches(&self.desc.filters[a.filter], a, inst))
+    }
+
+    /// The rule a missing item is blamed on: the filter that should have let it in.
+    pub fn completeness_rule(&self, inst: &Inst) -> Rule {
+        if let Some(k) = self.hidden_by(inst) {
+            if self.include[k] {
+                return self.desc.hidden[k].rule;
+            }
+        }
+        if let Some(a) = self.active.first() {
+            let f = &self.desc.filters[a.filter];
+            return match (&f.exact, a.exact) {
+                (Some(e), true) => e.rule,
+                _ => f.rule,
+            };
+        }
+        if self.empty.is_empty() {
+            self.desc.and_rule
+        } else {
+            self.desc.empty_rule
+        }
+    }
+
+    /// True when the AND rule, not the filter's own, is to blame for an item that
+    /// one filter would let in and another not.
+    pub fn blames_and(&self, rule: Rule, inst: &Inst) -> bool {
+        self.active_filters() > 1
+            && self.passes_some_filter(inst)
+            && !self.desc.hidden.iter().any(|h| h.rule == rule)
+    }
+}
+
+/// Every instance of the baseline the query must return, in contract order (all pages).
+pub fn expected<'a>(baseline: &'a Baseline, q: &Query<'_>) -> Vec<&'a Inst> {
+    expected_positions(baseline, q)
+        .into_iter()
+        .map(|p| &baseline.instances[p])
+        .collect()
+}
+
+/// The same, as positions in the baseline.
+pub fn expected_positions(baseline: &Baseline, q: &Query<'_>) -> Vec<usize> {
+    // The baseline is kept in the contract's order, so filtering keeps it.
+    (0..baseline.len())
+        .filter(|&p| q.excludes(&baseline.instances[p]).is_none())
+        .collect()
+}
+
+/// The rules of the start and limit parameters (either standing in for the other
+/// when the description has only one; the AND rule when it has neither).
+pub fn paging_rules(desc: &Desc) -> (Rule, Rule) {
+    let start = desc.start.as_ref().map(|s| s.rule);
+    let limit = desc.limit.as_ref().map(|l| l.rule);
+    (
+        start.or(limit).unwrap_or(desc.and_rule),
+        limit.or(start).unwrap_or(desc.and_rule),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Contract;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn inst(id: &str, name: &str, status: &str, at: &str) -> Inst {
+        Contract::embedded().item(
+            id,
+            &[("name", name), ("status", status), ("created_at", at)],
+        )
+    }
+
+    fn desc() -> &'static Desc {
+        Contract::embedded().desc()
+    }
+
+    #[test]
+    fn query_reads_the_contract_literally() {
+        let q = Query::parse(
+            desc(),
+            &pairs(&[
+                ("name", ""),
+                ("isExactMatchName", "TRUE"),
+                ("includeFailure", "1"),
+                ("start", "2"),
+                ("limit", "x"),
+            ]),
+        );
+        assert!(q.active.is_empty(), "C1: empty is absent");
+        assert_eq!(q.include, vec![false], "C6: only `true`");
+        assert_eq!(q.start, Some(1), "C9: 1-based, read as the index 1");
+        assert!(q.invalid_paging);
+        assert_eq!(q.empty, vec!["name".to_string()]);
+        let q = Query::parse(
+            desc(),
+            &pairs(&[("name", "x"), ("isExactMatchName", "TRUE")]),
+        );
+        assert!(!q.active[0].exact, "C3: only `true`");
+        let q = Query::parse(
+            desc(),
+            &pairs(&[("name", "x"), ("isExactMatchName", "true")]),
+        );
+        assert!(q.active[0].exact);
+    }
+
+    #[test]
+    fn expected_list_filters_and_orders_by_contract() {
+        let b = Contract::embedded().baseline(vec![
+            inst("b", "cache-a", "RUNNING", "2020-01-01T00:00:00.000Z"),
+            inst("a", "cache-b", "RUNNING", "2020-01-01T00:00:00.000Z"),
+            inst("c", "Cache-c", "RUNNING", "2021-01-01T00:00:00.000Z"),
+            inst("d", "cache-d", "CREATEFAILED", "2022-01-01T00:00:00.000Z"),
+        ]);
+        let q = Query::parse(desc(), &pairs(&[("name", "cache")]));
+        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec!["a", "b"],
+            "C2 case-sensitive, C6 hides failed, C8 tie by id"
+        );
+        let q = Query::parse(
+            desc(),
+            &pairs(&[("name", "cache"), ("includeFailure", "true")]),
+        );
+        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, vec!["d", "a", "b"]);
+        let q = Query::parse(desc(), &pairs(&[("status", "RUNNING"), ("name", "Cache")]));
+        let cache_b = b.get("a").unwrap();
+        let (rule, why) = q.excludes(cache_b).unwrap();
+        assert_eq!(
+            (rule, why.as_str()),
+            (Rule(2), "name \"cache-b\" does not contain \"Cache\"")
+        );
+        assert!(
+            q.blames_and(rule, cache_b),
+            "C7: status lets it in, name not"
+        );
+    }
+}

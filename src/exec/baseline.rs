@@ -1,0 +1,111 @@
+//! The baseline walk: the project's unfiltered list, hidden items included (every
+//! hidden rule's flag set), page by page, as the target sends it.
+
+use serde_json::Value;
+
+use super::{preview, Client, Request, TransportError};
+use crate::base::{Baseline, Inst};
+use crate::contract::Desc;
+
+/// Why the walk got no list at all: the target could not be reached.
+#[derive(Debug, thiserror::Error)]
+#[error("the target could not be reached for the baseline: GET {path}: {error}")]
+pub struct Unreachable {
+    pub path: String,
+    pub error: TransportError,
+}
+
+/// Fetches the unfiltered list of a project, page by page, hidden items included.
+/// `seen` is shown the items as walked (the snapshot stage redacts their volatile
+/// values wherever a later query drew from them). The inner error: an answer that is
+/// not a list, said in words for every case that needs the baseline.
+pub async fn fetch_baseline(
+    client: &Client,
+    desc: &Desc,
+    project: &str,
+    page: u32,
+    seen: impl FnOnce(&[Value]),
+) -> Result<Result<Baseline, String>, Unreachable> {
+    Ok(walk_list(client, desc, project, page)
+        .await?
+        .and_then(|list| {
+            seen(&list);
+            list.iter()
+                .map(|v| Inst::from_json(&desc.layout, v))
+                .collect::<Option<Vec<Inst>>>()
+                .map(|items| Baseline::new(items, &desc.layout.order))
+                .ok_or_else(|| format!("an instance of the baseline has no {}", desc.id))
+        }))
+}
+
+/// Walks the unfiltered list of a project, hidden items included, page by page, and
+/// returns every item as the target sent it. The outer error: no usable answer; the
+/// inner one: an answer that is not a list.
+pub async fn walk_list(
+    client: &Client,
+    desc: &Desc,
+    project: &str,
+    page: u32,
+) -> Result<Result<Vec<Value>, String>, Unreachable> {
+    let mut instances: Vec<Value> = Vec::new();
+    let page = match desc.limit.as_ref().and_then(|l| l.max) {
+        Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
+        None => page.max(1),
+    };
+    for index in 0..10_000u32 {
+        let mut query = desc.everything();
+        // The first page relies on the start's default (C9) so that an off-by-one in it
+        // cannot corrupt the baseline; the paging cases check the start itself.
+        if let Some(s) = desc.start.as_ref().filter(|_| index > 0) {
+            query.push((
+                s.param.clone(),
+                (index * page + u32::from(s.base)).to_string(),
+            ));
+        }
+        if let Some(l) = &desc.limit {
+            query.push((l.param.clone(), page.to_string()));
+        }
+        let req = Request::list(desc, project, query);
+        let ex = client.send(&req).await;
+        let resp = match ex.outcome {
+            Ok(r) => r,
+            Err(error) => {
+                return Err(Unreachable {
+                    path: req.path_and_query(),
+                    error,
+                })
+            }
+        };
+        if resp.status != 200 {
+            return Ok(Err(format!(
+                "the list request GET {} answered {} {}",
+                req.path_and_query(),
+                resp.status,
+                preview(&resp.body)
+            )));
+        }
+        let body = match resp.json() {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(format!("the list answer is not JSON: {e}"))),
+        };
+        let Some(list) = body.get(&desc.list).and_then(Value::as_array) else {
+            return Ok(Err(format!("the list answer has no `{}` array", desc.list)));
+        };
+        let got = list.len();
+        let total = desc
+            .total
+            .as_ref()
+            .and_then(|t| body.get(&t.field))
+            .and_then(Value::as_u64);
+        instances.extend(list.iter().cloned());
+        // Without paging parameters the first answer is the whole list.
+        if desc.start.is_none()
+            || got < page as usize
+            || got == 0
+            || total.is_some_and(|t| instances.len() as u64 >= t)
+        {
+            break;
+        }
+    }
+    Ok(Ok(instances))
+}

@@ -1,0 +1,94 @@
+//! The verdict: one case's checked answers (or the reason it was not run) become its
+//! [`CaseResult`].
+
+use crate::case::{AuthSel, ResultsExpect};
+use crate::check::{self, Context, Purpose};
+use crate::exec::Exchange;
+
+use super::{CaseResult, RequestRecord, Verdict};
+
+/// Checks a case's answers and judges it. `skip`: why the case was not sent (a notice,
+/// verdict SKIP); `failure`: why it could not be judged (a C12 finding, verdict FAIL);
+/// `keep_bodies`: keep each answer's parsed body in its [`RequestRecord`].
+pub fn judge(
+    ctx: &Context<'_>,
+    skip: Option<String>,
+    failure: Option<String>,
+    exchanges: Vec<(Purpose, Exchange)>,
+    keep_bodies: bool,
+) -> CaseResult {
+    let case = ctx.case;
+    let outcome = (skip.is_none() && failure.is_none()).then(|| check::check_case(ctx, &exchanges));
+    // The records take the parsed bodies over (no second parse, no copy).
+    let requests: Vec<RequestRecord> = exchanges
+        .into_iter()
+        .map(|(p, ex)| RequestRecord {
+            purpose: p,
+            path: ex.request.path_and_query(),
+            with_token: ex.request.auth == AuthSel::Configured,
+            status: ex.outcome.as_ref().ok().map(|r| r.status),
+            error: ex.outcome.as_ref().err().cloned(),
+            retries: ex.retries,
+            elapsed: ex.outcome.as_ref().map(|r| r.elapsed).unwrap_or_default(),
+            body: ex.outcome.ok().filter(|_| keep_bodies).and_then(|r| {
+                let _ = r.json();
+                r.parsed.into_inner().and_then(Result::ok)
+            }),
+        })
+        .collect();
+    let mut result = CaseResult {
+        name: case.name.clone(),
+        description: case.description.clone(),
+        loc: case.loc.clone(),
+        rules: case.rules.clone(),
+        verdict: Verdict::Pass,
+        findings: Vec::new(),
+        observations: Vec::new(),
+        notices: Vec::new(),
+        duration: requests.iter().map(|r| r.elapsed).sum(),
+        requests,
+        snapshot_diff: None,
+        snapshot: None,
+        waived: Vec::new(),
+    };
+    if let Some(why) = skip {
+        result.verdict = Verdict::Skipped;
+        result.notices.push(why);
+        return result;
+    }
+    if let Some(why) = failure {
+        result.verdict = Verdict::Fail;
+        result.findings.push(check::Finding::new(
+            ctx.contract.desc().shape_rule,
+            check::CheckKind::Status,
+            0,
+            format!("no usable baseline: {why}"),
+        ));
+        return result;
+    }
+    let outcome = outcome.unwrap_or_default();
+    let transport = result.requests.iter().any(|r| r.error.is_some());
+    for r in result.requests.iter().filter(|r| r.retries > 0) {
+        result
+            .notices
+            .push(format!("GET {} was retried {} time(s)", r.path, r.retries));
+    }
+    result.verdict = if !outcome.findings.is_empty() {
+        Verdict::Fail
+    } else if transport {
+        Verdict::Error
+    } else if outcome.compared_list
+        && outcome.expected_instances == 0
+        && case.expect.results == ResultsExpect::Some
+    {
+        result
+            .notices
+            .push("the expected result was empty: this case compared nothing".into());
+        Verdict::Vacuous
+    } else {
+        Verdict::Pass
+    };
+    result.findings = outcome.findings;
+    result.observations = outcome.observations;
+    result
+}

@@ -1,0 +1,223 @@
+//! The result model: what a run concluded about each case, as data.
+//!
+//! The stage after the checks: [`judge`] turns one case's checked answers into a
+//! [`CaseResult`] with its [`Verdict`]; waivers (`waiver`) and snapshots (`snapshot`)
+//! then amend that result, case by case, and the reporters (`report`) turn it into
+//! text. All of them depend on this module; it depends on nothing above the checks.
+
+mod judge;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::case::{Case, Loc, Rule};
+use crate::check::{Finding, Observation, Purpose};
+use crate::exec::TransportError;
+
+pub use judge::judge;
+
+/// The verdict on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    Pass,
+    /// Passed, but compared nothing (an empty expected result): a warning.
+    Vacuous,
+    /// Not run: the data or the configuration cannot exercise it (a notice says why).
+    Skipped,
+    /// Every check passed, but the result differs from its accepted snapshot (or has
+    /// none yet): the target's behaviour changed and needs a review. Fails the run.
+    Changed,
+    /// The target broke a rule, but a waiver declares that deviation as known: neither
+    /// passed nor failed (see `--waivers`).
+    Waived,
+    /// The target broke the contract.
+    Fail,
+    /// No usable answer (connection, timeout, body too large).
+    Error,
+}
+
+impl Verdict {
+    /// The lowercase name used in JSON, JUnit properties and HTML filters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Vacuous => "vacuous",
+            Verdict::Skipped => "skipped",
+            Verdict::Changed => "changed",
+            Verdict::Waived => "waived",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Vacuous => "VACUOUS",
+            Verdict::Skipped => "SKIP",
+            Verdict::Changed => "CHANGED",
+            Verdict::Waived => "WAIVED",
+            Verdict::Fail => "FAIL",
+            Verdict::Error => "ERROR",
+        }
+    }
+}
+
+/// One request of a case as reports show it: never with credentials.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub purpose: Purpose,
+    /// Path and query, as sent.
+    pub path: String,
+    /// Whether credentials were sent (shown as `$CONFORM_TOKEN` in reproductions).
+    pub with_token: bool,
+    pub status: Option<u16>,
+    pub error: Option<TransportError>,
+    pub retries: u32,
+    pub elapsed: Duration,
+    /// The answer's body, when it was JSON (for snapshots and reports).
+    pub body: Option<serde_json::Value>,
+}
+
+/// Everything known about one case after the run.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: String,
+    pub description: String,
+    pub loc: Loc,
+    pub rules: Vec<Rule>,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    pub observations: Vec<Observation>,
+    pub notices: Vec<String>,
+    pub requests: Vec<RequestRecord>,
+    pub duration: Duration,
+    /// HOOK for the snapshot stage: the diff between this run's normalised answer and
+    /// the accepted snapshot, when they differ. The reporters only show it (HTML as a
+    /// diff block, JSON as `snapshot_diff`, JUnit in the failure text); they never
+    /// compute it. `None` until snapshots fill it in.
+    pub snapshot_diff: Option<String>,
+    /// The snapshot comparison, when snapshots are on and the case was compared.
+    pub snapshot: Option<SnapshotOutcome>,
+    /// Findings a waiver covers, each with the waiver's description; not in `findings`.
+    pub waived: Vec<(Finding, String)>,
+}
+
+/// Totals for the summary block and the exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub vacuous: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    /// Cases whose snapshot is new or differs.
+    pub changed: usize,
+    /// Cases whose every failure a waiver covers.
+    pub waived: usize,
+    pub observations: usize,
+    pub requests: usize,
+    pub retried: usize,
+}
+
+impl Summary {
+    pub fn of(results: &[CaseResult]) -> Summary {
+        let mut s = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
+        for r in results {
+            match r.verdict {
+                Verdict::Pass => s.passed += 1,
+                Verdict::Fail => s.failed += 1,
+                Verdict::Vacuous => s.vacuous += 1,
+                Verdict::Skipped => s.skipped += 1,
+                Verdict::Error => s.errors += 1,
+                Verdict::Changed => s.changed += 1,
+                Verdict::Waived => s.waived += 1,
+            }
+            s.observations += r.observations.len();
+            s.requests += r.requests.len();
+            s.retried += r.requests.iter().filter(|q| q.retries > 0).count();
+        }
+        s
+    }
+
+    /// The documented exit code for these totals.
+    pub fn exit_code(&self) -> u8 {
+        if self.failed > 0 {
+            crate::exit::CONTRACT_BROKEN
+        } else if self.errors > 0 {
+            crate::exit::TARGET_UNREACHABLE
+        } else if self.changed > 0 {
+            crate::exit::CONTRACT_BROKEN
+        } else {
+            crate::exit::SUCCESS
+        }
+    }
+}
+
+/// What happened to one case's snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotState {
+    /// Equal to the accepted snapshot.
+    Matched,
+    /// No accepted snapshot yet.
+    New,
+    /// Differs from the accepted snapshot.
+    Changed,
+    /// Written as the accepted snapshot (`--snapshots update`): it was new or differed.
+    Updated,
+}
+
+/// One case's snapshot comparison, filled in by the snapshot stage, for reporters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotOutcome {
+    pub state: SnapshotState,
+    /// The accepted file.
+    pub file: PathBuf,
+    /// The pending file written by this run, if one was.
+    pub pending: Option<PathBuf>,
+    /// Unified diff, accepted → this run (for a changed snapshot).
+    pub diff: Option<String>,
+    /// A write that failed.
+    pub error: Option<String>,
+}
+
+/// The notice of a case whose answers had not all come back when the run was stopped.
+const NOT_RUN: &str = "not run: the run was interrupted before its answers came back";
+
+impl CaseResult {
+    /// The result of a case the run was stopped before (Ctrl-C): skipped, and saying why.
+    pub fn not_run(case: &Case) -> CaseResult {
+        CaseResult {
+            name: case.name.clone(),
+            description: case.description.clone(),
+            loc: case.loc.clone(),
+            rules: case.rules.clone(),
+            verdict: Verdict::Skipped,
+            findings: Vec::new(),
+            observations: Vec::new(),
+            notices: vec![NOT_RUN.to_string()],
+            requests: Vec::new(),
+            duration: Duration::ZERO,
+            snapshot_diff: None,
+            snapshot: None,
+            waived: Vec::new(),
+        }
+    }
+
+    /// True for a result made by [`CaseResult::not_run`].
+    pub fn is_not_run(&self) -> bool {
+        self.verdict == Verdict::Skipped && self.notices.iter().any(|n| n == NOT_RUN)
+    }
+
+    /// Drops the answers' parsed bodies (the largest part of a result), once nothing
+    /// after the reporters needs them.
+    pub fn drop_bodies(&mut self) {
+        for q in &mut self.requests {
+            q.body = None;
+        }
+    }
+}
