@@ -38,6 +38,8 @@ pub struct Diagnostic {
     pub message: String,
     /// The source line the span starts on, and the caret range within it (in chars).
     pub excerpt: Option<(String, Range<usize>)>,
+    /// More about the problem, on its own line: for example what a parser reported.
+    pub note: Option<String>,
     pub hint: Option<String>,
 }
 
@@ -64,6 +66,7 @@ impl Diagnostic {
             at,
             message: message.into(),
             excerpt: Some((line_text, start..end)),
+            note: None,
             hint: None,
         }
     }
@@ -75,8 +78,14 @@ impl Diagnostic {
             at: LineCol { line: 1, col: 1 },
             message: message.into(),
             excerpt: None,
+            note: None,
             hint: None,
         }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.note = Some(note.into());
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
@@ -116,6 +125,9 @@ impl fmt::Display for Diagnostic {
                 " ".repeat(carets.start),
                 "^".repeat(carets.len().max(1))
             )?;
+        }
+        if let Some(note) = &self.note {
+            writeln!(f, "{:gutter$} = note: {}", "", note)?;
         }
         if let Some(hint) = &self.hint {
             writeln!(f, "{:gutter$} = hint: {}", "", hint)?;

@@ -1,12 +1,13 @@
-//! Loading case files: TOML with spans, validated field by field, every problem collected
-//! (not just the first) so a user fixes a whole suite in one pass.
+//! Loading case files in two steps: the TOML syntax (the toml crate, into a document
+//! that keeps the span of every key and value), then the case read out of that document
+//! by conform's own code, which words every message about keys, types and values. Every
+//! problem is collected (not just the first) so a user fixes a whole suite in one pass.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::{
@@ -53,47 +54,38 @@ impl LoadError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCase {
+/// A case as read from its document, before its values are checked: each key conform
+/// knows, with its span, or `None` when it is absent or had the wrong type (that
+/// diagnostic is already collected).
+#[derive(Default)]
+struct RawCase<'t> {
     description: Option<Spanned<String>>,
     rules: Option<Spanned<Vec<Spanned<String>>>>,
     project: Option<Spanned<String>>,
     auth: Option<Spanned<String>>,
     raw_query: Option<Spanned<String>>,
-    #[serde(default)]
-    headers: IndexMap<Spanned<String>, Spanned<String>>,
-    // Values are read as any TOML value and sorted out by hand: serde's untagged enums
-    // would turn every mistake inside a draw table (a misspelt key, a number for a
-    // name) into one vague "did not match any variant".
-    #[serde(default)]
-    query: IndexMap<Spanned<String>, Spanned<toml::Value>>,
+    headers: Vec<(Spanned<String>, Spanned<String>)>,
+    // Values are kept as any TOML value and sorted out by `query_value`: a literal, a
+    // draw table, or a mistake said in the parameter's words.
+    query: Vec<(Spanned<String>, Spanned<DeValue<'t>>)>,
     expect: Option<RawExpect>,
 }
 
-/// A draw table, as far as it could be read. Errors point at the whole table: values
-/// inside a `toml::Value` carry no spans.
+/// A draw table, as far as it could be read. Errors point at the whole table, so that
+/// every problem with one draw is shown on the same excerpt.
 struct RawDraw {
     draw: String,
     containing: Option<String>,
     nth: Option<i64>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 struct RawExpect {
-    status: Option<Spanned<RawStatus>>,
+    /// One status or a list of them, as a list.
+    status: Option<Spanned<Vec<i64>>>,
     results: Option<Spanned<String>>,
-    #[serde(default)]
     pages: Option<Spanned<Vec<i64>>>,
     repeat: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawStatus {
-    One(i64),
-    Many(Vec<i64>),
 }
 
 const TOP_KEYS: [&str; 8] = [
@@ -246,15 +238,20 @@ pub fn parse_case(
                 "a case needs at least `description` and `rules`; see the README",
             )]);
     }
-    let raw: RawCase = toml::from_str(text).map_err(|e| vec![toml_error(file, text, &e)])?;
-    Validator {
+    // Two steps: TOML syntax first (the only step whose errors come from the toml
+    // crate), then the case is read out of the spanned document by conform's own code,
+    // so every message about keys, types and values is worded from the document's
+    // structure and never depends on the text of toml's (or serde's) messages.
+    let doc = DeTable::parse(text).map_err(|e| vec![not_toml(file, text, &e)])?;
+    let mut v = Validator {
         file,
         text,
         shared: Arc::from(file),
         diags: Vec::new(),
         desc: contract.desc(),
-    }
-    .case(raw, name, contract)
+    };
+    let raw = v.read(doc.get_ref());
+    v.case(raw, name, contract)
 }
 
 /// The contract's rule ids as a range, e.g. `C1..C14`.
@@ -265,152 +262,115 @@ fn rule_range(desc: &crate::contract::Desc) -> String {
     }
 }
 
-fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
-    let message = e.message().trim().to_string();
+/// A document that does not parse as TOML. The toml crate says what went wrong only as
+/// text: conform words the diagnostic itself, shows toml's words as a note, and decides
+/// nothing from them. The one such error conform names is a key defined twice, and it
+/// recognises that from the document's structure (see `defined_twice`).
+fn not_toml(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     let span = e.span().unwrap_or(0..0);
-    let spanned = text.get(span.clone()).unwrap_or("").trim();
-    if message.starts_with("invalid type: integer") && message.contains(" as i128") {
-        let key = key_at(text, span.start).unwrap_or_else(|| "value".into());
-        return Diagnostic::at_span(
-            file,
-            text,
-            span,
-            format!("integer `{spanned}` does not fit in 64 bits"),
-        )
-        .with_hint(format!(
-            "quote it to send it as written: {key} = \"{spanned}\""
-        ));
-    }
-    if let Some(d) = wrong_type(file, text, &span, &message) {
-        return d;
-    }
-    if message == "duplicate key" {
-        let key = spanned.trim_matches(['[', ']', '"', '\'']);
+    if let Some(key) = defined_twice(text, &span) {
         return Diagnostic::at_span(file, text, span, format!("duplicate key `{key}`"))
             .with_hint("a key may appear once in its table, and a table header once per file");
     }
-    // serde says "unknown field `rulez`, expected one of `a`, `b`": turn it into a short
-    // message and a "did you mean" hint.
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((field, _)) = rest.split_once('`') {
-            let candidates: &[&str] =
-                if EXPECT_KEYS.contains(&field) || message.contains("`results`") {
-                    &EXPECT_KEYS
-                } else if message.contains("`nth`") {
-                    &DRAW_KEYS
-                } else {
-                    &TOP_KEYS
-                };
-            let d = Diagnostic::at_span(file, text, span, format!("unknown key `{field}`"));
-            return match did_you_mean(field, candidates) {
-                Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                None => d.with_hint(format!("known keys here: {}", candidates.join(", "))),
-            };
-        }
-    }
-    if message.contains("untagged enum RawStatus") {
-        return Diagnostic::at_span(
-            file,
-            text,
-            span,
-            "`status` must be an HTTP status or a list of them",
-        )
-        .with_hint("for example `status = 200` or `status = [401, 403]`");
-    }
-    // Anything else is TOML syntax, already located and worded by the parser.
-    Diagnostic::at_span(file, text, span, message.replace('\n', " ")).with_hint(
-        "this is not valid TOML: strings need double quotes, tables are `[name]`, \
-         and every line is `key = value`",
-    )
-}
-
-/// serde's "invalid type: integer `42`, expected a string", said about the key the
-/// user wrote: "`description` must be a string, not an integer (42)", with an example.
-fn wrong_type(file: &str, text: &str, span: &Range<usize>, message: &str) -> Option<Diagnostic> {
-    let rest = message.strip_prefix("invalid type: ")?;
-    let (found, expected) = rest.split_once(", expected ")?;
-    let found = match found.split_once(' ') {
-        Some(("integer", v)) => format!("an integer ({})", v.trim_matches('`')),
-        Some(("floating", v)) => format!(
-            "a float ({})",
-            v.trim_start_matches("point ").trim_matches('`')
-        ),
-        Some(("string", v)) => format!("a string ({v})"),
-        Some(("boolean", v)) => format!("a boolean ({})", v.trim_matches('`')),
-        _ if found == "sequence" => "a list".into(),
-        _ if found == "map" => "a table".into(),
-        _ => found.to_string(),
-    };
-    let expected = match expected {
-        "a sequence" => "a list",
-        "a map" => "a table",
-        e if e.starts_with("struct ") => "a table",
-        e if e.starts_with('i') || e.starts_with('u') => "an integer",
-        e => e,
-    };
-    let key = key_at(text, span.start);
-    let in_list = text[..span.start.min(text.len())]
-        .rsplit('\n')
-        .next()
-        .and_then(|line| line.rsplit_once('='))
-        .is_some_and(|(_, after)| after.contains('['));
-    let subject = match (&key, in_list) {
-        (Some(k), true) => format!("each entry of `{k}`"),
-        (Some(k), false) => format!("`{k}`"),
-        (None, _) => "this value".into(),
-    };
-    let d = Diagnostic::at_span(
-        file,
-        text,
-        span.clone(),
-        format!("{subject} must be {expected}, not {found}"),
-    );
-    let example = match key.as_deref().map(|k| k.rsplit('.').next().unwrap_or(k)) {
-        Some("description") => "description = \"what the case shows, in one line\"",
-        Some("rules") => "rules = [\"C2\", \"C7\"]",
-        Some("project") => "project = \"main\" or project = \"other\"",
-        Some("auth") => "auth = \"configured\", \"none\" or \"wrong\"",
-        Some("raw_query") => "raw_query = \"name=&status=\"",
-        Some("query") => "a `[query]` table: one `name = value` line per parameter",
-        Some("expect") => "an `[expect]` table: `[expect]` on its own line, then `status = 200`",
-        Some("pages") => "pages = [1, 3]",
-        Some("repeat") => "repeat = 3",
-        Some("results") => "results = \"some\", \"none\" or \"any\"",
-        _ if key.as_deref().is_some_and(|k| k.starts_with("headers"))
-            || in_headers(text, span.start) =>
-        {
-            "headers = { \"X-Trace\" = \"1\" } (names and values are strings)"
-        }
-        _ => return Some(d.with_hint("see the case-file reference in the README")),
-    };
-    Some(d.with_hint(format!("for example: {example}")))
-}
-
-/// The key a value at `offset` belongs to, as far as one line shows it: `rules` in
-/// `rules = [1, 2]`, `X-Trace` in `headers = { "X-Trace" = 1 }`.
-fn key_at(text: &str, offset: usize) -> Option<String> {
-    let line = text[..offset.min(text.len())].rsplit('\n').next()?;
-    let (before, _) = line.rsplit_once('=')?;
-    let key = before
-        .rsplit(['{', ','])
-        .next()?
+    // One line, and nothing from the file that could drive a terminal.
+    let said: String = e
+        .message()
         .trim()
-        .trim_matches(['"', '\'']);
-    (!key.is_empty()).then(|| key.to_string())
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Diagnostic::at_span(file, text, span, "case file is not valid TOML")
+        .with_note(format!("the TOML parser says: {said}"))
+        .with_hint(
+            "strings need double quotes, tables are `[name]`, and every line is `key = value`",
+        )
 }
 
-/// True when `offset` sits inside the `headers` table or inline table.
-fn in_headers(text: &str, offset: usize) -> bool {
-    let before = &text[..offset.min(text.len())];
-    let line = before.rsplit('\n').next().unwrap_or("");
-    if line.trim_start().starts_with("headers") {
-        return true;
+/// The name of the key at `span` when the parse error there is that key being defined a
+/// second time (a repeated key, a repeated `[table]`, a dotted key into a value already
+/// set). toml reports those as parse errors without a kind, so they are recognised by
+/// structure: the error points exactly at something spelt like a key; in the same
+/// document with that occurrence renamed, the parse gets past it, the new name is a key
+/// (so the occurrence was a key, not a value spelt like one), and a key of the old name
+/// is still there (the other definition).
+fn defined_twice(text: &str, span: &Range<usize>) -> Option<String> {
+    let written = text.get(span.clone()).filter(|w| !w.is_empty())?;
+    let name = key_written_as(written)?;
+    // A key is written on one line, so a name longer than any line is no key's name.
+    let longest = text.lines().map(str::len).max().unwrap_or(0);
+    let fresh = "~".repeat(longest + 1);
+    let renamed = format!("{}\"{fresh}\"{}", &text[..span.start], &text[span.end..]);
+    let (doc, errors) = DeTable::parse_recoverable(&renamed);
+    let past = span.start + fresh.len() + 2;
+    let parses_past = errors
+        .iter()
+        .all(|e| e.span().is_some_and(|s| s.start >= past));
+    let doc = doc.get_ref();
+    (parses_past && holds_key(doc, &fresh) && holds_key(doc, &name)).then_some(name)
+}
+
+/// The key `written` spells, when it is exactly one key (bare or quoted, not dotted).
+fn key_written_as(written: &str) -> Option<String> {
+    let line = format!("{written} = 0");
+    let doc = DeTable::parse(&line).ok()?;
+    let mut entries = doc.get_ref().iter();
+    let (key, value) = entries.next()?;
+    let whole = entries.next().is_none()
+        && key.span() == (0..written.len())
+        && value.get_ref().is_integer();
+    whole.then(|| key.get_ref().to_string())
+}
+
+/// True when a table, at any depth, has a key named `name`.
+fn holds_key(table: &DeTable<'_>, name: &str) -> bool {
+    fn within(v: &DeValue<'_>, name: &str) -> bool {
+        match v {
+            DeValue::Table(t) => holds_key(t, name),
+            DeValue::Array(items) => items.iter().any(|i| within(i.get_ref(), name)),
+            _ => false,
+        }
     }
-    before
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('['))
-        .is_some_and(|l| l.trim() == "[headers]")
+    table
+        .iter()
+        .any(|(k, v)| k.get_ref() == name || within(v.get_ref(), name))
+}
+
+/// What a value is, in the file's words: `an integer (42)`, `a string ("3")`, `a list`.
+fn found(text: &str, v: &Spanned<DeValue<'_>>) -> String {
+    let written = text.get(v.span()).unwrap_or("").trim();
+    match v.get_ref() {
+        DeValue::String(s) => format!("a string ({s:?})"),
+        DeValue::Integer(_) => format!("an integer ({written})"),
+        DeValue::Float(_) => format!("a float ({written})"),
+        DeValue::Boolean(b) => format!("a boolean ({b})"),
+        DeValue::Datetime(d) => format!("a date-time ({d})"),
+        DeValue::Array(_) => "a list".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+/// An integer as a 64-bit number; `None` when it does not fit.
+fn int64(v: &toml::de::DeInteger<'_>) -> Option<i64> {
+    // `as_str` is the digits without prefix or underscores, in `radix`.
+    i64::from_str_radix(v.as_str(), v.radix()).ok()
+}
+
+/// How a key of a case file is written, for the hint under a value of the wrong type.
+fn example(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "description" => "description = \"what the case shows, in one line\"",
+        "rules" => "rules = [\"C2\", \"C7\"]",
+        "project" => "project = \"main\" or project = \"other\"",
+        "auth" => "auth = \"configured\", \"none\" or \"wrong\"",
+        "raw_query" => "raw_query = \"name=&status=\"",
+        "query" => "a `[query]` table: one `name = value` line per parameter",
+        "expect" => "an `[expect]` table: `[expect]` on its own line, then `status = 200`",
+        "pages" => "pages = [1, 3]",
+        "repeat" => "repeat = 3",
+        "results" => "results = \"some\", \"none\" or \"any\"",
+        "headers" => "headers = { \"X-Trace\" = \"1\" } (names and values are strings)",
+        _ => return None,
+    })
 }
 
 struct Validator<'a> {
@@ -435,9 +395,239 @@ impl Validator<'_> {
         self.diags.last_mut().expect("just pushed")
     }
 
+    /// Reads the case out of the parsed document: every key is checked against the keys
+    /// a case has and every value against the type its key takes. A mistake is collected
+    /// and reading goes on, so one pass reports every problem of the file.
+    fn read<'t>(&mut self, doc: &DeTable<'t>) -> RawCase<'t> {
+        let mut raw = RawCase::default();
+        // Keys a misspelt key was taken for: `rulez` is reported once, as "did you mean
+        // `rules`?", not a second time as a missing `rules`.
+        let mut meant = Vec::new();
+        for (key, value) in doc.iter() {
+            let name: &str = key.get_ref();
+            match name {
+                "description" => raw.description = self.string(name, value),
+                "rules" => raw.rules = self.strings(name, value),
+                "project" => raw.project = self.string(name, value),
+                "auth" => raw.auth = self.string(name, value),
+                "raw_query" => raw.raw_query = self.string(name, value),
+                "headers" => raw.headers = self.headers(value),
+                "query" => raw.query = self.query_table(value),
+                "expect" => raw.expect = self.expect_table(value),
+                _ => meant.extend(self.unknown_key(key, &TOP_KEYS)),
+            }
+        }
+        let missing = |key: &str| !doc.contains_key(key) && !meant.contains(&key);
+        if missing("description") {
+            self.diags.push(
+                Diagnostic::whole_file(self.file, "missing `description`")
+                    .with_hint("say in one line what the case shows: description = \"...\""),
+            );
+        }
+        if missing("rules") {
+            self.diags.push(
+                Diagnostic::whole_file(self.file, "missing `rules`")
+                    .with_hint("name the rules the case exercises, e.g. rules = [\"C2\"]"),
+            );
+        }
+        raw
+    }
+
+    /// Reports a key a case does not have; returns the known key it was probably meant
+    /// to be, if one is close.
+    fn unknown_key<'k>(
+        &mut self,
+        key: &Spanned<toml::de::DeString<'_>>,
+        candidates: &[&'k str],
+    ) -> Option<&'k str> {
+        let field: &str = key.get_ref();
+        let meant = did_you_mean(field, candidates);
+        let hint = match meant {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("known keys here: {}", candidates.join(", ")),
+        };
+        self.error(key.span(), format!("unknown key `{field}`"))
+            .hint = Some(hint);
+        meant
+    }
+
+    /// "`repeat` must be an integer, not a string ("3")", with how `key` is written.
+    fn wrong_type(&mut self, subject: &str, key: &str, v: &Spanned<DeValue<'_>>, expected: &str) {
+        let message = format!("{subject} must be {expected}, not {}", found(self.text, v));
+        self.error(v.span(), message).hint = Some(match example(key) {
+            Some(e) => format!("for example: {e}"),
+            None => "see the case-file reference in the README".into(),
+        });
+    }
+
+    /// An integer too large for 64 bits; nothing conform sends or checks needs one.
+    fn too_big(&mut self, v: &Spanned<DeValue<'_>>, hint: String) {
+        let written = self.text.get(v.span()).unwrap_or("").trim();
+        let message = format!("integer `{written}` does not fit in 64 bits");
+        self.error(v.span(), message).hint = Some(hint);
+    }
+
+    fn string(&mut self, key: &str, v: &Spanned<DeValue<'_>>) -> Option<Spanned<String>> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+            _ => {
+                self.wrong_type(&format!("`{key}`"), key, v, "a string");
+                None
+            }
+        }
+    }
+
+    /// A list of strings; a wrong entry is reported once, at the first one.
+    fn strings(
+        &mut self,
+        key: &str,
+        v: &Spanned<DeValue<'_>>,
+    ) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(&format!("`{key}`"), key, v, "a list");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let DeValue::String(s) = item.get_ref() else {
+                self.wrong_type(&format!("each entry of `{key}`"), key, item, "a string");
+                return None;
+            };
+            out.push(Spanned::new(item.span(), s.to_string()));
+        }
+        Some(Spanned::new(v.span(), out))
+    }
+
+    /// An integer that fits in 64 bits.
+    fn integer(&mut self, subject: &str, key: &str, v: &Spanned<DeValue<'_>>) -> Option<i64> {
+        let DeValue::Integer(i) = v.get_ref() else {
+            self.wrong_type(subject, key, v, "an integer");
+            return None;
+        };
+        let n = int64(i);
+        if n.is_none() {
+            let hint = example(key).map_or_else(
+                || "see the case-file reference in the README".into(),
+                |e| format!("for example: {e}"),
+            );
+            self.too_big(v, hint);
+        }
+        n
+    }
+
+    /// `headers`: a table of header names to string values.
+    fn headers(&mut self, v: &Spanned<DeValue<'_>>) -> Vec<(Spanned<String>, Spanned<String>)> {
+        let DeValue::Table(t) = v.get_ref() else {
+            self.wrong_type("`headers`", "headers", v, "a table");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, value) in t.iter() {
+            let name: &str = k.get_ref();
+            match value.get_ref() {
+                DeValue::String(s) => out.push((
+                    Spanned::new(k.span(), name.to_string()),
+                    Spanned::new(value.span(), s.to_string()),
+                )),
+                _ => self.wrong_type(&format!("`{name}`"), "headers", value, "a string"),
+            }
+        }
+        out
+    }
+
+    /// `[query]`: a table of parameters; each value is read by `query_value`.
+    fn query_table<'t>(
+        &mut self,
+        v: &Spanned<DeValue<'t>>,
+    ) -> Vec<(Spanned<String>, Spanned<DeValue<'t>>)> {
+        let DeValue::Table(t) = v.get_ref() else {
+            self.wrong_type("`query`", "query", v, "a table");
+            return Vec::new();
+        };
+        t.iter()
+            .map(|(k, value)| {
+                (
+                    Spanned::new(k.span(), k.get_ref().to_string()),
+                    value.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn expect_table(&mut self, v: &Spanned<DeValue<'_>>) -> Option<RawExpect> {
+        let DeValue::Table(t) = v.get_ref() else {
+            self.wrong_type("`expect`", "expect", v, "a table");
+            return None;
+        };
+        let mut raw = RawExpect::default();
+        for (key, value) in t.iter() {
+            let name: &str = key.get_ref();
+            match name {
+                "status" => raw.status = self.status(value),
+                "results" => raw.results = self.string(name, value),
+                "pages" => raw.pages = self.pages(value),
+                "repeat" => {
+                    raw.repeat = self
+                        .integer("`repeat`", name, value)
+                        .map(|n| Spanned::new(value.span(), n));
+                }
+                _ => {
+                    self.unknown_key(key, &EXPECT_KEYS);
+                }
+            }
+        }
+        Some(raw)
+    }
+
+    /// `status`: one integer or a list of integers, read as a list.
+    fn status(&mut self, v: &Spanned<DeValue<'_>>) -> Option<Spanned<Vec<i64>>> {
+        const HINT: &str = "for example `status = 200` or `status = [401, 403]`";
+        let items: Vec<&Spanned<DeValue<'_>>> = match v.get_ref() {
+            DeValue::Array(a) => a.iter().collect(),
+            _ => vec![v],
+        };
+        let ints: Option<Vec<_>> = items
+            .into_iter()
+            .map(|item| match item.get_ref() {
+                DeValue::Integer(i) => Some((item, int64(i))),
+                _ => None,
+            })
+            .collect();
+        let Some(ints) = ints else {
+            self.error(
+                v.span(),
+                "`status` must be an HTTP status or a list of them",
+            )
+            .hint = Some(HINT.into());
+            return None;
+        };
+        let mut out = Vec::new();
+        for (item, n) in ints {
+            let Some(n) = n else {
+                self.too_big(item, HINT.into());
+                return None;
+            };
+            out.push(n);
+        }
+        Some(Spanned::new(v.span(), out))
+    }
+
+    /// `pages`: a list of integers; a wrong entry is reported once, at the first one.
+    fn pages(&mut self, v: &Spanned<DeValue<'_>>) -> Option<Spanned<Vec<i64>>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type("`pages`", "pages", v, "a list");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            out.push(self.integer("each entry of `pages`", "pages", item)?);
+        }
+        Some(Spanned::new(v.span(), out))
+    }
+
     fn case(
         mut self,
-        raw: RawCase,
+        raw: RawCase<'_>,
         name: &str,
         contract: &Contract,
     ) -> Result<Case, Vec<Diagnostic>> {
@@ -451,13 +641,8 @@ impl Validator<'_> {
                     Some("say in one line what the case shows".into());
                 (String::new(), self.loc(&(0..0)))
             }
-            None => {
-                self.diags.push(
-                    Diagnostic::whole_file(self.file, "missing `description`")
-                        .with_hint("say in one line what the case shows: description = \"...\""),
-                );
-                (String::new(), self.loc(&(0..0)))
-            }
+            // Missing or of the wrong type: already reported by `read`.
+            None => (String::new(), self.loc(&(0..0))),
         };
 
         let mut rules = Vec::new();
@@ -473,16 +658,9 @@ impl Validator<'_> {
                 }
             }
         }
-        match &raw.rules {
-            None => self.diags.push(
-                Diagnostic::whole_file(self.file, "missing `rules`")
-                    .with_hint("name the rules the case exercises, e.g. rules = [\"C2\"]"),
-            ),
-            Some(r) if r.get_ref().is_empty() => {
-                self.error(r.span(), "`rules` is empty").hint =
-                    Some("name the rules the case exercises, e.g. rules = [\"C2\"]".into());
-            }
-            Some(_) => {}
+        if let Some(r) = raw.rules.as_ref().filter(|r| r.get_ref().is_empty()) {
+            self.error(r.span(), "`rules` is empty").hint =
+                Some("name the rules the case exercises, e.g. rules = [\"C2\"]".into());
         }
 
         let project = match &raw.project {
@@ -647,29 +825,29 @@ impl Validator<'_> {
 
     /// One `[query]` value: a string, an integer or a boolean is sent as written; a
     /// table is a draw; anything else is refused with what was found.
-    fn query_value(&mut self, key: &str, v: &Spanned<toml::Value>) -> Option<QueryValue> {
-        use toml::Value as T;
-        let found = match v.get_ref() {
-            T::String(s) => return Some(QueryValue::Literal(s.clone())),
-            T::Integer(i) => return Some(QueryValue::Literal(i.to_string())),
-            T::Boolean(b) => return Some(QueryValue::Literal(b.to_string())),
-            T::Table(t) => {
+    fn query_value(&mut self, key: &str, v: &Spanned<DeValue<'_>>) -> Option<QueryValue> {
+        let written = self.text.get(v.span()).unwrap_or("").trim();
+        let quote = format!("quote it to send it as written: {key} = \"{written}\"");
+        let hint = match v.get_ref() {
+            DeValue::String(s) => return Some(QueryValue::Literal(s.to_string())),
+            DeValue::Integer(i) => {
+                let Some(n) = int64(i) else {
+                    self.too_big(v, quote);
+                    return None;
+                };
+                return Some(QueryValue::Literal(n.to_string()));
+            }
+            DeValue::Boolean(b) => return Some(QueryValue::Literal(b.to_string())),
+            DeValue::Table(t) => {
                 let d = self.draw_table(t, v.span())?;
                 return self.draw(key, &d, v.span()).map(QueryValue::Drawn);
             }
-            T::Float(f) => format!("a float ({f})"),
-            T::Datetime(d) => format!("a date-time ({d})"),
-            T::Array(_) => "a list".to_string(),
-        };
-        let hint = match v.get_ref() {
-            T::Array(_) => {
+            DeValue::Array(_) => {
                 "a parameter is sent once; to send it twice, write both in `raw_query`".to_string()
             }
-            other => format!(
-                "quote it to send it as written: {key} = \"{}\"",
-                text_of(other)
-            ),
+            DeValue::Float(_) | DeValue::Datetime(_) => quote,
         };
+        let found = found(self.text, v);
         self.error(
             v.span(),
             format!(
@@ -683,10 +861,11 @@ impl Validator<'_> {
 
     /// Reads `{ draw = "...", containing = "...", nth = N }`, refusing unknown keys and
     /// wrong types with the key named (a did-you-mean where one is close).
-    fn draw_table(&mut self, t: &toml::Table, span: Range<usize>) -> Option<RawDraw> {
+    fn draw_table(&mut self, t: &DeTable<'_>, span: Range<usize>) -> Option<RawDraw> {
         let mut ok = true;
         for key in t.keys() {
-            if !DRAW_KEYS.contains(&key.as_str()) {
+            let key: &str = key.get_ref();
+            if !DRAW_KEYS.contains(&key) {
                 let hint = match did_you_mean(key, &DRAW_KEYS) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("a draw table has: {}", DRAW_KEYS.join(", ")),
@@ -696,9 +875,9 @@ impl Validator<'_> {
                 ok = false;
             }
         }
-        let mut text = |key: &str| match t.get(key) {
+        let mut text = |key: &str| match t.get(key).map(|v| v.get_ref()) {
             None => None,
-            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(DeValue::String(s)) => Some(s.to_string()),
             Some(other) => {
                 let msg = format!("`{key}` in a draw must be a string, not {}", a(other));
                 self.error(span.clone(), msg).hint =
@@ -711,14 +890,23 @@ impl Validator<'_> {
         let containing = text("containing");
         let nth = match t.get("nth") {
             None => None,
-            Some(toml::Value::Integer(n)) => Some(*n),
-            Some(other) => {
-                let msg = format!("`nth` in a draw must be an integer, not {}", a(other));
-                self.error(span.clone(), msg).hint =
-                    Some("for example `{ draw = \"value\", nth = 0 }`".into());
-                ok = false;
-                None
-            }
+            Some(v) => match v.get_ref() {
+                DeValue::Integer(n) => {
+                    let n = int64(n);
+                    if n.is_none() {
+                        self.too_big(v, "for example `{ draw = \"value\", nth = 0 }`".into());
+                        ok = false;
+                    }
+                    n
+                }
+                other => {
+                    let msg = format!("`nth` in a draw must be an integer, not {}", a(other));
+                    self.error(span.clone(), msg).hint =
+                        Some("for example `{ draw = \"value\", nth = 0 }`".into());
+                    ok = false;
+                    None
+                }
+            },
         };
         let Some(draw) = draw else {
             if ok {
@@ -819,10 +1007,7 @@ impl Validator<'_> {
         };
         let Some(raw) = raw else { return e };
         if let Some(s) = raw.status {
-            let list = match s.get_ref() {
-                RawStatus::One(n) => vec![*n],
-                RawStatus::Many(v) => v.clone(),
-            };
+            let list = s.get_ref().clone();
             e.status_loc = Some(self.loc(&s.span()));
             if list.is_empty() || list.iter().any(|n| !(100..=599).contains(n)) {
                 self.error(
@@ -941,7 +1126,7 @@ impl Validator<'_> {
 }
 
 /// A TOML value's type with its article: "an integer", "a string".
-fn a(v: &toml::Value) -> String {
+fn a(v: &DeValue<'_>) -> String {
     let t = v.type_str();
     let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
@@ -949,14 +1134,6 @@ fn a(v: &toml::Value) -> String {
         "a"
     };
     format!("{article} {t}")
-}
-
-/// A TOML value as it would be written between quotes.
-fn text_of(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 fn offset_of(text: &str, line: usize, col: usize) -> usize {
@@ -1041,6 +1218,217 @@ mod tests {
         )
         .unwrap_err();
         assert!(err[0].message.contains("carries credentials"));
+    }
+
+    /// Every diagnostic for `text`, rendered as the user sees them.
+    fn shown(text: &str) -> String {
+        let err = parse(text).unwrap_err();
+        err.iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    // The tests below pin whole diagnostics. Each message is built by conform from the
+    // document's structure; none may be taken from (or decided by) the wording of the
+    // toml crate's or serde's messages, so these stay put when a dependency rewords.
+
+    #[test]
+    fn a_wrong_type_is_said_in_the_files_words() {
+        assert_eq!(
+            shown("description = \"x\"\nrules = [\"C7\"]\n[expect]\nrepeat = \"3\"\n"),
+            "error: `repeat` must be an integer, not a string (\"3\")\n \
+             --> cases/t.toml:4:10\n  |\n4 | repeat = \"3\"\n  |          ^^^\n  \
+             = hint: for example: repeat = 3\n"
+        );
+        assert_eq!(
+            shown("description = \"x\"\nrules = [\"C1\", 2]\n"),
+            "error: each entry of `rules` must be a string, not an integer (2)\n \
+             --> cases/t.toml:2:16\n  |\n2 | rules = [\"C1\", 2]\n  |                ^\n  \
+             = hint: for example: rules = [\"C2\", \"C7\"]\n"
+        );
+        assert_eq!(
+            shown("description = 1979-05-27\nrules = [\"C1\"]\n"),
+            "error: `description` must be a string, not a date-time (1979-05-27)\n \
+             --> cases/t.toml:1:15\n  |\n1 | description = 1979-05-27\n  |               \
+             ^^^^^^^^^^\n  = hint: for example: description = \"what the case shows, in one line\"\n"
+        );
+    }
+
+    #[test]
+    fn every_wrong_type_in_a_file_is_reported_not_just_the_first() {
+        let err = parse(
+            "description = 42\nrules = \"C1\"\nheaders = { \"X-Trace\" = true }\n\
+             [expect]\nstatus = \"200\"\npages = [1, 2.5]\n",
+        )
+        .unwrap_err();
+        let msgs: Vec<_> = err.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "`description` must be a string, not an integer (42)",
+                "`rules` must be a list, not a string (\"C1\")",
+                "`X-Trace` must be a string, not a boolean (true)",
+                "`status` must be an HTTP status or a list of them",
+                "each entry of `pages` must be an integer, not a float (2.5)",
+            ]
+        );
+        assert_eq!(
+            err[2].hint.as_deref(),
+            Some("for example: headers = { \"X-Trace\" = \"1\" } (names and values are strings)")
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_at_its_key_with_the_keys_of_its_table() {
+        assert_eq!(
+            shown("description = \"x\"\nrules = [\"C7\"]\n[expect]\nrepaet = 3\n"),
+            "error: unknown key `repaet`\n --> cases/t.toml:4:1\n  |\n4 | repaet = 3\n  \
+             | ^^^^^^\n  = hint: did you mean `repeat`?\n"
+        );
+        assert_eq!(
+            shown("description = \"x\"\nrules = [\"C7\"]\n\"time out\" = 5\n"),
+            "error: unknown key `time out`\n --> cases/t.toml:3:1\n  |\n3 | \"time out\" = 5\n  \
+             | ^^^^^^^^^^\n  = hint: known keys here: description, rules, project, auth, \
+             raw_query, headers, query, expect\n"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_reported_once() {
+        let err = parse("descripton = \"x\"\nrules = [\"C1\"]\n").unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].hint.as_deref(), Some("did you mean `description`?"));
+        // A key nothing like it does not stand in for the missing one.
+        let err = parse("timeout = 5\nrules = [\"C1\"]\n").unwrap_err();
+        let msgs: Vec<_> = err.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msgs, ["unknown key `timeout`", "missing `description`"]);
+    }
+
+    #[test]
+    fn an_integer_past_64_bits_is_reported_where_it_is_written() {
+        let head = "description = \"x\"\nrules = [\"C7\"]\n";
+        assert_eq!(
+            shown(&format!(
+                "{head}[query]\nlimit = 9_223_372_036_854_775_808\n"
+            )),
+            "error: integer `9_223_372_036_854_775_808` does not fit in 64 bits\n \
+             --> cases/t.toml:4:9\n  |\n4 | limit = 9_223_372_036_854_775_808\n  |         \
+             ^^^^^^^^^^^^^^^^^^^^^^^^^\n  = hint: quote it to send it as written: \
+             limit = \"9_223_372_036_854_775_808\"\n"
+        );
+        assert_eq!(
+            shown(&format!(
+                "{head}[expect]\nrepeat = 0x1_0000_0000_0000_0000\n"
+            )),
+            "error: integer `0x1_0000_0000_0000_0000` does not fit in 64 bits\n \
+             --> cases/t.toml:4:10\n  |\n4 | repeat = 0x1_0000_0000_0000_0000\n  |          \
+             ^^^^^^^^^^^^^^^^^^^^^^^\n  = hint: for example: repeat = 3\n"
+        );
+        let err = parse(&format!(
+            "{head}[expect]\nstatus = [200, -99999999999999999999]\n"
+        ))
+        .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(
+            err[0].message,
+            "integer `-99999999999999999999` does not fit in 64 bits"
+        );
+        assert_eq!(err[0].at.col, 16);
+        let err = parse(&format!(
+            "{head}[query]\nid = {{ draw = \"value\", nth = 99999999999999999999 }}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(
+            err[0].message,
+            "integer `99999999999999999999` does not fit in 64 bits"
+        );
+        // The largest and smallest 64-bit integers, in any radix, are sent as numbers.
+        let case = parse(&format!(
+            "{head}[query]\nlimit = 9_223_372_036_854_775_807\nname = -9223372036854775808\n\
+             [expect]\nrepeat = 0x3\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            case.query[0].value,
+            QueryValue::Literal("9223372036854775807".into())
+        );
+        assert_eq!(
+            case.query[1].value,
+            QueryValue::Literal("-9223372036854775808".into())
+        );
+        assert_eq!(case.expect.repeat, 3);
+    }
+
+    #[test]
+    fn a_syntax_error_is_worded_by_conform_with_the_parsers_words_as_a_note() {
+        let err = parse("description = \"x\"\nrules = [\"C1\"\n").unwrap_err();
+        assert_eq!(err.len(), 1);
+        let d = &err[0];
+        assert_eq!(d.message, "case file is not valid TOML");
+        assert_eq!((d.at.line, d.at.col), (2, 14));
+        assert!(
+            d.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("the TOML parser says: ")),
+            "{d:?}"
+        );
+        assert_eq!(
+            d.hint.as_deref(),
+            Some(
+                "strings need double quotes, tables are `[name]`, and every line is `key = value`"
+            )
+        );
+    }
+
+    #[test]
+    fn a_key_defined_twice_is_named_whatever_the_parser_calls_it() {
+        let dup = |text: &str| {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.len(), 1, "{err:?}");
+            (err[0].message.clone(), err[0].at.line, err[0].at.col)
+        };
+        let head = "description = \"x\"\nrules = [\"C1\"]\n";
+        assert_eq!(
+            dup(&format!("{head}rules = [\"C2\"]\n")),
+            ("duplicate key `rules`".into(), 3, 1)
+        );
+        assert_eq!(
+            dup(&format!(
+                "{head}[query]\nname = \"a\"\n[query]\nid = \"b\"\n"
+            )),
+            ("duplicate key `query`".into(), 5, 2)
+        );
+        assert_eq!(
+            dup(&format!(
+                "{head}headers = {{ \"X-A\" = \"1\", 'X-A' = \"2\" }}\n"
+            )),
+            ("duplicate key `X-A`".into(), 3, 26)
+        );
+        assert_eq!(
+            dup(&format!("{head}[query]\nname = \"a\"\nname.x = 1\n")),
+            ("duplicate key `name`".into(), 5, 1)
+        );
+        // An error at a value that happens to look like a key is not a duplicate, even
+        // when a key of that name exists.
+        assert_eq!(
+            dup("description = \"x\"\nrules = [\"C1\"]\n\"1979-13-45\" = 1\nd = 1979-13-45\n").0,
+            "case file is not valid TOML"
+        );
+    }
+
+    /// The text of a dependency's error is read in one place only: the note under a
+    /// TOML syntax error. A second use would be a diagnostic that changes when the
+    /// dependency rewords its messages.
+    #[test]
+    fn dependency_error_text_is_only_ever_shown_as_a_note() {
+        let source = include_str!("load.rs");
+        let uses: Vec<_> = source.match_indices(concat!(".mess", "age()")).collect();
+        assert_eq!(uses.len(), 1, "error messages read in several places");
+        let not_toml = source.find("fn not_toml(").unwrap();
+        let next_fn = not_toml + source[not_toml..].find("\n}\n").unwrap();
+        assert!((not_toml..next_fn).contains(&uses[0].0));
     }
 
     #[test]
