@@ -71,19 +71,30 @@ impl SelfcheckReport {
     }
 }
 
+/// Why a selfcheck could not measure the suite.
+#[derive(Debug, thiserror::Error)]
+pub enum SelfcheckError {
+    #[error("cannot start the built-in mock: {0}")]
+    Mock(std::io::Error),
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
+    #[error("the faithful run is missing")]
+    NoFaithfulRun,
+}
+
 /// Runs the suite against the faithful mock and against each fault.
 pub async fn selfcheck(
     cases: &[Case],
     data: &DataSet,
     parallel: usize,
-) -> Result<SelfcheckReport, String> {
+) -> Result<SelfcheckReport, SelfcheckError> {
     let started = Instant::now();
     let mut variants: Vec<Option<Fault>> = vec![None];
     variants.extend(Fault::catalogue().iter().copied().map(Some));
     let runs: Vec<(Option<Fault>, Vec<CaseResult>)> = stream::iter(variants)
         .map(|fault| async move {
             let results = run_against_mock(cases, data.clone(), fault).await?;
-            Ok::<_, String>((fault, results))
+            Ok::<_, SelfcheckError>((fault, results))
         })
         .buffer_unordered(parallel.max(1))
         .collect::<Vec<_>>()
@@ -99,7 +110,7 @@ pub async fn selfcheck(
             )
         })
         .collect();
-    let (_, faithful) = runs.remove(&None).ok_or("the faithful run is missing")?;
+    let (_, faithful) = runs.remove(&None).ok_or(SelfcheckError::NoFaithfulRun)?;
     let faithful_failures = faithful
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
@@ -149,10 +160,10 @@ async fn run_against_mock(
     cases: &[Case],
     data: DataSet,
     fault: Option<Fault>,
-) -> Result<Vec<CaseResult>, String> {
+) -> Result<Vec<CaseResult>, SelfcheckError> {
     let (mock, spec) = serve_mock(data, fault.into_iter().collect())
         .await
-        .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
+        .map_err(SelfcheckError::Mock)?;
     let target = Target {
         base_url: spec.base_url.clone(),
         credentials: spec.credentials.clone(),
@@ -162,10 +173,7 @@ async fn run_against_mock(
         max_body: 64 * 1024 * 1024,
         rate: None,
         jobs: 8,
-        token_header: crate::contract::Contract::embedded()
-            .desc()
-            .token_header
-            .clone(),
+        token_header: Contract::embedded().desc().token_header.clone(),
     };
     let report = run_cases(RunOptions {
         cases,
@@ -179,8 +187,7 @@ async fn run_against_mock(
     mock.shutdown().await;
     match report {
         Ok(r) => Ok(r.results),
-        // A fault can break the baseline itself; that counts as caught by every case.
-        Err(e) => Err(format!("{e}")),
+        Err(e) => Err(e.into()),
     }
 }
 

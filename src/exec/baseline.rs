@@ -7,6 +7,24 @@ use super::{preview, Client, Request, TransportError};
 use crate::base::{Baseline, Inst};
 use crate::contract::Desc;
 
+/// Why the target's answers to the walk make no baseline: every case that needs one
+/// fails with this reason (the run goes on).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoBaseline {
+    #[error("the list request GET {path} answered {status} {preview}")]
+    Status {
+        path: String,
+        status: u16,
+        preview: String,
+    },
+    #[error("the list answer is not JSON: {0}")]
+    NotJson(String),
+    #[error("the list answer has no `{0}` array")]
+    NoList(String),
+    #[error("an instance of the baseline has no {0}")]
+    NoId(String),
+}
+
 /// Why the walk got no list at all: the target could not be reached.
 #[derive(Debug, thiserror::Error)]
 #[error("the target could not be reached for the baseline: GET {path}: {error}")]
@@ -25,7 +43,7 @@ pub async fn fetch_baseline(
     project: &str,
     page: u32,
     seen: impl FnOnce(&[Value]),
-) -> Result<Result<Baseline, String>, Unreachable> {
+) -> Result<Result<Baseline, NoBaseline>, Unreachable> {
     Ok(walk_list(client, desc, project, page)
         .await?
         .and_then(|list| {
@@ -34,7 +52,7 @@ pub async fn fetch_baseline(
                 .map(|v| Inst::from_json(&desc.layout, v))
                 .collect::<Option<Vec<Inst>>>()
                 .map(|items| Baseline::new(items, &desc.layout.order))
-                .ok_or_else(|| format!("an instance of the baseline has no {}", desc.id))
+                .ok_or_else(|| NoBaseline::NoId(desc.id.clone()))
         }))
 }
 
@@ -46,7 +64,7 @@ pub async fn walk_list(
     desc: &Desc,
     project: &str,
     page: u32,
-) -> Result<Result<Vec<Value>, String>, Unreachable> {
+) -> Result<Result<Vec<Value>, NoBaseline>, Unreachable> {
     let mut instances: Vec<Value> = Vec::new();
     let page = match desc.limit.as_ref().and_then(|l| l.max) {
         Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
@@ -77,19 +95,18 @@ pub async fn walk_list(
             }
         };
         if resp.status != 200 {
-            return Ok(Err(format!(
-                "the list request GET {} answered {} {}",
-                req.path_and_query(),
-                resp.status,
-                preview(&resp.body)
-            )));
+            return Ok(Err(NoBaseline::Status {
+                path: req.path_and_query(),
+                status: resp.status,
+                preview: preview(&resp.body),
+            }));
         }
         let body = match resp.json() {
             Ok(b) => b,
-            Err(e) => return Ok(Err(format!("the list answer is not JSON: {e}"))),
+            Err(e) => return Ok(Err(NoBaseline::NotJson(e.to_string()))),
         };
         let Some(list) = body.get(&desc.list).and_then(Value::as_array) else {
-            return Ok(Err(format!("the list answer has no `{}` array", desc.list)));
+            return Ok(Err(NoBaseline::NoList(desc.list.clone())));
         };
         let got = list.len();
         let total = desc

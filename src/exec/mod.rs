@@ -15,7 +15,7 @@ use crate::case::AuthSel;
 pub use crate::plan::Request;
 
 mod baseline;
-pub use baseline::{fetch_baseline, walk_list, Unreachable};
+pub use baseline::{fetch_baseline, walk_list, NoBaseline, Unreachable};
 
 /// A token that is certainly not valid, for C14 cases with `auth = "wrong"`.
 pub const WRONG_TOKEN: &str = "conform-wrong-token";
@@ -57,16 +57,16 @@ pub struct Response {
     /// The body parsed as JSON, once, for whoever needs the tree: error answers and
     /// invalid list answers in the checks, the snapshots, the reports. A valid list
     /// answer is judged without it (see `crate::contract::shape`).
-    pub parsed: std::sync::OnceLock<Result<Value, String>>,
+    pub parsed: std::sync::OnceLock<Result<Value, Arc<serde_json::Error>>>,
 }
 
 impl Response {
     /// The body as JSON, or why it is not (parsed on first use, then cached).
-    pub fn json(&self) -> Result<&Value, &str> {
+    pub fn json(&self) -> Result<&Value, &serde_json::Error> {
         self.parsed
-            .get_or_init(|| crate::json::parse(&self.body).map_err(|e| e.to_string()))
+            .get_or_init(|| crate::json::parse(&self.body).map_err(Arc::new))
             .as_ref()
-            .map_err(String::as_str)
+            .map_err(|e| &**e)
     }
 }
 

@@ -43,13 +43,13 @@ pub struct Planned {
 }
 
 /// Plans one case. `main` and `other` are the projects' baselines as fetched (an error
-/// says why one is not usable).
-pub fn plan_case(
+/// says why one is not usable; the case then fails with it, if it needs a baseline).
+pub fn plan_case<E: std::fmt::Display>(
     desc: &Desc,
     case: &Case,
     projects: &Projects<'_>,
-    main: &Result<Baseline, String>,
-    other: Option<&Result<Baseline, String>>,
+    main: &Result<Baseline, E>,
+    other: Option<&Result<Baseline, E>>,
 ) -> Planned {
     let skip = |why: String| Planned {
         requests: Vec::new(),
@@ -78,7 +78,7 @@ pub fn plan_case(
             return Planned {
                 requests: Vec::new(),
                 skip: None,
-                failure: Some(e.clone()),
+                failure: Some(e.to_string()),
             };
         }
         _ => None,

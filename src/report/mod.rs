@@ -244,29 +244,47 @@ pub struct ReportArgs {
     pub html: Option<PathBuf>,
 }
 
+/// Why a report file asked for cannot be written (found before anything is sent).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportPathError {
+    #[error("cannot write the {what} report {}: no folder {}", .path.display(), .dir.display())]
+    NoFolder {
+        what: &'static str,
+        path: std::path::PathBuf,
+        dir: std::path::PathBuf,
+    },
+    #[error("cannot write the {what} report {}: it is a folder", .path.display())]
+    IsFolder {
+        what: &'static str,
+        path: std::path::PathBuf,
+    },
+    #[error("--junit and --html name the same file")]
+    SameFile,
+}
+
 impl ReportArgs {
     /// Checks, before anything is sent, that every report file can be written where
     /// asked: its folder exists and the path is not a folder.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ReportPathError> {
         for (what, path) in [("JUnit", &self.junit), ("HTML", &self.html)] {
             let Some(path) = path else { continue };
             let dir = report_dir(path);
             if !dir.is_dir() {
-                return Err(format!(
-                    "cannot write the {what} report {}: no folder {}",
-                    path.display(),
-                    dir.display()
-                ));
+                return Err(ReportPathError::NoFolder {
+                    what,
+                    path: path.clone(),
+                    dir: dir.to_path_buf(),
+                });
             }
             if path.is_dir() {
-                return Err(format!(
-                    "cannot write the {what} report {}: it is a folder",
-                    path.display()
-                ));
+                return Err(ReportPathError::IsFolder {
+                    what,
+                    path: path.clone(),
+                });
             }
         }
         if self.junit.is_some() && self.junit == self.html {
-            return Err("--junit and --html name the same file".into());
+            return Err(ReportPathError::SameFile);
         }
         Ok(())
     }

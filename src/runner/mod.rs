@@ -15,7 +15,7 @@ use crate::base::Baseline;
 use crate::case::{Case, ProjectSel};
 use crate::check::Context;
 use crate::contract::Contract;
-use crate::exec::{fetch_baseline, Client, Exchange, Target, TransportError};
+use crate::exec::{fetch_baseline, Client, Exchange, NoBaseline, Target, TransportError};
 use crate::outcome::{judge, CaseResult};
 use crate::plan::{plan_case, Planned, Projects, Purpose};
 use crate::secret::Secret;
@@ -172,7 +172,10 @@ pub async fn run_cases_until(
 }
 
 /// The main project's baseline, and the other project's when one is known.
-type Baselines = (Result<Baseline, String>, Option<Result<Baseline, String>>);
+type Baselines = (
+    Result<Baseline, NoBaseline>,
+    Option<Result<Baseline, NoBaseline>>,
+);
 
 async fn fetch_baselines(
     client: &Client,
@@ -196,8 +199,8 @@ async fn fetch_baselines(
 struct Judge<'a> {
     cases: &'a [Case],
     contract: &'a Contract,
-    main: &'a Result<Baseline, String>,
-    other: Option<&'a Result<Baseline, String>>,
+    main: &'a Result<Baseline, NoBaseline>,
+    other: Option<&'a Result<Baseline, NoBaseline>>,
     empty: Baseline,
     keep_bodies: bool,
 }

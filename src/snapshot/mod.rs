@@ -139,6 +139,15 @@ pub struct Footer {
     errors: Vec<String>,
 }
 
+/// Why snapshots cannot be compared in this run (nothing is sent).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("`{0}` is not a snapshot profile name\n  = hint: letters, digits, `.`, `-` and `_`, not starting with `.`")]
+    ProfileName(String),
+    #[error(transparent)]
+    Profile(#[from] redact::ProfileError),
+}
+
 impl Session {
     /// Reads the profile; `Ok(None)` with `--snapshots off`.
     pub fn open(
@@ -146,7 +155,7 @@ impl Session {
         cases_dir: &Path,
         target: Option<&str>,
         desc: &crate::contract::Desc,
-    ) -> Result<Option<Session>, String> {
+    ) -> Result<Option<Session>, SessionError> {
         if args.mode == Mode::Off {
             return Ok(None);
         }
@@ -155,13 +164,10 @@ impl Session {
             .clone()
             .unwrap_or_else(|| default_profile(target));
         if !valid_profile(&name) {
-            return Err(format!(
-                "`{name}` is not a snapshot profile name\n  = hint: letters, digits, `.`, `-` and `_`, not starting with `.`"
-            ));
+            return Err(SessionError::ProfileName(name));
         }
         let dir = args.snapshot_dir.join(&name);
-        let (profile, new_profile) =
-            Profile::load(desc, &name, &dir, target.is_none()).map_err(|e| e.to_string())?;
+        let (profile, new_profile) = Profile::load(desc, &name, &dir, target.is_none())?;
         Ok(Some(Session {
             mode: args.mode,
             ci: is_ci(),

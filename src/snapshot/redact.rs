@@ -214,25 +214,42 @@ impl fmt::Display for Selector {
     }
 }
 
+/// Why a profile's selector cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    #[error("a selector starts with `.` or `[`")]
+    Start,
+    #[error("an empty key")]
+    EmptyKey,
+    #[error("a `[` without `]`")]
+    Unclosed,
+    #[error("`[{0}]` is not an index")]
+    Index(String),
+    #[error("unexpected `{0}`")]
+    Unexpected(String),
+    #[error("a selector names at least one step")]
+    NoStep,
+}
+
 impl Selector {
-    pub fn parse(text: &str) -> Result<Selector, String> {
+    pub fn parse(text: &str) -> Result<Selector, SelectorError> {
         let mut steps = Vec::new();
         let mut rest = text;
         if !rest.starts_with(['.', '[']) {
-            return Err("a selector starts with `.` or `[`".into());
+            return Err(SelectorError::Start);
         }
         while !rest.is_empty() {
             if let Some(r) = rest.strip_prefix('.') {
                 let end = r.find(['.', '[']).unwrap_or(r.len());
                 let key = &r[..end];
                 match key {
-                    "" => return Err("an empty key".into()),
+                    "" => return Err(SelectorError::EmptyKey),
                     "*" => steps.push(Step::AnyKey),
                     k => steps.push(Step::Key(k.to_string())),
                 }
                 rest = &r[end..];
             } else if let Some(r) = rest.strip_prefix('[') {
-                let end = r.find(']').ok_or("a `[` without `]`")?;
+                let end = r.find(']').ok_or(SelectorError::Unclosed)?;
                 let inner = &r[..end];
                 steps.push(if inner.is_empty() {
                     Step::AnyItem
@@ -240,16 +257,16 @@ impl Selector {
                     Step::Index(
                         inner
                             .parse()
-                            .map_err(|_| format!("`[{inner}]` is not an index"))?,
+                            .map_err(|_| SelectorError::Index(inner.to_string()))?,
                     )
                 });
                 rest = &r[end + 1..];
             } else {
-                return Err(format!("unexpected `{rest}`"));
+                return Err(SelectorError::Unexpected(rest.to_string()));
             }
         }
         if steps.is_empty() {
-            return Err("a selector names at least one step".into());
+            return Err(SelectorError::NoStep);
         }
         Ok(Selector {
             text: text.to_string(),

@@ -53,26 +53,47 @@ const DIM: Style = Style::new().dimmed();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const RED: Style = AnsiColor::Red.on_default().bold();
 
+/// Why a review cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("no snapshot profile `{profile}`: {} is not a folder", .dir.display())]
+    NoProfile { profile: String, dir: PathBuf },
+    #[error("{} is not a folder of snapshot profiles", .0.display())]
+    NoSnapshotDir(PathBuf),
+    #[error("cannot read {}: {source}", .dir.display())]
+    ReadDir { dir: PathBuf, source: io::Error },
+    #[error("--remove-orphans needs the case files: {} is not a folder", .0.display())]
+    NoCases(PathBuf),
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("cannot {action} {}: {source}", .path.display())]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+}
+
 /// The profile folders to walk.
-fn profile_dirs(args: &ReviewArgs) -> Result<Vec<PathBuf>, String> {
+fn profile_dirs(args: &ReviewArgs) -> Result<Vec<PathBuf>, ReviewError> {
     if let Some(p) = &args.profile {
         let dir = args.snapshot_dir.join(p);
         if !dir.is_dir() {
-            return Err(format!(
-                "no snapshot profile `{p}`: {} is not a folder",
-                dir.display()
-            ));
+            return Err(ReviewError::NoProfile {
+                profile: p.clone(),
+                dir,
+            });
         }
         return Ok(vec![dir]);
     }
     if !args.snapshot_dir.is_dir() {
-        return Err(format!(
-            "{} is not a folder of snapshot profiles",
-            args.snapshot_dir.display()
-        ));
+        return Err(ReviewError::NoSnapshotDir(args.snapshot_dir.clone()));
     }
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&args.snapshot_dir)
-        .map_err(|e| format!("cannot read {}: {e}", args.snapshot_dir.display()))?
+        .map_err(|source| ReviewError::ReadDir {
+            dir: args.snapshot_dir.clone(),
+            source,
+        })?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_dir())
@@ -86,9 +107,9 @@ pub fn review(
     args: &ReviewArgs,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
-) -> Result<u8, String> {
+) -> Result<u8, ReviewError> {
     let dirs = profile_dirs(args)?;
-    let io_err = |e: io::Error| e.to_string();
+    let io_err = ReviewError::Io;
     let mut pending: Vec<Listed> = Vec::new();
     let mut orphans: Vec<Listed> = Vec::new();
     for dir in &dirs {
@@ -96,10 +117,7 @@ pub fn review(
         orphans.extend(super::orphans(dir, &args.cases));
     }
     if args.remove_orphans && !args.cases.is_dir() {
-        return Err(format!(
-            "--remove-orphans needs the case files: {} is not a folder",
-            args.cases.display()
-        ));
+        return Err(ReviewError::NoCases(args.cases.clone()));
     }
 
     if args.list {
@@ -148,14 +166,20 @@ pub fn review(
         };
         match choice {
             'a' => {
-                std::fs::rename(&p.path, &target)
-                    .map_err(|e| format!("cannot accept {}: {e}", p.path.display()))?;
+                std::fs::rename(&p.path, &target).map_err(|source| ReviewError::File {
+                    action: "accept",
+                    path: p.path.clone(),
+                    source,
+                })?;
                 accepted += 1;
                 writeln!(out, "{DIM}accepted {}{DIM:#}", target.display()).map_err(io_err)?;
             }
             'r' => {
-                store::remove_if_exists(&p.path)
-                    .map_err(|e| format!("cannot reject {}: {e}", p.path.display()))?;
+                store::remove_if_exists(&p.path).map_err(|source| ReviewError::File {
+                    action: "reject",
+                    path: p.path.clone(),
+                    source,
+                })?;
                 rejected += 1;
                 writeln!(out, "{DIM}rejected {}{DIM:#}", p.path.display()).map_err(io_err)?;
             }
@@ -166,8 +190,11 @@ pub fn review(
     let mut removed = 0usize;
     if args.remove_orphans {
         for o in &orphans {
-            store::remove_if_exists(&o.path)
-                .map_err(|e| format!("cannot remove {}: {e}", o.path.display()))?;
+            store::remove_if_exists(&o.path).map_err(|source| ReviewError::File {
+                action: "remove",
+                path: o.path.clone(),
+                source,
+            })?;
             removed += 1;
             writeln!(out, "{DIM}removed orphan {}{DIM:#}", o.path.display()).map_err(io_err)?;
         }
