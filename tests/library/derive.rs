@@ -270,7 +270,7 @@ fn queries_follow_c1_and_c10() {
 
 // ---- OpenAPI -------------------------------------------------------------------------
 
-fn oas_validator() -> jsonschema::Validator {
+pub(crate) fn oas_validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string(
         root().join("tests/fixtures/openapi/oas-3.1-schema-2022-10-07.json"),
     )
@@ -283,7 +283,7 @@ fn oas_validator() -> jsonschema::Validator {
 }
 
 /// Every local `$ref` of a document points at something.
-fn dangling_refs(doc: &Value, node: &Value, out: &mut Vec<String>) {
+pub(crate) fn dangling_refs(doc: &Value, node: &Value, out: &mut Vec<String>) {
     match node {
         Value::Object(m) => {
             if let Some(Value::String(r)) = m.get("$ref") {

@@ -10,6 +10,7 @@
 //! (`library__derive__list-flavors.query.snap`).
 
 mod derive;
+mod derive_corpus;
 mod exec_retry;
 mod fuzz_replay;
 mod mock;
