@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use error::{DeriveError, PageProblem};
+pub use error::{DeriveError, PageProblem, Warning};
 pub use model::Operation;
 
 /// Options of `conform derive`.
@@ -70,6 +70,12 @@ pub struct Derived {
 }
 
 impl Derived {
+    /// What derive read past, or read one way where the page says two (the schemas are
+    /// written from the tables all the same).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.operation.warnings
+    }
+
     /// The output files: (file name, content). Pretty JSON with a final newline, keys in
     /// page order, so re-deriving an unchanged page gives identical bytes.
     pub fn files(&self) -> Vec<(String, String)> {
@@ -214,7 +220,10 @@ fn kebab(s: &str) -> String {
 /// Runs `conform derive`; returns the exit code.
 pub fn command(args: DeriveArgs) -> u8 {
     match run(&args) {
-        Ok(written) => {
+        Ok((warnings, written)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
             for path in written {
                 println!("wrote {}", path.display());
             }
@@ -229,7 +238,7 @@ pub fn command(args: DeriveArgs) -> u8 {
     }
 }
 
-fn run(args: &DeriveArgs) -> Result<Vec<PathBuf>, DeriveError> {
+fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
     let parsed = page::read(&args.page)?;
     let operation = model::operation(&parsed)?;
     let name = args
@@ -254,5 +263,6 @@ fn run(args: &DeriveArgs) -> Result<Vec<PathBuf>, DeriveError> {
             overlay,
         },
     )?;
-    derived.write_to(&args.out)
+    let written = derived.write_to(&args.out)?;
+    Ok((derived.operation.warnings.clone(), written))
 }
