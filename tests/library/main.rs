@@ -11,6 +11,7 @@
 
 mod derive;
 mod derive_corpus;
+mod derive_diff;
 mod exec_retry;
 mod fuzz_replay;
 mod mock;
