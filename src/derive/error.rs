@@ -37,6 +37,22 @@ pub enum DeriveError {
     },
 }
 
+/// Something on a page that derive read past, or read one way where the page says two:
+/// the schemas are still written (from the tables), and the user is told where to look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub file: PathBuf,
+    /// 1-based line in `file`.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
 fn hint_line(hint: Option<&str>) -> String {
     match hint {
         Some(h) => format!("\nhint: {h}"),

@@ -7,6 +7,7 @@
 //! and [`prose`] (constraints in descriptions), then [`schema`] (JSON Schemas),
 //! [`overlay`] (hand-written additions, each citing its rule) and [`openapi`].
 
+pub mod diff;
 pub mod error;
 pub mod html;
 pub mod model;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use error::{DeriveError, PageProblem};
+pub use error::{DeriveError, PageProblem, Warning};
 pub use model::Operation;
 
 /// Options of `conform derive`.
@@ -29,7 +30,15 @@ pub use model::Operation;
 pub struct DeriveArgs {
     /// The vendor's API page (Markdown with embedded HTML tables). Pages it links to for
     /// value lists are read relative to its folder.
-    pub page: PathBuf,
+    #[arg(required_unless_present = "diff")]
+    pub page: Option<PathBuf>,
+    /// Compare two revisions of a page as a contract instead of writing schemas: prints
+    /// what changed; exit 0 when nothing breaking changed, 1 otherwise.
+    #[arg(long, num_args = 2, value_names = ["OLD_PAGE", "NEW_PAGE"], conflicts_with = "page")]
+    pub diff: Option<Vec<PathBuf>>,
+    /// Output of --diff: `text` for people, `json` for machines.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text, requires = "diff")]
+    pub format: DiffFormat,
     /// Folder to write the schemas and the OpenAPI document into.
     #[arg(long, default_value = "schemas")]
     pub out: PathBuf,
@@ -43,6 +52,13 @@ pub struct DeriveArgs {
     /// Write the schemas exactly as derived from the page, without any overlay.
     #[arg(long)]
     pub no_overlay: bool,
+}
+
+/// Output format of `conform derive --diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
 }
 
 /// How to derive: output name and overlay.
@@ -70,6 +86,12 @@ pub struct Derived {
 }
 
 impl Derived {
+    /// What derive read past, or read one way where the page says two (the schemas are
+    /// written from the tables all the same).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.operation.warnings
+    }
+
     /// The output files: (file name, content). Pretty JSON with a final newline, keys in
     /// page order, so re-deriving an unchanged page gives identical bytes.
     pub fn files(&self) -> Vec<(String, String)> {
@@ -211,10 +233,39 @@ fn kebab(s: &str) -> String {
     out
 }
 
+/// Derives two revisions of a page (without overlays) and compares them.
+pub fn diff_pages(old: &Path, new: &Path) -> Result<diff::Report, DeriveError> {
+    let old = model::operation(&page::read(old)?)?;
+    let new = model::operation(&page::read(new)?)?;
+    Ok(diff::diff(&old, &new))
+}
+
 /// Runs `conform derive`; returns the exit code.
 pub fn command(args: DeriveArgs) -> u8 {
+    if let Some([old, new]) = args.diff.as_deref() {
+        return match diff_pages(old, new) {
+            Ok(report) => {
+                match args.format {
+                    DiffFormat::Text => print!("{}", report.text()),
+                    DiffFormat::Json => print!("{}", report.json()),
+                }
+                if report.breaking {
+                    crate::exit::CONTRACT_BROKEN
+                } else {
+                    crate::exit::SUCCESS
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                crate::exit::INPUT_INVALID
+            }
+        };
+    }
     match run(&args) {
-        Ok(written) => {
+        Ok((warnings, written)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
             for path in written {
                 println!("wrote {}", path.display());
             }
@@ -229,8 +280,12 @@ pub fn command(args: DeriveArgs) -> u8 {
     }
 }
 
-fn run(args: &DeriveArgs) -> Result<Vec<PathBuf>, DeriveError> {
-    let parsed = page::read(&args.page)?;
+fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
+    // clap requires the page unless --diff is given.
+    let Some(page_path) = &args.page else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let parsed = page::read(page_path)?;
     let operation = model::operation(&parsed)?;
     let name = args
         .name
@@ -248,11 +303,12 @@ fn run(args: &DeriveArgs) -> Result<Vec<PathBuf>, DeriveError> {
         println!("overlay {}", o.display());
     }
     let derived = derive_page_with(
-        &args.page,
+        page_path,
         &DeriveOptions {
             name: Some(name),
             overlay,
         },
     )?;
-    derived.write_to(&args.out)
+    let written = derived.write_to(&args.out)?;
+    Ok((derived.operation.warnings.clone(), written))
 }

@@ -1,10 +1,12 @@
 //! An OpenAPI 3.1 export of the operation, built from the effective (derived + overlay)
 //! schemas: the path with its path and query parameters, the 200 response, and the error
-//! responses every endpoint of the vendor shares (C13).
+//! responses: the page's own error tables when it has them (`**状态码： 400**` and its
+//! body table), else the ones every endpoint of the vendor shares (C13).
 
 use serde_json::{json, Map, Value};
 
 use super::model::Operation;
+use super::schema;
 
 /// Status codes the harness meets as errors on this endpoint: bad parameters (C10), no
 /// or bad credentials (C14), an unknown project, and server faults. Their bodies follow
@@ -116,6 +118,15 @@ fn error_schema() -> Value {
     })
 }
 
+fn components(schemas: Map<String, Value>, responses: Map<String, Value>) -> Value {
+    let mut m = Map::new();
+    m.insert("schemas".into(), Value::Object(schemas));
+    if !responses.is_empty() {
+        m.insert("responses".into(), Value::Object(responses));
+    }
+    Value::Object(m)
+}
+
 /// The OpenAPI 3.1 document.
 pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> Value {
     let (body, defs) = embeddable(response);
@@ -123,7 +134,6 @@ pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> 
     let mut schemas = Map::new();
     schemas.insert(body_name.clone(), body);
     schemas.extend(defs);
-    schemas.insert("vendor-error".into(), error_schema());
 
     let mut params = parameters("path", query.pointer("/$defs/path-parameters"));
     params.extend(parameters("query", Some(query)));
@@ -145,21 +155,47 @@ pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> 
         code,
         json!({ "description": description, "content": { "application/json": media } }),
     );
-    for (status, _) in ERROR_STATUSES {
-        responses.insert(
-            (*status).into(),
-            json!({ "$ref": format!("#/components/responses/error-{status}") }),
-        );
-    }
     let mut error_responses = Map::new();
-    for (status, description) in ERROR_STATUSES {
-        error_responses.insert(
-            format!("error-{status}"),
-            json!({
-                "description": description,
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/vendor-error" } } }
-            }),
-        );
+    if op.errors.is_empty() {
+        schemas.insert("vendor-error".into(), error_schema());
+        for (status, _) in ERROR_STATUSES {
+            responses.insert(
+                (*status).into(),
+                json!({ "$ref": format!("#/components/responses/error-{status}") }),
+            );
+        }
+        for (status, description) in ERROR_STATUSES {
+            error_responses.insert(
+                format!("error-{status}"),
+                json!({
+                    "description": description,
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/vendor-error" } } }
+                }),
+            );
+        }
+    } else {
+        // The page documents its error bodies: each status gets the schema of its table.
+        for error in &op.errors {
+            let (body, defs) = embeddable(&schema::error_body(op, error));
+            let schema_name = format!("{name}.error-{}", error.status);
+            schemas.insert(schema_name.clone(), body);
+            for (k, v) in defs {
+                schemas.entry(k).or_insert(v);
+            }
+            let description = op
+                .status_descriptions
+                .iter()
+                .find(|(code, _)| *code == error.status)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_else(|| format!("Error {}.", error.status));
+            responses.insert(
+                error.status.clone(),
+                json!({
+                    "description": description,
+                    "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema_name}") } } }
+                }),
+            );
+        }
     }
 
     let mut operation = Map::new();
@@ -187,9 +223,6 @@ pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> 
         "paths": {
             op.path.clone(): { op.method.to_ascii_lowercase(): operation }
         },
-        "components": {
-            "schemas": schemas,
-            "responses": error_responses
-        }
+        "components": components(schemas, error_responses)
     })
 }

@@ -53,15 +53,25 @@ pub struct Table {
     pub anchor: Option<String>,
     /// 1-based line of `<table>`.
     pub line: usize,
+    /// The status code the table is under (`**状态码： 400**` above it), if any.
+    pub status: Option<String>,
     pub html: HtmlTable,
 }
 
 /// One block of the page, in document order.
 #[derive(Debug, Clone)]
 pub enum Block {
-    Paragraph { line: usize, text: String },
+    Paragraph {
+        line: usize,
+        text: String,
+    },
     Table(Table),
-    Code { line: usize, text: String },
+    /// A code block, with the status code it is under (`**状态码： 200**`), if any.
+    Code {
+        line: usize,
+        text: String,
+        status: Option<String>,
+    },
 }
 
 /// A page read into blocks.
@@ -188,6 +198,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
     let mut pending_anchor: Option<String> = None;
     let mut skip_until = 0;
     let mut uncaptioned = 0;
+    // The status code of the `状态码： 200` line above, until the next heading.
+    let mut status: Option<String> = None;
 
     let parser = Parser::new_ext(text, Options::empty()).into_offset_iter();
     for (event, range) in parser {
@@ -210,6 +222,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                 } else {
                     section = Section::of_heading(&heading);
                     page.headings.push((section, lines.of(block_start)));
+                    status = None;
                 }
                 pending_caption = None;
                 pending_anchor = None;
@@ -220,6 +233,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                 // A paragraph of only inline HTML (the `<a name=…></a>` anchor line
                 // between a caption and its table) keeps the caption and anchor pending.
                 if !para.is_empty() {
+                    if let Some(code) = status_line(&para) {
+                        status = Some(code);
+                    }
                     pending_caption = caption(&para);
                     pending_anchor = None;
                     if pending_caption.is_none() {
@@ -235,6 +251,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                     Block::Code {
                         line,
                         text: buf.clone(),
+                        status: status.clone(),
                     },
                 ));
             }
@@ -269,6 +286,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                         caption,
                         anchor: pending_anchor.take(),
                         line: lines.of(start),
+                        status: status.clone(),
                         html: parsed,
                     }),
                 ));
@@ -285,6 +303,13 @@ fn caption(para: &str) -> Option<(u32, String)> {
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let number = digits.parse().ok()?;
     Some((number, rest[digits.len()..].trim().to_string()))
+}
+
+/// `状态码： 400` (the newer pages' line above each status's tables) → "400".
+fn status_line(para: &str) -> Option<String> {
+    let rest = para.strip_prefix("状态码")?;
+    let code = rest.trim_start_matches(|c: char| c.is_whitespace() || "：:".contains(c));
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_string())
 }
 
 /// The `name` of `<a name="…">`, as used for table anchors.

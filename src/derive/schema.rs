@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::model::{Field, ObjectTable, Operation};
+use super::model::{ErrorResponse, Field, ObjectTable, Operation};
 use super::types::{DocType, Element, Scalar};
 
 /// Base of the schemas' `$id`s. `.invalid` cannot resolve, so no tool fetches it.
@@ -185,6 +185,26 @@ pub fn response(op: &Operation, name: &str) -> Value {
         m.insert("$defs".into(), Value::Object(defs));
     }
     m.insert("x-derived-from".into(), derived_from(op, &tables));
+    Value::Object(m)
+}
+
+/// The body of an error status the page documents with its own table (objects under
+/// `$defs`, like the success body).
+pub fn error_body(op: &Operation, error: &ErrorResponse) -> Value {
+    let mut m = object_schema(op, &error.body);
+    if !error.objects.is_empty() {
+        let defs: Map<String, Value> = error
+            .objects
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone().unwrap_or_default(),
+                    Value::Object(object_schema(op, o)),
+                )
+            })
+            .collect();
+        m.insert("$defs".into(), Value::Object(defs));
+    }
     Value::Object(m)
 }
 

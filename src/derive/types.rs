@@ -58,6 +58,11 @@ pub fn parse(word: &str) -> Option<DocType> {
     if matches!(lower.as_str(), "array" | "list") {
         return Some(DocType::Array(None));
     }
+    // `Array of objects`: the element is an object, described by a table found from the
+    // field's name or link, or left open.
+    if lower == "array of objects" || lower == "array of object" {
+        return Some(DocType::Array(None));
+    }
     // `Array of strings`, `Array of InstanceInfo objects`, `Array of InstanceInfo`.
     if lower.starts_with("array of ") {
         let rest = w["array of ".len()..].trim();
@@ -67,6 +72,14 @@ pub fn parse(word: &str) -> Option<DocType> {
             .unwrap_or(rest)
             .trim();
         return element(rest).map(|e| DocType::Array(Some(e)));
+    }
+    // `StatusStatistic object`, `quotas object`: an object described by the named table.
+    for suffix in [" objects", " object"] {
+        if let Some(name) = lower.strip_suffix(suffix).map(|n| w[..n.len()].trim()) {
+            if is_identifier(name) && !lower.starts_with("array") {
+                return Some(DocType::Object(Some(name.to_string())));
+            }
+        }
     }
     // `List<String>`, `Array<String>`.
     for prefix in ["list<", "array<"] {
@@ -81,9 +94,29 @@ pub fn parse(word: &str) -> Option<DocType> {
     None
 }
 
+/// Misspellings of type words seen on the vendor's pages, read as the word they misspell
+/// (the caller warns): (misspelling, word).
+const MISSPELLINGS: &[(&str, &str)] = &[
+    ("interger", "Integer"),
+    ("integet", "Integer"),
+    ("stirng", "String"),
+    ("boolen", "Boolean"),
+    ("doubule", "Double"),
+];
+
+/// A type word that is a known misspelling: the word it stands for and its parse.
+pub fn corrected(word: &str) -> Option<(&'static str, DocType)> {
+    let lower = word.trim().to_ascii_lowercase();
+    MISSPELLINGS
+        .iter()
+        .find(|(m, _)| *m == lower)
+        .and_then(|(_, w)| parse(w).map(|t| (*w, t)))
+}
+
 fn scalar(w: &str) -> Option<Scalar> {
     Some(match w.to_ascii_lowercase().as_str() {
-        "string" | "strings" | "str" => Scalar::String,
+        // `Enum`: one of the values the description lists (strings on the vendor's pages).
+        "string" | "strings" | "str" | "enum" => Scalar::String,
         "integer" | "integers" | "int" | "int32" | "long" | "int64" | "short" => Scalar::Integer,
         "float" | "double" | "number" | "numbers" | "bigdecimal" | "decimal" | "float32"
         | "float64" => Scalar::Number,
@@ -132,6 +165,20 @@ mod tests {
         assert_eq!(
             parse("Array of ResizeInfo objects"),
             Some(DocType::Array(Some(Element::Named("ResizeInfo".into()))))
+        );
+        assert_eq!(parse("Array of objects"), Some(DocType::Array(None)));
+        assert_eq!(
+            parse("BackupFilesBody object"),
+            Some(DocType::Object(Some("BackupFilesBody".into())))
+        );
+        assert_eq!(
+            parse("quotas object"),
+            Some(DocType::Object(Some("quotas".into())))
+        );
+        assert_eq!(parse("Interger"), None);
+        assert_eq!(
+            corrected("Interger"),
+            Some(("Integer", DocType::Scalar(Scalar::Integer)))
         );
         assert_eq!(parse("Strnig"), None);
         assert_eq!(parse("整数"), None);

@@ -270,7 +270,7 @@ fn queries_follow_c1_and_c10() {
 
 // ---- OpenAPI -------------------------------------------------------------------------
 
-fn oas_validator() -> jsonschema::Validator {
+pub(crate) fn oas_validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string(
         root().join("tests/fixtures/openapi/oas-3.1-schema-2022-10-07.json"),
     )
@@ -283,7 +283,7 @@ fn oas_validator() -> jsonschema::Validator {
 }
 
 /// Every local `$ref` of a document points at something.
-fn dangling_refs(doc: &Value, node: &Value, out: &mut Vec<String>) {
+pub(crate) fn dangling_refs(doc: &Value, node: &Value, out: &mut Vec<String>) {
     match node {
         Value::Object(m) => {
             if let Some(Value::String(r)) = m.get("$ref") {
@@ -479,9 +479,7 @@ const BAD: &[(&str, usize, &str)] = &[
     ("no-parameter-table.md", 5, "no parameter table found after the URI line"),
     ("missing-column.md", 10, "table 1 (参数说明) has no 必选 (required) column (its columns are: 参数, 类型, 说明)"),
     ("unknown-type.md", 82, "table 3 (thing参数说明), row `id`: unknown type word `Strnig`"),
-    ("broken-link.md", 29, "broken link to `不存在的状态说明.md`"),
     ("malformed-html.md", 88, "malformed HTML: `</tr>` closes `<td>` (opened at line 86)"),
-    ("bad-example.md", 105, "the response example is not JSON: trailing comma"),
     ("unused-object-table.md", 74, "table 3 (thing参数说明) describes object `thing`, but no Array or Object field refers to it"),
     ("empty.md", 1, "the file is empty"),
     ("binary.md", 3, "the file is not text: it contains NUL bytes"),
@@ -511,6 +509,109 @@ fn bad_pages_fail_with_file_line_and_problem() {
             "{file}: `{message}` should say `{problem}`"
         );
     }
+}
+
+/// The located warnings of a derivation, as `file:line: message` with the fixture folder.
+fn warnings_of(derived: &Derived) -> Vec<String> {
+    derived.warnings().iter().map(|w| w.to_string()).collect()
+}
+
+fn assert_warns(warnings: &[String], location: &str, text: &str) {
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with(location) && w.contains(text)),
+        "expected a warning at `{location}` saying `{text}`, got {warnings:#?}"
+    );
+}
+
+#[test]
+fn a_missing_value_page_and_a_broken_example_are_warnings_not_stops() {
+    // A value list linked to a page that is not there: the values are left open.
+    let path = root().join(bad_fixture("broken-link.md"));
+    let derived = derive_page(&path).expect("derives with a warning");
+    let warnings = warnings_of(&derived);
+    assert_warns(
+        &warnings,
+        &format!("{}:29: ", path.display()),
+        "the value list linked as `不存在的状态说明.md` is not there",
+    );
+    let status = &derived.query_schema["properties"]["status"];
+    assert!(status.get("enum").is_none(), "open values: {status}");
+    assert_eq!(status["x-see"], json!(["不存在的状态说明.md"]));
+
+    // An example that is not JSON: the schema comes from the tables alone.
+    let path = root().join(bad_fixture("bad-example.md"));
+    let derived = derive_page(&path).expect("derives with a warning");
+    assert_warns(
+        &warnings_of(&derived),
+        &format!("{}:105: ", path.display()),
+        "the response example is not JSON: trailing comma",
+    );
+    assert!(derived.operation.response_example.is_none());
+}
+
+#[test]
+fn an_example_that_contradicts_its_table_is_reported_and_the_table_wins() {
+    let path = root().join("tests/fixtures/derive/defects/查询备份记录.md");
+    let derived = derive_page(&path).expect("derives with warnings");
+    let warnings = warnings_of(&derived);
+    let at = |line: usize| format!("{}:{line}: ", path.display());
+    // Each names the table row (its line first) and the place in the example.
+    assert_warns(
+        &warnings,
+        &at(119),
+        "the response example (line 258) contradicts table 2, row `total_num` (line 119): `/total_num` is a string, the table says `Long`",
+    );
+    assert_warns(
+        &warnings,
+        &at(168),
+        "contradicts table 3, row `status` (line 168): `/backup_record_response/0/status` is \"SLEEPING\", not one of the values the table lists",
+    );
+    assert_warns(
+        &warnings,
+        &at(175),
+        "contradicts table 3, row `backup_type` (line 175): `/backup_record_response/0` has no `backup_type`, which the table lists",
+    );
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    // The schema is the table's: the same as the page whose example agrees with it.
+    let agreeing = derive_page(&root().join(OK_FIXTURES[0])).expect("derives");
+    assert!(agreeing.warnings().is_empty(), "{:#?}", agreeing.warnings());
+    assert_eq!(derived.response_schema, agreeing.response_schema);
+    // And the schema rejects the example where the page contradicts itself.
+    let example = derived
+        .operation
+        .response_example
+        .as_ref()
+        .expect("an example");
+    assert!(!compile(&derived.response_schema).is_valid(example));
+}
+
+#[test]
+fn the_cli_prints_warnings_on_stderr_and_still_writes() {
+    let bin = env!("CARGO_BIN_EXE_conform");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = Command::new(bin)
+        .current_dir(root())
+        .args([
+            "derive",
+            "tests/fixtures/derive/defects/查询备份记录.md",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("warning: tests/fixtures/derive/defects/查询备份记录.md:119: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("warning: ").count(), 3, "{stderr}");
+    assert!(tmp
+        .path()
+        .join("list-backups.response.schema.json")
+        .is_file());
 }
 
 #[test]

@@ -10,6 +10,8 @@
 //! (`library__derive__list-flavors.query.snap`).
 
 mod derive;
+mod derive_corpus;
+mod derive_diff;
 mod exec_retry;
 mod fuzz_replay;
 mod mock;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Benchmark: `conform derive` over every GET page and revision of the shared vendor
+# corpus (../shared/vendor-docs beside the repository, or CORPUS=DIR), release build;
+# prints pages per second. Pages that cannot be derived are timed too (they fail fast
+# with a located error) and counted apart. CONFORM=path/to/conform skips the build;
+# ROUNDS=n (default 5) derives the corpus n times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus="${CORPUS:-../shared/vendor-docs}"
+[ -d "$corpus/reference" ] || { echo "no corpus at $corpus (set CORPUS=DIR)" >&2; exit 2; }
+if [ -z "${CONFORM:-}" ]; then
+  cargo build --release --locked --quiet
+  CONFORM=target/release/conform
+fi
+rounds="${ROUNDS:-5}"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+# The GET pages: the first request line (`GET /…`, `GET https://…`) of the page is a GET.
+pages=()
+while IFS= read -r -d '' f; do
+  m=$(grep -m1 -E '^[[:space:]]*(GET|POST|PUT|DELETE|PATCH|HEAD)[[:space:]]+(/|https?:)' "$f" | awk '{print $1}' || true)
+  [ "$m" = GET ] && pages+=("$f")
+done < <(find "$corpus/reference" "$corpus/revisions" -name '*.md' -print0 | sort -z)
+ok=0; failed=0
+for f in "${pages[@]}"; do
+  if "$CONFORM" derive "$f" --out "$out" --no-overlay >/dev/null 2>&1; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+done
+echo "${#pages[@]} GET pages: $ok derive, $failed refused"
+start=$(date +%s%N)
+for _ in $(seq "$rounds"); do
+  for f in "${pages[@]}"; do
+    "$CONFORM" derive "$f" --out "$out" --no-overlay >/dev/null 2>&1 || true
+  done
+done
+end=$(date +%s%N)
+ms=$(( (end - start) / 1000000 ))
+total=$(( ${#pages[@]} * rounds ))
+echo "$total derivations in $ms ms: $(( total * 1000 / (ms > 0 ? ms : 1) )) pages/s (one process per page)"

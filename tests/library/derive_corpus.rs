@@ -1,0 +1,268 @@
+//! Every GET page of the vendor's whole API reference and every earlier revision of the
+//! list page (the shared folder `../shared/vendor-docs` beside the repository), derived
+//! one by one against a table of expected outcomes: a page that derives must give a
+//! response schema and a query schema that are valid JSON Schema 2020-12 and compile, and
+//! an OpenAPI document valid against the official OpenAPI 3.1 schema; a page that does not
+//! must fail with a located error naming the construct. A regression on any page, or a
+//! page that starts to derive, changes the table.
+//!
+//! Without the shared folder (a machine that only has the repository) the test says it
+//! skipped and passes.
+
+use std::path::{Path, PathBuf};
+
+use conform::derive::derive_page;
+use serde_json::Value;
+
+use super::derive::{dangling_refs, oas_validator};
+
+/// What deriving a page is expected to give.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Schemas and an OpenAPI document.
+    Ok,
+    /// A located error whose message contains this text.
+    Fails(&'static str),
+}
+use Expect::{Fails, Ok};
+
+/// Every page whose first request line is a GET, relative to the corpus folder.
+const PAGES: &[(&str, Expect)] = &[
+    ("reference/查询Redis运行日志列表.md", Ok),
+    ("reference/查询主维度信息列表.md", Ok),
+    ("reference/查询主维度信息列表1.md", Ok),
+    ("reference/查询产品规格.md", Ok),
+    ("reference/查询产品规格列表.md", Ok),
+    ("reference/查询分片信息.md", Ok),
+    ("reference/查询分片信息1.md", Ok),
+    ("reference/查询单个主维度下子维度监控对象列表.md", Ok),
+    ("reference/查询单个主维度下子维度监控对象列表1.md", Ok),
+    ("reference/查询单个实例标签.md", Ok),
+    ("reference/查询单个实例标签1.md", Ok),
+    ("reference/查询可用区信息.md", Ok),
+    ("reference/查询可用区信息1.md", Ok),
+    ("reference/查询在线迁移进度明细.md", Ok),
+    ("reference/查询大key分析任务列表.md", Ok),
+    ("reference/查询大key分析详情.md", Ok),
+    ("reference/查询大key自动分析配置.md", Ok),
+    ("reference/查询实例备份信息.md", Ok),
+    ("reference/查询实例备份信息1.md", Ok),
+    ("reference/查询实例恢复记录.md", Ok),
+    ("reference/查询实例恢复记录1.md", Ok),
+    ("reference/查询实例状态.md", Ok),
+    ("reference/查询实例状态1.md", Ok),
+    ("reference/查询实例配置参数.md", Ok),
+    ("reference/查询实例配置参数1.md", Ok),
+    ("reference/查询所有实例列表.md", Ok),
+    ("reference/查询指定实例的IP白名单.md", Ok),
+    ("reference/查询指定诊断报告.md", Ok),
+    ("reference/查询热key分析任务列表.md", Ok),
+    ("reference/查询热key分析详情.md", Ok),
+    ("reference/查询热key自动分析配置.md", Ok),
+    ("reference/查询租户所有标签.md", Ok),
+    ("reference/查询租户所有标签1.md", Ok),
+    ("reference/查询租户的试用权限.md", Ok),
+    ("reference/查询租户配额.md", Ok),
+    ("reference/查询租户配额1.md", Ok),
+    ("reference/查询维护时间窗时间段.md", Ok),
+    ("reference/查询维护时间窗时间段1.md", Ok),
+    ("reference/查询迁移任务列表.md", Ok),
+    ("reference/查询迁移任务详情.md", Ok),
+    ("reference/查询运行中实例的统计信息.md", Ok),
+    ("reference/查询运行中实例的统计信息1.md", Ok),
+    (
+        "reference/示例1-创建Redis实例.md",
+        Fails("no URI line (`GET /path...`) found under a URI heading"),
+    ),
+    (
+        "reference/示例2-创建数据迁移任务.md",
+        Fails("no URI line (`GET /path...`) found under a URI heading"),
+    ),
+    (
+        "reference/示例3-批量删除Redis实例.md",
+        Fails("no URI line (`GET /path...`) found under a URI heading"),
+    ),
+    (
+        "reference/认证鉴权.md",
+        Fails("no URI line (`GET /path...`) found under a URI heading"),
+    ),
+    ("revisions/查询所有实例列表/2018-12-04.md", Ok),
+    ("revisions/查询所有实例列表/2019-04-28.md", Ok),
+    ("revisions/查询所有实例列表/2019-12-11.md", Ok),
+    ("revisions/查询所有实例列表/2020-03-14.md", Ok),
+    ("revisions/查询所有实例列表/2020-03-28.md", Ok),
+    ("revisions/查询所有实例列表/2020-05-16.md", Ok),
+    ("revisions/查询所有实例列表/2021-09-25.md", Ok),
+];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vendor-docs");
+    dir.join("reference").is_dir().then_some(dir)
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+
+/// The method of the first request line of a page (`GET /v2/…`, `GET https://…`), the way
+/// a reader finds which pages document a GET.
+fn first_method(text: &str) -> Option<&str> {
+    text.lines().find_map(|line| {
+        let (method, rest) = line.trim().split_once(char::is_whitespace)?;
+        let rest = rest.trim_start();
+        (METHODS.contains(&method) && (rest.starts_with('/') || rest.starts_with("http")))
+            .then_some(method)
+    })
+}
+
+/// The GET pages of the corpus: `reference/*.md` and `revisions/*/*.md`.
+fn get_pages(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.join("reference")];
+    if let std::result::Result::Ok(entries) = std::fs::read_dir(dir.join("revisions")) {
+        let mut revs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        revs.sort();
+        folders.extend(revs);
+    }
+    for folder in folders {
+        let Some(entries) = std::fs::read_dir(&folder).ok() else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if first_method(&text) == Some("GET") {
+                let rel = path.strip_prefix(dir).expect("inside the corpus");
+                found.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn schema_problems(what: &str, schema: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Err(e) = jsonschema::draft202012::meta::validate(schema) {
+        out.push(format!("{what} is not a valid JSON Schema 2020-12: {e}"));
+    }
+    if let Err(e) = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+    {
+        out.push(format!("{what} does not compile: {e}"));
+    }
+    out
+}
+
+/// What is wrong with a derived page's documents (empty when nothing).
+fn problems(derived: &conform::derive::Derived, oas: &jsonschema::Validator) -> Vec<String> {
+    let mut out = schema_problems("the response schema", &derived.response_schema);
+    out.extend(schema_problems("the query schema", &derived.query_schema));
+    let doc = &derived.openapi;
+    out.extend(
+        oas.iter_errors(doc)
+            .map(|e| format!("OpenAPI {}: {e}", e.instance_path())),
+    );
+    if !doc["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.1."))
+    {
+        out.push(format!("OpenAPI version {}", doc["openapi"]));
+    }
+    let ops: Vec<&Value> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(|item| item.get("get"))
+        .collect();
+    match ops.as_slice() {
+        [op] => {
+            let ok = op["responses"]
+                .as_object()
+                .is_some_and(|r| r.keys().any(|k| k.starts_with('2')));
+            if !ok {
+                out.push("the OpenAPI operation has no 2xx response".into());
+            }
+        }
+        _ => out.push(format!("{} GET operations in the OpenAPI paths", ops.len())),
+    }
+    // The page's own example satisfies what it derives to, or derive said where the page
+    // contradicts itself.
+    if let (Some(example), std::result::Result::Ok(v)) = (
+        &derived.operation.response_example,
+        jsonschema::draft202012::new(&derived.response_schema),
+    ) {
+        let warned = derived
+            .warnings()
+            .iter()
+            .any(|w| w.message.contains("the response example"));
+        if !v.is_valid(example) && !warned {
+            let errors: Vec<String> = v.iter_errors(example).map(|e| e.to_string()).collect();
+            out.push(format!(
+                "the example breaks the schema without a warning: {errors:?}"
+            ));
+        }
+    }
+    let mut dangling = Vec::new();
+    dangling_refs(doc, doc, &mut dangling);
+    if !dangling.is_empty() {
+        out.push(format!("dangling $refs: {dangling:?}"));
+    }
+    out
+}
+
+#[test]
+fn every_get_page_of_the_corpus_derives_as_expected() {
+    let Some(dir) = corpus() else {
+        println!("skipped: no ../shared/vendor-docs beside the repository");
+        return;
+    };
+    let listed: Vec<String> = {
+        let mut v: Vec<String> = PAGES.iter().map(|(p, _)| p.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        get_pages(&dir),
+        listed,
+        "the table must list exactly the corpus's GET pages"
+    );
+    let oas = oas_validator();
+    let mut failures = Vec::new();
+    let mut derived_count = 0;
+    for (page, expect) in PAGES {
+        let path = dir.join(page);
+        match (derive_page(&path), expect) {
+            (std::result::Result::Ok(derived), Ok) => {
+                derived_count += 1;
+                for p in problems(&derived, &oas) {
+                    failures.push(format!("{page}: {p}"));
+                }
+            }
+            (std::result::Result::Ok(_), Fails(what)) => failures.push(format!(
+                "{page}: derives now, the table expects `{what}`: update the table"
+            )),
+            (Err(e), Ok) => failures.push(format!("{page}: expected to derive, got: {e}")),
+            (Err(e), Fails(what)) => {
+                let message = e.to_string();
+                let located = message.starts_with(&format!("{}:", path.display()));
+                if !located || !message.contains(what) {
+                    failures.push(format!(
+                        "{page}: expected a located `{what}`, got: {message}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    println!("{derived_count} of {} GET pages derive", PAGES.len());
+    // The four that do not are walkthroughs (示例1..3) and the authentication page: prose
+    // with request lines in it, no URI section, no parameter or response tables.
+    assert!(
+        derived_count * 100 >= 92 * PAGES.len(),
+        "{derived_count} of {}",
+        PAGES.len()
+    );
+}
