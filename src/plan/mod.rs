@@ -516,15 +516,15 @@ mod tests {
         for kind in [DrawKind::Prefix, DrawKind::Infix, DrawKind::OtherCase] {
             let candidates = naive(kind, &b);
             assert!(candidates.len() > 3, "{kind:?}: the data exercises it");
-            for nth in 0..candidates.len() {
+            for (nth, expected) in candidates.iter().enumerate() {
                 let d = Draw {
                     kind,
                     containing: None,
                     nth: Some(nth),
                 };
                 assert_eq!(
-                    draw(desc, "name", &d, &b).unwrap(),
-                    candidates[nth],
+                    &draw(desc, "name", &d, &b).unwrap(),
+                    expected,
                     "{kind:?} nth={nth}"
                 );
             }
