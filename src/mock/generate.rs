@@ -112,7 +112,12 @@ pub fn generate_json(n: usize, seed: u64) -> Value {
         if let Some(max) = inst["max_memory"].as_u64() {
             inst["used_memory"] = json!(rng.below(max + 1));
         }
-        inst["ip"] = json!(format!("10.{}.{}.{}", (k >> 16) & 255, (k >> 8) & 255, k & 255));
+        inst["ip"] = json!(format!(
+            "10.{}.{}.{}",
+            (k >> 16) & 255,
+            (k >> 8) & 255,
+            k & 255
+        ));
         main.push(inst);
     }
     let mut projects = Map::new();
@@ -126,7 +131,10 @@ pub fn generate_json(n: usize, seed: u64) -> Value {
 
 /// [`generate_json`], validated like any data file.
 pub fn generate(n: usize, seed: u64) -> Result<DataSet, DataError> {
-    DataSet::from_json(generate_json(n, seed), &format!("generated data set ({n} instances)"))
+    DataSet::from_json(
+        generate_json(n, seed),
+        &format!("generated data set ({n} instances)"),
+    )
 }
 
 #[cfg(test)]
@@ -158,9 +166,15 @@ mod tests {
         }
         let statuses: HashSet<&str> = main.iter().filter_map(|i| i["status"].as_str()).collect();
         assert_eq!(statuses.len(), crate::mock::filter::STATUSES.len());
-        let failed = main.iter().filter(|i| i["status"] == "CREATEFAILED").count();
+        let failed = main
+            .iter()
+            .filter(|i| i["status"] == "CREATEFAILED")
+            .count();
         assert!(failed > n / 20, "{failed}");
-        let at: HashSet<&str> = main.iter().filter_map(|i| i["created_at"].as_str()).collect();
+        let at: HashSet<&str> = main
+            .iter()
+            .filter_map(|i| i["created_at"].as_str())
+            .collect();
         assert!(n - at.len() > n / 5, "ties in created_at: {}", n - at.len());
     }
 }

@@ -17,7 +17,7 @@ use crate::check::Context;
 use crate::contract::Contract;
 use crate::exec::{fetch_baseline, Client, Exchange, Target, TransportError};
 use crate::outcome::{judge, CaseResult};
-use crate::plan::{plan_case, Planned, Projects, Purpose};
+use crate::plan::{plan_case, DrawMemo, Planned, Projects, Purpose};
 use crate::secret::Secret;
 
 pub use crate::exec::walk_list;
@@ -128,9 +128,19 @@ pub async fn run_cases_until(
         other: opts.spec.other_project.as_deref(),
         credentials: opts.spec.credentials != crate::auth::Credentials::None,
     };
+    let memo = DrawMemo::default();
     let plans: Vec<Planned> = cases
         .iter()
-        .map(|c| plan_case(opts.contract.desc(), c, &projects, &main, other.as_ref()))
+        .map(|c| {
+            plan_case(
+                opts.contract.desc(),
+                c,
+                &projects,
+                &main,
+                other.as_ref(),
+                &memo,
+            )
+        })
         .collect();
     let mut sent = Sent::spawn(&client, &plans);
     let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
