@@ -50,8 +50,9 @@ pub struct RunOptions<'a> {
 /// What a run tells its caller while it goes. Every method has a default that does
 /// nothing.
 pub trait RunObserver {
-    /// The unfiltered list of a project, as walked, before any case is sent (once per
-    /// project whose list is a usable list).
+    /// The unfiltered list of a project, as walked, before any case is sent: called
+    /// once per page (the pages of a project in order), so that a large account is
+    /// never held whole as JSON.
     fn baseline(&mut self, _instances: &[Value]) {}
     /// One more case was judged (in any order): for a progress bar.
     fn judged(&mut self) {}
