@@ -83,7 +83,7 @@ printf '%s\n' "${rows[@]}" | awk '
     }
     {
         n[NR] = $1; t[NR] = $3
-        printf "| %\047d | %.1f MB | %.1f s | %s | %.1fx | %s | %.1f s | %s |\n",
+        printf "| %d | %.1f MB | %.1f s | %s | %.1fx | %s | %.1f s | %s |\n",
             $1, $2 / 1e6, $3, mib($4), $4 * 1024 / $2, mib($5), $6, mib($7)
         if ($1 == 100000) { big = NR; ratio_mem = $4 * 1024 / $2 }
         if ($1 == 10000) { mid = NR }
