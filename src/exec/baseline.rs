@@ -34,26 +34,35 @@ pub struct Unreachable {
 }
 
 /// Fetches the unfiltered list of a project, page by page, hidden items included.
-/// `seen` is shown the items as walked (the snapshot stage redacts their volatile
-/// values wherever a later query drew from them). The inner error: an answer that is
-/// not a list, said in words for every case that needs the baseline.
+/// `seen` is shown the items of each page as walked (the snapshot stage redacts their
+/// volatile values wherever a later query drew from them). Each page is read into
+/// [`Inst`]s and dropped before the next is asked for, so a large account is held only
+/// in its compact form. The inner error: an answer that is not a list, said in words
+/// for every case that needs the baseline.
 pub async fn fetch_baseline(
     client: &Client,
     desc: &Desc,
     project: &str,
     page: u32,
-    seen: impl FnOnce(&[Value]),
+    mut seen: impl FnMut(&[Value]),
 ) -> Result<Result<Baseline, NoBaseline>, Unreachable> {
-    Ok(walk_list(client, desc, project, page)
-        .await?
-        .and_then(|list| {
-            seen(&list);
-            list.iter()
-                .map(|v| Inst::from_json(&desc.layout, v))
-                .collect::<Option<Vec<Inst>>>()
-                .map(|items| Baseline::new(items, &desc.layout.order))
-                .ok_or_else(|| NoBaseline::NoId(desc.id.clone()))
-        }))
+    let mut items: Vec<Inst> = Vec::new();
+    let mut complete = true;
+    let walked = walk_pages(client, desc, project, page, |list| {
+        seen(list);
+        for v in list {
+            match Inst::from_json(&desc.layout, v) {
+                Some(i) => items.push(i),
+                None => complete = false,
+            }
+        }
+    })
+    .await?;
+    Ok(walked.and_then(|()| {
+        complete
+            .then(|| Baseline::new(items, &desc.layout.order))
+            .ok_or_else(|| NoBaseline::NoId(desc.id.clone()))
+    }))
 }
 
 /// Walks the unfiltered list of a project, hidden items included, page by page, and
@@ -66,6 +75,22 @@ pub async fn walk_list(
     page: u32,
 ) -> Result<Result<Vec<Value>, NoBaseline>, Unreachable> {
     let mut instances: Vec<Value> = Vec::new();
+    let walked = walk_pages(client, desc, project, page, |list| {
+        instances.extend(list.iter().cloned())
+    })
+    .await?;
+    Ok(walked.map(|()| instances))
+}
+
+/// The walk itself: hands each page's items to `each`, in order.
+async fn walk_pages(
+    client: &Client,
+    desc: &Desc,
+    project: &str,
+    page: u32,
+    mut each: impl FnMut(&[Value]),
+) -> Result<Result<(), NoBaseline>, Unreachable> {
+    let mut walked = 0usize;
     let page = match desc.limit.as_ref().and_then(|l| l.max) {
         Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
         None => page.max(1),
@@ -114,15 +139,16 @@ pub async fn walk_list(
             .as_ref()
             .and_then(|t| body.get(&t.field))
             .and_then(Value::as_u64);
-        instances.extend(list.iter().cloned());
+        each(list);
+        walked += got;
         // Without paging parameters the first answer is the whole list.
         if desc.start.is_none()
             || got < page as usize
             || got == 0
-            || total.is_some_and(|t| instances.len() as u64 >= t)
+            || total.is_some_and(|t| walked as u64 >= t)
         {
             break;
         }
     }
-    Ok(Ok(instances))
+    Ok(Ok(()))
 }

@@ -50,6 +50,10 @@ pub(crate) struct ProjectIndex {
     /// The same rows with every group of equal created_at reversed, served on every other
     /// request under `unstable-order`.
     flipped: Vec<usize>,
+    /// Every row, and the rows without CREATEFAILED (C6), in serving order: an
+    /// unfiltered page is a slice of one of them.
+    all: Vec<usize>,
+    visible: Vec<usize>,
 }
 
 /// The answer to one list query, before serialisation.
@@ -97,7 +101,14 @@ impl ProjectIndex {
             flipped.extend((i..j).rev());
             i = j;
         }
-        ProjectIndex { rows, flipped }
+        let all: Vec<usize> = (0..rows.len()).collect();
+        let visible = all.iter().copied().filter(|&i| !rows[i].failed()).collect();
+        ProjectIndex {
+            rows,
+            flipped,
+            all,
+            visible,
+        }
     }
 
     pub(crate) fn rows(&self) -> &[Row] {
@@ -171,47 +182,9 @@ impl ProjectIndex {
             }
         };
 
-        let order: Box<dyn Iterator<Item = usize>> =
-            if faults.has(Fault::UnstableOrder) && request_no % 2 == 1 {
-                Box::new(self.flipped.iter().copied())
-            } else {
-                Box::new(0..self.rows.len())
-            };
-        let mut hits: Vec<usize> = order
-            .filter(|&i| {
-                let row = &self.rows[i];
-                (include_failed || !row.failed()) && matches(row)
-            })
-            .collect();
-
-        if faults.has(Fault::UnknownId404) && q.id.is_some() {
-            let id = q.id.as_deref().unwrap_or("");
-            if !self.rows.iter().any(|r| id_ok(&r.id, id)) {
-                return Err(SelectError::UnknownId(id.to_string()));
-            }
-        }
-        if faults.has(Fault::FuzzyDropsOneMatch) && q.name.is_some() && !exact && hits.len() >= 2 {
-            hits.pop();
-        }
-
-        // C11: instance_num counts every match, not the page.
-        let mut total = hits.len();
-        if faults.has(Fault::InstanceNumUnfiltered) {
-            total = self
-                .rows
-                .iter()
-                .filter(|r| include_failed || !r.failed())
-                .count();
-        }
-        // C9: a start past the end is an empty page, not an error.
+        // C9/C10: the window of matches this page holds, decided before scanning so
+        // that a request keeps only its page, never every match.
         let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
-        if faults.has(Fault::StartPastEnd400) && offset >= hits.len() && offset > 0 {
-            return Err(SelectError::StartPastEnd {
-                start: q.offset.saturating_add(1),
-                total: hits.len(),
-            });
-        }
-        // C10: at most `limit`; absent means all.
         let mut take = match q.limit {
             _ if faults.has(Fault::LimitIgnored) => usize::MAX,
             Some(l) => usize::try_from(l).unwrap_or(usize::MAX),
@@ -220,7 +193,75 @@ impl ProjectIndex {
         if faults.has(Fault::LimitOffByOne) && q.limit.is_some() {
             take = take.saturating_add(1);
         }
-        let mut page: Vec<usize> = hits.into_iter().skip(offset).take(take).collect();
+        let window = offset..offset.saturating_add(take);
+        let flipped = faults.has(Fault::UnstableOrder) && request_no % 2 == 1;
+        let (mut page, mut count, last) = if !any_filter && !flipped {
+            // No filter: the matches are the rows (or the visible rows), known at start,
+            // so a page costs its own length, not a scan.
+            let all: &[usize] = if include_failed {
+                &self.all
+            } else {
+                &self.visible
+            };
+            let page = all
+                .get(window.start.min(all.len())..window.end.min(all.len()))
+                .unwrap_or_default()
+                .to_vec();
+            (page, all.len(), all.last().copied())
+        } else {
+            let order: Box<dyn Iterator<Item = usize>> = if flipped {
+                Box::new(self.flipped.iter().copied())
+            } else {
+                Box::new(0..self.rows.len())
+            };
+            let mut page = Vec::new();
+            let (mut count, mut last) = (0, None);
+            for i in order {
+                let row = &self.rows[i];
+                if (include_failed || !row.failed()) && matches(row) {
+                    if window.contains(&count) {
+                        page.push(i);
+                    }
+                    count += 1;
+                    last = Some(i);
+                }
+            }
+            (page, count, last)
+        };
+
+        if faults.has(Fault::UnknownId404) && q.id.is_some() {
+            let id = q.id.as_deref().unwrap_or("");
+            if !self.rows.iter().any(|r| id_ok(&r.id, id)) {
+                return Err(SelectError::UnknownId(id.to_string()));
+            }
+        }
+        if faults.has(Fault::FuzzyDropsOneMatch) && q.name.is_some() && !exact && count >= 2 {
+            // The last match goes; it can only be the last row of this page.
+            if page.last().is_some()
+                && page.last() == last.as_ref()
+                && window.contains(&(count - 1))
+            {
+                page.pop();
+            }
+            count -= 1;
+        }
+
+        // C11: instance_num counts every match, not the page.
+        let mut total = count;
+        if faults.has(Fault::InstanceNumUnfiltered) {
+            total = if include_failed {
+                self.all.len()
+            } else {
+                self.visible.len()
+            };
+        }
+        // C9: a start past the end is an empty page, not an error.
+        if faults.has(Fault::StartPastEnd400) && offset >= count && offset > 0 {
+            return Err(SelectError::StartPastEnd {
+                start: q.offset.saturating_add(1),
+                total: count,
+            });
+        }
         if faults.has(Fault::InstanceNumPageSize) {
             total = page.len();
         }
@@ -230,5 +271,77 @@ impl ProjectIndex {
             }
         }
         Ok(Selection { page, total })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::generate::generate;
+    use crate::mock::{query, MAIN_PROJECT};
+
+    fn index(faults: &[Fault]) -> ProjectIndex {
+        let data = generate(400, 3).unwrap();
+        let rows = data
+            .instances(MAIN_PROJECT)
+            .unwrap()
+            .iter()
+            .map(|v| Row {
+                name: v["name"].as_str().unwrap().to_string(),
+                status: v["status"].as_str().unwrap().to_string(),
+                id: v["instance_id"].as_str().unwrap().to_string(),
+                created_at: crate::mock::server::parse_created_at(
+                    v["created_at"].as_str().unwrap(),
+                )
+                .unwrap(),
+                json: Vec::new(),
+            })
+            .collect();
+        ProjectIndex::new(rows, FaultSet::from(faults))
+    }
+
+    /// A page is the matching window of the unpaged answer, with the same total,
+    /// whether the rows were scanned or sliced, under the faults that bend paging too.
+    #[test]
+    fn a_page_is_a_window_of_the_unpaged_answer() {
+        for faults in [
+            &[][..],
+            &[Fault::FuzzyDropsOneMatch],
+            &[Fault::LimitOffByOne],
+            &[Fault::FiltersOr],
+        ] {
+            let set = FaultSet::from(faults);
+            let ix = index(faults);
+            for filter in [
+                "",
+                "includeFailure=true",
+                "name=cache",
+                "name=cache&includeFailure=true",
+                "status=RUNNING&name=prod",
+                "name=%E7%BC%93%E5%AD%98",
+            ] {
+                let all = ix
+                    .select(&query::parse(Some(filter), set).unwrap(), set, 0)
+                    .unwrap();
+                assert!(all.total > 0, "{filter}");
+                for (start, limit) in [(1, 1), (2, 3), (5, 10), (all.total, 2), (all.total + 3, 4)]
+                {
+                    let raw = format!("{filter}&start={start}&limit={limit}");
+                    let got = ix
+                        .select(&query::parse(Some(&raw), set).unwrap(), set, 0)
+                        .unwrap();
+                    let take = limit + usize::from(faults.contains(&Fault::LimitOffByOne));
+                    let want: Vec<usize> = all
+                        .page
+                        .iter()
+                        .copied()
+                        .skip(start - 1)
+                        .take(take)
+                        .collect();
+                    assert_eq!(got.page, want, "{faults:?} {raw}");
+                    assert_eq!(got.total, all.total, "{faults:?} {raw}");
+                }
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@
 pub mod data;
 pub mod faults;
 mod filter;
+pub mod generate;
 mod query;
 pub mod server;
 
@@ -52,8 +53,16 @@ pub struct MockArgs {
     pub port: u16,
     /// Serve this data set instead of the built-in one: `{"projects": {"<project id>":
     /// [<instance>, ...]}}`, each instance as the endpoint returns it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "generate")]
     pub data: Option<PathBuf>,
+    /// Serve a generated data set of N instances in one project (plus the built-in second
+    /// project) instead of the built-in one; with --print-data, write it as a data file.
+    /// The same N and --seed always give the same data.
+    #[arg(long, value_name = "N")]
+    pub generate: Option<usize>,
+    /// The seed of --generate.
+    #[arg(long, value_name = "S", default_value_t = generate::DEFAULT_SEED, requires = "generate")]
+    pub seed: u64,
     /// Require `X-Auth-Token: T` on every request (C14). Prefer --token-env or --token-file:
     /// command lines end up in shell history and process lists.
     #[arg(long, value_name = "T", group = "auth")]
@@ -70,8 +79,8 @@ pub struct MockArgs {
     /// Print the fault catalogue (name, rule, kind, description) and exit.
     #[arg(long)]
     pub list_faults: bool,
-    /// Print the built-in data set in the --data file format and exit (a starting point for
-    /// your own file).
+    /// Print the data set (built-in, --data's or --generate's) in the --data file format
+    /// and exit (a starting point for your own file).
     #[arg(long)]
     pub print_data: bool,
 }
@@ -108,15 +117,22 @@ pub async fn command(args: MockArgs) -> u8 {
         print!("{}", faults::listing());
         return exit::SUCCESS;
     }
-    let data = match &args.data {
-        Some(path) => match DataSet::from_file(path) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::INPUT_INVALID;
-            }
-        },
-        None => DataSet::builtin(),
+    if let (Some(n), true) = (args.generate, args.print_data) {
+        // Written as generated, without a parsed copy: the data file of a large set is
+        // what the user asked for, and it is valid by construction (tested).
+        return print_json(&generate::generate_json(n, args.seed));
+    }
+    let data = match (&args.data, args.generate) {
+        (Some(path), _) => DataSet::from_file(path),
+        (None, Some(n)) => generate::generate(n, args.seed),
+        (None, None) => Ok(DataSet::builtin()),
+    };
+    let data = match data {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INPUT_INVALID;
+        }
     };
     if args.print_data {
         let text = serde_json::to_string_pretty(&data.to_json()).expect("JSON serialises");
@@ -161,6 +177,24 @@ pub async fn command(args: MockArgs) -> u8 {
     shutdown_signal().await;
     running.shutdown().await;
     exit::SUCCESS
+}
+
+/// Prints a data file as `conform record` writes it (pretty, one newline at the end).
+fn print_json(value: &serde_json::Value) -> u8 {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => crate::exit::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::exit::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the data set: {e}");
+            crate::exit::INPUT_INVALID
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -7,7 +7,7 @@ use crate::case::{AuthSel, Case, ProjectSel};
 use crate::contract::query::{expected, Query};
 use crate::contract::Desc;
 
-use super::{resolve_query, Request};
+use super::{resolve_query_memo, DrawMemo, Request};
 
 /// Why each request of a case was sent: the checks treat them differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +43,15 @@ pub struct Planned {
 }
 
 /// Plans one case. `main` and `other` are the projects' baselines as fetched (an error
-/// says why one is not usable; the case then fails with it, if it needs a baseline).
+/// says why one is not usable; the case then fails with it, if it needs a baseline);
+/// `memo` keeps the draws made against `main` for the cases planned after this one.
 pub fn plan_case<E: std::fmt::Display>(
     desc: &Desc,
     case: &Case,
     projects: &Projects<'_>,
     main: &Result<Baseline, E>,
     other: Option<&Result<Baseline, E>>,
+    memo: &DrawMemo,
 ) -> Planned {
     let skip = |why: String| Planned {
         requests: Vec::new(),
@@ -84,8 +86,11 @@ pub fn plan_case<E: std::fmt::Display>(
         _ => None,
     };
     // Draws come from the main project's list, whatever project the case queries.
-    let draw_from = main.as_ref().ok().or(baseline).cloned().unwrap_or_default();
-    let query = match resolve_query(desc, case, &draw_from) {
+    // Borrowed, not cloned: a copy of a large baseline per case would cost more than
+    // the case's own requests.
+    let empty = Baseline::default();
+    let draw_from = main.as_ref().ok().or(baseline).unwrap_or(&empty);
+    let query = match resolve_query_memo(desc, case, draw_from, memo) {
         Ok(q) => q,
         Err(e) => return skip(e.0),
     };

@@ -23,13 +23,55 @@ pub fn resolve_query(
     case: &Case,
     baseline: &Baseline,
 ) -> Result<Vec<(String, String)>, Unsatisfiable> {
+    resolve_query_memo(desc, case, baseline, &DrawMemo::default())
+}
+
+/// [`resolve_query`], reusing the draws `memo` already made against the same baseline.
+pub fn resolve_query_memo(
+    desc: &Desc,
+    case: &Case,
+    baseline: &Baseline,
+    memo: &DrawMemo,
+) -> Result<Vec<(String, String)>, Unsatisfiable> {
     case.query
         .iter()
         .map(|p| match &p.value {
             QueryValue::Literal(v) => Ok((p.name.clone(), v.clone())),
-            QueryValue::Drawn(d) => draw(desc, &p.name, d, baseline).map(|v| (p.name.clone(), v)),
+            QueryValue::Drawn(d) => memo
+                .draw(desc, &p.name, d, baseline)
+                .map(|v| (p.name.clone(), v)),
         })
         .collect()
+}
+
+/// The draws made so far in one run, by parameter and draw: a draw depends only on the
+/// baseline, and a suite asks for the same one in many cases (a shared substring of the
+/// names in a dozen), each a pass over every value of a large account. One memo serves
+/// one baseline; a run makes one for its main project's.
+#[derive(Debug, Default)]
+pub struct DrawMemo {
+    made: std::cell::RefCell<
+        std::collections::HashMap<(String, Draw), Result<String, Unsatisfiable>>,
+    >,
+}
+
+impl DrawMemo {
+    /// [`draw`], or the value it gave before for the same parameter and draw.
+    pub fn draw(
+        &self,
+        desc: &Desc,
+        param: &str,
+        d: &Draw,
+        b: &Baseline,
+    ) -> Result<String, Unsatisfiable> {
+        let key = (param.to_string(), d.clone());
+        if let Some(made) = self.made.borrow().get(&key) {
+            return made.clone();
+        }
+        let made = draw(desc, param, d, b);
+        self.made.borrow_mut().insert(key, made.clone());
+        made
+    }
 }
 
 fn pick(mut candidates: Vec<String>, d: &Draw, what: &str) -> Result<String, Unsatisfiable> {
@@ -113,17 +155,16 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         DrawKind::Infix => {
             let all = values();
             let sorted = Sorted::new(&all);
+            // Each distinct substring is asked about once (hashing slices of the values,
+            // no copies): a large account repeats most of them many times.
+            let mut seen: HashSet = HashSet::default();
             let mut infixes = Vec::new();
             for n in &all {
-                let chars: Vec<char> = n.chars().collect();
-                for len in 3..=5 {
-                    for start in 1..chars.len().saturating_sub(len - 1) {
-                        let s: String = chars[start..start + len].iter().collect();
-                        // Found inside this value, and a prefix of no value at all: a
-                        // prefix-only matcher returns nothing for it.
-                        if s.trim() == s && !sorted.prefixes_some(&s) {
-                            infixes.push(s);
-                        }
+                for s in char_windows(n, 3..=5, 1) {
+                    // Found inside this value, and a prefix of no value at all: a
+                    // prefix-only matcher returns nothing for it.
+                    if seen.insert(s) && s.trim() == s && !sorted.prefixes_some(s) {
+                        infixes.push(s.to_string());
                     }
                 }
             }
@@ -287,37 +328,62 @@ fn hidden_noun(desc: &Desc) -> String {
     }
 }
 
+/// A set keyed by slices of the baseline's values; foldhash, as in the checks' id sets.
+type HashSet<'a> = std::collections::HashSet<&'a str, foldhash::fast::RandomState>;
+
+/// The substrings of `value` of `lens` characters that start at character `from` or
+/// later, as slices of it, shortest first at each start.
+fn char_windows(
+    value: &str,
+    lens: std::ops::RangeInclusive<usize>,
+    from: usize,
+) -> impl Iterator<Item = &str> {
+    // Byte offsets of every character boundary, the end included.
+    let bounds: Vec<usize> = value
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(value.len()))
+        .collect();
+    let chars = bounds.len() - 1;
+    lens.flat_map(move |len| (from..(chars + 1).saturating_sub(len)).map(move |s| (s, len)))
+        .map(move |(s, len)| &value[bounds[s]..bounds[s + len]])
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
 /// Substrings (3 to 6 characters) that occur in at least two values but not in all of
 /// them, best first: the ones shared by most names. Only a few are returned, in a stable
-/// order, so `nth` stays meaningful.
+/// order, so `nth` stays meaningful. One pass with a hash table of slices: linear in the
+/// total length of the values.
 fn shared_substrings(names: &[&str]) -> Vec<String> {
-    use std::collections::BTreeMap;
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for name in names {
-        let chars: Vec<char> = name.chars().collect();
-        let mut seen = std::collections::BTreeSet::new();
-        for len in 3..=6 {
-            for w in chars.windows(len) {
-                let s: String = w.iter().collect();
-                if s.trim() == s && seen.insert(s.clone()) {
-                    *counts.entry(s).or_default() += 1;
-                }
+    // Per substring: how many values hold it, and the last value counted (so a value
+    // that holds it twice counts once).
+    let mut counts: std::collections::HashMap<&str, (usize, usize), foldhash::fast::RandomState> =
+        Default::default();
+    for (k, name) in names.iter().enumerate() {
+        for s in char_windows(name, 3..=6, 0) {
+            if s.trim() != s {
+                continue;
+            }
+            let e = counts.entry(s).or_insert((0, usize::MAX));
+            if e.1 != k {
+                *e = (e.0 + 1, k);
             }
         }
     }
-    let mut shared: Vec<(usize, String)> = counts
+    let mut shared: Vec<(usize, &str)> = counts
         .into_iter()
-        .filter(|(_, c)| *c >= 2 && *c < names.len())
-        .map(|(s, c)| (c, s))
+        .filter(|(_, (c, _))| *c >= 2 && *c < names.len())
+        .map(|(s, (c, _))| (c, s))
         .collect();
     // The longest among the most shared: a longer term says more about the filter.
-    shared.sort_by(|a, b| {
+    shared.sort_unstable_by(|a, b| {
         b.0.cmp(&a.0)
             .then(b.1.chars().count().cmp(&a.1.chars().count()))
-            .then(a.1.cmp(&b.1))
+            .then(a.1.cmp(b.1))
     });
     shared.truncate(8);
-    let mut out: Vec<String> = shared.into_iter().map(|(_, s)| s).collect();
+    let mut out: Vec<String> = shared.into_iter().map(|(_, s)| s.to_string()).collect();
     // `pick` sorts; keep the best first by prefixing nothing: callers use nth over this
     // sorted list, so the default (middle) is still one of the well-shared terms.
     out.sort();
@@ -502,6 +568,34 @@ mod tests {
                     (flipped != *n && !all_names.contains(&flipped.as_str())).then_some(flipped)
                 })
                 .collect(),
+            DrawKind::Shared => {
+                // Every 3..6-character substring against every value, by scanning.
+                let mut subs: Vec<String> = Vec::new();
+                for n in &visible {
+                    let chars: Vec<char> = n.chars().collect();
+                    for len in 3..=6 {
+                        for w in chars.windows(len) {
+                            let s: String = w.iter().collect();
+                            if s.trim() == s {
+                                subs.push(s);
+                            }
+                        }
+                    }
+                }
+                subs.sort();
+                subs.dedup();
+                let mut counted: Vec<(usize, String)> = subs
+                    .into_iter()
+                    .map(|s| (visible.iter().filter(|n| n.contains(&s)).count(), s))
+                    .filter(|(c, _)| *c >= 2 && *c < visible.len())
+                    .collect();
+                counted.sort_by(|a, b| {
+                    b.0.cmp(&a.0)
+                        .then(b.1.chars().count().cmp(&a.1.chars().count()))
+                        .then(a.1.cmp(&b.1))
+                });
+                counted.into_iter().take(8).map(|(_, s)| s).collect()
+            }
             _ => unreachable!(),
         };
         out.sort();
@@ -513,7 +607,12 @@ mod tests {
     fn fast_draws_pick_what_pairwise_comparison_picks_on_near_duplicate_names() {
         let b = crowded();
         let desc = Contract::embedded().desc();
-        for kind in [DrawKind::Prefix, DrawKind::Infix, DrawKind::OtherCase] {
+        for kind in [
+            DrawKind::Prefix,
+            DrawKind::Infix,
+            DrawKind::OtherCase,
+            DrawKind::Shared,
+        ] {
             let candidates = naive(kind, &b);
             assert!(candidates.len() > 3, "{kind:?}: the data exercises it");
             for (nth, expected) in candidates.iter().enumerate() {
@@ -539,5 +638,27 @@ mod tests {
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
             .unwrap();
         assert_eq!(draw_for("status", DrawKind::Frequent, &b).unwrap(), *most.0);
+    }
+
+    /// A memo gives each draw of the shipped cases exactly what drawing afresh gives,
+    /// the second time from the memo.
+    #[test]
+    fn a_memoised_draw_is_the_draw() {
+        let b = crowded();
+        let desc = Contract::embedded().desc();
+        let cases =
+            crate::case::load_dir(std::path::Path::new("cases"), Contract::embedded()).unwrap();
+        let memo = DrawMemo::default();
+        for _ in 0..2 {
+            for case in &cases {
+                assert_eq!(
+                    resolve_query_memo(desc, case, &b, &memo),
+                    resolve_query(desc, case, &b),
+                    "{}",
+                    case.name
+                );
+            }
+        }
+        assert!(memo.made.borrow().len() > 5);
     }
 }

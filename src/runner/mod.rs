@@ -17,7 +17,7 @@ use crate::check::Context;
 use crate::contract::Contract;
 use crate::exec::{fetch_baseline, Client, Exchange, NoBaseline, Target, TransportError};
 use crate::outcome::{judge, CaseResult};
-use crate::plan::{plan_case, Planned, Projects, Purpose};
+use crate::plan::{plan_case, DrawMemo, Planned, Projects, Purpose};
 use crate::secret::Secret;
 
 pub use crate::exec::walk_list;
@@ -50,8 +50,9 @@ pub struct RunOptions<'a> {
 /// What a run tells its caller while it goes. Every method has a default that does
 /// nothing.
 pub trait RunObserver {
-    /// The unfiltered list of a project, as walked, before any case is sent (once per
-    /// project whose list is a usable list).
+    /// The unfiltered list of a project, as walked, before any case is sent: called
+    /// once per page (the pages of a project in order), so that a large account is
+    /// never held whole as JSON.
     fn baseline(&mut self, _instances: &[Value]) {}
     /// One more case was judged (in any order): for a progress bar.
     fn judged(&mut self) {}
@@ -128,9 +129,19 @@ pub async fn run_cases_until(
         other: opts.spec.other_project.as_deref(),
         credentials: opts.spec.credentials != crate::auth::Credentials::None,
     };
+    let memo = DrawMemo::default();
     let plans: Vec<Planned> = cases
         .iter()
-        .map(|c| plan_case(opts.contract.desc(), c, &projects, &main, other.as_ref()))
+        .map(|c| {
+            plan_case(
+                opts.contract.desc(),
+                c,
+                &projects,
+                &main,
+                other.as_ref(),
+                &memo,
+            )
+        })
         .collect();
     let mut sent = Sent::spawn(&client, &plans);
     let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();

@@ -12,6 +12,7 @@ mod support;
 
 mod cases_invalid;
 mod cli;
+mod generated;
 mod hostile;
 mod interrupt;
 mod real_target;
