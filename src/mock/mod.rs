@@ -85,27 +85,44 @@ pub struct MockArgs {
     pub print_data: bool,
 }
 
-fn parse_fault(name: &str) -> Result<Fault, String> {
-    Fault::from_name(name)
-        .ok_or_else(|| format!("no fault named {name:?}; `conform mock --list-faults` lists them"))
+/// Why `conform mock`'s options cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MockArgError {
+    #[error("no fault named {0:?}; `conform mock --list-faults` lists them")]
+    UnknownFault(String),
+    #[error("--token-env {0}: the variable is not set (or not UTF-8)")]
+    TokenEnv(String),
+    #[error("--token-file {}: {source}", .path.display())]
+    TokenFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the token is empty")]
+    EmptyToken,
 }
 
-fn token(args: &MockArgs) -> Result<Option<String>, String> {
+fn parse_fault(name: &str) -> Result<Fault, MockArgError> {
+    Fault::from_name(name).ok_or_else(|| MockArgError::UnknownFault(name.to_string()))
+}
+
+fn token(args: &MockArgs) -> Result<Option<String>, MockArgError> {
     let token = if let Some(t) = &args.token {
         t.clone()
     } else if let Some(name) = &args.token_env {
-        std::env::var(name)
-            .map_err(|_| format!("--token-env {name}: the variable is not set (or not UTF-8)"))?
+        std::env::var(name).map_err(|_| MockArgError::TokenEnv(name.clone()))?
     } else if let Some(path) = &args.token_file {
         std::fs::read_to_string(path)
-            .map_err(|e| format!("--token-file {}: {e}", path.display()))?
+            .map_err(|source| MockArgError::TokenFile {
+                path: path.clone(),
+                source,
+            })?
             .trim()
             .to_string()
     } else {
         return Ok(None);
     };
     if token.is_empty() {
-        return Err("the token is empty".to_string());
+        return Err(MockArgError::EmptyToken);
     }
     Ok(Some(token))
 }
