@@ -174,6 +174,7 @@ async fn run_against_mock(
         contract: Contract::embedded(),
         baseline_page: 1000,
         keep_bodies: true,
+        explore: None,
     })
     .await;
     mock.shutdown().await;
