@@ -735,10 +735,12 @@ fn rules_of(desc: &Desc, space: &Space, p: &Probe, status: &[u16]) -> Vec<Rule> 
         );
     }
     rules.extend(set.iter().map(|d| d.rule));
-    if set
+    let empty = space
+        .dims
         .iter()
-        .any(|d| d.classes.iter().any(|c| c.value.as_deref() == Some("")))
-    {
+        .zip(&p.classes)
+        .any(|(d, &c)| d.classes[c].value.as_deref() == Some(""));
+    if empty {
         rules.push(desc.empty_rule);
     }
     if rules.is_empty() {
