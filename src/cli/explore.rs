@@ -147,7 +147,7 @@ fn save(dir: &std::path::Path, report: &crate::outcome::ExploreReport) -> Result
             |w| w.write_all(f.case_file.as_bytes()),
             || Ok(()),
         )
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         let _ = writeln!(anstream::stderr(), "saved {}", file.display());
     }
     Ok(())

@@ -144,7 +144,9 @@ impl Inputs {
     fn read(args: &RunArgs, contract: &Contract) -> Result<Inputs, u8> {
         let desc = contract.desc();
         let cases = args.select.load(&args.cases, contract)?;
-        if args.endpoint.jobs == 0 || !positive(args.endpoint.timeout) || args.endpoint.rate.is_some_and(|r| !non_negative(r))
+        if args.endpoint.jobs == 0
+            || !positive(args.endpoint.timeout)
+            || args.endpoint.rate.is_some_and(|r| !non_negative(r))
         {
             return Err(input_error(
                 "--jobs and --timeout must be positive, --rate 0 or more",
@@ -160,9 +162,13 @@ impl Inputs {
             })?,
         };
         args.report.validate().map_err(input_error)?;
-        let snapshots =
-            snapshot::Session::open(&args.snapshots, &args.cases, args.endpoint.target.as_deref(), desc)
-                .map_err(input_error)?;
+        let snapshots = snapshot::Session::open(
+            &args.snapshots,
+            &args.cases,
+            args.endpoint.target.as_deref(),
+            desc,
+        )
+        .map_err(input_error)?;
         Ok(Inputs {
             cases,
             waivers: Waivers::new(waivers, waiver::today()),
@@ -179,7 +185,9 @@ fn input_error(message: impl std::fmt::Display) -> u8 {
 
 /// The target the options name, or the built-in mock served on loopback (returned so
 /// that it can be shut down after the run).
-pub(super) async fn reach_target(args: &TargetArgs) -> Result<(TargetSpec, Option<RunningMock>), u8> {
+pub(super) async fn reach_target(
+    args: &TargetArgs,
+) -> Result<(TargetSpec, Option<RunningMock>), u8> {
     match &args.target {
         Some(url) => real_target(args, url).map(|spec| (spec, None)),
         None => {

@@ -32,6 +32,8 @@ pub(crate) struct Row {
     pub status: String,
     pub id: String,
     pub created_at: OffsetDateTime,
+    /// Another project's instance, indexed only under `tenant-leak-by-id`.
+    pub foreign: bool,
     /// The instance's JSON, ready to be copied into a response.
     pub json: Vec<u8>,
 }
@@ -122,7 +124,9 @@ impl ProjectIndex {
             || (faults.has(Fault::IncludeFailureAnyValue) && q.include_failure.is_some())
             || faults.has(Fault::FailedAlwaysShown)
             || (faults.has(Fault::FailedShownByStatus)
-                && q.status.as_deref() == Some("CREATEFAILED"));
+                && q.status.as_deref() == Some("CREATEFAILED"))
+            || (faults.has(Fault::IncludeFailureCapitalised)
+                && q.include_failure.as_deref() == Some("True"));
         // C3: only the literal `true` turns exact matching on.
         let exact = match q.exact.as_deref() {
             _ if faults.has(Fault::ExactIgnored) => false,
@@ -131,8 +135,21 @@ impl ProjectIndex {
             _ => false,
         };
         let name_ok = |name: &str, term: &str| -> bool {
-            if exact {
+            if exact && faults.has(Fault::ExactCaseInsensitive) {
+                name.to_lowercase() == term.to_lowercase()
+            } else if exact {
                 name == term
+            } else if faults.has(Fault::NonAsciiWholeOnly) && !term.is_ascii() {
+                name == term
+            } else if faults.has(Fault::FuzzyMissesSuffix) {
+                name.contains(term) && (name == term || !name.ends_with(term))
+            } else if faults.has(Fault::PunctuationEquivalent) {
+                let fold = |s: &str| -> String {
+                    s.chars()
+                        .map(|c| if matches!(c, '_' | '.' | ' ') { '-' } else { c })
+                        .collect()
+                };
+                fold(name).contains(&fold(term))
             } else if faults.has(Fault::FuzzyPrefixOnly) {
                 name.starts_with(term)
             } else if faults.has(Fault::FuzzyCaseInsensitive) {
@@ -143,7 +160,9 @@ impl ProjectIndex {
             }
         };
         let status_ok = |status: &str, want: &str| -> bool {
-            if faults.has(Fault::StatusIgnored) {
+            if faults.has(Fault::StatusIgnored)
+                || (faults.has(Fault::StatusIgnoredWithExact) && q.exact.is_some())
+            {
                 true
             } else if faults.has(Fault::StatusCaseInsensitive) {
                 status.eq_ignore_ascii_case(want)
@@ -163,6 +182,9 @@ impl ProjectIndex {
             let name = q.name.as_deref().map(|t| name_ok(&row.name, t));
             let status = q.status.as_deref().map(|s| status_ok(&row.status, s));
             let id = q.id.as_deref().map(|i| id_ok(&row.id, i));
+            if row.foreign && !(faults.has(Fault::TenantLeakById) && id == Some(true)) {
+                return false; // C14: another project's instance
+            }
             let given = [name, status, id].into_iter().flatten();
             if faults.has(Fault::FiltersOr) && any_filter {
                 given.into_iter().any(|b| b)
@@ -177,12 +199,23 @@ impl ProjectIndex {
             } else {
                 Box::new(0..self.rows.len())
             };
-        let mut hits: Vec<usize> = order
-            .filter(|&i| {
-                let row = &self.rows[i];
-                (include_failed || !row.failed()) && matches(row)
-            })
-            .collect();
+        let visible = |i: &usize| {
+            let row = &self.rows[*i];
+            include_failed || !row.failed()
+        };
+        let cut_first = faults.has(Fault::LimitBeforeFilters) && q.status.is_some();
+        let mut hits: Vec<usize> = match q.limit {
+            Some(l) if cut_first => order
+                .filter(visible)
+                .filter(|&i| !self.rows[i].foreign)
+                .take(usize::try_from(q.offset.saturating_add(l)).unwrap_or(usize::MAX))
+                .filter(|&i| matches(&self.rows[i]))
+                .collect(),
+            _ => order
+                .filter(visible)
+                .filter(|&i| matches(&self.rows[i]))
+                .collect(),
+        };
 
         if faults.has(Fault::UnknownId404) && q.id.is_some() {
             let id = q.id.as_deref().unwrap_or("");

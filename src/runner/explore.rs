@@ -82,9 +82,10 @@ pub(crate) async fn explore_with(
         };
         // A failure a known minimal one explains (same rule, its parameters a subset of
         // this probe's) is counted with it, not shrunk again.
-        if let Some((_, known)) = failures.iter_mut().find(|(min, f)| {
-            first_rule(&f.result) == Some(rule) && explains(min, probe)
-        }) {
+        if let Some((_, known)) = failures
+            .iter_mut()
+            .find(|(min, f)| first_rule(&f.result) == Some(rule) && explains(min, probe))
+        {
             known.repeats += 1;
             continue;
         }
@@ -203,8 +204,13 @@ pub async fn explore_target(
     opts: ExploreOptions,
 ) -> Result<ExploreReport, RunError> {
     let client = Client::new(target)?;
-    let (main, other) =
-        super::fetch_baselines(&client, contract.desc(), spec, baseline_page, &mut super::Quiet)
-            .await?;
+    let (main, other) = super::fetch_baselines(
+        &client,
+        contract.desc(),
+        spec,
+        baseline_page,
+        &mut super::Quiet,
+    )
+    .await?;
     Ok(explore_with(&client, contract, spec, &main, other.as_ref(), opts).await)
 }
