@@ -425,12 +425,12 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
 </style></head><body><h1>conform selfcheck</h1>",
     );
     let pct = if r.breaking_total > 0 {
-        100.0 * r.breaking_caught as f64 / r.breaking_total as f64
+        100.0 * r.breaking_caught_with_exploration as f64 / r.breaking_total as f64
     } else {
         100.0
     };
     h.push_str(&format!(
-        "<p class=\"{}\">{} / {} rule-breaking faults caught ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
+        "<p class=\"{}\">{} / {} rule-breaking faults caught by the cases alone, {} / {} by cases + exploration ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
         if r.passed() { "ok" } else { "bad" },
         r.breaking_caught, r.breaking_total, r.breaking_caught_with_exploration, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total,
         r.additive_seen, r.additive_total,
