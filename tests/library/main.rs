@@ -11,6 +11,7 @@
 
 mod derive;
 mod exec_retry;
+mod explore;
 mod fuzz_replay;
 mod mock;
 mod selfcheck;
