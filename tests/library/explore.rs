@@ -44,9 +44,19 @@ fn verdicts(r: &ExploreReport) -> Vec<(String, String, Vec<String>, Vec<String>)
                 .result
                 .requests
                 .iter()
-                .map(|q| q.path.split_once("/instances").map_or("", |x| x.1).to_string())
+                .map(|q| {
+                    q.path
+                        .split_once("/instances")
+                        .map_or("", |x| x.1)
+                        .to_string()
+                })
                 .collect();
-            let findings = f.result.findings.iter().map(|x| x.rule.to_string()).collect();
+            let findings = f
+                .result
+                .findings
+                .iter()
+                .map(|x| x.rule.to_string())
+                .collect();
             (f.result.name.clone(), f.found.clone(), paths, findings)
         })
         .collect()
@@ -61,7 +71,10 @@ async fn the_same_seed_sends_the_same_requests_and_gets_the_same_verdicts() {
     assert_eq!(a.coverage, b.coverage);
     assert_eq!(verdicts(&a), verdicts(&b));
     let c = explore(vec![Fault::StatusIgnoredWithExact], 6, 200).await;
-    assert_eq!(a.coverage.classes, c.coverage.classes, "every class either way");
+    assert_eq!(
+        a.coverage.classes, c.coverage.classes,
+        "every class either way"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
