@@ -137,9 +137,7 @@ impl ProjectIndex {
         let name_ok = |name: &str, term: &str| -> bool {
             if exact && faults.has(Fault::ExactCaseInsensitive) {
                 name.to_lowercase() == term.to_lowercase()
-            } else if exact {
-                name == term
-            } else if faults.has(Fault::NonAsciiWholeOnly) && !term.is_ascii() {
+            } else if exact || (faults.has(Fault::NonAsciiWholeOnly) && !term.is_ascii()) {
                 name == term
             } else if faults.has(Fault::FuzzyMissesSuffix) {
                 name.contains(term) && (name == term || !name.ends_with(term))

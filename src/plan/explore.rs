@@ -176,7 +176,7 @@ impl Rng {
         Rng(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -186,7 +186,7 @@ impl Rng {
 
     /// A number below `n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
@@ -225,7 +225,7 @@ fn absent() -> Class {
     }
 }
 
-fn member<'i>(inst: &'i Inst, f: FieldRef) -> &'i str {
+fn member(inst: &Inst, f: FieldRef) -> &str {
     match f {
         FieldRef::Id => &inst.id,
         FieldRef::Slot(s) => inst.field(s),
