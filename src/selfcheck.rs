@@ -25,6 +25,8 @@ pub struct FaultResult {
     pub kind: &'static str,
     /// Cases that failed with the fault on.
     pub caught_by: Vec<String>,
+    /// Distinct exploration failures with the fault on (`explore/NNNN (rule)`).
+    pub explored_by: Vec<String>,
     /// Cases whose answers differed from the faithful run's (what snapshots would show).
     pub answers_changed_in: Vec<String>,
     /// Cases that could not get a usable answer.
@@ -52,7 +54,10 @@ pub struct SelfcheckReport {
     /// Cases that failed or errored against the faithful mock (should be none).
     pub faithful_failures: Vec<String>,
     pub faults: Vec<FaultResult>,
+    /// Rule-breaking faults the cases alone catch.
     pub breaking_caught: usize,
+    /// Rule-breaking faults the cases or the exploration catch.
+    pub breaking_caught_with_exploration: usize,
     /// Rule-breaking faults that changed at least one answer (the score's denominator).
     pub breaking_total: usize,
     /// Rule-breaking faults that changed no answer with this data (see `unexercised`).
@@ -91,7 +96,7 @@ pub async fn selfcheck(
     let started = Instant::now();
     let mut variants: Vec<Option<Fault>> = vec![None];
     variants.extend(Fault::catalogue().iter().copied().map(Some));
-    let runs: Vec<(Option<Fault>, Vec<CaseResult>)> = stream::iter(variants)
+    let runs: Vec<(Option<Fault>, Run)> = stream::iter(variants)
         .map(|fault| async move {
             let results = run_against_mock(cases, data.clone(), fault).await?;
             Ok::<_, SelfcheckError>((fault, results))
@@ -101,7 +106,7 @@ pub async fn selfcheck(
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
-    let mut runs: BTreeMap<Option<usize>, (Option<Fault>, Vec<CaseResult>)> = runs
+    let mut runs: BTreeMap<Option<usize>, (Option<Fault>, Run)> = runs
         .into_iter()
         .map(|(f, r)| {
             (
@@ -110,11 +115,13 @@ pub async fn selfcheck(
             )
         })
         .collect();
-    let (_, faithful) = runs.remove(&None).ok_or(SelfcheckError::NoFaithfulRun)?;
+    let (_, faithful_run) = runs.remove(&None).ok_or(SelfcheckError::NoFaithfulRun)?;
+    let faithful = faithful_run.results;
     let faithful_failures = faithful
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
         .map(|r| r.name.clone())
+        .chain(faithful_run.explored)
         .collect();
     let mut faults = Vec::new();
     for (_, (fault, results)) in runs {
@@ -134,6 +141,13 @@ pub async fn selfcheck(
         breaking_caught: faults
             .iter()
             .filter(|f| f.kind == FaultKind::Breaks.as_str() && !f.caught_by.is_empty())
+            .count(),
+        breaking_caught_with_exploration: faults
+            .iter()
+            .filter(|f| {
+                f.kind == FaultKind::Breaks.as_str()
+                    && (!f.caught_by.is_empty() || !f.explored_by.is_empty())
+            })
             .count(),
         breaking_total: faults
             .iter()
@@ -156,11 +170,20 @@ pub async fn selfcheck(
     })
 }
 
+/// The exploration budget of each selfcheck run: `conform run`'s default.
+pub const EXPLORE_BUDGET: usize = 150;
+
+/// One run's case results and its exploration's distinct failures.
+struct Run {
+    results: Vec<CaseResult>,
+    explored: Vec<String>,
+}
+
 async fn run_against_mock(
     cases: &[Case],
     data: DataSet,
     fault: Option<Fault>,
-) -> Result<Vec<CaseResult>, SelfcheckError> {
+) -> Result<Run, SelfcheckError> {
     let (mock, spec) = serve_mock(data, fault.into_iter().collect())
         .await
         .map_err(SelfcheckError::Mock)?;
@@ -182,16 +205,40 @@ async fn run_against_mock(
         contract: Contract::embedded(),
         baseline_page: 1000,
         keep_bodies: true,
+        explore: Some(crate::runner::ExploreOptions {
+            budget: EXPLORE_BUDGET,
+            seed: 0,
+            shard: None,
+        }),
     })
     .await;
     mock.shutdown().await;
     match report {
-        Ok(r) => Ok(r.results),
+        Ok(r) => Ok(Run {
+            explored: r
+                .explore
+                .iter()
+                .flat_map(|e| e.results())
+                .filter(|x| x.verdict == Verdict::Fail)
+                .map(|x| {
+                    let rules: Vec<String> = x
+                        .findings
+                        .iter()
+                        .map(|f| f.rule.to_string())
+                        .take(1)
+                        .collect();
+                    format!("{} ({})", x.name, rules.join(","))
+                })
+                .collect(),
+            results: r.results,
+        }),
         Err(e) => Err(e.into()),
     }
 }
 
-fn judge_fault(fault: Fault, faithful: &[CaseResult], results: &[CaseResult]) -> FaultResult {
+fn judge_fault(fault: Fault, faithful: &[CaseResult], run: &Run) -> FaultResult {
+    let results = &run.results;
+    let explored_by = run.explored.clone();
     let caught_by: Vec<String> = results
         .iter()
         .filter(|r| r.verdict == Verdict::Fail)
@@ -214,17 +261,19 @@ fn judge_fault(fault: Fault, faithful: &[CaseResult], results: &[CaseResult]) ->
         })
         .map(|(a, _)| a.name.clone())
         .collect::<Vec<_>>();
-    let inert = answers_changed_in.is_empty() && caught_by.is_empty();
+    let inert = answers_changed_in.is_empty() && caught_by.is_empty() && explored_by.is_empty();
     let ok = match fault.kind() {
-        FaultKind::Breaks => !caught_by.is_empty() || inert,
-        FaultKind::Tolerated => caught_by.is_empty(),
-        FaultKind::Additive => caught_by.is_empty(),
+        FaultKind::Breaks => !caught_by.is_empty() || !explored_by.is_empty() || inert,
+        FaultKind::Tolerated | FaultKind::Additive => {
+            caught_by.is_empty() && explored_by.is_empty()
+        }
     };
     FaultResult {
         fault: fault.name(),
         rule: fault.rule(),
         kind: fault.kind().as_str(),
         caught_by,
+        explored_by,
         answers_changed_in,
         errors,
         ok,
@@ -299,20 +348,34 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
         )?;
     }
     writeln!(w)?;
-    writeln!(w, "{:<28} {:<5} {:<10} result", "fault", "rule", "kind")?;
+    writeln!(w, "{:<30} {:<5} {:<10} result", "fault", "rule", "kind")?;
     for f in &r.faults {
         let style = if f.ok { green } else { red };
         let verdict = match (f.kind, f.ok) {
             ("breaks", true) if f.inert => {
                 "inert: changed no answer with this data (not scored)".to_string()
             }
-            ("breaks", true) => format!(
-                "caught by {} case(s): {}",
-                f.caught_by.len(),
-                short_list(&f.caught_by)
+            ("breaks", true) if f.caught_by.is_empty() => format!(
+                "cases: slipped through; exploration: caught ({})",
+                short_list(&f.explored_by)
             ),
-            ("breaks", false) => "SLIPPED THROUGH: no case failed".to_string(),
-            (_, false) => format!("WRONGLY REPORTED by {}", short_list(&f.caught_by)),
+            ("breaks", true) => format!(
+                "cases: caught by {} ({}); exploration: {}",
+                f.caught_by.len(),
+                short_list(&f.caught_by),
+                if f.explored_by.is_empty() {
+                    "not caught".to_string()
+                } else {
+                    format!("caught ({})", short_list(&f.explored_by))
+                }
+            ),
+            ("breaks", false) => {
+                "SLIPPED THROUGH: no case failed and exploration found nothing".to_string()
+            }
+            (_, false) => format!(
+                "WRONGLY REPORTED by {}",
+                short_list(&[f.caught_by.clone(), f.explored_by.clone()].concat())
+            ),
             ("additive", true) => format!(
                 "not reported; answers differ in {} case(s) (snapshot diff)",
                 f.answers_changed_in.len()
@@ -321,20 +384,20 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
         };
         writeln!(
             w,
-            "{:<28} {:<5} {:<10} {style}{}{style:#}",
+            "{:<30} {:<5} {:<10} {style}{}{style:#}",
             f.fault, f.rule, f.kind, verdict
         )?;
     }
     writeln!(w)?;
     let pct = if r.breaking_total > 0 {
-        100.0 * r.breaking_caught as f64 / r.breaking_total as f64
+        100.0 * r.breaking_caught_with_exploration as f64 / r.breaking_total as f64
     } else {
         100.0
     };
     writeln!(
         w,
-        "score: {}/{} rule-breaking faults caught ({pct:.0}%; {} inert with this data); {}/{} tolerated faults wrongly reported; {}/{} additive faults seen only as answer (snapshot) diffs",
-        r.breaking_caught, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total, r.additive_seen, r.additive_total
+        "score: {}/{} rule-breaking faults caught by the cases alone, {}/{} by cases + exploration ({pct:.0}%; {} inert with this data); {}/{} tolerated faults wrongly reported; {}/{} additive faults seen only as answer (snapshot) diffs",
+        r.breaking_caught, r.breaking_total, r.breaking_caught_with_exploration, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total, r.additive_seen, r.additive_total
     )?;
     for missed in r.faults.iter().filter(|f| f.kind == "breaks" && !f.ok) {
         writeln!(
@@ -369,14 +432,14 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
 </style></head><body><h1>conform selfcheck</h1>",
     );
     let pct = if r.breaking_total > 0 {
-        100.0 * r.breaking_caught as f64 / r.breaking_total as f64
+        100.0 * r.breaking_caught_with_exploration as f64 / r.breaking_total as f64
     } else {
         100.0
     };
     h.push_str(&format!(
-        "<p class=\"{}\">{} / {} rule-breaking faults caught ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
+        "<p class=\"{}\">{} / {} rule-breaking faults caught by the cases alone, {} / {} by cases + exploration ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
         if r.passed() { "ok" } else { "bad" },
-        r.breaking_caught, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total,
+        r.breaking_caught, r.breaking_total, r.breaking_caught_with_exploration, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total,
         r.additive_seen, r.additive_total,
         if r.faithful_failures.is_empty() { "every case passed".to_string() } else { esc(&r.faithful_failures.join(", ")) }
     ));

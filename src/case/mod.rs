@@ -38,7 +38,7 @@ pub enum ProjectSel {
 }
 
 /// Which credentials a case sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthSel {
     /// The configured credentials (the default).
     Configured,

@@ -2,6 +2,7 @@
 //! ([`options`]). Each command reads its options, calls the library stages below it and
 //! turns what they return into output and an exit code ([`crate::exit`]).
 
+pub mod explore;
 pub mod options;
 pub mod record;
 pub mod review;
@@ -31,6 +32,9 @@ pub enum Command {
     Mock(crate::mock::MockArgs),
     /// Run the case files against a target (the built-in mock when none is given).
     Run(run::RunArgs),
+    /// Explore the query space systematically: generated requests judged by the same
+    /// checks as the cases, failures shrunk and (with --save) written as case files.
+    Explore(explore::ExploreArgs),
     /// Measure the suite's strength: run it against the mock with each fault switched on.
     Selfcheck(selfcheck::SelfcheckArgs),
     /// List the case files with the rules they exercise (sends nothing).
@@ -49,6 +53,7 @@ pub fn dispatch(command: Command) -> u8 {
         Command::Derive(args) => crate::derive::command(args),
         Command::Mock(args) => runtime().block_on(crate::mock::command(args)),
         Command::Run(args) => runtime().block_on(run::command(args)),
+        Command::Explore(args) => runtime().block_on(explore::command(args)),
         Command::Selfcheck(args) => runtime().block_on(selfcheck::command(args)),
         Command::List(args) => suite::list_command(args),
         Command::Check(args) => suite::check_command(args),

@@ -4,6 +4,54 @@
 
 use std::path::PathBuf;
 
+/// Where requests go and how they are sent (shared by `run` and `explore`): the
+/// target or the built-in mock, its contract, credentials, TLS, concurrency, timeout
+/// and rate.
+#[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    /// A contract description (`*.contract.toml`, with the schemas it names beside it)
+    /// to check instead of the built-in one. The built-in mock serves only the built-in
+    /// contract, so another one needs --target.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub contract: Option<PathBuf>,
+    /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the
+    /// built-in mock is served in-process on an ephemeral loopback port.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// The project whose instances are listed (required with --target).
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub project_id: Option<String>,
+    /// A second project of the same account, for the tenancy checks (C14).
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub other_project_id: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Requests in flight at once.
+    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
+    pub jobs: usize,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// At most this many requests per second; 0 = unlimited. Default: 10 for a target
+    /// outside this machine (be gentle with real services), unlimited on loopback.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Largest response body accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
+    /// Page size used to walk the unfiltered list (the baseline).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub baseline_page: u32,
+    /// Switch on a fault in the built-in mock (repeatable; see `conform mock --list-faults`).
+    #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "target")]
+    pub mock_faults: Vec<String>,
+    /// Serve this data set in the built-in mock (same format as `conform mock --data`).
+    #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
+    pub mock_data: Option<PathBuf>,
+}
+
 /// How a real target's certificate is trusted (shared by `run` and `record`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct TlsArgs {

@@ -18,7 +18,7 @@ use crate::select::SelectArgs;
 use crate::snapshot::{self, SnapshotArgs};
 use crate::waiver::{self, Waivers};
 
-use super::options::{non_negative, positive, read_credentials, CredentialArgs, TlsArgs};
+use super::options::{non_negative, positive, read_credentials, TargetArgs};
 
 /// Options of `conform run`.
 #[derive(Debug, clap::Args)]
@@ -26,51 +26,19 @@ pub struct RunArgs {
     /// Folder of case files (`**/*.toml`).
     #[arg(long, default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
-    /// A contract description (`*.contract.toml`, with the schemas it names beside it)
-    /// to check instead of the built-in one. The built-in mock serves only the built-in
-    /// contract, so another one needs --target.
-    #[arg(long, value_name = "FILE", requires = "target")]
-    pub contract: Option<PathBuf>,
-    /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the
-    /// built-in mock is served in-process on an ephemeral loopback port.
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
-    /// The project whose instances are listed (required with --target).
-    #[arg(long, value_name = "ID", requires = "target")]
-    pub project_id: Option<String>,
-    /// A second project of the same account, for the tenancy checks (C14).
-    #[arg(long, value_name = "ID", requires = "target")]
-    pub other_project_id: Option<String>,
     #[command(flatten)]
-    pub credentials: CredentialArgs,
-    #[command(flatten)]
-    pub tls: TlsArgs,
-    /// Requests in flight at once.
-    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
-    pub jobs: usize,
-    /// Per-request timeout, in seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub timeout: f64,
-    /// At most this many requests per second; 0 = unlimited. Default: 10 for a target
-    /// outside this machine (be gentle with real services), unlimited on loopback.
-    #[arg(long, value_name = "N")]
-    pub rate: Option<f64>,
-    /// Largest response body accepted, in bytes.
-    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
-    pub max_body: usize,
-    /// Page size used to walk the unfiltered list (the baseline).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub baseline_page: u32,
-    /// Switch on a fault in the built-in mock (repeatable; see `conform mock --list-faults`).
-    #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "target")]
-    pub mock_faults: Vec<String>,
+    pub endpoint: TargetArgs,
+    /// Explore the query space after the cases with this many generated requests
+    /// (0 = off); see `conform explore`.
+    #[arg(long = "explore", default_value_t = DEFAULT_RUN_BUDGET, value_name = "N")]
+    pub explore: usize,
+    /// Seed of the exploration: the same seed and data send the same requests.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
     /// Known deviations of the target: a TOML file of `[[waiver]]` entries (rule, case,
     /// reason, expires or link). A failure a live waiver covers is reported as WAIVED.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
-    /// Serve this data set in the built-in mock (same format as `conform mock --data`).
-    #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
-    pub mock_data: Option<PathBuf>,
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
@@ -79,6 +47,10 @@ pub struct RunArgs {
     pub snapshots: SnapshotArgs,
 }
 
+/// The default exploration budget of `conform run`: small enough that the main
+/// command against the built-in mock stays well under a second.
+pub const DEFAULT_RUN_BUDGET: usize = 150;
+
 /// The default request rate for a target outside this machine, in requests per second.
 pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 
@@ -86,7 +58,7 @@ pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 pub async fn command(args: RunArgs) -> u8 {
     args.report.color.choice().write_global();
     let loaded;
-    let contract: &Contract = match &args.contract {
+    let contract: &Contract = match &args.endpoint.contract {
         None => Contract::embedded(),
         Some(path) => match Contract::from_file(path) {
             Ok(c) => {
@@ -100,12 +72,12 @@ pub async fn command(args: RunArgs) -> u8 {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let (spec, mock) = match reach_target(&args).await {
+    let (spec, mock) = match reach_target(&args.endpoint).await {
         Ok(t) => t,
         Err(code) => return code,
     };
     let desc = contract.desc();
-    let target = client_target(&args, &spec, desc);
+    let target = client_target(&args.endpoint, &spec, desc);
     let info = announce(&args, &inputs.cases, &spec, mock.is_some(), desc);
     let mut redactor = Redactor::new();
     spec.credentials.register(&mut redactor);
@@ -134,8 +106,13 @@ pub async fn command(args: RunArgs) -> u8 {
             target,
             spec: &spec,
             contract,
-            baseline_page: args.baseline_page,
+            baseline_page: args.endpoint.baseline_page,
             keep_bodies,
+            explore: (args.explore > 0).then_some(runner::ExploreOptions {
+                budget: args.explore,
+                seed: args.seed,
+                shard: args.select.shard,
+            }),
         },
         &mut stream,
         ctrl_c(),
@@ -167,7 +144,9 @@ impl Inputs {
     fn read(args: &RunArgs, contract: &Contract) -> Result<Inputs, u8> {
         let desc = contract.desc();
         let cases = args.select.load(&args.cases, contract)?;
-        if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r))
+        if args.endpoint.jobs == 0
+            || !positive(args.endpoint.timeout)
+            || args.endpoint.rate.is_some_and(|r| !non_negative(r))
         {
             return Err(input_error(
                 "--jobs and --timeout must be positive, --rate 0 or more",
@@ -183,9 +162,13 @@ impl Inputs {
             })?,
         };
         args.report.validate().map_err(input_error)?;
-        let snapshots =
-            snapshot::Session::open(&args.snapshots, &args.cases, args.target.as_deref(), desc)
-                .map_err(input_error)?;
+        let snapshots = snapshot::Session::open(
+            &args.snapshots,
+            &args.cases,
+            args.endpoint.target.as_deref(),
+            desc,
+        )
+        .map_err(input_error)?;
         Ok(Inputs {
             cases,
             waivers: Waivers::new(waivers, waiver::today()),
@@ -202,7 +185,9 @@ fn input_error(message: impl std::fmt::Display) -> u8 {
 
 /// The target the options name, or the built-in mock served on loopback (returned so
 /// that it can be shut down after the run).
-async fn reach_target(args: &RunArgs) -> Result<(TargetSpec, Option<RunningMock>), u8> {
+pub(super) async fn reach_target(
+    args: &TargetArgs,
+) -> Result<(TargetSpec, Option<RunningMock>), u8> {
     match &args.target {
         Some(url) => real_target(args, url).map(|spec| (spec, None)),
         None => {
@@ -212,7 +197,7 @@ async fn reach_target(args: &RunArgs) -> Result<(TargetSpec, Option<RunningMock>
     }
 }
 
-fn real_target(args: &RunArgs, url: &str) -> Result<TargetSpec, u8> {
+fn real_target(args: &TargetArgs, url: &str) -> Result<TargetSpec, u8> {
     let Some(project) = args.project_id.clone() else {
         return Err(input_error("--target needs --project-id"));
     };
@@ -230,7 +215,7 @@ fn real_target(args: &RunArgs, url: &str) -> Result<TargetSpec, u8> {
     })
 }
 
-async fn serve_mock(args: &RunArgs) -> Result<(RunningMock, TargetSpec), u8> {
+pub(super) async fn serve_mock(args: &TargetArgs) -> Result<(RunningMock, TargetSpec), u8> {
     let mut faults = Vec::new();
     for name in &args.mock_faults {
         match Fault::from_name(name) {
@@ -257,7 +242,7 @@ async fn serve_mock(args: &RunArgs) -> Result<(RunningMock, TargetSpec), u8> {
 
 /// How requests are sent: the options, with the default rate for a remote target
 /// (said on stderr) and the `--insecure` warning.
-fn client_target(args: &RunArgs, spec: &TargetSpec, desc: &Desc) -> Target {
+pub(super) fn client_target(args: &TargetArgs, spec: &TargetSpec, desc: &Desc) -> Target {
     let rate = match args.rate {
         Some(0.0) => None,
         Some(r) => Some(r),
@@ -438,9 +423,35 @@ impl RunObserver for Stream<'_> {
         // Reported and compared: nothing needs the answers' bodies any more.
         result.drop_bodies();
     }
+
+    fn explored(&mut self, report: &mut crate::outcome::ExploreReport) {
+        self.explore(report);
+    }
 }
 
 impl Stream<'_> {
+    /// The exploration's section: its failures, waivers applied, to every reporter.
+    fn explore(&mut self, report: &mut crate::outcome::ExploreReport) {
+        for f in &mut report.failures {
+            self.waivers.apply(&mut f.result);
+        }
+        let Stream {
+            reporters,
+            info,
+            started,
+            errors,
+            progress,
+            ..
+        } = self;
+        progress.bar.suspend(|| {
+            if !*started {
+                *started = true;
+                errors.extend(reporters.emit(&Event::RunStarted(info)));
+            }
+            errors.extend(reporters.emit(&Event::Explored(report)));
+        });
+    }
+
     /// Ends the run: what the results amount to (summary, report files, snapshot
     /// bookkeeping, the interruption), and the exit code.
     fn finish(mut self, args: &ReportArgs, report: &runner::RunReport) -> u8 {
@@ -455,9 +466,12 @@ impl Stream<'_> {
         for e in &self.errors {
             let _ = writeln!(anstream::stderr(), "error: {e}");
         }
-        let code = self
-            .reporters
-            .finish(&Summary::of(&report.results), report.elapsed);
+        let mut summary = Summary::of(&report.results);
+        summary.explore_failed = report
+            .explore
+            .as_ref()
+            .map_or(0, crate::outcome::ExploreReport::failed);
+        let code = self.reporters.finish(&summary, report.elapsed);
         // Snapshot bookkeeping (pending files, orphans) follows the summary; with
         // `--format json` it goes to stderr, so that stdout holds events only.
         if let Some(footer) = self.snapshots.map(snapshot::Comparison::finish) {

@@ -73,6 +73,8 @@ faults! {
     // C1
     EmptyValueFilters = ("empty-value-filters", "C1", Breaks,
         "an empty name=, status= or id= is applied as a literal filter (matching nothing) instead of being ignored"),
+    EmptyStart400 = ("empty-start-400", "C1", Breaks,
+        "an empty start= gets 400 instead of being ignored"),
     // C2
     FuzzyPrefixOnly = ("fuzzy-prefix-only", "C2", Breaks,
         "fuzzy name matching only finds names that start with the term"),
@@ -80,11 +82,19 @@ faults! {
         "a fuzzy name query with two or more matches silently loses its last match (instance_num agrees)"),
     FuzzyCaseInsensitive = ("fuzzy-case-insensitive", "C2", Tolerated,
         "fuzzy name matching ignores case (name=CACHE also finds cache-prod)"),
+    FuzzyMissesSuffix = ("fuzzy-misses-suffix", "C2", Breaks,
+        "fuzzy name matching misses a term at the very end of a name"),
+    PunctuationEquivalent = ("punctuation-equivalent", "C2", Breaks,
+        "fuzzy name matching treats - _ . and space as the same character"),
+    NonAsciiWholeOnly = ("non-ascii-whole-only", "C2", Breaks,
+        "a fuzzy term with a non-ASCII character matches only a whole name"),
     // C3
     ExactAnyTruthy = ("exact-any-truthy", "C3", Breaks,
         "isExactMatchName=TRUE, True, 1 or yes also turn exact matching on"),
     ExactIgnored = ("exact-ignored", "C3", Breaks,
         "isExactMatchName=true is ignored: names are always matched fuzzily"),
+    ExactCaseInsensitive = ("exact-case-insensitive", "C3", Breaks,
+        "exact name matching ignores letter case"),
     // C4
     StatusIgnored = ("status-ignored", "C4", Breaks,
         "the status filter is not applied"),
@@ -92,6 +102,8 @@ faults! {
         "status values match ignoring ASCII case (status=running finds RUNNING)"),
     UnknownStatus400 = ("unknown-status-400", "C4", Tolerated,
         "a status outside the status table gets 400 instead of 200 with an empty list"),
+    StatusIgnoredWithExact = ("status-ignored-with-exact", "C4", Breaks,
+        "the status filter is not applied when isExactMatchName is sent (whatever its value)"),
     // C5
     IdPrefixMatch = ("id-prefix-match", "C5", Breaks,
         "the id filter matches every instance_id that starts with the value"),
@@ -104,11 +116,15 @@ faults! {
         "any non-empty includeFailure value (even false) lists CREATEFAILED instances"),
     FailedShownByStatus = ("failed-shown-by-status", "C6", Breaks,
         "status=CREATEFAILED lists failed instances without includeFailure=true"),
+    IncludeFailureCapitalised = ("include-failure-capitalised", "C6", Breaks,
+        "includeFailure=True (capitalised) also lists CREATEFAILED instances"),
     // C7
     FiltersOr = ("filters-or", "C7", Breaks,
         "several filters combine with OR instead of AND"),
     UnknownParam400 = ("unknown-param-400", "C7", Breaks,
         "a query parameter the page does not list gets 400 instead of being ignored"),
+    UnlistedParamWithPaging400 = ("unlisted-param-with-paging-400", "C7", Breaks,
+        "a parameter the page does not list gets 400 when limit is also sent"),
     // C8
     OldestFirst = ("oldest-first", "C8", Breaks,
         "the list is ordered oldest first"),
@@ -130,6 +146,8 @@ faults! {
         "limit=0 gets 200 with an empty page instead of 400"),
     BadLimit500 = ("bad-limit-500", "C10", Breaks,
         "a limit or start that is not a decimal integer gets 500 instead of 400"),
+    LimitBeforeFilters = ("limit-before-filters", "C10", Breaks,
+        "limit cuts the list before the status filter is applied"),
     // C11
     InstanceNumPageSize = ("instance-num-page-size", "C11", Breaks,
         "instance_num counts the instances on this page, not all matches"),
@@ -166,6 +184,8 @@ faults! {
         "any non-empty X-Auth-Token is accepted"),
     Auth403 = ("auth-403", "C14", Tolerated,
         "requests without a valid token get 403 instead of 401"),
+    TenantLeakById = ("tenant-leak-by-id", "C14", Breaks,
+        "an id filter also finds the instance in another project of the account"),
 }
 
 /// How many requests to the list path pass between two `intermittent-500` failures.

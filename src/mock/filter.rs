@@ -32,6 +32,8 @@ pub(crate) struct Row {
     pub status: String,
     pub id: String,
     pub created_at: OffsetDateTime,
+    /// Another project's instance, indexed only under `tenant-leak-by-id`.
+    pub foreign: bool,
     /// The instance's JSON, ready to be copied into a response.
     pub json: Vec<u8>,
 }
@@ -101,7 +103,9 @@ impl ProjectIndex {
             flipped.extend((i..j).rev());
             i = j;
         }
-        let all: Vec<usize> = (0..rows.len()).collect();
+        // Another project's rows (indexed only for `tenant-leak-by-id`) are never listed
+        // unfiltered (C14).
+        let all: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].foreign).collect();
         let visible = all.iter().copied().filter(|&i| !rows[i].failed()).collect();
         ProjectIndex {
             rows,
@@ -133,7 +137,9 @@ impl ProjectIndex {
             || (faults.has(Fault::IncludeFailureAnyValue) && q.include_failure.is_some())
             || faults.has(Fault::FailedAlwaysShown)
             || (faults.has(Fault::FailedShownByStatus)
-                && q.status.as_deref() == Some("CREATEFAILED"));
+                && q.status.as_deref() == Some("CREATEFAILED"))
+            || (faults.has(Fault::IncludeFailureCapitalised)
+                && q.include_failure.as_deref() == Some("True"));
         // C3: only the literal `true` turns exact matching on.
         let exact = match q.exact.as_deref() {
             _ if faults.has(Fault::ExactIgnored) => false,
@@ -142,8 +148,19 @@ impl ProjectIndex {
             _ => false,
         };
         let name_ok = |name: &str, term: &str| -> bool {
-            if exact {
+            if exact && faults.has(Fault::ExactCaseInsensitive) {
+                name.to_lowercase() == term.to_lowercase()
+            } else if exact || (faults.has(Fault::NonAsciiWholeOnly) && !term.is_ascii()) {
                 name == term
+            } else if faults.has(Fault::FuzzyMissesSuffix) {
+                name.contains(term) && (name == term || !name.ends_with(term))
+            } else if faults.has(Fault::PunctuationEquivalent) {
+                let fold = |s: &str| -> String {
+                    s.chars()
+                        .map(|c| if matches!(c, '_' | '.' | ' ') { '-' } else { c })
+                        .collect()
+                };
+                fold(name).contains(&fold(term))
             } else if faults.has(Fault::FuzzyPrefixOnly) {
                 name.starts_with(term)
             } else if faults.has(Fault::FuzzyCaseInsensitive) {
@@ -154,7 +171,9 @@ impl ProjectIndex {
             }
         };
         let status_ok = |status: &str, want: &str| -> bool {
-            if faults.has(Fault::StatusIgnored) {
+            if faults.has(Fault::StatusIgnored)
+                || (faults.has(Fault::StatusIgnoredWithExact) && q.exact.is_some())
+            {
                 true
             } else if faults.has(Fault::StatusCaseInsensitive) {
                 status.eq_ignore_ascii_case(want)
@@ -174,6 +193,9 @@ impl ProjectIndex {
             let name = q.name.as_deref().map(|t| name_ok(&row.name, t));
             let status = q.status.as_deref().map(|s| status_ok(&row.status, s));
             let id = q.id.as_deref().map(|i| id_ok(&row.id, i));
+            if row.foreign && !(faults.has(Fault::TenantLeakById) && id == Some(true)) {
+                return false; // C14: another project's instance
+            }
             let given = [name, status, id].into_iter().flatten();
             if faults.has(Fault::FiltersOr) && any_filter {
                 given.into_iter().any(|b| b)
@@ -216,8 +238,27 @@ impl ProjectIndex {
             };
             let mut page = Vec::new();
             let (mut count, mut last) = (0, None);
+            // `limit-before-filters`: only the first offset+limit visible rows are
+            // filtered at all.
+            let cut = match q.limit {
+                Some(l) if faults.has(Fault::LimitBeforeFilters) && q.status.is_some() => {
+                    usize::try_from(q.offset.saturating_add(l)).unwrap_or(usize::MAX)
+                }
+                _ => usize::MAX,
+            };
+            let mut scanned = 0usize;
             for i in order {
                 let row = &self.rows[i];
+                let visible = (include_failed || !row.failed()) && !row.foreign;
+                if cut != usize::MAX {
+                    if !visible {
+                        continue;
+                    }
+                    if scanned >= cut {
+                        break;
+                    }
+                    scanned += 1;
+                }
                 if (include_failed || !row.failed()) && matches(row) {
                     if window.contains(&count) {
                         page.push(i);
@@ -294,6 +335,7 @@ mod tests {
                     v["created_at"].as_str().unwrap(),
                 )
                 .unwrap(),
+                foreign: false,
                 json: Vec::new(),
             })
             .collect();

@@ -82,16 +82,24 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     let mut seen: [bool; 7] = [false; 7];
     let mut start: Option<String> = None;
     let mut limit: Option<String> = None;
+    let mut unlisted: Option<String> = None;
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let Some(slot) = KNOWN.iter().position(|k| *k == key) else {
             // C7: parameters the page does not list are ignored.
             if faults.has(Fault::UnknownParam400) {
                 return Err(QueryError::UnknownParam(key.into_owned()));
             }
+            unlisted.get_or_insert_with(|| key.into_owned());
             continue;
         };
         if std::mem::replace(&mut seen[slot], true) {
             continue; // first occurrence wins
+        }
+        if value.is_empty() && slot == 0 && faults.has(Fault::EmptyStart400) {
+            return Err(QueryError::NotAnInteger {
+                param: "start",
+                value: String::new(),
+            });
         }
         // C1: an empty value is the same as an absent parameter.
         if value.is_empty() && !faults.has(Fault::EmptyValueFilters) {
@@ -113,6 +121,11 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
     let start = nonempty(start);
     let limit = nonempty(limit);
+    if let (Some(p), Some(_)) = (&unlisted, &limit) {
+        if faults.has(Fault::UnlistedParamWithPaging400) {
+            return Err(QueryError::UnknownParam(p.clone()));
+        }
+    }
     q.include_failure = nonempty(q.include_failure);
     q.exact = nonempty(q.exact);
 

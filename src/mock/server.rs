@@ -112,6 +112,7 @@ fn index(config: MockConfig) -> Mock {
     let faults = FaultSet::from(config.faults.as_slice());
     let projects = config.data.into_projects();
     let row = |inst: &Value| Row {
+        foreign: false,
         name: str_field(inst, "name"),
         status: str_field(inst, "status"),
         id: str_field(inst, "instance_id"),
@@ -129,6 +130,17 @@ fn index(config: MockConfig) -> Mock {
                 .iter()
                 .flat_map(|(_, l)| l.iter().map(row))
                 .collect()
+        } else if faults.has(Fault::TenantLeakById) {
+            let mut rows: Vec<Row> = list.iter().map(row).collect();
+            for (other, l) in &projects {
+                if other != project {
+                    rows.extend(l.iter().map(|i| Row {
+                        foreign: true,
+                        ..row(i)
+                    }));
+                }
+            }
+            rows
         } else {
             list.iter().map(row).collect() // C14: a project sees its own instances only
         };

@@ -5,6 +5,7 @@
 //! then amend that result, case by case, and the reporters (`report`) turn it into
 //! text. All of them depend on this module; it depends on nothing above the checks.
 
+pub mod explore;
 mod judge;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use crate::case::{Case, Loc, Rule};
 use crate::check::{Finding, Observation, Purpose};
 use crate::exec::TransportError;
 
+pub use explore::{ExploreFailure, ExploreReport};
 pub use judge::judge;
 
 /// The verdict on one case.
@@ -119,6 +121,13 @@ pub struct Summary {
     pub observations: usize,
     pub requests: usize,
     pub retried: usize,
+    /// Distinct failures the exploration found (not waived); they fail the run.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub explore_failed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -146,7 +155,7 @@ impl Summary {
 
     /// The documented exit code for these totals.
     pub fn exit_code(&self) -> u8 {
-        if self.failed > 0 {
+        if self.failed > 0 || self.explore_failed > 0 {
             crate::exit::CONTRACT_BROKEN
         } else if self.errors > 0 {
             crate::exit::TARGET_UNREACHABLE

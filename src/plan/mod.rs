@@ -4,6 +4,7 @@
 //! contract description.
 
 mod case;
+pub mod explore;
 mod request;
 
 pub use case::{plan_case, plan_walk, without_paging, Planned, Projects, Purpose, MAX_PAGES};

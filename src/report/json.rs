@@ -37,6 +37,30 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 Some(info) => to_line(&CaseFinished::of(r, info)),
                 None => return Ok(()),
             },
+            Event::Explored(e) => match &self.info {
+                Some(info) => to_line(&Explored {
+                    event: "explore-finished",
+                    seed: e.seed,
+                    budget: e.budget,
+                    probes: e.probes,
+                    requests: e.requests,
+                    classes: [e.coverage.classes, e.coverage.classes_total],
+                    pairs: [e.coverage.pairs, e.coverage.pairs_total],
+                    unreachable: &e.unreachable,
+                    elapsed_ms: millis(e.elapsed),
+                    failures: e
+                        .failures
+                        .iter()
+                        .map(|f| ExploreFailureJson {
+                            found: &f.found,
+                            repeats: f.repeats,
+                            case_file: &f.case_file,
+                            result: CaseFinished::of(&f.result, info),
+                        })
+                        .collect(),
+                }),
+                None => return Ok(()),
+            },
             Event::RunFinished(end) => to_line(&RunFinished {
                 event: "run-finished",
                 summary: end.summary,
@@ -56,6 +80,30 @@ fn to_line<T: Serialize>(value: &T) -> String {
 
 fn millis(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// The exploration's line: coverage (covered, total) and each distinct failure as a
+/// finished case, with the probe it was shrunk from and its case file.
+#[derive(Serialize)]
+struct Explored<'a> {
+    event: &'static str,
+    seed: u64,
+    budget: usize,
+    probes: usize,
+    requests: usize,
+    classes: [usize; 2],
+    pairs: [usize; 2],
+    unreachable: &'a [String],
+    elapsed_ms: f64,
+    failures: Vec<ExploreFailureJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExploreFailureJson<'a> {
+    found: &'a str,
+    repeats: usize,
+    case_file: &'a str,
+    result: CaseFinished<'a>,
 }
 
 #[derive(Serialize)]

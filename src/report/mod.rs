@@ -18,7 +18,7 @@ use crate::secret::Redactor;
 use crate::select::Shard;
 
 // The result model, re-exported for the reporters, which name it through `super::`.
-pub use crate::outcome::{CaseResult, RequestRecord, Summary, Verdict};
+pub use crate::outcome::{CaseResult, ExploreReport, RequestRecord, Summary, Verdict};
 
 /// What a run is about, known before the first request.
 #[derive(Debug, Clone)]
@@ -87,6 +87,8 @@ pub struct RunEnd<'a> {
 pub enum Event<'a> {
     RunStarted(&'a RunInfo),
     CaseFinished(&'a CaseResult),
+    /// The exploration after the cases (only when the run explores).
+    Explored(&'a ExploreReport),
     RunFinished(RunEnd<'a>),
 }
 
@@ -126,6 +128,8 @@ impl Reporter for FileReporter {
             Event::RunStarted(info) => self.info = Some((*info).clone()),
             // File reports never show answer bodies: keep the case without them.
             Event::CaseFinished(r) => self.cases.push(without_bodies(r)),
+            // Each distinct exploration failure is one more entry (a JUnit testcase).
+            Event::Explored(e) => self.cases.extend(e.results().map(without_bodies)),
             Event::RunFinished(end) => {
                 if let Some(info) = &self.info {
                     let text = (self.render)(info, &self.cases, end);

@@ -105,12 +105,58 @@ impl<W: Write> Reporter for TerminalReporter<W> {
                 let text = case_text(r, info, self.name_width);
                 self.out.write_text(&text)
             }
+            Event::Explored(e) => {
+                let Some(info) = &self.info else {
+                    return Ok(());
+                };
+                let text = explore_text(e, info, self.name_width);
+                self.out.write_text(&text)
+            }
             Event::RunFinished(end) => {
                 let text = summary_text(end.summary, end.elapsed, self.info.as_ref());
                 self.out.write_text(&text)
             }
         }
     }
+}
+
+/// The exploration's section: what it sent and covered, then each distinct failure
+/// as a case failure (rule, expected, actual, curl) with the probe it was shrunk from.
+pub fn explore_text(e: &super::ExploreReport, info: &RunInfo, name_width: usize) -> String {
+    let mut w = String::new();
+    let head = if e.failed() > 0 { RED } else { GREEN };
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "{head}exploration:{head:#} {} requests (seed {}, budget {}), {}/{} classes and {}/{} pairs covered; {} distinct failure(s)",
+        e.requests,
+        e.seed,
+        e.budget,
+        e.coverage.classes,
+        e.coverage.classes_total,
+        e.coverage.pairs,
+        e.coverage.pairs_total,
+        e.failures.len(),
+    );
+    for f in &e.failures {
+        w.push_str(&case_text(&f.result, info, name_width));
+        let _ = writeln!(w, "        {DIM}found as: {}{DIM:#}", f.found);
+        if f.repeats > 0 {
+            let _ = writeln!(
+                w,
+                "        {DIM}{} more failing request(s) shrink to this one{DIM:#}",
+                f.repeats
+            );
+        }
+    }
+    if e.errors > 0 {
+        let _ = writeln!(
+            w,
+            "{YELLOW}warning:{YELLOW:#} {} exploration request(s) got no usable answer",
+            e.errors
+        );
+    }
+    w
 }
 
 /// One case's line, and its details when it did not pass cleanly.
@@ -292,7 +338,7 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
     } else {
         0.0
     };
-    let head = if s.failed > 0 || s.errors > 0 || s.changed > 0 {
+    let head = if s.failed > 0 || s.errors > 0 || s.changed > 0 || s.explore_failed > 0 {
         RED
     } else {
         GREEN

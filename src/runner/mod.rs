@@ -22,6 +22,10 @@ use crate::secret::Secret;
 
 pub use crate::exec::walk_list;
 
+pub mod explore;
+pub use crate::outcome::{ExploreFailure, ExploreReport};
+pub use explore::{explore_target, ExploreOptions};
+
 /// Where a run sends its requests.
 pub struct TargetSpec {
     pub base_url: String,
@@ -45,6 +49,8 @@ pub struct RunOptions<'a> {
     /// need them). Without, they are dropped as soon as the case is judged, which keeps a
     /// long run's memory flat.
     pub keep_bodies: bool,
+    /// Explore the query space after the cases (`None`: no exploration).
+    pub explore: Option<ExploreOptions>,
 }
 
 /// What a run tells its caller while it goes. Every method has a default that does
@@ -60,6 +66,9 @@ pub trait RunObserver {
     /// Called once per case, also for the cases an interruption left not run. The
     /// observer may amend the result (waivers, snapshots); the run keeps it as amended.
     fn finished(&mut self, _result: &mut CaseResult) {}
+    /// The exploration after the cases is done (once, only when the run explores).
+    /// The observer may amend its failures' results (waivers).
+    fn explored(&mut self, _report: &mut ExploreReport) {}
 }
 
 /// An observer that does nothing.
@@ -75,6 +84,8 @@ pub struct RunReport {
     /// The run was stopped (Ctrl-C) before every answer came back: the cases whose
     /// answers were all in are judged, the others are reported as not run.
     pub interrupted: bool,
+    /// The exploration's report, when the run explored (and was not interrupted).
+    pub explore: Option<ExploreReport>,
 }
 
 /// Why a run could not start or could not fetch what every case needs.
@@ -114,6 +125,7 @@ pub async fn run_cases_until(
             results: results.finish(cases, observer),
             elapsed: started.elapsed(),
             interrupted: true,
+            explore: None,
         });
     };
     let judge = Judge {
@@ -175,11 +187,81 @@ pub async fn run_cases_until(
     if interrupted {
         sent.abort();
     }
+    let results = results.finish(cases, observer);
+    let explore = match opts.explore.filter(|e| e.budget > 0 && !interrupted) {
+        None => None,
+        Some(e) => {
+            let explored = tokio::select! {
+                r = explore::explore_with(&client, opts.contract, opts.spec, &main, other.as_ref(), e) => Some(r),
+                () = &mut stop => {
+                    interrupted = true;
+                    None
+                }
+            };
+            explored.map(|mut r| {
+                observer.explored(&mut r);
+                r
+            })
+        }
+    };
     Ok(RunReport {
-        results: results.finish(cases, observer),
+        results,
         elapsed: started.elapsed(),
         interrupted,
+        explore,
     })
+}
+
+/// Plans, sends and judges a batch of cases with baselines already fetched; the results
+/// in case order (no observer: exploration reports its shrunk failures itself).
+pub(crate) async fn judge_batch(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    main: &Result<Baseline, NoBaseline>,
+    other: Option<&Result<Baseline, NoBaseline>>,
+    cases: &[Case],
+) -> Vec<CaseResult> {
+    let judge = Judge {
+        cases,
+        contract,
+        main,
+        other,
+        empty: Baseline::default(),
+        keep_bodies: false,
+    };
+    let projects = Projects {
+        main: &spec.project,
+        other: spec.other_project.as_deref(),
+        credentials: spec.credentials != crate::auth::Credentials::None,
+    };
+    let memo = DrawMemo::default();
+    let plans: Vec<Planned> = cases
+        .iter()
+        .map(|c| plan_case(contract.desc(), c, &projects, main, other, &memo))
+        .collect();
+    let mut sent = Sent::spawn(client, &plans);
+    let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
+    let mut done: Vec<Option<CaseResult>> = (0..cases.len()).map(|_| None).collect();
+    for ci in 0..cases.len() {
+        if sent.left[ci] == 0 {
+            if let Some(plan) = plans[ci].take() {
+                done[ci] = Some(judge.case(ci, plan, Vec::new()));
+            }
+        }
+    }
+    while let Some((ci, ri, ex)) = sent.pending.next().await {
+        if let Some(answers) = sent.answered(ci, ri, ex) {
+            if let Some(plan) = plans[ci].take() {
+                done[ci] = Some(judge.case(ci, plan, answers));
+            }
+        }
+    }
+    cases
+        .iter()
+        .zip(done)
+        .map(|(c, r)| r.unwrap_or_else(|| CaseResult::not_run(c)))
+        .collect()
 }
 
 /// The main project's baseline, and the other project's when one is known.

@@ -27,6 +27,8 @@ fn run_capped(server: &Server, max_body: &str) -> Run {
     let r = run_conform(
         &[
             "run",
+            "--explore",
+            "0",
             "--target",
             &server.base_url,
             "--project-id",

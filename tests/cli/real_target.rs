@@ -73,6 +73,8 @@ async fn the_whole_shipped_suite_sends_only_get_requests() {
         conform(
             &[
                 "run",
+                "--explore",
+                "0",
                 "--target",
                 &url,
                 "--project-id",
@@ -121,6 +123,8 @@ async fn a_recognisable_secret_appears_in_no_output() {
         for format in ["human", "json"] {
             let args = [
                 "run",
+                "--explore",
+                "0",
                 "--target",
                 &url,
                 "--project-id",
@@ -237,6 +241,8 @@ async fn https_needs_the_private_ca_or_an_explicit_insecure() {
         move || {
             let mut args = vec![
                 "run".to_string(),
+                "--explore".to_string(),
+                "0".to_string(),
                 "--target".into(),
                 url,
                 "--project-id".into(),

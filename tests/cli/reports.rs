@@ -48,6 +48,8 @@ fn failing_run() -> FailingRun {
     let html = dir.path().join("report.html");
     let out = run(&[
         "run",
+        "--explore",
+        "0",
         "--mock-fault",
         "limit-off-by-one",
         // A failing run in the repository must leave no pending snapshot behind.
@@ -283,6 +285,8 @@ fn check_validates_without_sending() {
 fn color_follows_the_option_and_no_color() {
     let args = [
         "run",
+        "--explore",
+        "0",
         "--filter",
         "name/exact-name",
         "--mock-fault",
@@ -319,6 +323,8 @@ fn a_closed_pipe_ends_the_run_quietly() {
     let mut child = conform()
         .args([
             "run",
+            "--explore",
+            "0",
             "--mock-fault",
             "limit-off-by-one",
             "--snapshots",
@@ -368,6 +374,8 @@ fn a_run_that_dies_leaves_the_previous_report_whole() {
     let out = conform()
         .args([
             "run",
+            "--explore",
+            "0",
             "--target",
             "http://127.0.0.1:9",
             "--project-id",

@@ -24,6 +24,8 @@ fn shipped_suite_passes_against_the_built_in_mock() {
 fn a_rule_breaking_fault_exits_1_and_names_rule_file_request_and_repro() {
     let o = conform(&[
         "run",
+        "--explore",
+        "0",
         "--mock-fault",
         "limit-off-by-one",
         "--filter",
@@ -53,6 +55,8 @@ fn a_rule_breaking_fault_exits_1_and_names_rule_file_request_and_repro() {
 fn many_unexpected_instances_are_one_block_under_one_request_line() {
     let o = conform(&[
         "run",
+        "--explore",
+        "0",
         "--mock-fault",
         "status-ignored",
         "--filter",
@@ -101,6 +105,8 @@ fn an_unreachable_target_exits_3() {
     // Port 9 (discard) on loopback: nothing listens there on a test machine.
     let o = conform(&[
         "run",
+        "--explore",
+        "0",
         "--target",
         "http://127.0.0.1:9",
         "--project-id",
@@ -136,6 +142,8 @@ fn waivers_turn_known_deviations_into_waived_and_expired_ones_back_into_failures
     let w = dir.path().join("waivers.toml");
     let base = [
         "run",
+        "--explore",
+        "0",
         "--snapshots",
         "off",
         "--mock-fault",
@@ -256,6 +264,8 @@ fn the_first_result_is_printed_before_the_last_case_has_finished() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
             .args([
                 "run",
+                "--explore",
+                "0",
                 "--target",
                 &base_url,
                 "--project-id",

@@ -13,6 +13,7 @@ mod derive;
 mod derive_corpus;
 mod derive_diff;
 mod exec_retry;
+mod explore;
 mod fuzz_replay;
 mod mock;
 mod selfcheck;

@@ -44,7 +44,7 @@ fn assert_full_score(r: &SelfcheckReport) {
         .map(|f| (f.fault, f.kind))
         .collect();
     assert!(slipped.is_empty(), "faults mishandled: {slipped:?}");
-    assert_eq!(r.breaking_caught, r.breaking_total);
+    assert_eq!(r.breaking_caught_with_exploration, r.breaking_total);
     assert_eq!(r.tolerated_reported, 0);
     assert!(r.passed());
 }

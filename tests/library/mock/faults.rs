@@ -374,6 +374,90 @@ fn probes() -> Vec<Probe> {
                 bad[0].assert_json_error(403);
             })
         },
+        // Faults a hand-written case missed and exploration finds (issue 14).
+        p(
+            "empty-start-400",
+            "/v1.0/p1/instances?start=",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        p(
+            "fuzzy-misses-suffix",
+            "/v1.0/p1/instances?name=prod",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a7"]));
+                assert_eq!(bad[0].ids(), s(&["a7"]));
+            },
+        ),
+        p(
+            "punctuation-equivalent",
+            "/v1.0/p1/instances?name=cache_prod",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a7"]));
+            },
+        ),
+        p(
+            "non-ascii-whole-only",
+            "/v1.0/p1/instances?name=%E7%BC%93%E5%AD%98",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a6"]));
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
+        p(
+            "exact-case-insensitive",
+            "/v1.0/p1/instances?name=cache-prod&isExactMatchName=true",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2"]));
+            },
+        ),
+        p(
+            "status-ignored-with-exact",
+            "/v1.0/p1/instances?status=CLOSED&isExactMatchName=false",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a3"]));
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        p(
+            "include-failure-capitalised",
+            "/v1.0/p1/instances?includeFailure=True",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                assert_eq!(
+                    bad[0].ids(),
+                    s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"])
+                );
+            },
+        ),
+        p(
+            "unlisted-param-with-paging-400",
+            "/v1.0/p1/instances?foo=1&limit=2",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a2"]));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        p(
+            "limit-before-filters",
+            "/v1.0/p1/instances?status=CLOSED&limit=1",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a3"]));
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
+        p(
+            "tenant-leak-by-id",
+            "/v1.0/p1/instances?id=c1",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["c1"]));
+            },
+        ),
     ]
 }
 

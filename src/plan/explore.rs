@@ -1,0 +1,1030 @@
+//! Exploration: a systematic, deterministic sweep of the query space, beside the
+//! hand-written cases. The parameters come from the derived query schema, what each one
+//! means (filter, flag, paging) from the contract description, and every value from the
+//! target's own lists (the baselines): never from a list of names in code.
+//!
+//! [`space`] builds the value classes of each parameter; [`plan`] orders the probes:
+//! every class once (singles), then all-pairs combinations, then larger random ones,
+//! within a budget, the same for the same seed and data. [`probe_case`] turns a probe
+//! into a synthetic [`Case`] the runner sends and the shipped checks judge, and
+//! [`shrink_candidates`] proposes smaller probes for a failure.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::base::{Baseline, Inst};
+use crate::case::{
+    AuthSel, Case, Draw, DrawKind, Expect, Loc, Param, ProjectSel, QueryValue, ResultsExpect,
+};
+use crate::contract::desc::{FieldRef, Match};
+use crate::contract::query::Query;
+use crate::contract::{Contract, Desc, Rule};
+use crate::diag::LineCol;
+
+use super::{draw, hidden};
+
+/// HTTP statuses an exploration expects: the protocol's, not the endpoint's.
+pub const OK: u16 = 200;
+pub const BAD_REQUEST: u16 = 400;
+pub const UNAUTHORIZED: u16 = 401;
+pub const FORBIDDEN: u16 = 403;
+
+/// A query parameter no contract lists: C7 says it is ignored.
+pub const UNLISTED_PARAM: &str = "conformUnlisted";
+
+/// One value class of one parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    /// What the class is ("prefix", "lower RUNNING", "past-end").
+    pub name: String,
+    /// The value sent; `None`: the parameter is left out.
+    pub value: Option<String>,
+    /// The draw that finds this value in the data, when one does (for `--save`).
+    pub draw: Option<Draw>,
+}
+
+/// What a parameter is to the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Filter,
+    Flag,
+    Paging,
+    Other,
+}
+
+/// One parameter and its classes; class 0 is always "absent".
+#[derive(Debug, Clone)]
+pub struct Dim {
+    pub param: String,
+    pub role: Role,
+    pub classes: Vec<Class>,
+    /// The rule this parameter is about.
+    pub rule: Rule,
+}
+
+/// Every parameter's classes, plus the classes the data could not fill.
+#[derive(Debug, Clone, Default)]
+pub struct Space {
+    pub dims: Vec<Dim>,
+    /// `param: class` and why no value was found.
+    pub unreachable: Vec<String>,
+    /// Requests are also sent without and with wrong credentials (C14).
+    pub credentials: bool,
+    pub auth_rule: Option<Rule>,
+}
+
+/// One generated request: a class per parameter (0 = absent), and the credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Probe {
+    pub classes: Vec<usize>,
+    pub auth: AuthSel,
+}
+
+impl Space {
+    /// The query a probe sends, in parameter order.
+    pub fn query(&self, p: &Probe) -> Vec<(String, String)> {
+        self.dims
+            .iter()
+            .zip(&p.classes)
+            .filter_map(|(d, &c)| Some((d.param.clone(), d.classes[c].value.clone()?)))
+            .collect()
+    }
+
+    /// `name=prefix, status=lower RUNNING` (absent parameters left out).
+    pub fn describe(&self, p: &Probe) -> String {
+        let mut parts: Vec<String> = self
+            .dims
+            .iter()
+            .zip(&p.classes)
+            .filter(|(_, &c)| c != 0)
+            .map(|(d, &c)| format!("{}={}", d.param, d.classes[c].name))
+            .collect();
+        match p.auth {
+            AuthSel::Configured => {}
+            AuthSel::None => parts.push("credentials=none".into()),
+            AuthSel::Wrong => parts.push("credentials=wrong".into()),
+        }
+        if parts.is_empty() {
+            "no parameters".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// Classes that can be sent (absent excluded), and pairs of parameters' classes
+    /// (absent included: leaving one out is half of many bugs).
+    pub fn totals(&self) -> (usize, usize) {
+        let classes = self.dims.iter().map(|d| d.classes.len() - 1).sum();
+        let mut pairs = 0;
+        for i in 0..self.dims.len() {
+            for j in i + 1..self.dims.len() {
+                pairs += self.dims[i].classes.len() * self.dims[j].classes.len();
+            }
+        }
+        (classes, pairs)
+    }
+
+    fn absent(&self) -> Probe {
+        Probe {
+            classes: vec![0; self.dims.len()],
+            auth: AuthSel::Configured,
+        }
+    }
+}
+
+/// What a set of probes covered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub classes: usize,
+    pub classes_total: usize,
+    pub pairs: usize,
+    pub pairs_total: usize,
+}
+
+/// The classes and pairs the probes cover.
+pub fn coverage(space: &Space, probes: &[Probe]) -> Coverage {
+    let mut classes: HashSet<(usize, usize)> = HashSet::new();
+    let mut pairs: HashSet<(usize, usize, usize, usize)> = HashSet::new();
+    for p in probes.iter().filter(|p| p.auth == AuthSel::Configured) {
+        for (i, &a) in p.classes.iter().enumerate() {
+            if a != 0 {
+                classes.insert((i, a));
+            }
+            for (j, &b) in p.classes.iter().enumerate().skip(i + 1) {
+                pairs.insert((i, a, j, b));
+            }
+        }
+    }
+    let (classes_total, pairs_total) = space.totals();
+    Coverage {
+        classes: classes.len(),
+        classes_total,
+        pairs: pairs.len(),
+        pairs_total,
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the same seed, the same sequence, on
+/// every platform and Rust release.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i + 1);
+            v.swap(i, j);
+        }
+    }
+}
+
+fn lit(name: impl Into<String>, value: impl Into<String>) -> Class {
+    Class {
+        name: name.into(),
+        value: Some(value.into()),
+        draw: None,
+    }
+}
+
+fn drawn(name: &str, kind: DrawKind, value: String) -> Class {
+    Class {
+        name: name.into(),
+        value: Some(value),
+        draw: Some(Draw {
+            kind,
+            containing: None,
+            nth: None,
+        }),
+    }
+}
+
+fn absent() -> Class {
+    Class {
+        name: "absent".into(),
+        value: None,
+        draw: None,
+    }
+}
+
+fn member(inst: &Inst, f: FieldRef) -> &str {
+    match f {
+        FieldRef::Id => &inst.id,
+        FieldRef::Slot(s) => inst.field(s),
+    }
+}
+
+/// The middle one of the sorted, distinct candidates (as draws pick).
+fn middle(mut v: Vec<String>) -> Option<String> {
+    v.sort();
+    v.dedup();
+    let i = v.len() / 2;
+    (!v.is_empty()).then(|| v.swap_remove(i))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f
+            .to_uppercase()
+            .chain(c.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// Each punctuation character or space replaced by another punctuation character.
+fn swap_punct(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '-' => '_',
+            '_' => '.',
+            ' ' => '-',
+            c if c.is_ascii_punctuation() => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// Builds the value classes of every parameter the query schema lists, from the
+/// description's roles and the data: `main` is the project under test's list, `other`
+/// another project's when one is known.
+pub fn space(
+    contract: &Contract,
+    main: &Baseline,
+    other: Option<&Baseline>,
+    credentials: bool,
+) -> Space {
+    let desc = contract.desc();
+    let props: Vec<(String, Value)> = contract
+        .query_schema()
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let mut out = Space {
+        credentials,
+        auth_rule: Some(desc.auth_rule),
+        ..Space::default()
+    };
+    let visible: Vec<&Inst> = main.instances.iter().filter(|i| !hidden(desc, i)).collect();
+    let n = visible.len();
+    // Parameters in the description's order of meaning: filters, flags, paging, then
+    // whatever else the schema lists.
+    let mut params: Vec<String> = Vec::new();
+    let mut add = |p: &str| {
+        if !params.iter().any(|q| q == p) && props.iter().any(|(k, _)| k == p) {
+            params.push(p.to_string());
+        }
+    };
+    desc.filters.iter().for_each(|f| add(&f.param));
+    desc.filters
+        .iter()
+        .filter_map(|f| f.exact.as_ref())
+        .for_each(|e| add(&e.param));
+    desc.hidden.iter().for_each(|h| add(&h.unless.param));
+    desc.start.iter().for_each(|s| add(&s.param));
+    desc.limit.iter().for_each(|l| add(&l.param));
+    let mut rest: Vec<&String> = props.iter().map(|(k, _)| k).collect();
+    rest.sort();
+    rest.into_iter().for_each(|p| add(p));
+    for param in params {
+        let schema = props
+            .iter()
+            .find(|(k, _)| *k == param)
+            .map(|(_, v)| v)
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut unreachable = Vec::new();
+        let dim = dim_for(
+            desc,
+            &param,
+            &schema,
+            main,
+            other,
+            &visible,
+            n,
+            &mut unreachable,
+        );
+        out.unreachable
+            .extend(unreachable.into_iter().map(|u| format!("{param}: {u}")));
+        out.dims.push(dim);
+    }
+    out.dims.push(Dim {
+        param: UNLISTED_PARAM.into(),
+        role: Role::Other,
+        classes: vec![absent(), lit("any", "1")],
+        rule: desc.and_rule,
+    });
+    for d in &mut out.dims {
+        // One class per distinct value: the first name wins.
+        let mut seen: HashSet<Option<String>> = HashSet::new();
+        d.classes.retain(|c| seen.insert(c.value.clone()));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dim_for(
+    desc: &Desc,
+    param: &str,
+    schema: &Value,
+    main: &Baseline,
+    other: Option<&Baseline>,
+    visible: &[&Inst],
+    n: usize,
+    unreachable: &mut Vec<String>,
+) -> Dim {
+    let mut classes = vec![absent()];
+    let by_draw = |name: &str, kind: DrawKind, classes: &mut Vec<Class>, un: &mut Vec<String>| {
+        let d = Draw {
+            kind,
+            containing: None,
+            nth: None,
+        };
+        match draw(desc, param, &d, main) {
+            Ok(v) => classes.push(drawn(name, kind, v)),
+            Err(e) => un.push(format!("{name} ({})", e.0)),
+        }
+    };
+    if let Some(f) = desc.filter(param) {
+        let enumerated: Vec<String> = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .filter(|v: &Vec<String>| !v.is_empty())
+            .unwrap_or_else(|| f.values.clone());
+        let others = || -> Option<String> {
+            let o = other?;
+            middle(
+                o.instances
+                    .iter()
+                    .filter(|i| !hidden(desc, i))
+                    .map(|i| member(i, f.field).to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect(),
+            )
+        };
+        match (f.matching, f.field) {
+            (Match::Contains, _) => {
+                by_draw("whole", DrawKind::Value, &mut classes, unreachable);
+                by_draw("prefix", DrawKind::Prefix, &mut classes, unreachable);
+                by_draw("infix", DrawKind::Infix, &mut classes, unreachable);
+                let whole = classes
+                    .iter()
+                    .find(|c| c.name == "whole")
+                    .and_then(|c| c.value.clone());
+                if let Some(w) = &whole {
+                    let chars: Vec<char> = w.chars().collect();
+                    let half = chars.len() / 2;
+                    if half > 0 {
+                        classes.push(lit("suffix", chars[half..].iter().collect::<String>()));
+                    }
+                    classes.push(lit("upper", w.to_uppercase()));
+                    classes.push(lit("lower", w.to_lowercase()));
+                }
+                by_draw(
+                    "swapped case",
+                    DrawKind::OtherCase,
+                    &mut classes,
+                    unreachable,
+                );
+                let punct = middle(
+                    visible
+                        .iter()
+                        .map(|i| member(i, f.field))
+                        .filter(|v| v.chars().any(|c| c == ' ' || c.is_ascii_punctuation()))
+                        .map(String::from)
+                        .collect(),
+                );
+                match punct {
+                    Some(v) => classes.push(lit("punctuation swapped", swap_punct(&v))),
+                    None => {
+                        unreachable.push("punctuation swapped (no value with punctuation)".into())
+                    }
+                }
+                let non_ascii = middle(
+                    visible
+                        .iter()
+                        .map(|i| member(i, f.field))
+                        .filter(|v| !v.is_ascii())
+                        .map(|v| v.chars().filter(|c| !c.is_ascii()).collect::<String>())
+                        .collect(),
+                );
+                match non_ascii {
+                    Some(v) => classes.push(lit("non-ASCII part", v)),
+                    None => unreachable.push("non-ASCII part (no value outside ASCII)".into()),
+                }
+                by_draw("no match", DrawKind::Absent, &mut classes, unreachable);
+            }
+            (Match::Equals, FieldRef::Slot(_)) if !enumerated.is_empty() => {
+                for v in &enumerated {
+                    classes.push(lit(v.clone(), v.clone()));
+                }
+                for v in &enumerated {
+                    let lower = v.to_lowercase();
+                    if lower != *v {
+                        classes.push(lit(format!("lower {v}"), lower));
+                    }
+                }
+                let mut outside = format!("{}X", enumerated[0]);
+                while enumerated.contains(&outside) {
+                    outside.push('X');
+                }
+                classes.push(lit("outside the table", outside));
+            }
+            _ => {
+                by_draw("whole", DrawKind::Value, &mut classes, unreachable);
+                by_draw("prefix", DrawKind::Half, &mut classes, unreachable);
+                by_draw("unknown", DrawKind::Absent, &mut classes, unreachable);
+            }
+        }
+        // Reaching hidden items and other projects' items through every filter (C6, C14).
+        if !desc.hidden.is_empty() {
+            by_draw("hidden item's", DrawKind::Hidden, &mut classes, unreachable);
+        }
+        match others() {
+            Some(v) => classes.push(lit("other project's", v)),
+            None => unreachable.push("other project's (no second project known)".into()),
+        }
+        classes.push(lit("empty", ""));
+        return Dim {
+            param: param.into(),
+            role: Role::Filter,
+            classes,
+            rule: f.rule,
+        };
+    }
+    let flag = desc
+        .filters
+        .iter()
+        .filter_map(|f| f.exact.as_ref())
+        .chain(desc.hidden.iter().map(|h| &h.unless))
+        .find(|fl| fl.param == param);
+    if let Some(fl) = flag {
+        let v = &fl.value;
+        classes.extend([
+            lit(v.clone(), v.clone()),
+            lit("false", "false"),
+            lit(v.to_uppercase(), v.to_uppercase()),
+            lit(capitalise(v), capitalise(v)),
+            lit("1", "1"),
+            lit("empty", ""),
+        ]);
+        return Dim {
+            param: param.into(),
+            role: Role::Flag,
+            classes,
+            rule: fl.rule,
+        };
+    }
+    let start = desc.start.as_ref().filter(|s| s.param == param);
+    let limit = desc.limit.as_ref().filter(|l| l.param == param);
+    if start.is_some() || limit.is_some() {
+        let (first, rule, past) = match (start, limit) {
+            (Some(s), _) => (u64::from(s.base), s.rule, true),
+            (_, Some(l)) => (l.min.max(1), l.rule, false),
+            _ => unreachable!("one of them is set"),
+        };
+        let n = n as u64;
+        let mut grid = vec![
+            ("first", first),
+            ("second", first + 1),
+            ("middle", first + n / 2),
+        ];
+        if past {
+            grid.push(("last", (first + n).saturating_sub(1).max(first)));
+            grid.push(("past the end", first + n));
+        } else {
+            grid.push(("list length", n.max(first)));
+            grid.push(("past the length", n + 1));
+        }
+        for (name, v) in grid {
+            classes.push(lit(name, v.to_string()));
+        }
+        classes.extend([
+            lit("zero", "0"),
+            lit("negative", "-1"),
+            lit("non-decimal", "1.5"),
+            lit("empty", ""),
+        ]);
+        return Dim {
+            param: param.into(),
+            role: Role::Paging,
+            classes,
+            rule,
+        };
+    }
+    classes.push(lit("any", "1"));
+    classes.push(lit("empty", ""));
+    Dim {
+        param: param.into(),
+        role: Role::Other,
+        classes,
+        rule: desc.and_rule,
+    }
+}
+
+/// The probes of an exploration, at most `budget`, distinct classes first: every class
+/// alone (parameters in turn, so a small budget still reaches every parameter), requests
+/// without and with wrong credentials, then all-pairs combinations, then larger random
+/// ones. The same space and seed give the same probes in the same order.
+pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
+    let mut rng = Rng::new(seed);
+    let mut out: Vec<Probe> = Vec::new();
+    let mut seen: HashSet<Probe> = HashSet::new();
+    let mut push = |p: Probe, out: &mut Vec<Probe>| {
+        if out.len() < budget && seen.insert(p.clone()) {
+            out.push(p);
+        }
+    };
+    // Singles, one parameter at a time in turn.
+    let mut orders: Vec<Vec<usize>> = space
+        .dims
+        .iter()
+        .map(|d| {
+            let mut v: Vec<usize> = (1..d.classes.len()).collect();
+            rng.shuffle(&mut v);
+            v
+        })
+        .collect();
+    let longest = orders.iter().map(Vec::len).max().unwrap_or(0);
+    for k in 0..longest {
+        for (i, order) in orders.iter_mut().enumerate() {
+            if let Some(&c) = order.get(k) {
+                let mut p = space.absent();
+                p.classes[i] = c;
+                push(p, &mut out);
+            }
+        }
+    }
+    if space.credentials {
+        for auth in [AuthSel::None, AuthSel::Wrong] {
+            push(
+                Probe {
+                    auth,
+                    ..space.absent()
+                },
+                &mut out,
+            );
+        }
+    }
+    // All pairs, greedily: each new probe takes the first uncovered pair (in a seeded
+    // order) and, parameter by parameter, the class that covers most uncovered pairs.
+    let dims = space.dims.len();
+    let sizes: Vec<usize> = space.dims.iter().map(|d| d.classes.len()).collect();
+    let mut uncovered: BTreeSet<(usize, usize, usize, usize)> = BTreeSet::new();
+    for i in 0..dims {
+        for j in i + 1..dims {
+            for a in 0..sizes[i] {
+                for b in 0..sizes[j] {
+                    uncovered.insert((i, a, j, b));
+                }
+            }
+        }
+    }
+    let cover = |p: &Probe, u: &mut BTreeSet<(usize, usize, usize, usize)>| {
+        for i in 0..dims {
+            for j in i + 1..dims {
+                u.remove(&(i, p.classes[i], j, p.classes[j]));
+            }
+        }
+    };
+    for p in &out {
+        if p.auth == AuthSel::Configured {
+            cover(p, &mut uncovered);
+        }
+    }
+    let mut pending: Vec<(usize, usize, usize, usize)> = uncovered.iter().copied().collect();
+    rng.shuffle(&mut pending);
+    let mut next = 0;
+    while out.len() < budget && !uncovered.is_empty() {
+        while next < pending.len() && !uncovered.contains(&pending[next]) {
+            next += 1;
+        }
+        let Some(&(i, a, j, b)) = pending.get(next) else {
+            break;
+        };
+        let mut chosen: Vec<Option<usize>> = vec![None; dims];
+        chosen[i] = Some(a);
+        chosen[j] = Some(b);
+        let mut rest: Vec<usize> = (0..dims).filter(|&k| k != i && k != j).collect();
+        rng.shuffle(&mut rest);
+        for k in rest {
+            let mut best = (0usize, 0usize);
+            let start = rng.below(sizes[k]);
+            for off in 0..sizes[k] {
+                let c = (start + off) % sizes[k];
+                let gain = chosen
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(m, x)| x.map(|x| (m, x)))
+                    .filter(|&(m, x)| {
+                        let key = if m < k { (m, x, k, c) } else { (k, c, m, x) };
+                        uncovered.contains(&key)
+                    })
+                    .count();
+                if off == 0 || gain > best.0 {
+                    best = (gain, c);
+                }
+            }
+            chosen[k] = Some(best.1);
+        }
+        let p = Probe {
+            classes: chosen.into_iter().map(|c| c.unwrap_or(0)).collect(),
+            auth: AuthSel::Configured,
+        };
+        cover(&p, &mut uncovered);
+        push(p, &mut out);
+    }
+    // Larger random combinations, now and then without or with wrong credentials.
+    let mut misses = 0;
+    while out.len() < budget && misses < 1000 {
+        let p = Probe {
+            classes: sizes.iter().map(|&s| rng.below(s)).collect(),
+            auth: match (space.credentials, rng.below(16)) {
+                (true, 0) => AuthSel::None,
+                (true, 1) => AuthSel::Wrong,
+                _ => AuthSel::Configured,
+            },
+        };
+        let before = out.len();
+        push(p, &mut out);
+        if out.len() == before {
+            misses += 1;
+        }
+    }
+    out
+}
+
+/// The statuses the contract accepts for a query, preferred first: 401 (403
+/// tolerated) without valid credentials (C14), 400 for invalid paging (C10), 200 or a
+/// tolerated 400 for a value outside an enumerated filter's table (C4), else 200.
+pub fn expected_status(
+    desc: &Desc,
+    space: &Space,
+    p: &Probe,
+    query: &[(String, String)],
+) -> Vec<u16> {
+    if p.auth != AuthSel::Configured {
+        return vec![UNAUTHORIZED, FORBIDDEN];
+    }
+    if Query::parse(desc, query).invalid_paging {
+        return vec![BAD_REQUEST];
+    }
+    let outside = space.dims.iter().zip(&p.classes).any(|(d, &c)| {
+        d.role == Role::Filter
+            && desc.filter(&d.param).is_some_and(|f| {
+                !f.values.is_empty()
+                    && d.classes[c]
+                        .value
+                        .as_deref()
+                        .is_some_and(|v| !v.is_empty() && !f.values.iter().any(|x| x == v))
+            })
+    });
+    if outside {
+        vec![OK, BAD_REQUEST]
+    } else {
+        vec![OK]
+    }
+}
+
+/// The rules a probe is about: the credentials rule, the paging rules, then the rules
+/// of every parameter it sets (the first is blamed for a wrong status).
+fn rules_of(desc: &Desc, space: &Space, p: &Probe, status: &[u16]) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = Vec::new();
+    if p.auth != AuthSel::Configured {
+        rules.push(desc.auth_rule);
+    }
+    let set: Vec<&Dim> = space
+        .dims
+        .iter()
+        .zip(&p.classes)
+        .filter(|(_, &c)| c != 0)
+        .map(|(d, _)| d)
+        .collect();
+    if status.first() == Some(&BAD_REQUEST) {
+        rules.extend(
+            set.iter()
+                .filter(|d| d.role == Role::Paging)
+                .map(|d| d.rule),
+        );
+    }
+    rules.extend(set.iter().map(|d| d.rule));
+    let empty = space
+        .dims
+        .iter()
+        .zip(&p.classes)
+        .any(|(d, &c)| d.classes[c].value.as_deref() == Some(""));
+    if empty {
+        rules.push(desc.empty_rule);
+    }
+    if rules.is_empty() {
+        rules.push(desc.and_rule);
+    }
+    let mut seen = HashSet::new();
+    rules.retain(|r| seen.insert(*r));
+    rules
+}
+
+/// The case a probe is judged as: literal values, the contract's expected status,
+/// any result size. `index` names it (`explore/0007`).
+pub fn probe_case(desc: &Desc, space: &Space, p: &Probe, index: usize) -> Case {
+    let loc = Loc {
+        file: Arc::from("explore"),
+        at: LineCol { line: 0, col: 0 },
+    };
+    let query = space.query(p);
+    let status = expected_status(desc, space, p, &query);
+    Case {
+        name: format!("explore/{index:04}"),
+        loc: loc.clone(),
+        description: space.describe(p),
+        rules: rules_of(desc, space, p, &status),
+        project: ProjectSel::Main,
+        auth: p.auth,
+        query: query
+            .into_iter()
+            .map(|(name, v)| Param {
+                name,
+                value: QueryValue::Literal(v),
+                loc: loc.clone(),
+            })
+            .collect(),
+        raw_query: None,
+        headers: Vec::new(),
+        expect: Expect {
+            status,
+            status_loc: None,
+            results: ResultsExpect::Any,
+            pages: Vec::new(),
+            pages_loc: None,
+            repeat: 1,
+        },
+    }
+}
+
+/// Smaller probes that might still fail, simplest first: each set parameter left out,
+/// then each set parameter moved to a simpler class of its own (an earlier one in the
+/// parameter's list: the whole value before its variants), then valid credentials.
+pub fn shrink_candidates(space: &Space, p: &Probe) -> Vec<Probe> {
+    let mut out = Vec::new();
+    for (i, &c) in p.classes.iter().enumerate() {
+        if c != 0 {
+            let mut q = p.clone();
+            q.classes[i] = 0;
+            out.push(q);
+        }
+    }
+    for (i, &c) in p.classes.iter().enumerate() {
+        for simpler in 1..c {
+            let mut q = p.clone();
+            q.classes[i] = simpler;
+            let len = |x: usize| {
+                space.dims[i].classes[x]
+                    .value
+                    .as_ref()
+                    .map_or(0, |v| v.len())
+            };
+            if len(simpler) <= len(c) {
+                out.push(q);
+            }
+        }
+    }
+    if p.auth != AuthSel::Configured {
+        out.push(Probe {
+            auth: AuthSel::Configured,
+            ..p.clone()
+        });
+    }
+    out
+}
+
+/// A probe as a case file in the shipped format: drawn values as draws, the others
+/// literal, the expected status and rules as the exploration judged them.
+pub fn case_file(desc: &Desc, space: &Space, p: &Probe, why: &str) -> String {
+    let query = space.query(p);
+    let status = expected_status(desc, space, p, &query);
+    let rules = rules_of(desc, space, p, &status);
+    let mut s = String::new();
+    for line in why.lines() {
+        s.push_str(&format!("# {line}\n"));
+    }
+    s.push_str(&format!(
+        "description = {}\n",
+        toml_str(&format!("found by exploration: {}", space.describe(p)))
+    ));
+    let rules: Vec<String> = rules.iter().map(|r| toml_str(&r.to_string())).collect();
+    s.push_str(&format!("rules = [{}]\n", rules.join(", ")));
+    match p.auth {
+        AuthSel::Configured => {}
+        AuthSel::None => s.push_str("auth = \"none\"\n"),
+        AuthSel::Wrong => s.push_str("auth = \"wrong\"\n"),
+    }
+    if !query.is_empty() {
+        s.push_str("\n[query]\n");
+        for (d, &c) in space.dims.iter().zip(&p.classes) {
+            let class = &d.classes[c];
+            let Some(v) = &class.value else { continue };
+            let key = if d
+                .param
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                d.param.clone()
+            } else {
+                toml_str(&d.param)
+            };
+            match &class.draw {
+                Some(dr) => s.push_str(&format!("{key} = {{ draw = \"{}\" }}\n", dr.kind.name())),
+                None => s.push_str(&format!("{key} = {}\n", toml_str(v))),
+            }
+        }
+    }
+    s.push_str("\n[expect]\n");
+    let words: Vec<String> = status.iter().map(u16::to_string).collect();
+    if words.len() == 1 {
+        s.push_str(&format!("status = {}\n", words[0]));
+    } else {
+        s.push_str(&format!("status = [{}]\n", words.join(", ")));
+    }
+    if status.first() == Some(&OK) {
+        s.push_str("results = \"any\"\n");
+    }
+    s
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(id: &str, name: &str, status: &str) -> Inst {
+        Contract::embedded().item(
+            id,
+            &[
+                ("name", name),
+                ("status", status),
+                ("created_at", "2020-01-01T00:00:00.000Z"),
+            ],
+        )
+    }
+
+    fn base() -> Baseline {
+        Contract::embedded().baseline(vec![
+            inst("a-1", "redis-prod", "RUNNING"),
+            inst("a-2", "redis-prod-2", "RUNNING"),
+            inst("a-3", "Redis-Test", "CLOSED"),
+            inst("a-4", "cache 缓存", "RUNNING"),
+            inst("a-5", "broken", "CREATEFAILED"),
+        ])
+    }
+
+    fn other() -> Baseline {
+        Contract::embedded().baseline(vec![inst("b-1", "elsewhere", "RUNNING")])
+    }
+
+    #[test]
+    fn classes_come_from_the_schema_the_description_and_the_data() {
+        let s = space(Contract::embedded(), &base(), Some(&other()), true);
+        let names: Vec<&str> = s.dims.iter().map(|d| d.param.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "name",
+                "status",
+                "id",
+                "isExactMatchName",
+                "includeFailure",
+                "start",
+                "limit",
+                UNLISTED_PARAM
+            ]
+        );
+        let class = |p: &str, c: &str| {
+            s.dims
+                .iter()
+                .find(|d| d.param == p)
+                .and_then(|d| d.classes.iter().find(|x| x.name == c))
+                .and_then(|x| x.value.clone())
+        };
+        assert_eq!(class("name", "non-ASCII part").as_deref(), Some("缓存"));
+        assert_eq!(class("name", "hidden item's").as_deref(), Some("broken"));
+        assert_eq!(
+            class("name", "other project's").as_deref(),
+            Some("elsewhere")
+        );
+        assert_eq!(class("status", "lower RUNNING").as_deref(), Some("running"));
+        assert_eq!(class("status", "RESTORING").as_deref(), Some("RESTORING"));
+        assert_eq!(class("id", "other project's").as_deref(), Some("b-1"));
+        assert_eq!(class("includeFailure", "TRUE").as_deref(), Some("TRUE"));
+        assert_eq!(class("includeFailure", "True").as_deref(), Some("True"));
+        // Four visible items: past the end is start=5, the length limit=4.
+        assert_eq!(class("start", "past the end").as_deref(), Some("5"));
+        assert_eq!(class("limit", "list length").as_deref(), Some("4"));
+        assert!(s.unreachable.is_empty(), "{:?}", s.unreachable);
+    }
+
+    #[test]
+    fn singles_come_first_and_the_same_seed_gives_the_same_probes() {
+        let s = space(Contract::embedded(), &base(), Some(&other()), true);
+        let (classes, _) = s.totals();
+        let a = plan(&s, 400, 7);
+        assert_eq!(a, plan(&s, 400, 7));
+        assert_ne!(a, plan(&s, 400, 8));
+        let first = coverage(&s, &a[..classes]);
+        assert_eq!(first.classes, classes, "every class once before any pair");
+        assert!(a[..classes]
+            .iter()
+            .all(|p| p.classes.iter().filter(|&&c| c != 0).count() == 1));
+        let small = plan(&s, 10, 7);
+        assert_eq!(small.len(), 10);
+        assert_eq!(small, a[..10], "a smaller budget is a prefix");
+        let all = plan(&s, 5000, 7);
+        let c = coverage(&s, &all);
+        assert_eq!(c.pairs, c.pairs_total, "a large budget covers every pair");
+    }
+
+    #[test]
+    fn expected_status_follows_the_contract() {
+        let s = space(Contract::embedded(), &base(), None, true);
+        let desc = Contract::embedded().desc();
+        let with = |param: &str, class: &str| {
+            let mut p = s.absent();
+            let i = s.dims.iter().position(|d| d.param == param).unwrap();
+            p.classes[i] = s.dims[i]
+                .classes
+                .iter()
+                .position(|c| c.name == class)
+                .unwrap();
+            p
+        };
+        let status = |p: &Probe| expected_status(desc, &s, p, &s.query(p));
+        assert_eq!(status(&with("start", "zero")), [BAD_REQUEST]);
+        assert_eq!(status(&with("limit", "non-decimal")), [BAD_REQUEST]);
+        assert_eq!(status(&with("limit", "empty")), [OK]);
+        assert_eq!(
+            status(&with("status", "outside the table")),
+            [OK, BAD_REQUEST]
+        );
+        let mut none = s.absent();
+        none.auth = AuthSel::None;
+        assert_eq!(status(&none), [UNAUTHORIZED, FORBIDDEN]);
+    }
+
+    #[test]
+    fn a_saved_case_loads_and_says_the_same() {
+        let s = space(Contract::embedded(), &base(), None, true);
+        let desc = Contract::embedded().desc();
+        for p in plan(&s, 120, 1) {
+            let text = case_file(desc, &s, &p, "why\nit failed");
+            let case = crate::case::parse_case("x.toml", &text, "x", Contract::embedded())
+                .unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+            let generated = probe_case(desc, &s, &p, 0);
+            assert_eq!(case.expect.status, generated.expect.status, "{text}");
+            assert_eq!(case.auth, generated.auth);
+            let resolved = crate::plan::resolve_query(desc, &case, &base()).unwrap();
+            assert_eq!(resolved, s.query(&p), "{text}");
+        }
+    }
+
+    #[test]
+    fn shrinking_offers_fewer_parameters_first() {
+        let s = space(Contract::embedded(), &base(), None, true);
+        let p = Probe {
+            classes: vec![2, 1, 0, 0, 0, 0, 0, 0],
+            auth: AuthSel::Configured,
+        };
+        let c = shrink_candidates(&s, &p);
+        assert_eq!(c[0].classes, [0, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(c[1].classes, [2, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(c.iter().all(|q| q != &p));
+    }
+}

@@ -1,0 +1,216 @@
+//! Exploration against a target: the probes of [`crate::plan::explore`] sent as
+//! synthetic cases and judged by the shipped checks, each failure shrunk to a minimal
+//! probe that still breaks the same rule, the distinct ones reported like case failures.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use crate::base::Baseline;
+use crate::case::{Case, Rule};
+use crate::contract::Contract;
+use crate::exec::{Client, NoBaseline};
+use crate::outcome::{CaseResult, ExploreFailure, ExploreReport, Verdict};
+use crate::plan::explore::{self, Probe, Space};
+use crate::select::Shard;
+
+use super::{judge_batch, RunError, TargetSpec};
+
+/// How much to explore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExploreOptions {
+    /// Probes sent (shrinking comes on top, see [`SHRINK_REQUESTS`]).
+    pub budget: usize,
+    pub seed: u64,
+    /// Only this shard's probes (by the probe's name, as cases are sharded).
+    pub shard: Option<Shard>,
+}
+
+/// The most requests spent shrinking one failure.
+pub const SHRINK_REQUESTS: usize = 120;
+/// The most distinct failures shrunk (the others are counted with the one they repeat).
+pub const MAX_FAILURES: usize = 12;
+
+/// What a failure is about: its first finding's rule.
+fn first_rule(r: &CaseResult) -> Option<Rule> {
+    (r.verdict == Verdict::Fail)
+        .then(|| r.findings.first().map(|f| f.rule))
+        .flatten()
+}
+
+/// Explores with a client and the baselines a run already has.
+pub(crate) async fn explore_with(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    main: &Result<Baseline, NoBaseline>,
+    other: Option<&Result<Baseline, NoBaseline>>,
+    opts: ExploreOptions,
+) -> ExploreReport {
+    let started = Instant::now();
+    let desc = contract.desc();
+    let empty = Baseline::default();
+    let base = main.as_ref().unwrap_or(&empty);
+    let credentials = spec.credentials != crate::auth::Credentials::None;
+    let space = explore::space(
+        contract,
+        base,
+        other.and_then(|o| o.as_ref().ok()),
+        credentials,
+    );
+    let probes: Vec<(usize, Probe)> = explore::plan(&space, opts.budget, opts.seed)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            opts.shard
+                .is_none_or(|s| s.contains(&format!("explore/{i:04}")))
+        })
+        .collect();
+    let cases: Vec<Case> = probes
+        .iter()
+        .map(|(i, p)| explore::probe_case(desc, &space, p, *i))
+        .collect();
+    let results = judge_batch(client, contract, spec, main, other, &cases).await;
+    let mut requests = results.iter().map(|r| r.requests.len()).sum::<usize>();
+    let errors = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Error)
+        .count();
+    let mut failures: Vec<(Probe, ExploreFailure)> = Vec::new();
+    for ((i, probe), result) in probes.iter().zip(results) {
+        let Some(rule) = first_rule(&result) else {
+            continue;
+        };
+        // A failure a known minimal one explains (same rule, its parameters a subset of
+        // this probe's) is counted with it, not shrunk again.
+        if let Some((_, known)) = failures
+            .iter_mut()
+            .find(|(min, f)| first_rule(&f.result) == Some(rule) && explains(min, probe))
+        {
+            known.repeats += 1;
+            continue;
+        }
+        if failures.len() >= MAX_FAILURES {
+            continue;
+        }
+        let found = space.describe(probe);
+        let (minimal, result, spent) = shrink(
+            client, contract, spec, main, other, &space, probe, result, rule, *i,
+        )
+        .await;
+        requests += spent;
+        let why = format!(
+            "{} {}",
+            rule,
+            result
+                .findings
+                .first()
+                .map(|f| f.message.as_str())
+                .unwrap_or("")
+        );
+        failures.push((
+            minimal.clone(),
+            ExploreFailure {
+                case_file: explore::case_file(desc, &space, &minimal, &why),
+                result,
+                found,
+                repeats: 0,
+            },
+        ));
+    }
+    let sent: Vec<Probe> = probes.into_iter().map(|(_, p)| p).collect();
+    ExploreReport {
+        seed: opts.seed,
+        budget: opts.budget,
+        probes: sent.len(),
+        requests,
+        coverage: explore::coverage(&space, &sent),
+        unreachable: space.unreachable.clone(),
+        failures: failures.into_iter().map(|(_, f)| f).collect(),
+        errors,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// True when every parameter `min` sets, `p` sets to the same class, with the same
+/// credentials.
+fn explains(min: &Probe, p: &Probe) -> bool {
+    min.auth == p.auth
+        && min
+            .classes
+            .iter()
+            .zip(&p.classes)
+            .all(|(&m, &c)| m == 0 || m == c)
+}
+
+/// Reduces a failing probe: each round sends every candidate of
+/// [`explore::shrink_candidates`] and keeps the first (in candidate order, so the result
+/// does not depend on timing) that still fails with the same rule.
+#[allow(clippy::too_many_arguments)]
+async fn shrink(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    main: &Result<Baseline, NoBaseline>,
+    other: Option<&Result<Baseline, NoBaseline>>,
+    space: &Space,
+    probe: &Probe,
+    result: CaseResult,
+    rule: Rule,
+    index: usize,
+) -> (Probe, CaseResult, usize) {
+    let desc = contract.desc();
+    let (mut best, mut best_result) = (probe.clone(), result);
+    let mut spent = 0;
+    let mut tried: HashSet<Probe> = HashSet::new();
+    loop {
+        let candidates: Vec<Probe> = explore::shrink_candidates(space, &best)
+            .into_iter()
+            .filter(|c| tried.insert(c.clone()))
+            .take(SHRINK_REQUESTS.saturating_sub(spent))
+            .collect();
+        if candidates.is_empty() {
+            break;
+        }
+        let cases: Vec<Case> = candidates
+            .iter()
+            .map(|c| explore::probe_case(desc, space, c, index))
+            .collect();
+        let results = judge_batch(client, contract, spec, main, other, &cases).await;
+        spent += results.iter().map(|r| r.requests.len()).sum::<usize>();
+        let Some((c, r)) = candidates
+            .into_iter()
+            .zip(results)
+            .find(|(_, r)| first_rule(r) == Some(rule))
+        else {
+            break;
+        };
+        best = c;
+        best_result = r;
+    }
+    if best != *probe {
+        best_result
+            .notices
+            .push(format!("shrunk from: {}", space.describe(probe)));
+    }
+    (best, best_result, spent)
+}
+
+/// `conform explore` against a target: fetches the baselines, then explores.
+pub async fn explore_target(
+    target: crate::exec::Target,
+    spec: &TargetSpec,
+    contract: &Contract,
+    baseline_page: u32,
+    opts: ExploreOptions,
+) -> Result<ExploreReport, RunError> {
+    let client = Client::new(target)?;
+    let (main, other) = super::fetch_baselines(
+        &client,
+        contract.desc(),
+        spec,
+        baseline_page,
+        &mut super::Quiet,
+    )
+    .await?;
+    Ok(explore_with(&client, contract, spec, &main, other.as_ref(), opts).await)
+}

@@ -1,0 +1,103 @@
+//! Exploration against the built-in mock (issue 14): the same seed gives the same
+//! requests and verdicts, the faithful mock gives no failure, and a fault the cases miss
+//! is found, shrunk and saved as a case that fails on its own.
+
+use std::time::Duration;
+
+use conform::contract::Contract;
+use conform::exec::Target;
+use conform::mock::{DataSet, Fault};
+use conform::outcome::ExploreReport;
+use conform::runner::{explore_target, serve_mock, ExploreOptions};
+
+async fn explore(faults: Vec<Fault>, seed: u64, budget: usize) -> ExploreReport {
+    let (mock, spec) = serve_mock(DataSet::builtin(), faults).await.unwrap();
+    let target = Target {
+        base_url: spec.base_url.clone(),
+        credentials: spec.credentials.clone(),
+        ca_cert: None,
+        insecure: false,
+        timeout: Duration::from_secs(10),
+        max_body: 64 << 20,
+        rate: None,
+        jobs: 8,
+        token_header: Contract::embedded().desc().token_header.clone(),
+    };
+    let opts = ExploreOptions {
+        budget,
+        seed,
+        shard: None,
+    };
+    let r = explore_target(target, &spec, Contract::embedded(), 1000, opts)
+        .await
+        .unwrap();
+    mock.shutdown().await;
+    r
+}
+
+/// What a run sent and concluded, without timings or the mock's port and project.
+fn verdicts(r: &ExploreReport) -> Vec<(String, String, Vec<String>, Vec<String>)> {
+    r.failures
+        .iter()
+        .map(|f| {
+            let paths = f
+                .result
+                .requests
+                .iter()
+                .map(|q| {
+                    q.path
+                        .split_once("/instances")
+                        .map_or("", |x| x.1)
+                        .to_string()
+                })
+                .collect();
+            let findings = f
+                .result
+                .findings
+                .iter()
+                .map(|x| x.rule.to_string())
+                .collect();
+            (f.result.name.clone(), f.found.clone(), paths, findings)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_sends_the_same_requests_and_gets_the_same_verdicts() {
+    let a = explore(vec![Fault::StatusIgnoredWithExact], 5, 200).await;
+    let b = explore(vec![Fault::StatusIgnoredWithExact], 5, 200).await;
+    assert!(!a.failures.is_empty(), "the fault is found");
+    assert_eq!((a.probes, a.requests), (b.probes, b.requests));
+    assert_eq!(a.coverage, b.coverage);
+    assert_eq!(verdicts(&a), verdicts(&b));
+    let c = explore(vec![Fault::StatusIgnoredWithExact], 6, 200).await;
+    assert_eq!(
+        a.coverage.classes, c.coverage.classes,
+        "every class either way"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faithful_mock_gives_no_failure_and_a_small_budget_covers_every_class() {
+    let r = explore(vec![], 0, 150).await;
+    assert!(r.failures.is_empty(), "{:?}", verdicts(&r));
+    assert_eq!(r.errors, 0);
+    assert_eq!(r.coverage.classes, r.coverage.classes_total);
+    assert!(r.unreachable.is_empty(), "{:?}", r.unreachable);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_is_shrunk_to_the_parameters_that_matter_and_saved_as_a_case() {
+    let r = explore(vec![Fault::TenantLeakById], 0, 150).await;
+    let f = r.failures.first().expect("the leak is found");
+    let path = &f.result.requests[0].path;
+    let query = path.split_once('?').map_or("", |x| x.1);
+    assert!(
+        query.starts_with("id=") && !query.contains('&'),
+        "only the id is left: {path}"
+    );
+    assert!(f.case_file.contains("rules = [\"C5\""), "{}", f.case_file);
+    let case = conform::case::parse_case("x.toml", &f.case_file, "x", Contract::embedded())
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", f.case_file));
+    assert_eq!(case.expect.status, [200]);
+}
