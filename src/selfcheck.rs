@@ -179,8 +179,8 @@ struct Run {
     explored: Vec<String>,
 }
 
-async fn run_against_mock(
-    cases: &[Case],
+async fn run_against_mock<'a>(
+    cases: &'a [Case],
     data: DataSet,
     fault: Option<Fault>,
 ) -> Result<Run, SelfcheckError> {
@@ -198,42 +198,63 @@ async fn run_against_mock(
         jobs: 8,
         token_header: Contract::embedded().desc().token_header.clone(),
     };
-    let report = run_cases(RunOptions {
-        cases,
-        target,
-        spec: &spec,
-        contract: Contract::embedded(),
-        baseline_page: 1000,
-        keep_bodies: true,
-        explore: Some(crate::runner::ExploreOptions {
-            budget: EXPLORE_BUDGET,
-            seed: 0,
-            shard: None,
-        }),
-    })
-    .await;
+    // Cases first. Exploration runs only where it can change the verdict: against the
+    // faithful mock and tolerated or additive faults (it must report nothing there), and
+    // against a rule-breaking fault no case caught. A fault the cases catch is caught by
+    // cases plus exploration too, whatever the probes find.
+    let run = |cases: &'a [Case], explore: bool, target: Target| {
+        let spec = &spec;
+        async move {
+            run_cases(RunOptions {
+                cases,
+                target,
+                spec,
+                contract: Contract::embedded(),
+                baseline_page: 1000,
+                keep_bodies: true,
+                explore: explore.then_some(crate::runner::ExploreOptions {
+                    budget: EXPLORE_BUDGET,
+                    seed: 0,
+                    shard: None,
+                }),
+            })
+            .await
+        }
+    };
+    let report = run(cases, false, target.clone()).await;
+    let needs_probes = |results: &[CaseResult]| match fault {
+        None => true,
+        Some(f) if f.kind() != FaultKind::Breaks => true,
+        Some(_) => !results.iter().any(|r| r.verdict == Verdict::Fail),
+    };
+    let explored = match &report {
+        Ok(r) if needs_probes(&r.results) => Some(run(&[], true, target).await),
+        _ => None,
+    };
     mock.shutdown().await;
-    match report {
-        Ok(r) => Ok(Run {
-            explored: r
-                .explore
-                .iter()
-                .flat_map(|e| e.results())
-                .filter(|x| x.verdict == Verdict::Fail)
-                .map(|x| {
-                    let rules: Vec<String> = x
-                        .findings
-                        .iter()
-                        .map(|f| f.rule.to_string())
-                        .take(1)
-                        .collect();
-                    format!("{} ({})", x.name, rules.join(","))
-                })
-                .collect(),
-            results: r.results,
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let report = report?;
+    let explored = match explored {
+        Some(e) => e?
+            .explore
+            .iter()
+            .flat_map(|e| e.results())
+            .filter(|x| x.verdict == Verdict::Fail)
+            .map(|x| {
+                let rules: Vec<String> = x
+                    .findings
+                    .iter()
+                    .map(|f| f.rule.to_string())
+                    .take(1)
+                    .collect();
+                format!("{} ({})", x.name, rules.join(","))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Run {
+        explored,
+        results: report.results,
+    })
 }
 
 fn judge_fault(fault: Fault, faithful: &[CaseResult], run: &Run) -> FaultResult {

@@ -235,7 +235,7 @@ pub fn parse_case(
     if text.trim().is_empty() {
         return Err(vec![Diagnostic::whole_file(file, "case file is empty")
             .with_hint(
-                "a case needs at least `description` and `rules`; see the README",
+                "a case needs at least `description` and `rules`; see docs/case-files.md",
             )]);
     }
     // Two steps: TOML syntax first (the only step whose errors come from the toml
@@ -456,7 +456,7 @@ impl Validator<'_> {
         let message = format!("{subject} must be {expected}, not {}", found(self.text, v));
         self.error(v.span(), message).hint = Some(match example(key) {
             Some(e) => format!("for example: {e}"),
-            None => "see the case-file reference in the README".into(),
+            None => "see the case-file reference, docs/case-files.md".into(),
         });
     }
 
@@ -507,7 +507,7 @@ impl Validator<'_> {
         let n = int64(i);
         if n.is_none() {
             let hint = example(key).map_or_else(
-                || "see the case-file reference in the README".into(),
+                || "see the case-file reference, docs/case-files.md".into(),
                 |e| format!("for example: {e}"),
             );
             self.too_big(v, hint);

@@ -1,6 +1,6 @@
 //! The JSON Lines reporter (`--format json`): one JSON object per line and per event,
 //! `run-started`, `case-finished` (one per case, in case order), `run-finished`. Every
-//! event has an `"event"` member naming its type; the README documents every field.
+//! event has an `"event"` member naming its type; docs/output.md documents every field.
 //! Fields are only ever added, never renamed, so consumers can rely on them.
 
 use std::io::{self, Write};

@@ -226,7 +226,7 @@ pub enum Format {
     /// One line per case, failures in detail, a summary (the terminal reporter).
     #[default]
     Human,
-    /// JSON Lines: one event per line (see the README for every field).
+    /// JSON Lines: one event per line (docs/output.md lists every field).
     Json,
 }
 
