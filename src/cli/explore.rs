@@ -39,17 +39,11 @@ pub struct ExploreArgs {
 /// Runs `conform explore`; returns the exit code.
 pub async fn command(args: ExploreArgs) -> u8 {
     args.color.choice().write_global();
-    let loaded;
-    let contract: &Contract = match &args.endpoint.contract {
-        None => Contract::embedded(),
-        Some(path) => match Contract::from_file(path) {
-            Ok(c) => {
-                loaded = c;
-                &loaded
-            }
-            Err(e) => return input_error(e),
-        },
+    let loaded = match super::options::load_contract(args.endpoint.contract.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
+    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
     let e = &args.endpoint;
     if e.jobs == 0 || !positive(e.timeout) || e.rate.is_some_and(|r| !non_negative(r)) {
         return input_error("--jobs and --timeout must be positive, --rate 0 or more");

@@ -131,6 +131,22 @@ pub fn read_credentials(
     }
 }
 
+/// The contract a `--contract FILE` option names, loaded; `None` for the built-in one
+/// (`loaded.as_ref().unwrap_or_else(Contract::embedded)`). A description that cannot
+/// be loaded is said on stderr, with every located problem, and gives exit code 2.
+pub fn load_contract(
+    path: Option<&std::path::Path>,
+) -> Result<Option<crate::contract::Contract>, u8> {
+    path.map(|p| {
+        crate::contract::Contract::from_file(p).map_err(|e| {
+            use std::io::Write;
+            let _ = writeln!(anstream::stderr(), "error: {e}");
+            crate::exit::INPUT_INVALID
+        })
+    })
+    .transpose()
+}
+
 /// `x > 0`, false for NaN (a `--timeout nan` must be refused, not accepted).
 pub fn positive(x: f64) -> bool {
     x > 0.0

@@ -57,17 +57,11 @@ pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 /// Runs `conform run`; returns the exit code.
 pub async fn command(args: RunArgs) -> u8 {
     args.report.color.choice().write_global();
-    let loaded;
-    let contract: &Contract = match &args.endpoint.contract {
-        None => Contract::embedded(),
-        Some(path) => match Contract::from_file(path) {
-            Ok(c) => {
-                loaded = c;
-                &loaded
-            }
-            Err(e) => return input_error(e.to_string()),
-        },
+    let loaded = match super::options::load_contract(args.endpoint.contract.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
+    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
     let inputs = match Inputs::read(&args, contract) {
         Ok(i) => i,
         Err(code) => return code,
@@ -404,22 +398,7 @@ impl RunObserver for Stream<'_> {
         if let Some(s) = &mut self.snapshots {
             s.case(result);
         }
-        // The bar is cleared while the lines are written, then drawn again below them.
-        let Stream {
-            reporters,
-            info,
-            started,
-            errors,
-            progress,
-            ..
-        } = self;
-        progress.bar.suspend(|| {
-            if !*started {
-                *started = true;
-                errors.extend(reporters.emit(&Event::RunStarted(info)));
-            }
-            errors.extend(reporters.emit(&Event::CaseFinished(result)));
-        });
+        self.emit(&Event::CaseFinished(result));
         // Reported and compared: nothing needs the answers' bodies any more.
         result.drop_bodies();
     }
@@ -435,6 +414,12 @@ impl Stream<'_> {
         for f in &mut report.failures {
             self.waivers.apply(&mut f.result);
         }
+        self.emit(&Event::Explored(report));
+    }
+
+    /// Hands one event to every reporter, `run-started` first if it has not gone out
+    /// yet. The bar is cleared while the lines are written, then drawn again below them.
+    fn emit(&mut self, event: &Event<'_>) {
         let Stream {
             reporters,
             info,
@@ -448,7 +433,7 @@ impl Stream<'_> {
                 *started = true;
                 errors.extend(reporters.emit(&Event::RunStarted(info)));
             }
-            errors.extend(reporters.emit(&Event::Explored(report)));
+            errors.extend(reporters.emit(event));
         });
     }
 

@@ -96,20 +96,11 @@ pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io:
 
 /// Runs `conform list`; returns the exit code.
 pub fn list_command(args: ListArgs) -> u8 {
-    let loaded;
-    let contract: &Contract = match &args.contract {
-        None => Contract::embedded(),
-        Some(path) => match Contract::from_file(path) {
-            Ok(c) => {
-                loaded = c;
-                &loaded
-            }
-            Err(e) => {
-                let _ = writeln!(anstream::stderr(), "error: {e}");
-                return crate::exit::INPUT_INVALID;
-            }
-        },
+    let loaded = match super::options::load_contract(args.contract.as_deref()) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
+    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
     let cases = match args.select.load(&args.cases, contract) {
         Ok(c) => c,
         Err(code) => return code,
