@@ -117,13 +117,25 @@ impl Space {
     /// (absent included: leaving one out is half of many bugs).
     pub fn totals(&self) -> (usize, usize) {
         let classes = self.dims.iter().map(|d| d.classes.len() - 1).sum();
+        let sizes = self.sizes();
         let mut pairs = 0;
-        for i in 0..self.dims.len() {
-            for j in i + 1..self.dims.len() {
-                pairs += self.dims[i].classes.len() * self.dims[j].classes.len();
+        for i in 0..sizes.len() {
+            for j in i + 1..sizes.len() {
+                pairs += sizes[i] * sizes[j];
             }
         }
         (classes, pairs)
+    }
+
+    /// The number of values of each dimension of the pairwise coverage: every
+    /// parameter's classes, then, when credentials are explored, the credentials
+    /// (valid, none, wrong), so that C14 is tried with every class of every parameter.
+    fn sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self.dims.iter().map(|d| d.classes.len()).collect();
+        if self.credentials {
+            sizes.push(AUTHS.len());
+        }
+        sizes
     }
 
     fn absent(&self) -> Probe {
@@ -147,12 +159,17 @@ pub struct Coverage {
 pub fn coverage(space: &Space, probes: &[Probe]) -> Coverage {
     let mut classes: HashSet<(usize, usize)> = HashSet::new();
     let mut pairs: HashSet<(usize, usize, usize, usize)> = HashSet::new();
-    for p in probes.iter().filter(|p| p.auth == AuthSel::Configured) {
-        for (i, &a) in p.classes.iter().enumerate() {
-            if a != 0 {
-                classes.insert((i, a));
+    for p in probes {
+        if p.auth == AuthSel::Configured {
+            for (i, &a) in p.classes.iter().enumerate() {
+                if a != 0 {
+                    classes.insert((i, a));
+                }
             }
-            for (j, &b) in p.classes.iter().enumerate().skip(i + 1) {
+        }
+        let v = point(p, space.credentials);
+        for (i, &a) in v.iter().enumerate() {
+            for (j, &b) in v.iter().enumerate().skip(i + 1) {
                 pairs.insert((i, a, j, b));
             }
         }
@@ -215,6 +232,18 @@ fn drawn(name: &str, kind: DrawKind, value: String) -> Class {
             nth: None,
         }),
     }
+}
+
+/// The credentials a probe may send, as the last dimension of the pairwise coverage.
+const AUTHS: [AuthSel; 3] = [AuthSel::Configured, AuthSel::None, AuthSel::Wrong];
+
+/// A probe as a point of the pairwise coverage: its classes, then its credentials.
+fn point(p: &Probe, credentials: bool) -> Vec<usize> {
+    let mut v = p.classes.clone();
+    if credentials {
+        v.push(AUTHS.iter().position(|a| *a == p.auth).unwrap_or(0));
+    }
+    v
 }
 
 fn absent() -> Class {
@@ -595,8 +624,10 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
     }
     // All pairs, greedily: each new probe takes the first uncovered pair (in a seeded
     // order) and, parameter by parameter, the class that covers most uncovered pairs.
-    let dims = space.dims.len();
-    let sizes: Vec<usize> = space.dims.iter().map(|d| d.classes.len()).collect();
+    // Credentials are one more dimension (valid, none, wrong): every class of every
+    // parameter is also sent without and with wrong credentials (C14 whatever the query).
+    let sizes: Vec<usize> = space.sizes();
+    let dims = sizes.len();
     let mut uncovered: BTreeSet<(usize, usize, usize, usize)> = BTreeSet::new();
     for i in 0..dims {
         for j in i + 1..dims {
@@ -608,16 +639,15 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
         }
     }
     let cover = |p: &Probe, u: &mut BTreeSet<(usize, usize, usize, usize)>| {
+        let v = point(p, space.credentials);
         for i in 0..dims {
             for j in i + 1..dims {
-                u.remove(&(i, p.classes[i], j, p.classes[j]));
+                u.remove(&(i, v[i], j, v[j]));
             }
         }
     };
     for p in &out {
-        if p.auth == AuthSel::Configured {
-            cover(p, &mut uncovered);
-        }
+        cover(p, &mut uncovered);
     }
     let mut pending: Vec<(usize, usize, usize, usize)> = uncovered.iter().copied().collect();
     rng.shuffle(&mut pending);
@@ -654,10 +684,13 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
             }
             chosen[k] = Some(best.1);
         }
-        let p = Probe {
-            classes: chosen.into_iter().map(|c| c.unwrap_or(0)).collect(),
-            auth: AuthSel::Configured,
+        let mut v: Vec<usize> = chosen.into_iter().map(|c| c.unwrap_or(0)).collect();
+        let auth = if space.credentials {
+            AUTHS[v.pop().unwrap_or(0)]
+        } else {
+            AuthSel::Configured
         };
+        let p = Probe { classes: v, auth };
         cover(&p, &mut uncovered);
         push(p, &mut out);
     }
@@ -665,7 +698,11 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
     let mut misses = 0;
     while out.len() < budget && misses < 1000 {
         let p = Probe {
-            classes: sizes.iter().map(|&s| rng.below(s)).collect(),
+            classes: space
+                .dims
+                .iter()
+                .map(|d| rng.below(d.classes.len()))
+                .collect(),
             auth: match (space.credentials, rng.below(16)) {
                 (true, 0) => AuthSel::None,
                 (true, 1) => AuthSel::Wrong,
