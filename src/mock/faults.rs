@@ -75,6 +75,10 @@ faults! {
         "an empty name=, status= or id= is applied as a literal filter (matching nothing) instead of being ignored"),
     EmptyStart400 = ("empty-start-400", "C1", Breaks,
         "an empty start= gets 400 instead of being ignored"),
+    EmptyLimit400 = ("empty-limit-400", "C1", Breaks,
+        "an empty limit= gets 400 instead of being ignored"),
+    EmptyIncludeFailureShown = ("empty-include-failure-shown", "C1", Breaks,
+        "an empty includeFailure= lists CREATEFAILED instances, as if it said true"),
     // C2
     FuzzyPrefixOnly = ("fuzzy-prefix-only", "C2", Breaks,
         "fuzzy name matching only finds names that start with the term"),
@@ -104,6 +108,8 @@ faults! {
         "a status outside the status table gets 400 instead of 200 with an empty list"),
     StatusIgnoredWithExact = ("status-ignored-with-exact", "C4", Breaks,
         "the status filter is not applied when isExactMatchName is sent (whatever its value)"),
+    LaterStatuses400 = ("later-statuses-400", "C4", Breaks,
+        "RESTORING and FLUSHING, the later revisions' statuses, get 400 as outside the status table"),
     // C5
     IdPrefixMatch = ("id-prefix-match", "C5", Breaks,
         "the id filter matches every instance_id that starts with the value"),
@@ -125,6 +131,8 @@ faults! {
         "a query parameter the page does not list gets 400 instead of being ignored"),
     UnlistedParamWithPaging400 = ("unlisted-param-with-paging-400", "C7", Breaks,
         "a parameter the page does not list gets 400 when limit is also sent"),
+    UnlistedParamWithStart400 = ("unlisted-param-with-start-400", "C7", Breaks,
+        "a parameter the page does not list gets 400 when start is also sent"),
     // C8
     OldestFirst = ("oldest-first", "C8", Breaks,
         "the list is ordered oldest first"),

@@ -131,6 +131,10 @@ impl ProjectIndex {
             if faults.has(Fault::UnknownStatus400) && !STATUSES.contains(&status.as_str()) {
                 return Err(SelectError::UnknownStatus(status.clone()));
             }
+            // C4: the later revisions' statuses are in the table too.
+            if faults.has(Fault::LaterStatuses400) && STATUSES[10..].contains(&status.as_str()) {
+                return Err(SelectError::UnknownStatus(status.clone()));
+            }
         }
         // C6: only the literal `true` shows CREATEFAILED instances, whatever else is asked.
         let include_failed = q.include_failure.as_deref() == Some("true")

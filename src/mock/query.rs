@@ -101,6 +101,16 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
                 value: String::new(),
             });
         }
+        if value.is_empty() && slot == 1 && faults.has(Fault::EmptyLimit400) {
+            return Err(QueryError::NotAnInteger {
+                param: "limit",
+                value: String::new(),
+            });
+        }
+        if value.is_empty() && slot == 5 && faults.has(Fault::EmptyIncludeFailureShown) {
+            q.include_failure = Some("true".to_string());
+            continue;
+        }
         // C1: an empty value is the same as an absent parameter.
         if value.is_empty() && !faults.has(Fault::EmptyValueFilters) {
             continue;
@@ -123,6 +133,11 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     let limit = nonempty(limit);
     if let (Some(p), Some(_)) = (&unlisted, &limit) {
         if faults.has(Fault::UnlistedParamWithPaging400) {
+            return Err(QueryError::UnknownParam(p.clone()));
+        }
+    }
+    if let (Some(p), Some(_)) = (&unlisted, &start) {
+        if faults.has(Fault::UnlistedParamWithStart400) {
             return Err(QueryError::UnknownParam(p.clone()));
         }
     }

@@ -451,6 +451,42 @@ fn probes() -> Vec<Probe> {
             },
         ),
         p(
+            "empty-limit-400",
+            "/v1.0/p1/instances?limit=",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        p(
+            "empty-include-failure-shown",
+            "/v1.0/p1/instances?includeFailure=",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                assert_eq!(
+                    bad[0].ids(),
+                    s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"])
+                );
+            },
+        ),
+        p(
+            "later-statuses-400",
+            "/v1.0/p1/instances?status=RESTORING",
+            |good, bad| {
+                // RESTORING is in the table: no instance has it, so an empty 200.
+                assert_eq!((good[0].ids(), good[0].num()), (s(&[]), 0));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        p(
+            "unlisted-param-with-start-400",
+            "/v1.0/p1/instances?foo=1&start=2",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a2", "a3", "a5", "a6", "a7", "b0"]));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        p(
             "tenant-leak-by-id",
             "/v1.0/p1/instances?id=c1",
             |good, bad| {
