@@ -156,18 +156,24 @@ pub fn render(
         let _ = write!(meta, " · filter {}", esc(&info.filters.join(" ")));
     }
     let _ = writeln!(h, "<div class=\"meta\">{meta}</div>");
-    let bad = s.failed > 0 || s.errors > 0;
+    let bad = s.failed > 0 || s.errors > 0 || s.explore_failed > 0;
+    let mut verdict = format!("{} of {} cases passed", s.passed + s.vacuous, s.total);
+    if s.failed > 0 || s.errors > 0 {
+        let _ = write!(verdict, ": {} failed, {} errors", s.failed, s.errors);
+    }
+    if s.explore_failed > 0 {
+        // The exploration's failures fail the run too (exit 1), though no case failed.
+        let _ = write!(
+            verdict,
+            "; exploration found {} failure{}",
+            s.explore_failed,
+            if s.explore_failed == 1 { "" } else { "s" }
+        );
+    }
     let _ = writeln!(
         h,
-        "<div class=\"verdict-line {}\">{} of {} cases passed{}</div>",
+        "<div class=\"verdict-line {}\">{verdict}</div>",
         if bad { "bad" } else { "good" },
-        s.passed + s.vacuous,
-        s.total,
-        if bad {
-            format!(": {} failed, {} errors", s.failed, s.errors)
-        } else {
-            String::new()
-        }
     );
     h.push_str("<div class=\"cards\">");
     for (class, label, n) in [
@@ -428,5 +434,24 @@ mod tests {
         assert!(html.contains("<span class=\"add\">+new &lt;b&gt;</span>"));
         assert!(html.contains("X-Auth-Token: $CONFORM_TOKEN"));
         assert!(html.contains("1 of 5 cases passed") || html.contains("2 of 5 cases passed"));
+    }
+
+    #[test]
+    fn a_failure_found_by_exploration_is_in_the_verdict_line() {
+        let (info, results) = sample();
+        let passing: Vec<CaseResult> = results
+            .into_iter()
+            .filter(|r| r.verdict == Verdict::Pass)
+            .collect();
+        let mut s = Summary::of(&passing);
+        let html = render(&info, &passing, &s, std::time::Duration::from_secs(1));
+        assert!(
+            html.contains("verdict-line good"),
+            "no failure, a good line"
+        );
+        s.explore_failed = 2;
+        let html = render(&info, &passing, &s, std::time::Duration::from_secs(1));
+        assert!(html.contains("verdict-line bad"));
+        assert!(html.contains("cases passed; exploration found 2 failures"));
     }
 }
