@@ -354,6 +354,14 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
         s.total, s.passed, s.failed, s.changed, s.vacuous, s.skipped, s.errors, s.observations,
         if s.waived > 0 { format!("; {} waived", s.waived) } else { String::new() }
     );
+    if s.explore_failed > 0 {
+        // The exploration's own section lists them; the run fails on them (exit 1).
+        let _ = writeln!(
+            w,
+            "{RED}exploration:{RED:#} {} distinct failure(s), listed above",
+            s.explore_failed
+        );
+    }
     let _ = writeln!(
         w,
         "{BOLD}{} requests{BOLD:#} ({} retried) in {:.2} s ({:.0} requests/s)",
@@ -539,5 +547,19 @@ mod tests {
         let text = render(redactor);
         assert!(!text.contains("127.0.0.1:4000"), "{text}");
         assert!(text.contains("<redacted:token>"));
+    }
+
+    #[test]
+    fn the_summary_names_failures_the_exploration_found() {
+        let (_, results) = sample();
+        let mut s = Summary::of(&results);
+        let quiet = summary_text(&s, Duration::from_secs(1), None);
+        assert!(!quiet.contains("exploration:"), "{quiet}");
+        s.explore_failed = 3;
+        let text = summary_text(&s, Duration::from_secs(1), None);
+        assert!(
+            text.contains("exploration:") && text.contains("3 distinct failure(s)"),
+            "{text}"
+        );
     }
 }
