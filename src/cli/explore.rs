@@ -93,6 +93,7 @@ pub async fn command(args: ExploreArgs) -> u8 {
         base_url: spec.base_url.clone(),
         token_var: spec.token_var.clone(),
         token_header: desc.token_header.clone(),
+        rules: desc.rules.clone(),
         cases: 0,
         shard: args.shard,
         filters: Vec::new(),

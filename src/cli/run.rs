@@ -286,6 +286,7 @@ fn announce(args: &RunArgs, cases: &[Case], spec: &TargetSpec, mock: bool, desc:
         base_url: spec.base_url.clone(),
         token_var: spec.token_var.clone(),
         token_header: desc.token_header.clone(),
+        rules: desc.rules.clone(),
         cases: cases.len(),
         shard: args.select.shard,
         filters: args.select.filter.clone(),

@@ -13,7 +13,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use super::rule::Rule;
-use crate::base::{Layout, OrderSpec};
+use crate::base::{Inst, Layout, OrderSpec};
 use crate::diag::Diagnostic;
 
 /// The path of a request: text around one placeholder, the project.
@@ -44,6 +44,16 @@ pub enum FieldRef {
     Id,
     /// A slot of the [`Layout`].
     Slot(usize),
+}
+
+impl FieldRef {
+    /// The member's value in an item (the empty string when the item lacks it).
+    pub fn of(self, inst: &Inst) -> &str {
+        match self {
+            FieldRef::Id => &inst.id,
+            FieldRef::Slot(s) => inst.field(s),
+        }
+    }
 }
 
 /// How a filter compares an item's member with the parameter's value.
@@ -219,6 +229,11 @@ impl Desc {
     /// True when the description declares the rule.
     pub fn has_rule(&self, rule: Rule) -> bool {
         self.rules.iter().any(|(r, _)| *r == rule)
+    }
+
+    /// True when a hidden rule keeps the item out of an unflagged list (C6).
+    pub fn hides(&self, inst: &Inst) -> bool {
+        self.hidden.iter().any(|h| h.field.of(inst) == h.value)
     }
 
     /// The filter a parameter drives, if any.

@@ -54,6 +54,15 @@ pub enum ContractError {
     NoDesc { dir: PathBuf, found: String },
 }
 
+/// The response and query schema files a description names, beside it. Read leniently:
+/// a description that does not parse is reported by [`Desc::parse`], with its location.
+fn schema_paths(desc_file: &str, text: &str) -> (PathBuf, PathBuf) {
+    let names: toml::Table = toml::from_str(text).unwrap_or_default();
+    let dir = Path::new(desc_file).parent().unwrap_or(Path::new(""));
+    let name = |key: &str| dir.join(names.get(key).and_then(|v| v.as_str()).unwrap_or(key));
+    (name("response_schema"), name("query_schema"))
+}
+
 fn render(diags: &[Diagnostic]) -> String {
     diags
         .iter()
@@ -142,26 +151,9 @@ impl Contract {
             })
         };
         let text = read(path)?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        // The schema names come from the description; read them leniently first.
-        let names: toml::Table = toml::from_str(&text).unwrap_or_default();
-        let name = |key: &str| {
-            names
-                .get(key)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let (rpath, qpath) = (
-            dir.join(name("response_schema")),
-            dir.join(name("query_schema")),
-        );
-        Contract::from_strs(
-            &path.display().to_string(),
-            &text,
-            &read(&rpath)?,
-            &read(&qpath)?,
-        )
+        let desc_file = path.display().to_string();
+        let (rpath, qpath) = schema_paths(&desc_file, &text);
+        Contract::from_strs(&desc_file, &text, &read(&rpath)?, &read(&qpath)?)
     }
 
     fn from_strs(
@@ -170,10 +162,7 @@ impl Contract {
         response: &str,
         query: &str,
     ) -> Result<Contract, ContractError> {
-        let names: toml::Table = toml::from_str(desc).unwrap_or_default();
-        let dir = Path::new(desc_file).parent().unwrap_or(Path::new(""));
-        let name = |key: &str| dir.join(names.get(key).and_then(|v| v.as_str()).unwrap_or(key));
-        let (rpath, qpath) = (name("response_schema"), name("query_schema"));
+        let (rpath, qpath) = schema_paths(desc_file, desc);
         let parse = |text: &str, path: &PathBuf| {
             serde_json::from_str(text).map_err(|source| ContractError::Json {
                 path: path.clone(),

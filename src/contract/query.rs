@@ -122,34 +122,16 @@ impl<'d> Query<'d> {
         }
     }
 
-    fn value<'i>(&self, inst: &'i Inst, f: FieldRef) -> &'i str {
-        match f {
-            FieldRef::Id => &inst.id,
-            FieldRef::Slot(s) => inst.field(s),
-        }
-    }
-
     /// The hidden rule that keeps `inst` out of this query's result, if one does.
     fn hidden_by(&self, inst: &Inst) -> Option<usize> {
         self.desc
             .hidden
             .iter()
-            .position(|h| self.value(inst, h.field) == h.value)
-    }
-
-    /// True when `inst` is hidden by some rule of the description, whatever the query.
-    pub fn is_hidden(desc: &Desc, inst: &Inst) -> bool {
-        desc.hidden.iter().any(|h| {
-            let v = match h.field {
-                FieldRef::Id => inst.id.as_str(),
-                FieldRef::Slot(s) => inst.field(s),
-            };
-            v == h.value
-        })
+            .position(|h| h.field.of(inst) == h.value)
     }
 
     fn matches(&self, f: &Filter, a: &Active, inst: &Inst) -> bool {
-        let v = self.value(inst, f.field);
+        let v = f.field.of(inst);
         match f.matching {
             Match::Contains if !a.exact => self.contains(v, &a.value),
             _ => v == a.value,
@@ -167,7 +149,7 @@ impl<'d> Query<'d> {
     /// Why `inst` must not be in the result (the rule it would break), if so.
     pub fn excludes(&self, inst: &Inst) -> Option<(Rule, String)> {
         for (k, h) in self.desc.hidden.iter().enumerate() {
-            if !self.include[k] && self.value(inst, h.field) == h.value {
+            if !self.include[k] && h.field.of(inst) == h.value {
                 return Some((
                     h.rule,
                     format!(
@@ -182,7 +164,7 @@ impl<'d> Query<'d> {
             if self.matches(f, a, inst) {
                 continue;
             }
-            let v = self.value(inst, f.field);
+            let v = f.field.of(inst);
             let (term, name) = (&a.value, &f.field_name);
             return Some(match (f.matching, a.exact, f.field) {
                 (Match::Contains, true, _) => (

@@ -13,11 +13,6 @@ impl Rule {
         let n: u8 = s.strip_prefix(['C', 'c'])?.parse().ok()?;
         (n >= 1).then_some(Rule(n))
     }
-
-    /// One line saying what the rule is about, from the built-in contract's description.
-    pub fn title(self) -> &'static str {
-        super::Contract::embedded().desc().rule_title(self)
-    }
 }
 
 impl fmt::Display for Rule {

@@ -171,19 +171,7 @@ pub fn response(op: &Operation, name: &str) -> Value {
         )),
     );
     m.extend(object_schema(op, &op.response));
-    if !op.objects.is_empty() {
-        let defs: Map<String, Value> = op
-            .objects
-            .iter()
-            .map(|o| {
-                (
-                    o.name.clone().unwrap_or_default(),
-                    Value::Object(object_schema(op, o)),
-                )
-            })
-            .collect();
-        m.insert("$defs".into(), Value::Object(defs));
-    }
+    insert_defs(op, &op.objects, &mut m);
     m.insert("x-derived-from".into(), derived_from(op, &tables));
     Value::Object(m)
 }
@@ -192,20 +180,25 @@ pub fn response(op: &Operation, name: &str) -> Value {
 /// `$defs`, like the success body).
 pub fn error_body(op: &Operation, error: &ErrorResponse) -> Value {
     let mut m = object_schema(op, &error.body);
-    if !error.objects.is_empty() {
-        let defs: Map<String, Value> = error
-            .objects
-            .iter()
-            .map(|o| {
-                (
-                    o.name.clone().unwrap_or_default(),
-                    Value::Object(object_schema(op, o)),
-                )
-            })
-            .collect();
-        m.insert("$defs".into(), Value::Object(defs));
-    }
+    insert_defs(op, &error.objects, &mut m);
     Value::Object(m)
+}
+
+/// The named objects a body refers to, under `$defs` (nothing when there are none).
+fn insert_defs(op: &Operation, objects: &[ObjectTable], m: &mut Map<String, Value>) {
+    if objects.is_empty() {
+        return;
+    }
+    let defs: Map<String, Value> = objects
+        .iter()
+        .map(|o| {
+            (
+                o.name.clone().unwrap_or_default(),
+                Value::Object(object_schema(op, o)),
+            )
+        })
+        .collect();
+    m.insert("$defs".into(), Value::Object(defs));
 }
 
 /// The schema of one parameter's value on the wire (always a string).

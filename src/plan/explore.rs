@@ -23,7 +23,7 @@ use crate::contract::query::Query;
 use crate::contract::{Contract, Desc, Rule};
 use crate::diag::LineCol;
 
-use super::{draw, hidden};
+use super::draw;
 
 /// HTTP statuses an exploration expects: the protocol's, not the endpoint's.
 pub const OK: u16 = 200;
@@ -254,13 +254,6 @@ fn absent() -> Class {
     }
 }
 
-fn member(inst: &Inst, f: FieldRef) -> &str {
-    match f {
-        FieldRef::Id => &inst.id,
-        FieldRef::Slot(s) => inst.field(s),
-    }
-}
-
 /// The middle one of the sorted, distinct candidates (as draws pick).
 fn middle(mut v: Vec<String>) -> Option<String> {
     v.sort();
@@ -314,7 +307,7 @@ pub fn space(
         auth_rule: Some(desc.auth_rule),
         ..Space::default()
     };
-    let visible: Vec<&Inst> = main.instances.iter().filter(|i| !hidden(desc, i)).collect();
+    let visible: Vec<&Inst> = main.instances.iter().filter(|i| !desc.hides(i)).collect();
     let n = visible.len();
     // Parameters in the description's order of meaning: filters, flags, paging, then
     // whatever else the schema lists.
@@ -412,8 +405,8 @@ fn dim_for(
             middle(
                 o.instances
                     .iter()
-                    .filter(|i| !hidden(desc, i))
-                    .map(|i| member(i, f.field).to_string())
+                    .filter(|i| !desc.hides(i))
+                    .map(|i| f.field.of(i).to_string())
                     .filter(|v| !v.is_empty())
                     .collect(),
             )
@@ -445,7 +438,7 @@ fn dim_for(
                 let punct = middle(
                     visible
                         .iter()
-                        .map(|i| member(i, f.field))
+                        .map(|i| f.field.of(i))
                         .filter(|v| v.chars().any(|c| c == ' ' || c.is_ascii_punctuation()))
                         .map(String::from)
                         .collect(),
@@ -459,7 +452,7 @@ fn dim_for(
                 let non_ascii = middle(
                     visible
                         .iter()
-                        .map(|i| member(i, f.field))
+                        .map(|i| f.field.of(i))
                         .filter(|v| !v.is_ascii())
                         .map(|v| v.chars().filter(|c| !c.is_ascii()).collect::<String>())
                         .collect(),
@@ -923,16 +916,7 @@ fn toml_str(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn inst(id: &str, name: &str, status: &str) -> Inst {
-        Contract::embedded().item(
-            id,
-            &[
-                ("name", name),
-                ("status", status),
-                ("created_at", "2020-01-01T00:00:00.000Z"),
-            ],
-        )
-    }
+    use crate::plan::tests::inst;
 
     fn base() -> Baseline {
         Contract::embedded().baseline(vec![

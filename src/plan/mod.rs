@@ -10,7 +10,7 @@ mod request;
 pub use case::{plan_case, plan_walk, without_paging, Planned, Projects, Purpose, MAX_PAGES};
 pub use request::Request;
 
-use crate::base::{Baseline, Inst};
+use crate::base::Baseline;
 use crate::case::{Case, Draw, DrawKind, QueryValue};
 use crate::contract::desc::{Desc, FieldRef, Filter, Match};
 
@@ -93,22 +93,23 @@ fn pick(mut candidates: Vec<String>, d: &Draw, what: &str) -> Result<String, Uns
     Ok(candidates.swap_remove(i))
 }
 
-/// True when an item is kept out of an unflagged list by a hidden rule (C6).
-pub fn hidden(desc: &Desc, inst: &Inst) -> bool {
-    desc.hidden.iter().any(|h| member(inst, h.field) == h.value)
-}
-
-fn member(inst: &Inst, f: FieldRef) -> &str {
-    match f {
-        FieldRef::Id => &inst.id,
-        FieldRef::Slot(s) => inst.field(s),
-    }
+/// The value with every letter's case flipped (`Cache-1` → `cACHE-1`).
+pub fn flip_case(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c.to_uppercase().next().unwrap_or(c)
+            }
+        })
+        .collect()
 }
 
 /// Draws one value for parameter `param`. Every rule here depends only on the baseline,
 /// so the same data gives the same requests.
 pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, Unsatisfiable> {
-    let visible = || b.instances.iter().filter(|i| !hidden(desc, i));
+    let visible = || b.instances.iter().filter(|i| !desc.hides(i));
     if d.kind.paging() {
         let count = visible().count();
         let base = desc.start.as_ref().map_or(1, |s| usize::from(s.base));
@@ -130,7 +131,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
     let contains = |v: &str| d.containing.as_deref().is_none_or(|c| v.contains(c));
     let values = || -> Vec<&str> {
         visible()
-            .map(|i| member(i, field))
+            .map(|i| field.of(i))
             .filter(|n| !n.is_empty())
             .collect()
     };
@@ -192,21 +193,12 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         }
         DrawKind::OtherCase => {
             let all: std::collections::HashSet<&str> =
-                b.instances.iter().map(|i| member(i, field)).collect();
+                b.instances.iter().map(|i| field.of(i)).collect();
             let variants = values()
                 .into_iter()
                 .filter(|n| contains(n))
                 .filter_map(|n| {
-                    let flipped: String = n
-                        .chars()
-                        .map(|c| {
-                            if c.is_uppercase() {
-                                c.to_lowercase().next().unwrap_or(c)
-                            } else {
-                                c.to_uppercase().next().unwrap_or(c)
-                            }
-                        })
-                        .collect();
+                    let flipped = flip_case(n);
                     (flipped != n && !all.contains(&flipped.as_str())).then_some(flipped)
                 })
                 .collect();
@@ -215,8 +207,8 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         DrawKind::Hidden => pick(
             b.instances
                 .iter()
-                .filter(|i| hidden(desc, i))
-                .map(|i| member(i, field))
+                .filter(|i| desc.hides(i))
+                .map(|i| field.of(i))
                 .filter(|v| !v.is_empty() && contains(v))
                 .map(String::from)
                 .collect(),
@@ -225,7 +217,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         ),
         DrawKind::Absent if !f.values.is_empty() => {
             let present: std::collections::HashSet<&str> =
-                b.instances.iter().map(|i| member(i, field)).collect();
+                b.instances.iter().map(|i| field.of(i)).collect();
             pick(
                 f.values
                     .iter()
@@ -250,8 +242,8 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             let mut candidate = String::from("zq-conform-absent");
             let taken = |c: &str| {
                 b.instances.iter().any(|i| match f.matching {
-                    Match::Contains => member(i, field).contains(c),
-                    Match::Equals => member(i, field) == c,
+                    Match::Contains => field.of(i).contains(c),
+                    Match::Equals => field.of(i) == c,
                 })
             };
             while taken(&candidate) {
@@ -262,7 +254,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         DrawKind::Frequent => {
             let mut tally: std::collections::HashMap<&str, usize> =
                 std::collections::HashMap::new();
-            for v in visible().map(|i| member(i, field)) {
+            for v in visible().map(|i| field.of(i)) {
                 *tally.entry(v).or_default() += 1;
             }
             let mut counts: Vec<(usize, &str)> = tally.into_iter().map(|(v, n)| (n, v)).collect();
@@ -281,9 +273,9 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         }
         DrawKind::Half => {
             let taken: std::collections::HashSet<&str> =
-                b.instances.iter().map(|i| member(i, field)).collect();
+                b.instances.iter().map(|i| field.of(i)).collect();
             let halves: Vec<String> = visible()
-                .map(|i| member(i, field))
+                .map(|i| field.of(i))
                 .filter(|v| v.chars().count() >= 2)
                 .map(|v| v.chars().take(v.chars().count() / 2).collect::<String>())
                 .filter(|p| !taken.contains(p.as_str()))
@@ -394,9 +386,12 @@ fn shared_substrings(names: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::Inst;
     use crate::contract::Contract;
 
-    fn inst(id: &str, name: &str, status: &str) -> Inst {
+    /// An item of the built-in contract, created at one fixed time (shared with the
+    /// exploration's tests).
+    pub(super) fn inst(id: &str, name: &str, status: &str) -> Inst {
         Contract::embedded().item(
             id,
             &[
@@ -523,7 +518,7 @@ mod tests {
         let visible: Vec<&str> = b
             .instances
             .iter()
-            .filter(|i| !hidden(desc, i))
+            .filter(|i| !desc.hides(i))
             .map(|i| i.field(0))
             .filter(|n| !n.is_empty())
             .collect();
@@ -556,16 +551,7 @@ mod tests {
             DrawKind::OtherCase => visible
                 .iter()
                 .filter_map(|n| {
-                    let flipped: String = n
-                        .chars()
-                        .map(|c| {
-                            if c.is_uppercase() {
-                                c.to_lowercase().next().unwrap_or(c)
-                            } else {
-                                c.to_uppercase().next().unwrap_or(c)
-                            }
-                        })
-                        .collect();
+                    let flipped = flip_case(n);
                     (flipped != *n && !all_names.contains(&flipped.as_str())).then_some(flipped)
                 })
                 .collect(),
@@ -631,7 +617,7 @@ mod tests {
         }
         // The most frequent status among visible instances, and the default pick.
         let mut tally = std::collections::BTreeMap::new();
-        for i in b.instances.iter().filter(|i| !hidden(desc, i)) {
+        for i in b.instances.iter().filter(|i| !desc.hides(i)) {
             *tally.entry(i.field(2).to_string()).or_insert(0usize) += 1;
         }
         let most = tally

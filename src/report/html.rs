@@ -230,7 +230,12 @@ pub fn render(
     }
     h.push_str("<label>rule <select id=\"rule\"><option value=\"\">any</option>");
     for r in rules {
-        let _ = write!(h, "<option value=\"{r}\">{r} {}</option>", esc(r.title()));
+        let title = info
+            .rules
+            .iter()
+            .find(|(id, _)| *id == r)
+            .map_or("unknown rule", |(_, t)| t.as_str());
+        let _ = write!(h, "<option value=\"{r}\">{r} {}</option>", esc(title));
     }
     h.push_str(
         "</select></label><input type=\"search\" id=\"text\" placeholder=\"name or text\"></div>\n",

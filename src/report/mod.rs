@@ -32,6 +32,8 @@ pub struct RunInfo {
     pub token_var: String,
     /// The header the token travels in (the contract description's).
     pub token_header: String,
+    /// The contract's rules and their titles (the HTML report's rule filter names them).
+    pub rules: Vec<(crate::case::Rule, String)>,
     /// Cases selected for this run (after `--filter` and `--shard`).
     pub cases: usize,
     pub shard: Option<Shard>,
@@ -447,6 +449,7 @@ pub(crate) mod tests {
             base_url: "http://127.0.0.1:4000".into(),
             token_var: "CONFORM_TOKEN".into(),
             token_header: "X-Auth-Token".into(),
+            rules: crate::contract::Contract::embedded().desc().rules.clone(),
             cases: 4,
             shard: None,
             filters: vec![],
