@@ -5,7 +5,6 @@
 
 use std::path::Path;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use crate::base::Baseline;
 use crate::case::Case;
@@ -88,14 +87,7 @@ pub fn check_response(data: &[u8]) -> bool {
         .enumerate()
         .map(|(i, (purpose, request))| {
             let body = bodies.get(i).or(bodies.last()).copied().unwrap_or_default();
-            let response = Response {
-                status,
-                content_type: Some(content_type.into()),
-                body: body.to_vec(),
-                elapsed: Duration::ZERO,
-                retry_after: None,
-                parsed: OnceLock::new(),
-            };
+            let response = Response::new(status, Some(content_type.into()), body.to_vec());
             let exchange = Exchange {
                 request,
                 outcome: Ok(response),
@@ -111,7 +103,7 @@ pub fn check_response(data: &[u8]) -> bool {
         baseline: baseline(),
         foreign,
     };
-    let outcome = check::check_case(&ctx, &exchanges);
+    let outcome = check::check_exchanges(&ctx, exchanges);
     assert!(outcome.findings.len() <= check::MAX_FINDINGS + 1);
     outcome.findings.is_empty()
 }

@@ -1,5 +1,7 @@
 //! One list item as the rules read it, and the target's unfiltered list.
 
+use std::hash::BuildHasher;
+
 use serde_json::Value;
 
 /// Which members of a list item the rules read, by name, and how items are ordered.
@@ -38,9 +40,9 @@ impl OrderSpec {
         };
         by_time.then_with(|| {
             if self.id_descending {
-                b.id.cmp(&a.id)
+                b.id().cmp(a.id())
             } else {
-                a.id.cmp(&b.id)
+                a.id().cmp(b.id())
             }
         })
     }
@@ -48,55 +50,91 @@ impl OrderSpec {
 
 /// What the checks need of one item. Read leniently: a baseline with a wrong type
 /// somewhere is still usable for filtering, and the schema check reports the type.
+///
+/// Held compactly, since a large account holds hundreds of thousands of them: the id and
+/// the field values back to back in one string, with their end offsets beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inst {
-    pub id: String,
-    /// The values of the layout's fields, in slot order; an absent or null member reads
-    /// as the empty string, any other non-string as its JSON text.
-    pub fields: Box<[String]>,
+    /// The id, then the values of the layout's fields in slot order; an absent or null
+    /// member reads as the empty string, any other non-string as its JSON text.
+    text: Box<str>,
+    /// Where the id and each field end in `text`.
+    ends: Box<[u32]>,
     /// The order member in nanoseconds since the epoch (`i128::MIN` when it does not
     /// parse), computed once: ordering compares it many times.
     pub at: i128,
 }
 
 impl Inst {
-    /// An item from its id and its field values in slot order.
-    pub fn new(layout: &Layout, id: &str, fields: &[&str]) -> Inst {
-        let fields: Box<[String]> = (0..layout.fields.len())
-            .map(|i| fields.get(i).copied().unwrap_or_default().to_string())
-            .collect();
-        Inst::from_parts(layout, id.to_string(), fields)
-    }
-
-    /// An item from owned parts; computes the order key.
-    pub fn from_parts(layout: &Layout, id: String, fields: Box<[String]>) -> Inst {
-        let at = layout
-            .order
-            .by
-            .and_then(|slot| fields.get(slot))
-            .map_or(i128::MIN, |s| super::time::timestamp_nanos(s));
-        Inst { id, fields, at }
+    /// An item from its id and its field values in slot order (missing ones are empty,
+    /// extra ones ignored); computes the order key.
+    pub fn new<S: AsRef<str>>(
+        layout: &Layout,
+        id: &str,
+        fields: impl IntoIterator<Item = S>,
+    ) -> Inst {
+        let n = layout.fields.len();
+        let mut text = String::with_capacity(id.len() + 16 * n);
+        let mut ends = Vec::with_capacity(n + 1);
+        let mut end = |text: &mut String, s: &str| {
+            text.push_str(s);
+            // An item's text beyond 4 GiB cannot come from a body under --max-body.
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        };
+        end(&mut text, id);
+        let mut given = fields.into_iter();
+        for _ in 0..n {
+            match given.next() {
+                Some(f) => end(&mut text, f.as_ref()),
+                None => end(&mut text, ""),
+            }
+        }
+        let mut inst = Inst {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+            at: i128::MIN,
+        };
+        if let Some(slot) = layout.order.by {
+            inst.at = super::time::timestamp_nanos(inst.field(slot));
+        }
+        inst
     }
 
     /// Reads one item of a list answer; `None` without an id.
     pub fn from_json(layout: &Layout, v: &Value) -> Option<Inst> {
         let text = |k: &str| match v.get(k) {
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(std::borrow::Cow::Borrowed(s.as_str())),
             Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
+            Some(other) => Some(std::borrow::Cow::Owned(other.to_string())),
         };
         let id = text(&layout.id)?;
-        let fields = layout
-            .fields
-            .iter()
-            .map(|f| text(f).unwrap_or_default())
-            .collect();
-        Some(Inst::from_parts(layout, id, fields))
+        let fields = layout.fields.iter().map(|f| text(f).unwrap_or_default());
+        Some(Inst::new(layout, &id, fields))
+    }
+
+    /// The item's id.
+    pub fn id(&self) -> &str {
+        self.part(0)
     }
 
     /// The value in `slot` (empty when the layout has no such slot).
     pub fn field(&self, slot: usize) -> &str {
-        self.fields.get(slot).map_or("", String::as_str)
+        self.part(slot + 1)
+    }
+
+    fn part(&self, k: usize) -> &str {
+        let Some(&end) = self.ends.get(k) else {
+            return "";
+        };
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The field values in slot order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        (1..self.ends.len()).map(|k| self.part(k))
     }
 
     /// The label shown next to the id in messages.
@@ -106,37 +144,63 @@ impl Inst {
 }
 
 /// The unfiltered list of one project, every page, hidden items included.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Baseline {
     pub instances: Vec<Inst>,
-    /// id → position in `instances`, so lookups stay O(1) on large accounts.
-    index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
+    /// Positions in `instances`, found by id (hashed with `hasher`), so that lookups stay
+    /// O(1) on large accounts without a second copy of every id.
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for Baseline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Baseline")
+            .field("instances", &self.instances)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Baseline {
     /// Builds a baseline, kept in the contract's order so that every expected list is a
     /// filter of it, never a fresh sort; a repeated id keeps its first occurrence.
     pub fn new(mut list: Vec<Inst>, order: &OrderSpec) -> Baseline {
+        // Stable: of two items with the same id and order key, the first stays first.
         list.sort_by(|a, b| order.cmp(a, b));
-        let mut index =
-            std::collections::HashMap::with_capacity_and_hasher(list.len(), Default::default());
-        let mut instances = Vec::with_capacity(list.len());
+        let hasher = foldhash::fast::RandomState::default();
+        let mut index = hashbrown::HashTable::with_capacity(list.len());
+        let mut instances: Vec<Inst> = Vec::with_capacity(list.len());
         for inst in list {
-            if !index.contains_key(&inst.id) {
-                index.insert(inst.id.clone(), instances.len());
+            let hash = hasher.hash_one(inst.id());
+            let known = index
+                .find(hash, |&p: &u32| instances[p as usize].id() == inst.id())
+                .is_some();
+            if !known {
+                let position = u32::try_from(instances.len()).expect("fewer than 2^32 items");
+                index.insert_unique(hash, position, |&p| {
+                    hasher.hash_one(instances[p as usize].id())
+                });
                 instances.push(inst);
             }
         }
-        Baseline { instances, index }
+        instances.shrink_to_fit();
+        Baseline {
+            instances,
+            index,
+            hasher,
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Inst> {
-        self.index.get(id).map(|i| &self.instances[*i])
+        self.position(id).map(|i| &self.instances[i])
     }
 
     /// Where an item sits in `instances`.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        let hash = self.hasher.hash_one(id);
+        self.index
+            .find(hash, |&p| self.instances[p as usize].id() == id)
+            .map(|&p| p as usize)
     }
 
     pub fn len(&self) -> usize {
@@ -170,19 +234,19 @@ mod tests {
         let l = layout(true, false);
         let b = Baseline::new(
             vec![
-                Inst::new(&l, "b", &["x", "2020-01-01T00:00:00Z"]),
-                Inst::new(&l, "c", &["y", "2021-01-01T00:00:00Z"]),
-                Inst::new(&l, "a", &["z", "2020-01-01T00:00:00.000Z"]),
-                Inst::new(&l, "a", &["again", "2019-01-01T00:00:00Z"]),
+                Inst::new(&l, "b", ["x", "2020-01-01T00:00:00Z"]),
+                Inst::new(&l, "c", ["y", "2021-01-01T00:00:00Z"]),
+                Inst::new(&l, "a", ["z", "2020-01-01T00:00:00.000Z"]),
+                Inst::new(&l, "a", ["again", "2019-01-01T00:00:00Z"]),
             ],
             &l.order,
         );
-        let ids: Vec<&str> = b.instances.iter().map(|i| i.id.as_str()).collect();
+        let ids: Vec<&str> = b.instances.iter().map(|i| i.id()).collect();
         assert_eq!(ids, ["c", "a", "b"]);
         assert_eq!(b.get("a").map(|i| i.label(&l)), Some("z"));
         let l = layout(false, true);
         let b = Baseline::new(b.instances.clone(), &l.order);
-        let ids: Vec<&str> = b.instances.iter().map(|i| i.id.as_str()).collect();
+        let ids: Vec<&str> = b.instances.iter().map(|i| i.id()).collect();
         assert_eq!(ids, ["b", "a", "c"], "oldest first, ties by id descending");
     }
 
@@ -191,8 +255,8 @@ mod tests {
         let l = layout(true, false);
         let v = serde_json::json!({"key": "k1", "title": null, "made": 7});
         let i = Inst::from_json(&l, &v).unwrap();
-        assert_eq!(i.id, "k1");
-        assert_eq!(&*i.fields, ["", "7"]);
+        assert_eq!(i.id(), "k1");
+        assert_eq!(i.fields().collect::<Vec<_>>(), ["", "7"]);
         assert!(Inst::from_json(&l, &serde_json::json!({"title": "no key"})).is_none());
     }
 }

@@ -104,11 +104,11 @@ fn check_with(
     let mut returned = vec![false; ctx.baseline.len()];
     let mut unsound = 0;
     for (pos, inst) in got.iter().enumerate() {
-        let Some(at) = ctx.baseline.position(&inst.id) else {
+        let Some(at) = ctx.baseline.position(inst.id()) else {
             unsound += 1;
             // Not in the unfiltered list at all: another project's item is the tenancy
             // rule's to report (tenancy.rs); anything else appeared from nowhere.
-            if ctx.foreign.get(&inst.id).is_none() {
+            if ctx.foreign.get(inst.id()).is_none() {
                 out.fail(
                     Finding::new(
                         desc.and_rule,
@@ -116,13 +116,13 @@ fn check_with(
                         request,
                         format!(
                             "instance {} ({:?}) is not in the unfiltered list",
-                            inst.id,
+                            inst.id(),
                             inst.label(&desc.layout)
                         ),
                     )
                     .item(
                         format!("{}s not in the unfiltered list", desc.item),
-                        format!("{} ({:?})", inst.id, inst.label(&desc.layout)),
+                        format!("{} ({:?})", inst.id(), inst.label(&desc.layout)),
                     )
                     .at(format!("/{}/{pos}", desc.list)),
                 );
@@ -147,13 +147,13 @@ fn check_with(
                 request,
                 format!(
                     "unexpected instance {} ({:?})",
-                    known.id,
+                    known.id(),
                     known.label(&desc.layout)
                 ),
             )
             .item(
                 format!("unexpected {}s", desc.item),
-                format!("{} ({:?})", known.id, known.label(&desc.layout)),
+                format!("{} ({:?})", known.id(), known.label(&desc.layout)),
             )
             .expected_actual("no such instance", why)
             .at(format!("/{}/{pos}", desc.list)),
@@ -204,7 +204,7 @@ fn check_with(
         }
         if q.limit.is_some()
             && got.len() < page.len()
-            && got.iter().zip(page).all(|(a, b)| a.id == b.id)
+            && got.iter().zip(page).all(|(a, b)| a.id() == b.id())
         {
             out.fail(
                 Finding::new(
@@ -224,11 +224,11 @@ fn check_with(
                 q.completeness_rule(m),
                 CheckKind::Filter,
                 request,
-                format!("missing instance {} ({:?})", m.id, m.label(&desc.layout)),
+                format!("missing instance {} ({:?})", m.id(), m.label(&desc.layout)),
             )
             .item(
                 format!("missing {}s", desc.item),
-                format!("{} ({:?})", m.id, m.label(&desc.layout)),
+                format!("{} ({:?})", m.id(), m.label(&desc.layout)),
             )
             .expected_actual("present (it matches every filter)", "absent"),
         );
@@ -252,7 +252,10 @@ fn limit_param(desc: &crate::contract::Desc) -> &str {
 /// Where `got` sits in `full` as one contiguous run, if it does.
 fn window_offset(full: &[&Inst], got: &[Inst]) -> Option<usize> {
     let first = got.first()?;
-    let at = full.iter().position(|i| i.id == first.id)?;
+    let at = full.iter().position(|i| i.id() == first.id())?;
     let run = full.get(at..at + got.len())?;
-    run.iter().zip(got).all(|(a, b)| a.id == b.id).then_some(at)
+    run.iter()
+        .zip(got)
+        .all(|(a, b)| a.id() == b.id())
+        .then_some(at)
 }

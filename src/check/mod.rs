@@ -188,68 +188,136 @@ pub fn case_rule(ctx: &Context<'_>) -> Rule {
         .unwrap_or(ctx.contract.desc().shape_rule)
 }
 
-/// Runs every check on the answers of one case.
-pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outcome {
+/// One answer of a case, read: the checks of the answer on its own are done, its raw
+/// body is gone (the parsed tree is kept only when asked for), and what the checks
+/// across the case's answers need of it (its list) is kept.
+///
+/// The runner reads each answer as it arrives, so that a case's answers never wait,
+/// raw, for each other: a large account's answers are held once, compactly.
+pub struct Answer {
+    pub purpose: Purpose,
+    pub exchange: Exchange,
+    /// The findings of this answer's own checks.
+    out: Outcome,
+    /// What is kept of the answer's list, when it was read as one.
+    view: Option<Kept>,
+    /// A page of a walk (read or not: a page that could not be read leaves a gap).
+    walk: bool,
+}
+
+/// Reads answer `request` of a case (its index in the case's requests) and runs the
+/// checks that need only this answer: status, schema, order, tenancy, and the filter for
+/// the case's main request. Then drops the raw body, after parsing it when `keep_body`.
+pub fn read_answer(
+    ctx: &Context<'_>,
+    request: usize,
+    purpose: Purpose,
+    mut exchange: Exchange,
+    keep_body: bool,
+) -> Answer {
     let mut out = Outcome::default();
-    let mut main_list: Option<Vec<Inst>> = None;
-    let mut repeats: Vec<(usize, Vec<Inst>)> = Vec::new();
-    let mut walks: Vec<(u32, u32, usize, Option<ListView>)> = Vec::new();
-    for (i, (purpose, ex)) in exchanges.iter().enumerate() {
-        let Ok(resp) = &ex.outcome else { continue };
-        let expected_status: &[u16] = match purpose {
-            Purpose::Main | Purpose::Repeat => &ctx.case.expect.status,
-            Purpose::Page { .. } => &[200],
-        };
-        let usable = status::check(ctx, i, resp, expected_status, &mut out);
-        let view = if !usable {
-            None
-        } else if resp.status == 200 {
-            schema::check(ctx.contract, i, resp, &mut out)
-        } else {
-            if let Some(body) = status::json(ctx.contract.desc(), i, resp, &mut out) {
-                if resp.status >= 400 {
-                    errors::check(ctx.contract.desc(), i, body, &mut out);
-                }
+    let (view, walk) = match &exchange.outcome {
+        Ok(resp) => read_response(ctx, request, purpose, &exchange.request, resp, &mut out),
+        Err(_) => (None, false),
+    };
+    let view = view.map(|v| Kept {
+        ids: v.instances.as_deref().map(IdList::of),
+        total: v.total,
+    });
+    if let Ok(resp) = &mut exchange.outcome {
+        resp.release_body(keep_body);
+    }
+    Answer {
+        purpose,
+        exchange,
+        out,
+        view,
+        walk,
+    }
+}
+
+/// The per-answer checks; returns the answer's list and whether it is a page of a walk.
+fn read_response(
+    ctx: &Context<'_>,
+    i: usize,
+    purpose: Purpose,
+    request: &crate::exec::Request,
+    resp: &crate::exec::Response,
+    out: &mut Outcome,
+) -> (Option<ListView>, bool) {
+    let is_page = matches!(purpose, Purpose::Page { .. });
+    let expected_status: &[u16] = match purpose {
+        Purpose::Main | Purpose::Repeat => &ctx.case.expect.status,
+        Purpose::Page { .. } => &[200],
+    };
+    if !status::check(ctx, i, resp, expected_status, out) {
+        return (None, is_page);
+    }
+    if resp.status != 200 {
+        if let Some(body) = status::json(ctx.contract.desc(), i, resp, out) {
+            if resp.status >= 400 {
+                errors::check(ctx.contract.desc(), i, body, out);
             }
-            continue;
-        };
-        let Some(view) = view else {
-            if let Purpose::Page { limit, index } = purpose {
-                walks.push((*limit, *index, i, None));
-            }
-            continue;
-        };
-        if let Some(list) = &view.instances {
-            order::check_sorted(ctx.contract.desc(), i, list, &mut out);
-            tenancy::check(ctx, i, list, &mut out);
         }
-        match purpose {
-            Purpose::Main => {
-                if let Some(list) = &view.instances {
-                    filter::check(ctx, i, &ex.request, view.total.as_ref(), list, &mut out);
-                }
-                main_list = view.instances;
-            }
-            Purpose::Repeat => {
-                if let Some(list) = view.instances {
-                    repeats.push((i, list));
-                }
-            }
-            Purpose::Page { limit, index } => walks.push((*limit, *index, i, Some(view))),
+        return (None, false);
+    }
+    let Some(view) = schema::check(ctx.contract, i, resp, out) else {
+        return (None, is_page);
+    };
+    if let Some(list) = &view.instances {
+        order::check_sorted(ctx.contract.desc(), i, list, out);
+        tenancy::check(ctx, i, list, out);
+        if purpose == Purpose::Main {
+            filter::check(ctx, i, request, view.total.as_ref(), list, out);
         }
     }
-    if let Some(first) = &main_list {
+    (Some(view), is_page)
+}
+
+/// Runs every check on the answers of one case: [`read_answer`] on each, then
+/// [`check_case`]. For callers that hold every answer anyway (fuzzing, benchmarks).
+pub fn check_exchanges(ctx: &Context<'_>, exchanges: Vec<(Purpose, Exchange)>) -> Outcome {
+    let answers: Vec<Answer> = exchanges
+        .into_iter()
+        .enumerate()
+        .map(|(i, (p, ex))| read_answer(ctx, i, p, ex, false))
+        .collect();
+    check_case(ctx, &answers)
+}
+
+/// The checks of one case across its answers, each already read ([`read_answer`], in
+/// request order): the findings of every answer in request order, then the same order
+/// on repeats (C8) and the walks (C9..C11).
+pub fn check_case(ctx: &Context<'_>, answers: &[Answer]) -> Outcome {
+    let mut out = Outcome::default();
+    let mut main_list: Option<&IdList> = None;
+    let mut repeats: Vec<(usize, &IdList)> = Vec::new();
+    let mut walks: Vec<(u32, u32, usize, Option<&Kept>)> = Vec::new();
+    for (i, a) in answers.iter().enumerate() {
+        out.absorb(a.out.clone());
+        let list = a.view.as_ref().and_then(|v| v.ids.as_ref());
+        match a.purpose {
+            Purpose::Main if a.view.is_some() => main_list = list,
+            Purpose::Repeat => repeats.extend(list.map(|l| (i, l))),
+            Purpose::Page { limit, index } if a.walk => {
+                walks.push((limit, index, i, a.view.as_ref()));
+            }
+            _ => {}
+        }
+    }
+    if let Some(first) = main_list {
         for (i, again) in &repeats {
             order::check_stable(ctx.contract.desc(), *i, first, again, &mut out);
         }
     }
     if !walks.is_empty() {
-        let base = exchanges
+        let base = answers
             .iter()
-            .find(|(p, _)| matches!(p, Purpose::Page { .. }))
-            .map(|(_, e)| e.request.clone());
+            .find(|a| matches!(a.purpose, Purpose::Page { .. }))
+            .map(|a| a.exchange.request.clone());
         if let Some(base) = base {
-            paging::check_walks(ctx, &base, exchanges, &walks, &mut out);
+            let purposes: Vec<Purpose> = answers.iter().map(|a| a.purpose).collect();
+            paging::check_walks(ctx, &base, &purposes, &walks, &mut out);
         }
     }
     if out.findings.len() > MAX_FINDINGS {
@@ -267,6 +335,57 @@ pub fn check_case(ctx: &Context<'_>, exchanges: &[(Purpose, Exchange)]) -> Outco
     out
 }
 
+/// What the checks across a case's answers need of one list answer, once its own checks
+/// are done: its ids in order and its total (the rest of each item can go).
+pub struct Kept {
+    /// `None` when the body had no list (or an item without an id).
+    pub ids: Option<IdList>,
+    /// The total, when it is a number.
+    pub total: Option<serde_json::Number>,
+}
+
+/// The ids of a list, in order, held compactly: back to back in one string.
+#[derive(Debug, Default)]
+pub struct IdList {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl IdList {
+    pub fn of(list: &[Inst]) -> IdList {
+        let mut ids = IdList {
+            text: String::with_capacity(list.iter().map(|i| i.id().len()).sum()),
+            ends: Vec::with_capacity(list.len()),
+        };
+        for inst in list {
+            ids.text.push_str(inst.id());
+            // A list answer is under --max-body, so its ids are under 4 GiB.
+            ids.ends
+                .push(u32::try_from(ids.text.len()).unwrap_or(u32::MAX));
+        }
+        ids
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The id at `k`.
+    pub fn get(&self, k: usize) -> Option<&str> {
+        let end = *self.ends.get(k)? as usize;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        self.text.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|k| self.get(k))
+    }
+}
+
 /// A set of instance ids, as the checks build them over whole answers; foldhash is much
 /// faster than the standard SipHash on short keys, and its per-process random seed keeps
 /// a target from choosing ids that collide.
@@ -274,3 +393,21 @@ pub type IdSet<'a> = std::collections::HashSet<&'a str, foldhash::fast::RandomSt
 
 /// Findings kept per case: past this, more lines say nothing new to a reader.
 pub const MAX_FINDINGS: usize = 30;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_list_keeps_every_id_in_order_including_empty_and_non_ascii_ones() {
+        let contract = Contract::embedded();
+        let ids = ["b", "", "实例-1", "a"];
+        let list: Vec<Inst> = ids.iter().map(|id| contract.item(id, &[])).collect();
+        let kept = IdList::of(&list);
+        assert_eq!(kept.len(), 4);
+        assert_eq!(kept.iter().collect::<Vec<_>>(), ids);
+        assert_eq!(kept.get(2), Some("实例-1"));
+        assert_eq!(kept.get(4), None);
+        assert!(IdList::of(&[]).is_empty());
+    }
+}

@@ -1,7 +1,7 @@
 //! The order rule (C8): the order the contract description gives (a timestamp member
 //! newest or oldest first, ties by id); the same query twice gives the same order.
 
-use super::{CheckKind, Finding, Outcome};
+use super::{CheckKind, Finding, IdList, Outcome};
 use crate::base::Inst;
 use crate::contract::Desc;
 
@@ -19,19 +19,19 @@ pub fn check_sorted(desc: &Desc, request: usize, list: &[Inst], out: &mut Outcom
                 let word = field_word(field);
                 format!(
                     "{} ({word} {}) should come before {} ({word} {})",
-                    b.id,
+                    b.id(),
                     b.field(slot),
-                    a.id,
+                    a.id(),
                     a.field(slot)
                 )
             }
             (Some(slot), Some(field)) => format!(
                 "equal {field} {}: {id} {} should come before {}",
                 a.field(slot),
-                b.id,
-                a.id
+                b.id(),
+                a.id()
             ),
-            _ => format!("{id} {} should come before {}", b.id, a.id),
+            _ => format!("{id} {} should come before {}", b.id(), a.id()),
         };
         out.fail(
             Finding::new(
@@ -86,12 +86,12 @@ pub fn describe(desc: &Desc) -> String {
 pub fn check_stable(
     desc: &Desc,
     request: usize,
-    first: &[Inst],
-    again: &[Inst],
+    first: &IdList,
+    again: &IdList,
     out: &mut Outcome,
 ) {
-    let a: Vec<&str> = first.iter().map(|i| i.id.as_str()).collect();
-    let b: Vec<&str> = again.iter().map(|i| i.id.as_str()).collect();
+    let a: Vec<&str> = first.iter().collect();
+    let b: Vec<&str> = again.iter().collect();
     if a != b {
         let at = a
             .iter()

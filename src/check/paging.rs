@@ -5,10 +5,9 @@
 use serde_json::Number;
 
 use super::filter::{expected, paging_rules, Query};
-use super::{CheckKind, Context, Finding, IdSet, Outcome, Purpose};
-use crate::contract::shape::ListView;
+use super::{CheckKind, Context, Finding, IdSet, Kept, Outcome, Purpose};
 use crate::contract::Desc;
-use crate::exec::{Exchange, Request};
+use crate::exec::Request;
 use crate::plan::without_paging;
 
 /// Checks every walk of a case. `walks` holds (page size, page index, exchange index,
@@ -16,8 +15,8 @@ use crate::plan::without_paging;
 pub fn check_walks(
     ctx: &Context<'_>,
     base: &Request,
-    exchanges: &[(Purpose, Exchange)],
-    walks: &[(u32, u32, usize, Option<ListView>)],
+    purposes: &[Purpose],
+    walks: &[(u32, u32, usize, Option<&Kept>)],
     out: &mut Outcome,
 ) {
     let desc = ctx.contract.desc();
@@ -26,12 +25,12 @@ pub fn check_walks(
     limits.sort_unstable();
     limits.dedup();
     for limit in limits {
-        let mut pages: Vec<&(u32, u32, usize, Option<ListView>)> =
+        let mut pages: Vec<&(u32, u32, usize, Option<&Kept>)> =
             walks.iter().filter(|w| w.0 == limit).collect();
         pages.sort_by_key(|w| w.1);
-        let last_index = exchanges
+        let last_index = purposes
             .iter()
-            .filter_map(|(p, _)| match p {
+            .filter_map(|p| match p {
                 Purpose::Page { limit: l, index } if *l == limit => Some(*index),
                 _ => None,
             })
@@ -39,7 +38,7 @@ pub fn check_walks(
             .unwrap_or(0);
         let judge = |q: &Query<'_>, out: &mut Outcome| {
             let full = expected(ctx.baseline, q);
-            let ids: Vec<&str> = full.iter().map(|i| i.id.as_str()).collect();
+            let ids: Vec<&str> = full.iter().map(|i| i.id()).collect();
             walk(desc, limit, last_index, &pages, &ids, out);
             out.expected_instances += full.len();
             out.compared_list = true;
@@ -82,7 +81,7 @@ fn walk(
     desc: &Desc,
     limit: u32,
     last_index: u32,
-    pages: &[&(u32, u32, usize, Option<ListView>)],
+    pages: &[&(u32, u32, usize, Option<&Kept>)],
     full: &[&str],
     out: &mut Outcome,
 ) {
@@ -94,10 +93,9 @@ fn walk(
     let mut nums: Vec<(u32, usize, &Number)> = Vec::new();
     let mut complete = true;
     for (_, index, request, body) in pages {
-        let Some(ListView {
-            instances: Some(list),
+        let Some(Kept {
+            ids: Some(list),
             total: page_total,
-            ..
         }) = body
         else {
             complete = false;
@@ -137,8 +135,8 @@ fn walk(
             );
         }
         let mut overlap_reported = false;
-        for inst in list {
-            if !seen.insert(inst.id.as_str()) && !std::mem::replace(&mut overlap_reported, true) {
+        for id in list.iter() {
+            if !seen.insert(id) && !std::mem::replace(&mut overlap_reported, true) {
                 out.fail(
                     Finding::new(
                         start_rule,
@@ -147,13 +145,13 @@ fn walk(
                         format!(
                             "{}: instance {} was already on an earlier page",
                             label(*index),
-                            inst.id
+                            id
                         ),
                     )
                     .expected_actual("each instance on exactly one page", "pages overlap"),
                 );
             }
-            concat.push(&inst.id);
+            concat.push(id);
         }
     }
     // The total is the same on every page and counts every match (C11).

@@ -31,7 +31,7 @@ pub fn check(
             .iter()
             .filter(|m| m.2 > m.3)
             .map(|&(i, k, v, b)| (i, k, v.to_string(), b.to_string()));
-        let ids = view.instances.iter().flatten().map(|inst| inst.id.as_str());
+        let ids = view.instances.iter().flatten().map(|inst| inst.id());
         invariants(desc, request, over, ids.enumerate(), out);
         return Some(view);
     }
@@ -146,14 +146,11 @@ mod tests {
     }
 
     fn findings(contract: &Contract, body: &Value) -> Vec<(String, Option<String>)> {
-        let resp = Response {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: serde_json::to_vec(body).unwrap(),
-            elapsed: std::time::Duration::ZERO,
-            retry_after: None,
-            parsed: Default::default(),
-        };
+        let resp = Response::new(
+            200,
+            Some("application/json".into()),
+            serde_json::to_vec(body).unwrap(),
+        );
         let mut out = Outcome::default();
         check(contract, 0, &resp, &mut out).expect("JSON");
         out.findings

@@ -8,7 +8,7 @@ pub fn check(ctx: &Context<'_>, request: usize, list: &[Inst], out: &mut Outcome
     for (pos, inst) in list.iter().enumerate() {
         // An instance_id listed by another project cannot be this project's too, even if
         // this project's own (leaking) baseline lists it.
-        if ctx.foreign.get(&inst.id).is_some() {
+        if ctx.foreign.get(inst.id()).is_some() {
             out.fail(
                 Finding::new(
                     desc.auth_rule,
@@ -16,13 +16,13 @@ pub fn check(ctx: &Context<'_>, request: usize, list: &[Inst], out: &mut Outcome
                     request,
                     format!(
                         "instance {} ({:?}) belongs to another project",
-                        inst.id,
+                        inst.id(),
                         inst.label(&desc.layout)
                     ),
                 )
                 .item(
                     format!("{}s of another project", desc.item),
-                    format!("{} ({:?})", inst.id, inst.label(&desc.layout)),
+                    format!("{} ({:?})", inst.id(), inst.label(&desc.layout)),
                 )
                 .at(format!("/{}/{pos}", desc.list)),
             );

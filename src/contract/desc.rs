@@ -50,7 +50,7 @@ impl FieldRef {
     /// The member's value in an item (the empty string when the item lacks it).
     pub fn of(self, inst: &Inst) -> &str {
         match self {
-            FieldRef::Id => &inst.id,
+            FieldRef::Id => inst.id(),
             FieldRef::Slot(s) => inst.field(s),
         }
     }

@@ -212,17 +212,11 @@ impl Contract {
     /// ignored; those not given are empty). For tests and generated data.
     pub fn item(&self, id: &str, members: &[(&str, &str)]) -> Inst {
         let layout = &self.desc.layout;
-        let fields: Box<[String]> = layout
+        let fields = layout
             .fields
             .iter()
-            .map(|f| {
-                members
-                    .iter()
-                    .find(|(k, _)| k == f)
-                    .map_or(String::new(), |(_, v)| v.to_string())
-            })
-            .collect();
-        Inst::from_parts(layout, id.to_string(), fields)
+            .map(|f| members.iter().find(|(k, _)| k == f).map_or("", |(_, v)| *v));
+        Inst::new(layout, id, fields)
     }
 
     /// Reads one item of a list answer as the rules see it; `None` without an id.

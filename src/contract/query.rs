@@ -335,7 +335,7 @@ mod tests {
             inst("d", "cache-d", "CREATEFAILED", "2022-01-01T00:00:00.000Z"),
         ]);
         let q = Query::parse(desc(), &pairs(&[("name", "cache")]));
-        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
+        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id()).collect();
         assert_eq!(
             ids,
             vec!["a", "b"],
@@ -345,7 +345,7 @@ mod tests {
             desc(),
             &pairs(&[("name", "cache"), ("includeFailure", "true")]),
         );
-        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id.as_str()).collect();
+        let ids: Vec<&str> = expected(&b, &q).iter().map(|i| i.id()).collect();
         assert_eq!(ids, vec!["d", "a", "b"]);
         let q = Query::parse(desc(), &pairs(&[("status", "RUNNING"), ("name", "Cache")]));
         let cache_b = b.get("a").unwrap();

@@ -58,9 +58,37 @@ pub struct Response {
     /// invalid list answers in the checks, the snapshots, the reports. A valid list
     /// answer is judged without it (see `crate::contract::shape`).
     pub parsed: std::sync::OnceLock<Result<Value, Arc<serde_json::Error>>>,
+    /// The share of the client's body budget this body holds, until it is released.
+    budget: Option<Arc<tokio::sync::OwnedSemaphorePermit>>,
 }
 
 impl Response {
+    /// An answer as received (for tests and generated answers; no body budget held).
+    pub fn new(status: u16, content_type: Option<String>, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            content_type,
+            body,
+            elapsed: Duration::ZERO,
+            retry_after: None,
+            parsed: std::sync::OnceLock::new(),
+            budget: None,
+        }
+    }
+
+    /// Drops the raw body once it has been read, and with it its share of the body
+    /// budget. The parsed tree is kept (parsed now if it was not) when `keep_parsed`,
+    /// dropped otherwise.
+    pub fn release_body(&mut self, keep_parsed: bool) {
+        if keep_parsed {
+            let _ = self.json();
+        } else {
+            self.parsed = std::sync::OnceLock::new();
+        }
+        self.body = Vec::new();
+        self.budget = None;
+    }
+
     /// The body as JSON, or why it is not (parsed on first use, then cached).
     pub fn json(&self) -> Result<&Value, &serde_json::Error> {
         self.parsed
@@ -108,7 +136,18 @@ pub struct Client {
     target: Arc<Target>,
     permits: Arc<Semaphore>,
     next_slot: Arc<Mutex<Instant>>,
+    /// Bytes of answer bodies that may be held at once ([`Client::with_body_budget`]).
+    budget: Option<Arc<Budget>>,
 }
+
+/// The most bytes of answer bodies a budgeted client holds at once: room for one answer
+/// of the largest size accepted by default (--max-body), so that a large account's
+/// answers are read one after the other instead of all at once.
+pub const BODY_BUDGET: usize = 64 << 20;
+
+/// The share taken up front by a body whose length is not declared (chunked); it takes
+/// more as it grows when the budget has room, and goes over it rather than wait.
+const UNDECLARED_SHARE: usize = 1 << 20;
 
 /// True when a client for this base URL never opens a TLS connection: the target is
 /// plain HTTP, redirects are never followed, and no proxy that the client may use for
@@ -187,7 +226,23 @@ impl Client {
             permits: Arc::new(Semaphore::new(target.jobs.max(1))),
             next_slot: Arc::new(Mutex::new(Instant::now())),
             target: Arc::new(target),
+            budget: None,
         })
+    }
+
+    /// The same client, holding at most `bytes` of answer bodies at once: a request whose
+    /// answer does not fit waits, before reading its body, until earlier answers are
+    /// released ([`Response::release_body`], or dropped). A body larger than the whole
+    /// budget takes all of it. Whoever sends through it must release each answer before
+    /// waiting for another, or the requests wait for each other forever.
+    pub fn with_body_budget(&self, bytes: usize) -> Client {
+        Client {
+            budget: Some(Arc::new(Budget {
+                permits: Arc::new(Semaphore::new(bytes.clamp(1, u32::MAX as usize))),
+                size: bytes.clamp(1, u32::MAX as usize),
+            })),
+            ..self.clone()
+        }
     }
 
     pub fn target(&self) -> &Target {
@@ -322,12 +377,23 @@ impl Client {
         {
             return Err(TransportError::TooLarge(self.target.max_body));
         }
-        let mut body = Vec::new();
+        let declared = resp.content_length().and_then(|n| usize::try_from(n).ok());
+        let mut share = match &self.budget {
+            Some(b) => Some(b.take(declared.unwrap_or(UNDECLARED_SHARE)).await),
+            None => None,
+        };
+        // The declared length is reserved at once: growing by doubling would hold up to
+        // twice a large body while it is read.
+        let capacity = declared.unwrap_or(0).min(self.target.max_body);
+        let mut body = Vec::with_capacity(capacity);
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > self.target.max_body {
                 return Err(TransportError::TooLarge(self.target.max_body));
             }
             body.extend_from_slice(&chunk);
+            if let (Some(b), Some(held)) = (&self.budget, &mut share) {
+                b.grow(held, body.len());
+            }
         }
         Ok(Response {
             status,
@@ -336,7 +402,38 @@ impl Client {
             elapsed: started.elapsed(),
             retry_after,
             parsed: std::sync::OnceLock::new(),
+            budget: share.map(Arc::new),
         })
+    }
+}
+
+/// Bytes of answer bodies a client may hold at once, as permits.
+struct Budget {
+    permits: Arc<Semaphore>,
+    size: usize,
+}
+
+impl Budget {
+    /// Waits for `bytes` of the budget (all of it when more is asked).
+    async fn take(&self, bytes: usize) -> tokio::sync::OwnedSemaphorePermit {
+        let n = u32::try_from(bytes.clamp(1, self.size)).unwrap_or(u32::MAX);
+        Arc::clone(&self.permits)
+            .acquire_many_owned(n)
+            .await
+            .expect("the body budget is never closed")
+    }
+
+    /// A body read past its share takes more of the budget when there is room, without
+    /// waiting: two growing bodies waiting for each other would never finish.
+    fn grow(&self, held: &mut tokio::sync::OwnedSemaphorePermit, len: usize) {
+        let have = held.num_permits();
+        if len > have && have < self.size {
+            let more = (len - have).max(UNDECLARED_SHARE).min(self.size - have);
+            let more = u32::try_from(more).unwrap_or(u32::MAX);
+            if let Ok(extra) = Arc::clone(&self.permits).try_acquire_many_owned(more) {
+                held.merge(extra);
+            }
+        }
     }
 }
 

@@ -2,26 +2,26 @@
 //! [`CaseResult`].
 
 use crate::case::{AuthSel, ResultsExpect};
-use crate::check::{self, Context, Purpose};
-use crate::exec::Exchange;
+use crate::check::{self, Answer, Context};
 
 use super::{CaseResult, RequestRecord, Verdict};
 
-/// Checks a case's answers and judges it. `skip`: why the case was not sent (a notice,
-/// verdict SKIP); `failure`: why it could not be judged (a C12 finding, verdict FAIL);
-/// `keep_bodies`: keep each answer's parsed body in its [`RequestRecord`].
+/// Checks a case's answers, each already read ([`check::read_answer`], in request
+/// order), and judges it. `skip`: why the case was not sent (a notice, verdict SKIP);
+/// `failure`: why it could not be judged (a C12 finding, verdict FAIL). An answer read
+/// with its body kept keeps it in its [`RequestRecord`].
 pub fn judge(
     ctx: &Context<'_>,
     skip: Option<String>,
     failure: Option<String>,
-    exchanges: Vec<(Purpose, Exchange)>,
-    keep_bodies: bool,
+    answers: Vec<Answer>,
 ) -> CaseResult {
     let case = ctx.case;
-    let outcome = (skip.is_none() && failure.is_none()).then(|| check::check_case(ctx, &exchanges));
+    let outcome = (skip.is_none() && failure.is_none()).then(|| check::check_case(ctx, &answers));
     // The records take the parsed bodies over (no second parse, no copy).
-    let requests: Vec<RequestRecord> = exchanges
+    let requests: Vec<RequestRecord> = answers
         .into_iter()
+        .map(|a| (a.purpose, a.exchange))
         .map(|(p, ex)| RequestRecord {
             purpose: p,
             path: ex.request.path_and_query(),
@@ -30,10 +30,10 @@ pub fn judge(
             error: ex.outcome.as_ref().err().cloned(),
             retries: ex.retries,
             elapsed: ex.outcome.as_ref().map(|r| r.elapsed).unwrap_or_default(),
-            body: ex.outcome.ok().filter(|_| keep_bodies).and_then(|r| {
-                let _ = r.json();
-                r.parsed.into_inner().and_then(Result::ok)
-            }),
+            body: ex
+                .outcome
+                .ok()
+                .and_then(|r| r.parsed.into_inner().and_then(Result::ok)),
         })
         .collect();
     let mut result = CaseResult {

@@ -453,7 +453,7 @@ mod tests {
         let hits = b
             .instances
             .iter()
-            .filter(|i| i.id != "e" && i.field(0).contains(&sub))
+            .filter(|i| i.id() != "e" && i.field(0).contains(&sub))
             .count();
         assert!((2..4).contains(&hits), "{sub} matched {hits}");
         let other = draw_for("name", DrawKind::OtherCase, &b).unwrap();

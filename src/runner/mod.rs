@@ -13,9 +13,11 @@ use serde_json::Value;
 
 use crate::base::Baseline;
 use crate::case::{Case, ProjectSel};
-use crate::check::Context;
+use crate::check::{read_answer, Answer, Context};
 use crate::contract::Contract;
-use crate::exec::{fetch_baseline, Client, Exchange, NoBaseline, Target, TransportError};
+use crate::exec::{
+    fetch_baseline, Client, Exchange, NoBaseline, Target, TransportError, BODY_BUDGET,
+};
 use crate::outcome::{judge, CaseResult};
 use crate::plan::{plan_case, DrawMemo, Planned, Projects, Purpose};
 use crate::secret::Secret;
@@ -158,7 +160,7 @@ pub async fn run_cases_until(
     let mut sent = Sent::spawn(&client, &plans);
     let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
     let mut results = InOrder::new(cases.len());
-    let mut complete = |ci: usize, answers: Vec<Option<Exchange>>, observer: &mut _| {
+    let mut complete = |ci: usize, answers: Vec<Option<Answer>>, observer: &mut _| {
         let plan = plans[ci].take().expect("each case is judged once");
         results.set(ci, judge.case(ci, plan, answers), observer);
     };
@@ -177,8 +179,11 @@ pub async fn run_cases_until(
                 None
             }
         };
-        let Some((ci, ri, ex)) = next else { break };
-        if let Some(answers) = sent.answered(ci, ri, ex) {
+        let Some((ci, ri, purpose, ex)) = next else {
+            break;
+        };
+        let answer = judge.read(ci, ri, purpose, ex);
+        if let Some(answers) = sent.answered(ci, ri, answer) {
             complete(ci, answers, observer);
         }
     }
@@ -250,8 +255,9 @@ pub(crate) async fn judge_batch(
             }
         }
     }
-    while let Some((ci, ri, ex)) = sent.pending.next().await {
-        if let Some(answers) = sent.answered(ci, ri, ex) {
+    while let Some((ci, ri, purpose, ex)) = sent.pending.next().await {
+        let answer = judge.read(ci, ri, purpose, ex);
+        if let Some(answers) = sent.answered(ci, ri, answer) {
             if let Some(plan) = plans[ci].take() {
                 done[ci] = Some(judge.case(ci, plan, answers));
             }
@@ -299,55 +305,67 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    fn case(&self, ci: usize, plan: Planned, answers: Vec<Option<Exchange>>) -> CaseResult {
+    /// What the checks of case `ci` read besides its answers.
+    fn ctx(&self, ci: usize) -> Context<'_> {
         let case = &self.cases[ci];
-        let exchanges: Vec<(Purpose, Exchange)> = plan
-            .requests
-            .iter()
-            .map(|(p, _)| *p)
-            .zip(
-                answers
-                    .into_iter()
-                    .map(|s| s.expect("every request was sent")),
-            )
-            .collect();
         let main = self.main.as_ref().ok();
         let other = self.other.and_then(|o| o.as_ref().ok());
         let (baseline, foreign) = match case.project {
             ProjectSel::Main => (main, other),
             ProjectSel::Other => (other, main),
         };
-        let ctx = Context {
+        Context {
             contract: self.contract,
             case,
             baseline: baseline.unwrap_or(&self.empty),
             foreign: foreign.unwrap_or(&self.empty),
-        };
-        judge(&ctx, plan.skip, plan.failure, exchanges, self.keep_bodies)
+        }
+    }
+
+    /// Reads one answer as it arrives: its own checks run and its raw body is released
+    /// at once, so that answers never wait, raw, for the rest of their case.
+    fn read(&self, ci: usize, ri: usize, purpose: Purpose, ex: Exchange) -> Answer {
+        read_answer(&self.ctx(ci), ri, purpose, ex, self.keep_bodies)
+    }
+
+    fn case(&self, ci: usize, plan: Planned, answers: Vec<Option<Answer>>) -> CaseResult {
+        let answers = answers
+            .into_iter()
+            .map(|a| a.expect("every request was sent"))
+            .collect();
+        judge(&self.ctx(ci), plan.skip, plan.failure, answers)
     }
 }
 
 /// Every request of the run, each its own task, and the answers gathered per case.
 struct Sent {
-    /// Answers as they come: (case, request, exchange).
-    pending: FuturesUnordered<futures::future::BoxFuture<'static, (usize, usize, Exchange)>>,
+    /// Answers as they come: (case, request, why it was sent, exchange).
+    pending:
+        FuturesUnordered<futures::future::BoxFuture<'static, (usize, usize, Purpose, Exchange)>>,
     aborts: Vec<tokio::task::AbortHandle>,
-    /// Per case, its answers so far, in request order.
-    answers: Vec<Vec<Option<Exchange>>>,
+    /// Per case, its answers so far (read), in request order.
+    answers: Vec<Vec<Option<Answer>>>,
     /// Per case, how many answers are still to come.
     left: Vec<usize>,
 }
 
 impl Sent {
+    /// Sends every request of `plans` through a client that holds at most
+    /// [`BODY_BUDGET`] bytes of bodies at once: each answer must be read
+    /// ([`Judge::read`], which releases its body) as soon as it is taken from `pending`.
     fn spawn(client: &Client, plans: &[Planned]) -> Sent {
+        let client = client.with_body_budget(BODY_BUDGET);
         let mut sent = Sent {
             pending: FuturesUnordered::new(),
             aborts: Vec::new(),
-            answers: plans.iter().map(|p| vec![None; p.requests.len()]).collect(),
+            answers: plans
+                .iter()
+                .map(|p| p.requests.iter().map(|_| None).collect())
+                .collect(),
             left: plans.iter().map(|p| p.requests.len()).collect(),
         };
         for (ci, p) in plans.iter().enumerate() {
-            for (ri, (_, req)) in p.requests.iter().enumerate() {
+            for (ri, &(purpose, ref req)) in p.requests.iter().enumerate() {
                 let client = client.clone();
                 let req = req.clone();
                 // Each request is its own task, so sending and receiving spread over the
@@ -363,7 +381,7 @@ impl Sent {
                         ))),
                         retries: 0,
                     });
-                    (ci, ri, ex)
+                    (ci, ri, purpose, ex)
                 }));
             }
         }
@@ -371,8 +389,8 @@ impl Sent {
     }
 
     /// Files one answer; returns the case's answers when it was the last one.
-    fn answered(&mut self, ci: usize, ri: usize, ex: Exchange) -> Option<Vec<Option<Exchange>>> {
-        self.answers[ci][ri] = Some(ex);
+    fn answered(&mut self, ci: usize, ri: usize, answer: Answer) -> Option<Vec<Option<Answer>>> {
+        self.answers[ci][ri] = Some(answer);
         self.left[ci] -= 1;
         (self.left[ci] == 0).then(|| std::mem::take(&mut self.answers[ci]))
     }

@@ -9,6 +9,7 @@
 //! live in `snapshots/` next to this file, named after the module path
 //! (`library__derive__list-flavors.query.snap`).
 
+mod body_budget;
 mod derive;
 mod derive_corpus;
 mod derive_diff;
