@@ -790,7 +790,10 @@ fn named_after(field: &str, object: &str) -> bool {
 /// and reads on without it.
 fn response_example(page: &Page, warnings: &mut Vec<Warning>) -> Option<(usize, Value)> {
     for (section, block) in &page.blocks {
-        let Block::Code { line, text, status } = block else {
+        let Block::Code {
+            line, text, status, ..
+        } = block
+        else {
             continue;
         };
         let t = text.trim_start();
