@@ -12,6 +12,7 @@
 mod derive;
 mod derive_corpus;
 mod derive_diff;
+mod derive_walkthrough;
 mod exec_retry;
 mod explore;
 mod fuzz_replay;
