@@ -32,7 +32,8 @@ pub use model::Operation;
 #[derive(Debug, clap::Args)]
 pub struct DeriveArgs {
     /// The vendor's API page (Markdown with embedded HTML tables). Pages it links to for
-    /// value lists are read relative to its folder.
+    /// value lists are read relative to its folder. A walkthrough (requests in prose, no
+    /// tables) gives the files of each of its GET requests, inferred from its examples.
     #[arg(required_unless_present = "diff")]
     pub page: Option<PathBuf>,
     /// Compare two revisions of a page as a contract instead of writing schemas: prints
@@ -45,11 +46,12 @@ pub struct DeriveArgs {
     /// Folder to write the schemas and the OpenAPI document into.
     #[arg(long, default_value = "schemas")]
     pub out: PathBuf,
-    /// Prefix of the output file names [default: from the URI, e.g. `list-instances` for
-    /// `GET …/instances`].
+    /// Prefix of the output file names, for a page of one request [default: from the URI,
+    /// e.g. `list-instances` for `GET …/instances`].
     #[arg(long)]
     pub name: Option<String>,
-    /// Hand-written overlay to merge in [default: `<OUT>/<NAME>.overlay.json` if it exists].
+    /// Hand-written overlay to merge in, for a page of one request [default:
+    /// `<OUT>/<NAME>.overlay.json` if it exists, for each request].
     #[arg(long, conflicts_with = "no_overlay")]
     pub overlay: Option<PathBuf>,
     /// Write the schemas exactly as derived from the page, without any overlay.
