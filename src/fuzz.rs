@@ -21,11 +21,13 @@ pub fn derive_page(data: &[u8]) -> bool {
         env!("CARGO_MANIFEST_DIR"),
         "/schemas/source/fuzz-input.md"
     ));
-    match crate::derive::derive_bytes(page, data, &crate::derive::DeriveOptions::default()) {
-        Ok(derived) => {
+    match crate::derive::derive_bytes_all(page, data, &crate::derive::DeriveOptions::default()) {
+        Ok(all) => {
             // Serialising is part of deriving: the files must always be writable text.
-            let files = derived.files();
-            debug_assert!(files.iter().all(|(_, text)| text.ends_with('\n')));
+            for derived in all {
+                let files = derived.files();
+                debug_assert!(files.iter().all(|(_, text)| text.ends_with('\n')));
+            }
             true
         }
         Err(e) => {

@@ -29,6 +29,23 @@ pub enum DeriveError {
         message: String,
         hint: Option<String>,
     },
+    /// The page documents several GET requests where one was asked for: `--name` or
+    /// `--overlay` (which name the output of one operation), or a caller of
+    /// `derive_page` (which returns one).
+    #[error(
+        "{}: the page documents {} GET requests ({}); {wanted}\nhint: {hint}",
+        path.display(),
+        names.len(),
+        names.join(", ")
+    )]
+    SeveralRequests {
+        path: PathBuf,
+        /// The output names of the operations, in page order.
+        names: Vec<String>,
+        /// What asked for one.
+        wanted: &'static str,
+        hint: &'static str,
+    },
     /// An output file could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -118,6 +135,12 @@ pub enum PageProblem {
     TwoRootTables { first: String, second: String },
     #[error("path parameter `{name}` is in the URI but in no parameter table")]
     UndocumentedPathParameter { name: String },
+    #[error("no GET request on this page (it describes {found})")]
+    NoGetRequest { found: String },
+    #[error("the request `{request}` has no JSON response example after it: nothing to infer its response schema from")]
+    NoResponseExample { request: String },
+    #[error("the request `{request}` has `{segment}` in its path and the page gives no URI template for it (`{{…}}` in its place): its path parameters cannot be told from the values")]
+    UntemplatedRequest { request: String, segment: String },
 }
 
 impl PageProblem {
@@ -136,6 +159,9 @@ impl PageProblem {
             PageProblem::BrokenLink { .. } => "links are relative to the folder of the page that contains them; copy the linked page next to it",
             PageProblem::UnusedObjectTable { .. } => "name the field after the object (`instances` for `instance参数说明`), or give it the type `Array of <name>`",
             PageProblem::MalformedHtml { .. } => "every <table>, <tr>, <th>, <td>, <p>, <ul> and <li> needs its closing tag",
+            PageProblem::NoGetRequest { .. } => "derive writes schemas for GET requests; a page without a URI section is read for its GET request lines (`GET /v2/{project_id}/…`)",
+            PageProblem::NoResponseExample { .. } => "a page without parameter and response tables is read from its examples: each GET request line needs a JSON code block after it (its response example)",
+            PageProblem::UntemplatedRequest { .. } => "a request line with concrete values is read with the template the page gives for it (`URI格式：GET /v2/{project_id}/…`, or `GET /v2/{project_id}/…` in a sentence)",
             _ => return None,
         })
     }

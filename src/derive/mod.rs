@@ -4,8 +4,10 @@
 //! The stages, one submodule each: [`page`] (Markdown structure: sections, captions,
 //! tables, code blocks) using [`html`] (table cells), then [`model`] (the operation: URI,
 //! parameters, object tables, examples, linked value pages) using [`types`] (type words)
-//! and [`prose`] (constraints in descriptions), then [`schema`] (JSON Schemas),
-//! [`overlay`] (hand-written additions, each citing its rule) and [`openapi`].
+//! and [`prose`] (constraints in descriptions), or [`walkthrough`] for a page that
+//! describes its requests in prose (one operation per GET request, inferred from its
+//! examples), then [`schema`] (JSON Schemas), [`overlay`] (hand-written additions, each
+//! citing its rule) and [`openapi`].
 
 pub mod diff;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod page;
 pub mod prose;
 pub mod schema;
 pub mod types;
+pub mod walkthrough;
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +32,8 @@ pub use model::Operation;
 #[derive(Debug, clap::Args)]
 pub struct DeriveArgs {
     /// The vendor's API page (Markdown with embedded HTML tables). Pages it links to for
-    /// value lists are read relative to its folder.
+    /// value lists are read relative to its folder. A walkthrough (requests in prose, no
+    /// tables) gives the files of each of its GET requests, inferred from its examples.
     #[arg(required_unless_present = "diff")]
     pub page: Option<PathBuf>,
     /// Compare two revisions of a page as a contract instead of writing schemas: prints
@@ -42,11 +46,12 @@ pub struct DeriveArgs {
     /// Folder to write the schemas and the OpenAPI document into.
     #[arg(long, default_value = "schemas")]
     pub out: PathBuf,
-    /// Prefix of the output file names [default: from the URI, e.g. `list-instances` for
-    /// `GET …/instances`].
+    /// Prefix of the output file names, for a page of one request [default: from the URI,
+    /// e.g. `list-instances` for `GET …/instances`].
     #[arg(long)]
     pub name: Option<String>,
-    /// Hand-written overlay to merge in [default: `<OUT>/<NAME>.overlay.json` if it exists].
+    /// Hand-written overlay to merge in, for a page of one request [default:
+    /// `<OUT>/<NAME>.overlay.json` if it exists, for each request].
     #[arg(long, conflicts_with = "no_overlay")]
     pub overlay: Option<PathBuf>,
     /// Write the schemas exactly as derived from the page, without any overlay.
@@ -135,37 +140,107 @@ impl Derived {
     }
 }
 
-/// Derives a page as it is, without an overlay, naming the output after the URI.
+/// Derives a page of one operation as it is, without an overlay, naming the output after
+/// the URI.
 pub fn derive_page(page: &Path) -> Result<Derived, DeriveError> {
     derive_page_with(page, &DeriveOptions::default())
 }
 
-/// Derives a page with options.
+/// Derives a page of one operation with options. A walkthrough that describes several
+/// GET requests is refused with [`DeriveError::SeveralRequests`]: [`derive_all`] derives
+/// each.
 pub fn derive_page_with(page: &Path, options: &DeriveOptions) -> Result<Derived, DeriveError> {
+    only_one(page, derive_all(page, options)?)
+}
+
+/// Derives every operation a page documents: the one of a reference page, or each GET
+/// request of a walkthrough (inferred from its examples), in page order.
+pub fn derive_all(page: &Path, options: &DeriveOptions) -> Result<Vec<Derived>, DeriveError> {
     let bytes = std::fs::read(page).map_err(|source| DeriveError::Read {
         path: page.to_path_buf(),
         source,
     })?;
-    derive_bytes(page, &bytes, options)
+    derive_bytes_all(page, &bytes, options)
 }
 
-/// Derives a page held in memory, as if read from `page` (pages it links to are still
-/// read relative to that path's folder). The entry point of the `derive` fuzz target:
-/// whatever the bytes, the answer is a [`Derived`] or a [`DeriveError`], never a panic.
+/// Derives a page of one operation held in memory, as if read from `page` (see
+/// [`derive_bytes_all`]).
 pub fn derive_bytes(
     page: &Path,
     bytes: &[u8],
     options: &DeriveOptions,
 ) -> Result<Derived, DeriveError> {
+    only_one(page, derive_bytes_all(page, bytes, options)?)
+}
+
+/// Derives every operation of a page held in memory, as if read from `page` (pages it
+/// links to are still read relative to that path's folder). The entry point of the
+/// `derive` fuzz target: whatever the bytes, the answer is a non-empty list of
+/// [`Derived`] or a [`DeriveError`], never a panic. `options.name` and `options.overlay`
+/// name the output of one operation, so a page of several is refused with them.
+pub fn derive_bytes_all(
+    page: &Path,
+    bytes: &[u8],
+    options: &DeriveOptions,
+) -> Result<Vec<Derived>, DeriveError> {
     let parsed = page::from_bytes(page, bytes)?;
-    let operation = model::operation(&parsed)?;
-    let name = options
-        .name
-        .clone()
-        .unwrap_or_else(|| default_name(&operation));
+    let operations = model::operations(&parsed)?;
+    let names = output_names(&operations);
+    if operations.len() > 1 && (options.name.is_some() || options.overlay.is_some()) {
+        return Err(several(page, names, NAME_OR_OVERLAY));
+    }
+    operations
+        .into_iter()
+        .zip(names)
+        .map(|(operation, default)| {
+            let name = options.name.clone().unwrap_or(default);
+            derive_operation(operation, name, options.overlay.as_deref())
+        })
+        .collect()
+}
+
+/// What asked for one operation of a page of several, and what to do instead.
+type Wanted = (&'static str, &'static str);
+
+const NAME_OR_OVERLAY: Wanted = (
+    "--name and --overlay name the output of one",
+    "leave them out: each request is written under its own name, and picks up `<OUT>/<NAME>.overlay.json` when there is one",
+);
+
+const ONE_OPERATION: Wanted = (
+    "`derive_page` returns one operation",
+    "`derive_all` derives each (`conform derive` writes the files of every GET request)",
+);
+
+fn several(page: &Path, names: Vec<String>, (wanted, hint): Wanted) -> DeriveError {
+    DeriveError::SeveralRequests {
+        path: page.to_path_buf(),
+        names,
+        wanted,
+        hint,
+    }
+}
+
+fn only_one(page: &Path, mut all: Vec<Derived>) -> Result<Derived, DeriveError> {
+    if all.len() == 1 {
+        if let Some(one) = all.pop() {
+            return Ok(one);
+        }
+    }
+    let names = all.into_iter().map(|d| d.name).collect();
+    Err(several(page, names, ONE_OPERATION))
+}
+
+/// The schemas and the OpenAPI document of one operation, named `name`, with the overlay
+/// file merged in when one is given.
+fn derive_operation(
+    operation: Operation,
+    name: String,
+    overlay: Option<&Path>,
+) -> Result<Derived, DeriveError> {
     let mut response_schema = schema::response(&operation, &name);
     let mut query_schema = schema::query(&operation, &name);
-    if let Some(path) = &options.overlay {
+    if let Some(path) = overlay {
         let o = overlay::load(path)?;
         overlay::apply(
             &o,
@@ -183,6 +258,24 @@ pub fn derive_bytes(
         query_schema,
         openapi,
     })
+}
+
+/// The output names of a page's operations: [`default_name`] of each, with `-2`, `-3`, …
+/// after a name an earlier request of the page already writes (two paths that end
+/// alike, such as `/v1/…/instances` and `/v2/…/instances`).
+fn output_names(operations: &[Operation]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for op in operations {
+        let base = default_name(op);
+        let mut name = base.clone();
+        let mut n = 1;
+        while names.contains(&name) {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        names.push(name);
+    }
+    names
 }
 
 /// The output name from the method and the path: `GET …/instances` → `list-instances`,
@@ -286,29 +379,80 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
         return Ok((Vec::new(), Vec::new()));
     };
     let parsed = page::read(page_path)?;
-    let operation = model::operation(&parsed)?;
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| default_name(&operation));
-    let overlay = if args.no_overlay {
-        None
-    } else {
-        args.overlay.clone().or_else(|| {
-            let default = args.out.join(format!("{name}.overlay.json"));
-            default.is_file().then_some(default)
-        })
-    };
-    if let Some(o) = &overlay {
-        println!("overlay {}", o.display());
+    let operations = model::operations(&parsed)?;
+    let names = output_names(&operations);
+    if operations.len() > 1 && (args.name.is_some() || args.overlay.is_some()) {
+        return Err(several(page_path, names, NAME_OR_OVERLAY));
     }
-    let derived = derive_page_with(
-        page_path,
-        &DeriveOptions {
-            name: Some(name),
-            overlay,
-        },
-    )?;
-    let written = derived.write_to(&args.out)?;
-    Ok((derived.operation.warnings.clone(), written))
+    // Every operation is derived before anything is written, so a page that fails on its
+    // third request leaves no files of the first two behind.
+    let mut all = Vec::new();
+    for (operation, default) in operations.into_iter().zip(names) {
+        let name = args.name.clone().unwrap_or(default);
+        let overlay = if args.no_overlay {
+            None
+        } else {
+            args.overlay.clone().or_else(|| {
+                let default = args.out.join(format!("{name}.overlay.json"));
+                default.is_file().then_some(default)
+            })
+        };
+        if let Some(o) = &overlay {
+            println!("overlay {}", o.display());
+        }
+        all.push(derive_operation(operation, name, overlay.as_deref())?);
+    }
+    let mut warnings = Vec::new();
+    let mut written = Vec::new();
+    for derived in all {
+        written.extend(derived.write_to(&args.out)?);
+        warnings.extend(derived.operation.warnings);
+    }
+    Ok((warnings, written))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_requests_that_would_write_the_same_files_get_apart_names() {
+        let text = "# 示例\n\n## 步骤1\n\nGET /v1/\\{project\\_id\\}/instances\n\n```\n{\"a\": 1}\n```\n\n## 步骤2\n\nGET /v2/\\{project\\_id\\}/instances\n\n```\n{\"b\": 2}\n```\n\n## 步骤3\n\nGET /v3/\\{project\\_id\\}/instances\n\n```\n{\"c\": 3}\n```\n";
+        let all = derive_bytes_all(
+            Path::new("walk.md"),
+            text.as_bytes(),
+            &DeriveOptions::default(),
+        )
+        .expect("derives");
+        let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["list-instances", "list-instances-2", "list-instances-3"]
+        );
+        let files: Vec<String> = all.iter().flat_map(|d| d.files()).map(|(f, _)| f).collect();
+        let mut distinct = files.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 9, "{files:?}");
+    }
+
+    #[test]
+    fn a_name_or_an_overlay_for_a_page_of_several_requests_is_refused() {
+        let text = "# 示例\n\n## 步骤1\n\nGET /v2/things\n\n```\n{}\n```\n\n## 步骤2\n\nGET /v2/others\n\n```\n{}\n```\n";
+        let options = DeriveOptions {
+            name: Some("things".into()),
+            overlay: None,
+        };
+        let err =
+            derive_bytes_all(Path::new("walk.md"), text.as_bytes(), &options).expect_err("refused");
+        assert_eq!(
+            err.to_string().lines().next(),
+            Some("walk.md: the page documents 2 GET requests (list-things, list-others); --name and --overlay name the output of one")
+        );
+        // One operation: the name applies.
+        let one = "# 示例\n\n## 步骤1\n\nGET /v2/things\n\n```\n{}\n```\n";
+        let derived =
+            derive_bytes(Path::new("walk.md"), one.as_bytes(), &options).expect("derives");
+        assert_eq!(derived.name, "things");
+    }
 }

@@ -31,7 +31,8 @@ pub struct Operation {
     pub query_params: Vec<Field>,
     /// Numbers of the parameter tables, for annotations.
     pub param_tables: Vec<u32>,
-    /// The response body's own table.
+    /// The response body's own table (empty, numbered 0, when the operation is
+    /// [`inferred`](Operation::inferred) from a walkthrough's example).
     pub response: ObjectTable,
     /// Tables that describe named objects (`instance参数说明`), in page order.
     pub objects: Vec<ObjectTable>,
@@ -52,6 +53,23 @@ pub struct Operation {
     pub errors: Vec<ErrorResponse>,
     /// What derive read past or read one way where the page says two.
     pub warnings: Vec<Warning>,
+    /// Set when the page describes the request in prose, without parameter or response
+    /// tables (a walkthrough): the schemas are then inferred from the request lines and
+    /// the response example, not read from tables.
+    pub inferred: Option<Inferred>,
+}
+
+/// Where an operation read from a walkthrough comes from (see [`super::walkthrough`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inferred {
+    /// The line that gives the path template (`URI格式：GET /v2/{project_id}/…`, a request
+    /// line, or a sentence that names the request).
+    pub template_line: usize,
+    /// The example request with concrete values (`GET https://…/v2/6664…/flavors?capacity=2`),
+    /// when the page gives one apart from the template.
+    pub example_line: Option<usize>,
+    /// The heading of the step the request is in (`步骤5：查询创建结果`).
+    pub step: Option<String>,
 }
 
 /// An error status the page documents with its own body table.
@@ -380,7 +398,24 @@ pub fn operation(page: &Page) -> Result<Operation, DeriveError> {
         linked_pages: links.order,
         errors,
         warnings: links.warnings,
+        inferred: None,
     })
+}
+
+/// The operations a page documents: the one its URI section and tables describe, or, on
+/// a page with neither a URI section nor field tables (a walkthrough, the
+/// authentication page), each GET request it describes in prose, inferred from its
+/// examples by [`super::walkthrough`]. A page with tables is always read from them, so a
+/// table page that lost its URI heading is refused rather than guessed from examples.
+pub fn operations(page: &Page) -> Result<Vec<Operation>, DeriveError> {
+    let has_field_tables = page
+        .blocks
+        .iter()
+        .any(|(_, b)| matches!(b, Block::Table(t) if is_field_table(t)));
+    if page.heading_line(Section::Uri).is_some() || has_field_tables {
+        return operation(page).map(|op| vec![op]);
+    }
+    super::walkthrough::operations(page)
 }
 
 /// The body table and the named-object tables of one status. Tables that are not field
@@ -458,7 +493,8 @@ fn is_field_table(table: &Table) -> bool {
         && header.iter().any(|h| is(h, TYPE_HEADERS))
 }
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+/// The request methods a request line may start with.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
 
 /// The first `METHOD /path` line of the URI section.
 fn uri(page: &Page) -> Result<(String, String, usize), DeriveError> {
@@ -790,7 +826,10 @@ fn named_after(field: &str, object: &str) -> bool {
 /// and reads on without it.
 fn response_example(page: &Page, warnings: &mut Vec<Warning>) -> Option<(usize, Value)> {
     for (section, block) in &page.blocks {
-        let Block::Code { line, text, status } = block else {
+        let Block::Code {
+            line, text, status, ..
+        } = block
+        else {
             continue;
         };
         let t = text.trim_start();

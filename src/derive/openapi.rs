@@ -146,10 +146,13 @@ pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> 
     if let Some(example) = &op.response_example {
         media.insert("example".into(), example.clone());
     }
-    let (code, description) = op
-        .success
-        .clone()
-        .unwrap_or_else(|| ("200".into(), "OK".into()));
+    let (code, description) = op.success.clone().unwrap_or_else(|| {
+        let description = match op.inferred {
+            Some(_) => "OK. The body schema is inferred from the page's response example, not read from a table.",
+            None => "OK",
+        };
+        ("200".into(), description.into())
+    });
     let mut responses = Map::new();
     responses.insert(
         code,
@@ -207,18 +210,30 @@ pub fn document(op: &Operation, name: &str, response: &Value, query: &Value) -> 
     operation.insert("parameters".into(), Value::Array(params));
     operation.insert("responses".into(), Value::Object(responses));
     operation.insert("x-source".into(), json!(op.page_file));
+    if let Some(inferred) = &op.inferred {
+        operation.insert("x-derived-from".into(), schema::inferred_from(op, inferred));
+    }
 
     let version = op
         .path
         .split('/')
         .find(|s| s.starts_with('v') && s[1..].starts_with(|c: char| c.is_ascii_digit()))
         .unwrap_or("unversioned");
+    let description = match &op.inferred {
+        Some(_) => format!(
+            "INFERRED by `conform derive` from the request line (line {}) and the response example (line {}) of {}, not from tables: the page describes the request in prose. Check the schemas against the service; keywords added by the overlay carry `x-overlay` annotations naming their rule.",
+            op.uri_line,
+            op.response_example_line.unwrap_or(op.uri_line),
+            op.page_file
+        ),
+        None => format!("Derived by `conform derive` from {}; keywords added by the overlay carry `x-overlay` annotations naming their rule.", op.page_file),
+    };
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": op.title,
             "version": version,
-            "description": format!("Derived by `conform derive` from {}; keywords added by the overlay carry `x-overlay` annotations naming their rule.", op.page_file)
+            "description": description
         },
         "paths": {
             op.path.clone(): { op.method.to_ascii_lowercase(): operation }

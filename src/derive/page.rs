@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::error::{DeriveError, PageProblem};
 use super::html::{self, HtmlTable};
@@ -68,7 +68,10 @@ pub enum Block {
     Table(Table),
     /// A code block, with the status code it is under (`**状态码： 200**`), if any.
     Code {
+        /// The line the block starts on (its opening fence, when fenced).
         line: usize,
+        /// The line of its first line of text (after the opening fence).
+        text_line: usize,
         text: String,
         status: Option<String>,
     },
@@ -84,8 +87,8 @@ pub struct Page {
     /// The `#` heading, without anchors.
     pub title: String,
     pub blocks: Vec<(Section, Block)>,
-    /// Each `##` heading's section and line, in order.
-    pub headings: Vec<(Section, usize)>,
+    /// Each `##` heading's section, line and text (without anchors), in order.
+    pub headings: Vec<(Section, usize, String)>,
 }
 
 impl Page {
@@ -107,8 +110,17 @@ impl Page {
     pub fn heading_line(&self, section: Section) -> Option<usize> {
         self.headings
             .iter()
-            .find(|(s, _)| *s == section)
-            .map(|(_, l)| *l)
+            .find(|(s, _, _)| *s == section)
+            .map(|(_, l, _)| *l)
+    }
+
+    /// The text of the last `##` heading at or above `line` (a walkthrough's step).
+    pub fn heading_above(&self, line: usize) -> Option<&str> {
+        self.headings
+            .iter()
+            .take_while(|(_, l, _)| *l <= line)
+            .last()
+            .map(|(_, _, text)| text.as_str())
     }
 
     /// The tables of one section, in order.
@@ -200,6 +212,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
     let mut uncaptioned = 0;
     // The status code of the `状态码： 200` line above, until the next heading.
     let mut status: Option<String> = None;
+    // Whether the code block being collected opened with a fence (its text starts a line
+    // further down).
+    let mut fenced = false;
 
     let parser = Parser::new_ext(text, Options::empty()).into_offset_iter();
     for (event, range) in parser {
@@ -212,6 +227,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
             | Event::Start(Tag::CodeBlock(_)) => {
                 buf.clear();
                 block_start = range.start;
+                fenced = matches!(
+                    event,
+                    Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_)))
+                );
             }
             Event::Text(t) | Event::Code(t) => buf.push_str(&t),
             Event::SoftBreak | Event::HardBreak => buf.push('\n'),
@@ -221,7 +240,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                     page.title = heading;
                 } else {
                     section = Section::of_heading(&heading);
-                    page.headings.push((section, lines.of(block_start)));
+                    page.headings
+                        .push((section, lines.of(block_start), heading));
                     status = None;
                 }
                 pending_caption = None;
@@ -250,6 +270,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
                     section,
                     Block::Code {
                         line,
+                        text_line: line + usize::from(fenced),
                         text: buf.clone(),
                         status: status.clone(),
                     },
@@ -338,9 +359,25 @@ mod tests {
         assert_eq!(tables[0].html.rows[0].line, 11);
         assert!(page.blocks.iter().any(|(s, b)| *s == Section::Uri
             && matches!(b, Block::Paragraph { text, line: 5 } if text == "GET /v1/{a}/things")));
-        assert!(page
-            .blocks
+        assert!(page.blocks.iter().any(|(s, b)| *s == Section::Response
+            && matches!(
+                b,
+                Block::Code {
+                    line: 16,
+                    text_line: 17,
+                    ..
+                }
+            )));
+        let headings: Vec<(Section, usize, &str)> = page
+            .headings
             .iter()
-            .any(|(s, b)| *s == Section::Response && matches!(b, Block::Code { line: 16, .. })));
+            .map(|(s, l, t)| (*s, *l, t.as_str()))
+            .collect();
+        assert_eq!(
+            headings,
+            [(Section::Uri, 3, "URI"), (Section::Response, 14, "响应")]
+        );
+        assert_eq!(page.heading_above(13), Some("URI"));
+        assert_eq!(page.heading_above(2), None);
     }
 }

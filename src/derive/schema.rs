@@ -6,14 +6,18 @@
 
 use serde_json::{json, Map, Value};
 
-use super::model::{ErrorResponse, Field, ObjectTable, Operation};
+use super::model::{ErrorResponse, Field, Inferred, ObjectTable, Operation};
 use super::types::{DocType, Element, Scalar};
 
 /// Base of the schemas' `$id`s. `.invalid` cannot resolve, so no tool fetches it.
 const ID_BASE: &str = "https://conform.invalid/schemas/";
 
 fn source(op: &Operation, f: &Field) -> String {
-    format!("{}, Table {}, {}", op.page_file, f.table, f.name)
+    match op.inferred {
+        // A walkthrough has no table: cite the request line that names the parameter.
+        Some(_) => format!("{}, line {}, {}", op.page_file, f.line, f.name),
+        None => format!("{}, Table {}, {}", op.page_file, f.table, f.name),
+    }
 }
 
 fn derived_from(op: &Operation, tables: &[u32]) -> Value {
@@ -98,7 +102,11 @@ fn response_property(op: &Operation, f: &Field) -> Value {
 
 /// The annotations every property carries.
 fn annotate(op: &Operation, f: &Field, p: &mut Map<String, Value>) {
-    p.insert("x-doc-type".into(), json!(f.type_word));
+    // An inferred parameter has no type word on the page; its description says how it
+    // was typed.
+    if op.inferred.is_none() {
+        p.insert("x-doc-type".into(), json!(f.type_word));
+    }
     p.insert("x-source".into(), json!(source(op, f)));
     if let Some(s) = f.values.as_ref().and_then(|v| v.source.as_ref()) {
         p.insert("x-enum-source".into(), json!(s));
@@ -156,6 +164,9 @@ fn header(name: &str, kind: &str, title: &str) -> Map<String, Value> {
 
 /// The response body schema (before the overlay).
 pub fn response(op: &Operation, name: &str) -> Value {
+    if let Some(inferred) = &op.inferred {
+        return inferred_response(op, inferred, name);
+    }
     let mut m = header(name, "response", &format!("{}: response body", op.title));
     let mut tables = vec![op.response.number];
     tables.extend(op.objects.iter().map(|o| o.number));
@@ -174,6 +185,97 @@ pub fn response(op: &Operation, name: &str) -> Value {
     insert_defs(op, &op.objects, &mut m);
     m.insert("x-derived-from".into(), derived_from(op, &tables));
     Value::Object(m)
+}
+
+/// The lines an inferred operation was read from, for `x-derived-from`.
+pub fn inferred_from(op: &Operation, inferred: &Inferred) -> Value {
+    let mut m = Map::new();
+    m.insert("request-line".into(), json!(inferred.template_line));
+    if let Some(line) = inferred.example_line {
+        m.insert("example-request-line".into(), json!(line));
+    }
+    if let Some(line) = op.response_example_line {
+        m.insert("response-example-line".into(), json!(line));
+    }
+    if let Some(step) = &inferred.step {
+        m.insert("step".into(), json!(step));
+    }
+    json!({ "page": op.page_file, "inferred-from-example": m })
+}
+
+/// The response body schema of a walkthrough's request, inferred from its example: the
+/// page has no table to read it from, and says so in the description.
+fn inferred_response(op: &Operation, inferred: &Inferred, name: &str) -> Value {
+    let mut m = header(name, "response", &format!("{}: response body", op.title));
+    let line = op.response_example_line.unwrap_or(op.uri_line);
+    m.insert(
+        "description".into(),
+        json!(format!(
+            "Body of a successful `{} {}` answer, INFERRED by `conform derive` from the response \
+             example at line {line} of {}, not from a table (the page has none): each type is \
+             the type of the example's value, an object requires the members the example \
+             shows (as a table's rows would, C12), an array's items are typed from its first \
+             element, and a member the example shows as null is left open. An example shows \
+             one answer: check the schema against the service before relying on it.",
+            op.method, op.path, op.page_file
+        )),
+    );
+    let at = format!("{}, response example (line {line})", op.page_file);
+    if let Some(example) = &op.response_example {
+        m.extend(from_example(example, "", &at));
+    }
+    m.insert("x-source".into(), json!(at));
+    m.insert("x-derived-from".into(), inferred_from(op, inferred));
+    Value::Object(m)
+}
+
+/// The schema of one value of a response example, `x-source` citing its JSON pointer.
+fn from_example(value: &Value, pointer: &str, at: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    match value {
+        Value::Null => {
+            m.insert(
+                "description".into(),
+                json!("The example shows null here: the type is not known, any value is accepted."),
+            );
+        }
+        Value::Bool(_) => {
+            m.insert("type".into(), json!("boolean"));
+        }
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            m.insert("type".into(), json!("integer"));
+        }
+        Value::Number(_) => {
+            m.insert("type".into(), json!("number"));
+        }
+        Value::String(_) => {
+            m.insert("type".into(), json!("string"));
+        }
+        Value::Array(items) => {
+            m.insert("type".into(), json!("array"));
+            if let Some(first) = items.first() {
+                let item = from_example(first, &format!("{pointer}/0"), at);
+                m.insert("items".into(), Value::Object(item));
+            }
+        }
+        Value::Object(members) => {
+            m.insert("type".into(), json!("object"));
+            let props: Map<String, Value> = members
+                .iter()
+                .map(|(k, v)| {
+                    let escaped = k.replace('~', "~0").replace('/', "~1");
+                    let p = from_example(v, &format!("{pointer}/{escaped}"), at);
+                    (k.clone(), Value::Object(p))
+                })
+                .collect();
+            m.insert("properties".into(), Value::Object(props));
+            m.insert("required".into(), json!(members.keys().collect::<Vec<_>>()));
+        }
+    }
+    if !pointer.is_empty() {
+        m.insert("x-source".into(), json!(format!("{at}, {pointer}")));
+    }
+    m
 }
 
 /// The body of an error status the page documents with its own table (objects under
@@ -330,6 +432,17 @@ fn params_object(
 /// are not query parameters; they are kept apart under `$defs/path-parameters`.
 pub fn query(op: &Operation, name: &str) -> Value {
     let mut m = header(name, "query", &format!("{}: query parameters", op.title));
+    let inferred = op.inferred.as_ref().map(|i| {
+        format!(
+            " INFERRED from the request line (line {}{}), not from a parameter table (the page \
+             has none): path parameters are required strings; query parameters are optional \
+             and typed from their example values (each description says from which).",
+            i.template_line,
+            i.example_line
+                .map(|l| format!(", example request line {l}"))
+                .unwrap_or_default()
+        )
+    });
     m.insert(
         "description".into(),
         json!(format!(
@@ -337,8 +450,11 @@ pub fn query(op: &Operation, name: &str) -> Value {
              parameters are checked as decimal-integer strings by `pattern` (see each \
              `x-wire-check`). An empty value means the parameter is absent (C1), so every \
              optional parameter accepts \"\". Parameters the page does not list are ignored \
-             by the service (C7) and allowed here. Derived by `conform derive` from {}.",
-            op.method, op.path, op.page_file
+             by the service (C7) and allowed here. Derived by `conform derive` from {}.{}",
+            op.method,
+            op.path,
+            op.page_file,
+            inferred.unwrap_or_default()
         )),
     );
     m.extend(params_object(op, &op.query_params, None));
@@ -360,6 +476,10 @@ pub fn query(op: &Operation, name: &str) -> Value {
     if let Some(example) = &op.example_request {
         m.insert("x-example-request".into(), json!(example));
     }
-    m.insert("x-derived-from".into(), derived_from(op, &op.param_tables));
+    let from = match &op.inferred {
+        Some(i) => inferred_from(op, i),
+        None => derived_from(op, &op.param_tables),
+    };
+    m.insert("x-derived-from".into(), from);
     Value::Object(m)
 }

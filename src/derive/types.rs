@@ -24,6 +24,16 @@ impl Scalar {
             Scalar::Boolean => "boolean",
         }
     }
+
+    /// The vendor's type word for it (`Integer`), as written where no page gives one.
+    pub fn word(self) -> &'static str {
+        match self {
+            Scalar::String => "String",
+            Scalar::Integer => "Integer",
+            Scalar::Number => "Number",
+            Scalar::Boolean => "Boolean",
+        }
+    }
 }
 
 /// The element of an `Array` type, when the type word says it.

@@ -70,7 +70,7 @@ fn example_body() -> Value {
 }
 
 /// `GET /path?a=1&b=` → {"a": "1", "b": ""}, as the query travels.
-fn query_of(request: &str) -> Value {
+pub(crate) fn query_of(request: &str) -> Value {
     let query = request.split_once('?').map(|(_, q)| q).unwrap_or("");
     let map: Map<String, Value> = form_urlencoded::parse(query.trim().as_bytes())
         .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
@@ -299,7 +299,7 @@ pub(crate) fn dangling_refs(doc: &Value, node: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn assert_valid_openapi(doc: &Value) {
+pub(crate) fn assert_valid_openapi(doc: &Value) {
     let validator = oas_validator();
     let errors: Vec<String> = validator
         .iter_errors(doc)
@@ -367,7 +367,7 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).expect("serialises")
 }
 
-fn compile(schema: &Value) -> jsonschema::Validator {
+pub(crate) fn compile(schema: &Value) -> jsonschema::Validator {
     jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(schema)
@@ -483,6 +483,7 @@ const BAD: &[(&str, usize, &str)] = &[
     ("unused-object-table.md", 74, "table 3 (thing参数说明) describes object `thing`, but no Array or Object field refers to it"),
     ("empty.md", 1, "the file is empty"),
     ("binary.md", 3, "the file is not text: it contains NUL bytes"),
+    ("no-get-request.md", 11, "no GET request on this page (it describes `DELETE /v2/{project_id}/instances`)"),
 ];
 
 fn bad_fixture(name: &str) -> PathBuf {

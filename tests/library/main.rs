@@ -13,6 +13,7 @@ mod body_budget;
 mod derive;
 mod derive_corpus;
 mod derive_diff;
+mod derive_walkthrough;
 mod exec_retry;
 mod explore;
 mod fuzz_replay;
