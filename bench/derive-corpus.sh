@@ -15,11 +15,35 @@ fi
 rounds="${ROUNDS:-5}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# The GET pages: the first request line (`GET /…`, `GET https://…`) of the page is a GET.
+# The GET pages, told as the corpus test tells them (tests/library/derive_corpus.rs): a
+# page with a `## …URI…` heading by the first request line under it; a page without one
+# (a walkthrough) by any of its request lines being a GET. A request line starts with the
+# method, or with a short label and a full-width colon (`URI格式：GET /v2/…`).
+get_page() {
+  awk '
+    function method(line,   m) {
+      sub(/^[[:space:]]+/, "", line)
+      if (line !~ /^(GET|POST|PUT|DELETE|PATCH|HEAD)[[:space:]]/ && index(line, "：") > 0) {
+        label = substr(line, 1, index(line, "：") - 1)
+        if (label == "" || label ~ /[ \/]/ || length(label) > 48) return ""
+        line = substr(line, index(line, "：") + length("："))
+        sub(/^[[:space:]]+/, "", line)
+      }
+      if (match(line, /^(GET|POST|PUT|DELETE|PATCH|HEAD)[[:space:]]+(\/|http)/)) {
+        split(line, m, /[[:space:]]/); return m[1]
+      }
+      return ""
+    }
+    /^## / && /URI/ && !uri { uri = 1; next }
+    { k = method($0) }
+    uri && k != "" { print (k == "GET") ? "yes" : "no"; found = 1; exit }
+    !uri && k == "GET" { any = 1 }
+    END { if (!found) print (uri ? "no" : (any ? "yes" : "no")) }
+  ' "$1"
+}
 pages=()
 while IFS= read -r -d '' f; do
-  m=$(grep -m1 -E '^[[:space:]]*(GET|POST|PUT|DELETE|PATCH|HEAD)[[:space:]]+(/|https?:)' "$f" | awk '{print $1}' || true)
-  [ "$m" = GET ] && pages+=("$f")
+  [ "$(get_page "$f")" = yes ] && pages+=("$f")
 done < <(find "$corpus/reference" "$corpus/revisions" -name '*.md' -print0 | sort -z)
 ok=0; failed=0
 for f in "${pages[@]}"; do
