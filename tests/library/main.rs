@@ -18,6 +18,7 @@ mod exec_retry;
 mod explore;
 mod fuzz_replay;
 mod mock;
+mod near_duplicates;
 mod selfcheck;
 mod shape_equivalence;
 mod signing_vectors;
