@@ -130,10 +130,15 @@ impl Derived {
         let mut written = Vec::new();
         for (file, content) in self.files() {
             let path = dir.join(&file);
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| write_err(&path, e))?;
-            std::io::Write::write_all(&mut tmp, content.as_bytes())
-                .map_err(|e| write_err(&path, e))?;
-            tmp.persist(&path).map_err(|e| write_err(&path, e.error))?;
+            // Whole files, readable by others like any file a user saves (a schema is
+            // committed and served); never a half-written one.
+            crate::atomic::write_with(
+                &path,
+                ".conform-derive-",
+                |w| w.write_all(content.as_bytes()),
+                || Ok(()),
+            )
+            .map_err(|e| write_err(&path, e))?;
             written.push(path);
         }
         Ok(written)

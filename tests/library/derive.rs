@@ -42,6 +42,14 @@ fn committed_schemas_are_byte_equal_to_a_fresh_derivation() {
             .to_string_lossy()
             .into_owned();
         let fresh = std::fs::read_to_string(&path).expect("written file");
+        #[cfg(unix)]
+        {
+            // Readable by others, like any file a user saves: schemas are committed and
+            // served, not private.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o044, 0o044, "{name} is readable by others: {mode:o}");
+        }
         let committed = std::fs::read_to_string(root().join("schemas").join(&name))
             .unwrap_or_else(|e| panic!("schemas/{name} is missing ({e})"));
         if fresh != committed {
