@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use conform::exec::{Client, Request, Target};
+use conform::exec::{Client, Request};
 
 const BODY: usize = 100_000;
 
@@ -29,25 +29,11 @@ async fn serve(hits: Arc<AtomicUsize>) -> String {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
+    crate::serve(router).await
 }
 
 fn client(base_url: String) -> Client {
-    Client::new(Target {
-        base_url,
-        credentials: conform::auth::Credentials::None,
-        ca_cert: None,
-        insecure: false,
-        timeout: Duration::from_secs(10),
-        max_body: 1 << 20,
-        rate: None,
-        jobs: 4,
-        token_header: "X-Auth-Token".into(),
-    })
-    .unwrap()
+    crate::client(base_url, Duration::from_secs(10))
 }
 
 fn list() -> Request {

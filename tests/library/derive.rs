@@ -48,7 +48,11 @@ fn committed_schemas_are_byte_equal_to_a_fresh_derivation() {
             // served, not private.
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o044, 0o044, "{name} is readable by others: {mode:o}");
+            assert_eq!(
+                mode & 0o044,
+                0o044,
+                "{name} is readable by others: {mode:o}"
+            );
         }
         let committed = std::fs::read_to_string(root().join("schemas").join(&name))
             .unwrap_or_else(|e| panic!("schemas/{name} is missing ({e})"));

@@ -5,32 +5,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::serve;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use conform::exec::{Client, Request, Target};
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
-}
+use conform::exec::{Client, Request};
 
 fn client(base_url: String) -> Client {
-    Client::new(Target {
-        base_url,
-        credentials: conform::auth::Credentials::None,
-        ca_cert: None,
-        insecure: false,
-        timeout: Duration::from_secs(5),
-        max_body: 1 << 20,
-        rate: None,
-        jobs: 4,
-        token_header: "X-Auth-Token".into(),
-    })
-    .unwrap()
+    crate::client(base_url, Duration::from_secs(5))
 }
 
 /// Answers the first `failures` requests with `status` (and Retry-After: 0), then 200.

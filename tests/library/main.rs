@@ -22,3 +22,27 @@ mod near_duplicates;
 mod selfcheck;
 mod shape_equivalence;
 mod signing_vectors;
+
+/// Serves `router` on an ephemeral loopback port; its base URL.
+pub(crate) async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A client for `base_url` without credentials: 4 requests at a time, bodies up to 1 MiB.
+pub(crate) fn client(base_url: String, timeout: std::time::Duration) -> conform::exec::Client {
+    conform::exec::Client::new(conform::exec::Target {
+        base_url,
+        credentials: conform::auth::Credentials::None,
+        ca_cert: None,
+        insecure: false,
+        timeout,
+        max_body: 1 << 20,
+        rate: None,
+        jobs: 4,
+        token_header: "X-Auth-Token".into(),
+    })
+    .unwrap()
+}

@@ -69,13 +69,15 @@ fn reference<'a>(data: &'a [Value], query: &[(&str, &str)]) -> Vec<&'a Value> {
         })
         .filter(|v| get("status").is_none_or(|s| s.is_empty() || text(v, "status") == s))
         .collect();
-    // Newest first, ties by id ascending (C8).
-    out.sort_by(|a, b| {
-        text(b, "created_at")
-            .cmp(text(a, "created_at"))
-            .then(text(a, "instance_id").cmp(text(b, "instance_id")))
-    });
+    out.sort_by(|a, b| contract_order(a, b));
     out
+}
+
+/// Newest first, ties by id ascending (C8).
+fn contract_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    text(b, "created_at")
+        .cmp(text(a, "created_at"))
+        .then(text(a, "instance_id").cmp(text(b, "instance_id")))
 }
 
 fn answer(items: &[&Value]) -> Vec<u8> {
@@ -195,11 +197,7 @@ fn dropping_or_adding_any_near_duplicate_fails_on_that_instance() {
         {
             let mut more = want.clone();
             more.push(extra);
-            more.sort_by(|a, b| {
-                text(b, "created_at")
-                    .cmp(text(a, "created_at"))
-                    .then(text(a, "instance_id").cmp(text(b, "instance_id")))
-            });
+            more.sort_by(|a, b| contract_order(a, b));
             let f = findings(&base, query, answer(&more));
             let id = text(extra, "instance_id");
             assert!(
