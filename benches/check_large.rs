@@ -84,7 +84,7 @@ fn case() -> Case {
             at: LineCol { line: 1, col: 1 },
         },
         description: "unfiltered".into(),
-        rules: vec![Rule(7)],
+        rules: vec![Rule::c(7)],
         project: ProjectSel::Main,
         auth: AuthSel::Configured,
         query: vec![],

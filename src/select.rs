@@ -232,7 +232,7 @@ mod tests {
         assert!(!c1.is_empty());
         for name in &c1 {
             let case = all.iter().find(|c| &c.name == name).unwrap();
-            assert!(case.rules.contains(&Rule(1)), "{name}");
+            assert!(case.rules.contains(&Rule::c(1)), "{name}");
         }
         assert!(pick("no-such-case").is_empty());
     }

@@ -277,7 +277,7 @@ mod tests {
 
     fn waiver(rule: u8, case: &str, expires: Option<&str>) -> Waiver {
         Waiver {
-            rule: Rule(rule),
+            rule: Rule::c(rule),
             case: Some(case.into()),
             reason: "known".into(),
             expires: expires.map(String::from),
@@ -300,7 +300,7 @@ mod tests {
         let mut r1 = results.clone();
         let unused = apply(
             &[
-                waiver(rule.0, &name, Some("2999-01-01")),
+                waiver(rule.n, &name, Some("2999-01-01")),
                 waiver(3, "nothing/*", Some("2999-01-01")),
             ],
             &mut r1,
@@ -313,7 +313,7 @@ mod tests {
         // Expired: the failure counts again, and says so.
         let mut r2 = results.clone();
         apply(
-            &[waiver(rule.0, &name, Some("2020-01-01"))],
+            &[waiver(rule.n, &name, Some("2020-01-01"))],
             &mut r2,
             "2026-11-28",
         );
@@ -330,12 +330,12 @@ mod tests {
         // Another rule's finding on the same case is not waived.
         let mut r3 = results.clone();
         r3[i].findings.push(Finding::new(
-            Rule(if rule.0 == 1 { 2 } else { 1 }),
+            Rule::c(if rule.n == 1 { 2 } else { 1 }),
             CheckKind::Filter,
             0,
             "other",
         ));
-        apply(&[waiver(rule.0, &name, None)], &mut r3, "2026-11-28");
+        apply(&[waiver(rule.n, &name, None)], &mut r3, "2026-11-28");
         assert_eq!(r3[i].verdict, Verdict::Fail);
         assert_eq!(r3[i].findings.len(), 1);
     }

@@ -1164,7 +1164,7 @@ mod tests {
             "description = \"fuzzy\"\nrules = [\"C2\", \"C7\"]\n\n[query]\nname = { draw = \"shared\" }\nlimit = 5\n\n[expect]\nstatus = 200\npages = [1, 3]\n",
         )
         .unwrap();
-        assert_eq!(case.rules, vec![Rule(2), Rule(7)]);
+        assert_eq!(case.rules, vec![Rule::c(2), Rule::c(7)]);
         assert_eq!(case.query[0].loc.at.line, 5);
         assert_eq!(case.query[1].value, QueryValue::Literal("5".into()));
         assert_eq!(case.expect.pages, vec![1, 3]);

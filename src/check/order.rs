@@ -140,7 +140,7 @@ mod tests {
         ];
         check_sorted(desc, 0, &bad, &mut out);
         assert_eq!(out.findings.len(), 1);
-        assert_eq!(out.findings[0].rule, Rule(8));
+        assert_eq!(out.findings[0].rule, Rule::c(8));
         assert_eq!(
             out.findings[0].expected.as_deref(),
             Some("created_at newest first, then instance_id ascending")

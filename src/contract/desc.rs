@@ -506,7 +506,7 @@ impl Validator<'_> {
                 let known: Vec<String> = self.rules.iter().map(|(r, _)| r.to_string()).collect();
                 self.error(r.span(), format!("unknown rule `{}`", r.get_ref()))
                     .hint = Some(format!("the [rules] table declares: {}", known.join(", ")));
-                Rule(0)
+                Rule::c(0)
             }
         }
     }
@@ -994,7 +994,7 @@ rule = "C1"
         assert_eq!(d.start.as_ref().unwrap().base, 0);
         assert_eq!(d.limit.as_ref().unwrap().default, Some(5));
         assert_eq!(d.everything(), [("all".to_string(), "1".to_string())]);
-        assert_eq!(d.rule_title(Rule(3)), "order");
+        assert_eq!(d.rule_title(Rule::c(3)), "order");
     }
 
     #[test]

@@ -352,7 +352,7 @@ mod tests {
         let (rule, why) = q.excludes(cache_b).unwrap();
         assert_eq!(
             (rule, why.as_str()),
-            (Rule(2), "name \"cache-b\" does not contain \"Cache\"")
+            (Rule::c(2), "name \"cache-b\" does not contain \"Cache\"")
         );
         assert!(
             q.blames_and(rule, cache_b),

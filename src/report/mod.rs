@@ -474,7 +474,7 @@ pub(crate) mod tests {
                 file: format!("cases/{name}.toml").into(),
                 at: LineCol { line: 1, col: 15 },
             },
-            rules: vec![Rule(10), Rule(9)],
+            rules: vec![Rule::c(10), Rule::c(9)],
             verdict,
             findings: vec![],
             observations: vec![],
@@ -485,9 +485,14 @@ pub(crate) mod tests {
         };
         let mut fail = case("paging/limit-<one>", Verdict::Fail);
         fail.findings.push(
-            Finding::new(Rule(10), CheckKind::Paging, 0, "more instances than limit")
-                .expected_actual("at most 2", "3 \u{1} <&>")
-                .at("/instances"),
+            Finding::new(
+                Rule::c(10),
+                CheckKind::Paging,
+                0,
+                "more instances than limit",
+            )
+            .expected_actual("at most 2", "3 \u{1} <&>")
+            .at("/instances"),
         );
         fail.findings[0].source = Some("page.md, Table 3, limit".into());
         let mut vacuous = case("name/absent", Verdict::Vacuous);
@@ -495,7 +500,7 @@ pub(crate) mod tests {
             .notices
             .push("the expected result was empty: this case compared nothing".into());
         vacuous.observations.push(Observation {
-            rule: Rule(2),
+            rule: Rule::c(2),
             message: "case-insensitive match tolerated".into(),
             request: 0,
         });

@@ -464,7 +464,7 @@ mod tests {
         let mut r = results.remove(0);
         r.findings.clear();
         r.findings.push(
-            Finding::new(Rule(11), CheckKind::Paging, 0, "instance_num is wrong")
+            Finding::new(Rule::c(11), CheckKind::Paging, 0, "instance_num is wrong")
                 .expected_actual("9", "50")
                 .at("/instance_num"),
         );
@@ -472,7 +472,7 @@ mod tests {
             let label = format!("id-{i:02} (\"name-{i}\")");
             r.findings.push(
                 Finding::new(
-                    Rule(4),
+                    Rule::c(4),
                     CheckKind::Filter,
                     0,
                     format!("unexpected instance {label}"),
@@ -516,8 +516,13 @@ mod tests {
         let mut r = results.remove(0);
         r.findings.clear();
         for i in 0..5 {
-            let mut f = Finding::new(Rule(12), CheckKind::Schema, 0, "\"6379\" is not an integer")
-                .at(format!("/instances/{i}/port"));
+            let mut f = Finding::new(
+                Rule::c(12),
+                CheckKind::Schema,
+                0,
+                "\"6379\" is not an integer",
+            )
+            .at(format!("/instances/{i}/port"));
             f.source = Some("page.md, Table 3, port".into());
             r.findings.push(f);
         }
@@ -525,8 +530,13 @@ mod tests {
         r.requests.push(r.requests[0].clone());
         r.requests[1].path = "/v1.0/p/instances?limit=3".into();
         r.findings.push(
-            Finding::new(Rule(12), CheckKind::Schema, 1, "\"6379\" is not an integer")
-                .at("/instances/0/port"),
+            Finding::new(
+                Rule::c(12),
+                CheckKind::Schema,
+                1,
+                "\"6379\" is not an integer",
+            )
+            .at("/instances/0/port"),
         );
         let text = anstream::adapter::strip_str(&case_text(&r, &info, 24)).to_string();
         assert!(

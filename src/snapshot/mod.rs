@@ -564,7 +564,7 @@ mod tests {
                 file: "cases/id/prefix.toml".into(),
                 at: LineCol { line: 1, col: 1 },
             },
-            rules: vec![Rule(5)],
+            rules: vec![Rule::c(5)],
             verdict: Verdict::Pass,
             findings: vec![],
             observations: vec![],
