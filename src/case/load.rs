@@ -29,6 +29,28 @@ pub enum LoadError {
     },
     #[error("{}", render(.0))]
     Invalid(Vec<Diagnostic>),
+    /// The folder is the suite of another contract (its `CONTRACT` file names it).
+    #[error("{path} holds the cases of contract `{theirs}`, not of `{ours}`\n  = hint: run them with the --contract that describes `{theirs}` (for the v2 list: --contract schemas/v2/list-instances.contract.toml --cases cases/v2)")]
+    OtherContract {
+        path: PathBuf,
+        theirs: String,
+        ours: String,
+    },
+}
+
+/// The file that makes a folder of case files the suite of one contract: its first line
+/// that is not empty or a `#` comment is the contract's `name`. A run of another
+/// contract skips such a folder below its cases folder, and refuses it as the cases
+/// folder itself.
+pub const SUITE_MARKER: &str = "CONTRACT";
+
+/// The contract a folder's `CONTRACT` file names, if it has one.
+fn suite_contract(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(SUITE_MARKER)).ok()?;
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
 }
 
 fn render(diags: &[Diagnostic]) -> String {
@@ -49,7 +71,7 @@ impl LoadError {
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
             LoadError::Invalid(d) => d,
-            LoadError::Folder { .. } => &[],
+            LoadError::Folder { .. } | LoadError::OtherContract { .. } => &[],
         }
     }
 }
@@ -112,8 +134,25 @@ const SECRET_HEADERS: [&str; 4] = [
 /// Loads every `*.toml` below `dir`, in path order. `display_root` is how the folder is
 /// shown in messages (usually as the user typed it).
 pub fn load_dir(dir: &Path, contract: &Contract) -> Result<Vec<Case>, LoadError> {
+    let ours = &contract.desc().name;
+    if let Some(theirs) = suite_contract(dir).filter(|t| t != ours) {
+        return Err(LoadError::OtherContract {
+            path: dir.to_path_buf(),
+            theirs,
+            ours: ours.clone(),
+        });
+    }
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+    let walk = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        // Another contract's suite below this folder is not this run's.
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || suite_contract(e.path()).is_none_or(|t| &t == ours)
+        });
+    for entry in walk {
         let entry = entry.map_err(|e| LoadError::Folder {
             path: e.path().unwrap_or(dir).to_path_buf(),
             source: e

@@ -39,7 +39,7 @@ pub struct ExploreArgs {
 /// Runs `conform explore`; returns the exit code.
 pub async fn command(args: ExploreArgs) -> u8 {
     args.color.choice().write_global();
-    let loaded = match super::options::load_contract(args.endpoint.contract.as_deref()) {
+    let loaded = match super::options::load_contract(&args.endpoint) {
         Ok(l) => l,
         Err(code) => return code,
     };

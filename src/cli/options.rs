@@ -10,9 +10,10 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct TargetArgs {
     /// A contract description (`*.contract.toml`, with the schemas it names beside it)
-    /// to check instead of the built-in one. The built-in mock serves only the built-in
-    /// contract, so another one needs --target.
-    #[arg(long, value_name = "FILE", requires = "target")]
+    /// to check instead of the built-in one, e.g. schemas/v2/list-instances.contract.toml
+    /// (the v2 list, with --cases cases/v2). Without --target it needs a path the
+    /// built-in mock serves (`/v1.0/{project_id}/instances`, `/v2/{project_id}/instances`).
+    #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
     /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the
     /// built-in mock is served in-process on an ephemeral loopback port.
@@ -134,7 +135,7 @@ pub fn read_credentials(
 /// The contract a `--contract FILE` option names, loaded; `None` for the built-in one
 /// (`loaded.as_ref().unwrap_or_else(Contract::embedded)`). A description that cannot
 /// be loaded is said on stderr, with every located problem, and gives exit code 2.
-pub fn load_contract(
+pub fn load_contract_file(
     path: Option<&std::path::Path>,
 ) -> Result<Option<crate::contract::Contract>, u8> {
     path.map(|p| {
@@ -145,6 +146,28 @@ pub fn load_contract(
         })
     })
     .transpose()
+}
+
+/// The contract a run or an exploration checks ([`load_contract_file`]); without
+/// --target, only one whose path the built-in mock serves.
+pub fn load_contract(args: &TargetArgs) -> Result<Option<crate::contract::Contract>, u8> {
+    use std::io::Write;
+    let Some(contract) = load_contract_file(args.contract.as_deref())? else {
+        return Ok(None);
+    };
+    let path = args.contract.as_deref().unwrap_or(std::path::Path::new(""));
+    let wanted = contract.desc().path.text();
+    let served = [crate::mock::LIST_PATH, crate::mock::LIST_V2_PATH];
+    if args.target.is_none() && !served.contains(&wanted.as_str()) {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: {}: the built-in mock does not serve {wanted}\n  = hint: it serves {}; give --target for another endpoint",
+            path.display(),
+            served.join(" and ")
+        );
+        return Err(crate::exit::INPUT_INVALID);
+    }
+    Ok(Some(contract))
 }
 
 /// `x > 0`, false for NaN (a `--timeout nan` must be refused, not accepted).

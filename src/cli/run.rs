@@ -57,7 +57,7 @@ pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 /// Runs `conform run`; returns the exit code.
 pub async fn command(args: RunArgs) -> u8 {
     args.report.color.choice().write_global();
-    let loaded = match super::options::load_contract(args.endpoint.contract.as_deref()) {
+    let loaded = match super::options::load_contract(&args.endpoint) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -96,7 +96,7 @@ pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io:
 
 /// Runs `conform list`; returns the exit code.
 pub fn list_command(args: ListArgs) -> u8 {
-    let loaded = match super::options::load_contract(args.contract.as_deref()) {
+    let loaded = match super::options::load_contract_file(args.contract.as_deref()) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -36,6 +36,8 @@ pub(crate) struct Row {
     pub foreign: bool,
     /// The instance's JSON, ready to be copied into a response.
     pub json: Vec<u8>,
+    /// The same instance as the v2 list shows it.
+    pub json_v2: Vec<u8>,
 }
 
 impl Row {
@@ -341,6 +343,7 @@ mod tests {
                 .unwrap(),
                 foreign: false,
                 json: Vec::new(),
+                json_v2: Vec::new(),
             })
             .collect();
         ProjectIndex::new(rows, FaultSet::from(faults))

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 pub use data::{DataError, DataSet, InstanceProblem, MAIN_PROJECT, OTHER_PROJECT};
 pub use faults::{Fault, FaultKind};
-pub use server::{router, spawn, MockConfig, RunningMock};
+pub use server::{router, spawn, MockConfig, RunningMock, LIST_PATH, LIST_V2_PATH};
 
 /// A set of faults, as bits, so the request path tests one with a mask.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -40,9 +40,13 @@ impl QueryError {
             QueryError::NotAnInteger { param, value } => {
                 format!("invalid parameter {param}: {value:?} is not a decimal integer")
             }
-            QueryError::BelowOne { param, value } => {
-                format!("invalid parameter {param}: {value} is below the minimum 1")
-            }
+            QueryError::BelowOne { param, value } => match *param {
+                "offset" => format!("invalid parameter offset: {value} is below the minimum 0"),
+                "limit" if value.starts_with(|c: char| c.is_ascii_digit()) && value != "0" => {
+                    format!("invalid parameter limit: {value} is above the maximum 1000")
+                }
+                _ => format!("invalid parameter {param}: {value} is below the minimum 1"),
+            },
             QueryError::UnknownParam(p) => format!("unknown parameter {p:?}"),
         }
     }
@@ -179,6 +183,75 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     Ok(q)
 }
 
+/// The v2 list's parameters (docs/contract-v2-notes.md). Read into the same
+/// [`ListQuery`]: `offset` is 0-based and at least 0 (V13), `limit` from 1 to 1000 with 10
+/// when absent (V14), `name_equal` is the exact flag (V3), `instance_id` the id (V5; the
+/// page's own example sends `id`, read the same), `include_failure` the failed-instance
+/// flag (V6). `include_delete` (V7) changes nothing: the data holds no deleted instance.
+/// `tags`, `ip` and `capacity` (V8..V10) are not modelled yet and are ignored, like any
+/// parameter the page does not list (V11).
+pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
+    const PARAMS: [&str; 7] = [
+        "offset",
+        "limit",
+        "name",
+        "instance_id",
+        "status",
+        "include_failure",
+        "name_equal",
+    ];
+    let mut q = ListQuery::default();
+    let mut values: [Option<String>; 7] = Default::default();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let key = if key == "id" {
+            "instance_id".into()
+        } else {
+            key
+        };
+        let Some(slot) = PARAMS.iter().position(|k| *k == key) else {
+            continue;
+        };
+        // V1: empty is absent; the first occurrence wins.
+        if values[slot].is_none() && !value.is_empty() {
+            values[slot] = Some(value.into_owned());
+        }
+    }
+    let [offset, limit, name, id, status, include_failure, exact] = values;
+    q.name = name;
+    q.id = id;
+    q.status = status;
+    q.include_failure = include_failure;
+    q.exact = exact;
+    if let Some(o) = offset {
+        let n = decimal("offset", &o)?;
+        if n < 0 {
+            return Err(QueryError::BelowOne {
+                param: "offset",
+                value: o,
+            });
+        }
+        q.offset = n as u64;
+    }
+    q.limit = Some(match limit {
+        None => V2_DEFAULT_LIMIT,
+        Some(l) => {
+            let n = decimal("limit", &l)?;
+            if !(1..=V2_MAX_LIMIT as i128).contains(&n) {
+                return Err(QueryError::BelowOne {
+                    param: "limit",
+                    value: l,
+                });
+            }
+            n as u64
+        }
+    });
+    Ok(q)
+}
+
+/// V14: the page size when `limit` is absent, and the largest one accepted.
+const V2_DEFAULT_LIMIT: u64 = 10;
+const V2_MAX_LIMIT: u64 = 1000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,5 +303,43 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn v2_offset_is_zero_based_and_limit_defaults_to_ten_up_to_a_thousand() {
+        let q = parse_v2(None).unwrap();
+        assert_eq!((q.offset, q.limit), (0, Some(10)));
+        let q = parse_v2(Some("offset=0&limit=1000&name_equal=true&id=x&name=")).unwrap();
+        assert_eq!((q.offset, q.limit), (0, Some(1000)));
+        assert_eq!(
+            (q.exact.as_deref(), q.id.as_deref(), q.name),
+            (Some("true"), Some("x"), None)
+        );
+        assert_eq!(parse_v2(Some("offset=3")).unwrap().offset, 3);
+        for bad in ["offset=-1", "limit=0", "limit=1001", "limit=-2"] {
+            assert!(
+                matches!(parse_v2(Some(bad)), Err(QueryError::BelowOne { .. })),
+                "{bad}"
+            );
+        }
+        let e = parse_v2(Some("limit=1001")).unwrap_err();
+        assert!(
+            e.message().contains("above the maximum 1000"),
+            "{}",
+            e.message()
+        );
+        assert!(matches!(
+            parse_v2(Some("offset=1.5")),
+            Err(QueryError::NotAnInteger { .. })
+        ));
+        // v1.0's parameters mean nothing here.
+        let q = parse_v2(Some("start=5&isExactMatchName=true&includeFailure=true")).unwrap();
+        assert_eq!(
+            q,
+            ListQuery {
+                limit: Some(10),
+                ..ListQuery::default()
+            }
+        );
     }
 }

@@ -55,9 +55,13 @@ impl MockConfig {
 
 /// The route of the one endpoint.
 pub const LIST_PATH: &str = "/v1.0/{project_id}/instances";
+/// The v2 list (docs/contract-v2-notes.md), served from the same data.
+pub const LIST_V2_PATH: &str = "/v2/{project_id}/instances";
 
 // Error codes of the mock's own (the contract only asks for strings, C13).
 const CODE_BAD_PARAMETER: &str = "DCS.4000";
+/// v2's code for an invalid parameter (V15).
+const CODE_V2_BAD_PARAMETER: &str = "DCS.4800";
 const CODE_UNAUTHORIZED: &str = "APIGW.0301";
 const CODE_FORBIDDEN: &str = "APIGW.0302";
 const CODE_NOT_FOUND: &str = "APIGW.0101";
@@ -79,6 +83,49 @@ pub(crate) fn parse_created_at(s: &str) -> Option<OffsetDateTime> {
 }
 
 /// The instance as it goes on the wire: faithful, or changed by a C12 fault.
+/// An instance as the v2 list shows it (V17): the v1.0 members it keeps, under their v2
+/// names, and the members v2 adds, from the data when it has them, else plain defaults.
+fn render_v2(inst: &Value) -> Vec<u8> {
+    let mut v = inst.clone();
+    if let Some(o) = v.as_object_mut() {
+        let spec = o.shift_remove("resource_spec_code").unwrap_or(json!(""));
+        for gone in ["domainName", "error_code", "internal_version"] {
+            o.shift_remove(gone);
+        }
+        let id = o
+            .get("instance_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let defaults = [
+            ("spec_code", spec),
+            ("capacity_minor", Value::Null),
+            ("publicip_id", json!("")),
+            ("subnet_id", json!("")),
+            ("security_group_id", json!("")),
+            ("enable_ssl", json!(false)),
+            ("publicip_address", Value::Null),
+            ("order_id", json!("")),
+            ("service_upgrade", json!(false)),
+            ("no_password_access", json!("false")),
+            ("service_task_id", json!("")),
+            ("access_user", Value::Null),
+            ("enable_publicip", json!(false)),
+            ("domain_name", json!(format!("redis-{id}.dcs.example.com"))),
+            ("readonly_domain_name", json!("")),
+            ("tags", json!([])),
+            ("enterprise_project_id", json!("0")),
+            ("description", json!("")),
+            ("cpu_type", json!("x86_64")),
+            ("az_codes", json!([])),
+        ];
+        for (k, d) in defaults {
+            o.entry(k).or_insert(d);
+        }
+    }
+    serde_json::to_vec(&v).expect("JSON serialises")
+}
+
 fn render(inst: &Value, faults: FaultSet) -> Vec<u8> {
     let mut v = inst.clone();
     if faults.has(Fault::PortAsString) {
@@ -122,6 +169,7 @@ fn index(config: MockConfig) -> Mock {
             .and_then(parse_created_at)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         json: render(inst, faults),
+        json_v2: render_v2(inst),
     };
     let mut out = HashMap::new();
     for (project, list) in &projects {
@@ -167,6 +215,7 @@ pub fn router(config: MockConfig) -> Router {
     let mock = Arc::new(index(config));
     Router::new()
         .route(LIST_PATH, get(list))
+        .route(LIST_V2_PATH, get(list_v2))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(mock.clone(), auth))
@@ -234,7 +283,7 @@ async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Respon
 
 async fn not_found(State(mock): State<Arc<Mock>>, req: Request) -> Response {
     let msg = format!(
-        "no such API: {}; the mock serves GET /v1.0/{{project_id}}/instances",
+        "no such API: {}; the mock serves GET /v1.0/{{project_id}}/instances and GET /v2/{{project_id}}/instances",
         req.uri().path()
     );
     error(&mock, StatusCode::NOT_FOUND, CODE_NOT_FOUND, &msg)
@@ -318,6 +367,64 @@ async fn list(
             &format!("invalid parameter start: {start} is past the last of {total} instances"),
         ),
     }
+}
+
+/// The v2 list: the same data and filters, its own parameters (V1..V16). Faults are the
+/// v1.0 list's: v2 answers as the notes say whatever faults are on.
+async fn list_v2(
+    State(mock): State<Arc<Mock>>,
+    project: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Ok(Path(project)) = project else {
+        return error(
+            &mock,
+            StatusCode::NOT_FOUND,
+            CODE_NOT_FOUND,
+            "the project id is not valid UTF-8",
+        );
+    };
+    let q = match query::parse_v2(raw.as_deref()) {
+        Ok(q) => q,
+        Err(e) => {
+            return error(
+                &mock,
+                StatusCode::BAD_REQUEST,
+                CODE_V2_BAD_PARAMETER,
+                &e.message(),
+            )
+        }
+    };
+    // V19: an unknown project has no instances.
+    let Some(ix) = mock.projects.get(&project) else {
+        return page_v2(&[], &[], 0);
+    };
+    match ix.select(&q, FaultSet::default(), 0) {
+        Ok(sel) => page_v2(ix.rows(), &sel.page, sel.total),
+        Err(_) => error(
+            &mock,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CODE_INTERNAL,
+            "internal error",
+        ),
+    }
+}
+
+/// The v2 200 body, `{"instance_num": N, "instances": [...]}` (V16, V17).
+fn page_v2(rows: &[Row], page: &[usize], total: usize) -> Response {
+    let size: usize = page.iter().map(|&i| rows[i].json_v2.len() + 1).sum();
+    let mut body = Vec::with_capacity(size + 48);
+    body.extend_from_slice(b"{\"instance_num\":");
+    body.extend_from_slice(total.to_string().as_bytes());
+    body.extend_from_slice(b",\"instances\":[");
+    for (k, &i) in page.iter().enumerate() {
+        if k > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&rows[i].json_v2);
+    }
+    body.extend_from_slice(b"]}");
+    json_response(StatusCode::OK, body)
 }
 
 /// The 200 body, `{"instances": [...], "instance_num": N}`, assembled from the rows'

@@ -96,7 +96,9 @@ fn profile_dirs(args: &ReviewArgs) -> Result<Vec<PathBuf>, ReviewError> {
         })?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_dir())
+        // A folder with a `CONTRACT` file holds another contract's snapshots (its own
+        // profiles): reviewed with --snapshot-dir pointing at it, not as a profile here.
+        .filter(|p| p.is_dir() && !p.join(crate::case::SUITE_MARKER).exists())
         .collect();
     dirs.sort();
     Ok(dirs)

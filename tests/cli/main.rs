@@ -20,3 +20,4 @@ mod record;
 mod reports;
 mod run_cli;
 mod second_contract;
+mod v2_contract;

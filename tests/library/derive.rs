@@ -67,6 +67,33 @@ fn committed_schemas_are_byte_equal_to_a_fresh_derivation() {
     }
 }
 
+/// The second contract's schemas are the v2 page's, derived as they are (no overlay).
+#[test]
+fn committed_v2_schemas_are_byte_equal_to_a_fresh_derivation_of_the_v2_page() {
+    let page = root().join("../shared/vendor-docs/reference/查询所有实例列表.md");
+    if !page.exists() {
+        eprintln!("skipped: the vendor corpus is not beside the repository");
+        return;
+    }
+    let derived = derive_page(&page).expect("the v2 page derives");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    for path in derived.write_to(tmp.path()).expect("writes") {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let fresh = std::fs::read_to_string(&path).unwrap();
+        let committed = std::fs::read_to_string(root().join("schemas/v2").join(&name))
+            .unwrap_or_else(|e| panic!("schemas/v2/{name} is missing ({e})"));
+        assert!(
+            fresh == committed,
+            "schemas/v2/{name} differs from the v2 page's derivation; re-derive with\n  \
+             cargo run -- derive ../shared/vendor-docs/reference/查询所有实例列表.md --out schemas/v2"
+        );
+    }
+    // The description beside them loads and names the v2 path.
+    let v2 = Contract::from_file(&root().join("schemas/v2/list-instances.contract.toml"))
+        .expect("the v2 description loads");
+    assert_eq!(v2.desc().path.text(), "/v2/{project_id}/instances");
+}
+
 #[test]
 fn derivation_is_deterministic() {
     let a = derive_vendor_page().files();

@@ -61,8 +61,12 @@ fn case_file_corpus_replays_without_panic() {
         conform::fuzz::case_file,
         &["cases", "tests/fixtures/cases-invalid"],
     );
-    // Every shipped case loads; no invalid one does.
-    let shipped = inputs(&["cases"]).len();
+    // Every shipped case of the built-in contract loads (the fuzz target reads with it;
+    // cases/v2 is the second contract's, refused here); no invalid one does.
+    let shipped = inputs(&["cases"])
+        .iter()
+        .filter(|p| !p.starts_with("cases/v2") && p.extension().is_some_and(|e| e == "toml"))
+        .count();
     assert!(ok >= shipped && ok < n, "{ok} of {n} loaded");
 }
 

@@ -210,7 +210,7 @@ async fn c13_errors_are_json() {
     get(&app, "/v1.0/p1/instances/")
         .await
         .assert_json_error(404);
-    get(&app, "/v2/p1/instances").await.assert_json_error(404);
+    get(&app, "/v3/p1/instances").await.assert_json_error(404);
     for m in ["POST", "PUT", "DELETE", "PATCH"] {
         let a = request(&app, m, "/v1.0/p1/instances", None).await;
         a.assert_json_error(405);
@@ -249,4 +249,59 @@ async fn c14_token_is_required_when_configured() {
     // The token is never echoed.
     let a = request(&app, "GET", uri, Some("wrong")).await;
     assert!(!String::from_utf8_lossy(&a.body).contains(TOKEN));
+}
+
+async fn v2(app: &axum::Router, query: &str) -> Answer {
+    get(app, &format!("/v2/{P1}/instances{query}")).await
+}
+
+/// The v2 list from the same data (docs/contract-v2-notes.md): 0-based offset, 10 by
+/// default, at most 1000, `name_equal` and `include_failure` as its flags, v1.0's
+/// parameters ignored, errors with DCS.4800.
+#[tokio::test]
+async fn v2_pages_from_offset_zero_with_ten_by_default_and_its_own_flags() {
+    let app = app(&[], None);
+    let v1 = list(&app, "?includeFailure=true").await.ids();
+    let all = v2(&app, "?include_failure=true&limit=1000").await;
+    assert_eq!(all.ids(), v1, "the same data, in the same order");
+    assert_eq!(all.num(), v1.len() as i64);
+    assert_eq!(
+        v2(&app, "?include_failure=true&offset=1&limit=2")
+            .await
+            .ids(),
+        v1[1..3]
+    );
+    let visible = list(&app, "").await.ids();
+    let first = v2(&app, "").await;
+    assert_eq!(
+        first.ids(),
+        visible[..visible.len().min(10)],
+        "10 without limit"
+    );
+    assert_eq!(first.num(), visible.len() as i64);
+    // v1.0's parameter names mean nothing to v2.
+    assert_eq!(
+        v2(&app, "?includeFailure=true&start=3").await.ids(),
+        first.ids()
+    );
+    let exact = v2(&app, "?name=cache&name_equal=true").await;
+    assert!(exact.ids().iter().all(|id| {
+        exact.json()["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["instance_id"] == id.as_str() && i["name"] == "cache")
+    }));
+    assert_eq!(
+        v2(&app, "?name=cache&name_equal=true").await.ids().len(),
+        list(&app, "?name=cache&isExactMatchName=true")
+            .await
+            .ids()
+            .len()
+    );
+    for bad in ["?offset=-1", "?limit=0", "?limit=1001", "?offset=x"] {
+        let a = v2(&app, bad).await;
+        a.assert_json_error(400);
+        assert_eq!(a.json()["error_code"], "DCS.4800", "{bad}");
+    }
 }

@@ -1,0 +1,116 @@
+//! The second contract, the v2 list (`GET /v2/{project_id}/instances`): a description
+//! (schemas/v2/list-instances.contract.toml), schemas derived from the vendor's v2 page,
+//! and the suite in cases/v2, run against the built-in mock, which serves v2 from the same
+//! data. A folder of another contract's cases is skipped by a run and refused as its cases
+//! folder, with the command that runs it.
+
+use crate::support::{conform, text};
+
+const V2: &[&str] = &[
+    "run",
+    "--contract",
+    "schemas/v2/list-instances.contract.toml",
+    "--cases",
+    "cases/v2",
+    "--snapshot-dir",
+    "snapshots/v2",
+];
+
+#[test]
+fn the_v2_suite_passes_against_the_built_in_mock_with_its_snapshots() {
+    let o = conform(V2, &[("CI", "1")]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("32 cases: 32 passed, 0 failed, 0 changed"),
+        "{out}"
+    );
+    // The v2 paths, rules and parameters, not v1.0's.
+    assert!(
+        out.contains("paging/offset-past-end") && out.contains("V13"),
+        "{out}"
+    );
+    assert!(out.contains("0 distinct failure(s)"), "{out}");
+}
+
+#[test]
+fn a_v2_case_whose_expectation_the_answer_breaks_fails_on_its_v_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("CONTRACT"), "dcs-v2-list-instances\n").unwrap();
+    // offset=0 is valid in v2 (0-based); a case that expects v1.0's 400 for it fails.
+    std::fs::write(
+        dir.path().join("zero.toml"),
+        "description = \"offset=0 refused\"\nrules = [\"V15\"]\n[query]\noffset = \"0\"\n[expect]\nstatus = 400\n",
+    )
+    .unwrap();
+    let run = |dir: &std::path::Path| {
+        conform(
+            &[
+                "run",
+                "--contract",
+                "schemas/v2/list-instances.contract.toml",
+                "--cases",
+                dir.to_str().unwrap(),
+                "--snapshots",
+                "off",
+                "--explore",
+                "0",
+            ],
+            &[],
+        )
+    };
+    let o = run(dir.path());
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL") && out.contains("V15"), "{out}");
+    // A case citing a v1.0 rule is refused by the v2 contract before anything is sent.
+    std::fs::write(
+        dir.path().join("v1-rule.toml"),
+        "description = \"cites C9\"\nrules = [\"C9\"]\n",
+    )
+    .unwrap();
+    let o = run(dir.path());
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("C9"), "{out}");
+}
+
+#[test]
+fn the_default_run_skips_the_v2_suite_and_refuses_it_as_its_own_cases() {
+    let o = conform(&["list"], &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        !out.contains("V13") && !out.contains("offset-past-end"),
+        "{out}"
+    );
+    let o = conform(&["run", "--cases", "cases/v2"], &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("cases/v2 holds the cases of contract `dcs-v2-list-instances`")
+            && out.contains("--contract schemas/v2/list-instances.contract.toml"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_contract_the_built_in_mock_does_not_serve_needs_a_target() {
+    let o = conform(
+        &[
+            "run",
+            "--contract",
+            "tests/fixtures/contracts/things/things.contract.toml",
+            "--cases",
+            "tests/fixtures/contracts/things/cases",
+        ],
+        &[],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("the built-in mock does not serve /api/{tenant}/things")
+            && out.contains("give --target"),
+        "{out}"
+    );
+}
