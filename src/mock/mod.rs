@@ -13,6 +13,7 @@ mod filter;
 pub mod generate;
 mod query;
 pub mod server;
+pub mod sign;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 pub use data::{DataError, DataSet, InstanceProblem, MAIN_PROJECT, OTHER_PROJECT};
 pub use faults::{Fault, FaultKind};
 pub use server::{router, spawn, MockConfig, RunningMock, LIST_PATH, LIST_V2_PATH};
+pub use sign::AccessKey;
 
 /// A set of faults, as bits, so the request path tests one with a mask.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,6 +75,14 @@ pub struct MockArgs {
     /// Read the required token from this file (surrounding whitespace is trimmed).
     #[arg(long, value_name = "PATH", group = "auth")]
     pub token_file: Option<PathBuf>,
+    /// Also accept requests signed with this access key pair (`SDK-HMAC-SHA256`, as the
+    /// vendor's SDKs sign them): the environment variable that holds the access key id.
+    /// With a token too, either one lets a request in.
+    #[arg(long, value_name = "NAME", requires = "secret_key_env")]
+    pub access_key_env: Option<String>,
+    /// The environment variable that holds the secret key of --access-key-env.
+    #[arg(long, value_name = "NAME", requires = "access_key_env")]
+    pub secret_key_env: Option<String>,
     /// Switch on a deliberate contract violation (repeatable); see --list-faults.
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
@@ -99,6 +109,27 @@ pub enum MockArgError {
     },
     #[error("the token is empty")]
     EmptyToken,
+    #[error("--{flag} {name}: the variable is not set, empty, or not UTF-8")]
+    KeyEnv { flag: &'static str, name: String },
+}
+
+fn access_key(args: &MockArgs) -> Result<Option<AccessKey>, MockArgError> {
+    let (Some(ak), Some(sk)) = (&args.access_key_env, &args.secret_key_env) else {
+        return Ok(None);
+    };
+    let read = |flag: &'static str, name: &String| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| MockArgError::KeyEnv {
+                flag,
+                name: name.clone(),
+            })
+    };
+    Ok(Some(AccessKey {
+        ak: read("access-key-env", ak)?,
+        sk: read("secret-key-env", sk)?,
+    }))
 }
 
 fn parse_fault(name: &str) -> Result<Fault, MockArgError> {
@@ -156,7 +187,7 @@ pub async fn command(args: MockArgs) -> u8 {
         println!("{text}");
         return exit::SUCCESS;
     }
-    let token = match token(&args) {
+    let (token, access_key) = match token(&args).and_then(|t| Ok((t, access_key(&args)?))) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -168,8 +199,10 @@ pub async fn command(args: MockArgs) -> u8 {
         data,
         faults: args.faults.clone(),
         token,
+        access_key,
     };
     let has_token = config.token.is_some();
+    let has_key = config.access_key.is_some();
     let addr = SocketAddr::new(args.bind, args.port);
     let running = match spawn(config, addr).await {
         Ok(r) => r,
@@ -185,8 +218,13 @@ pub async fn command(args: MockArgs) -> u8 {
     for f in &args.faults {
         println!("fault {} ({}, {})", f.name(), f.rule(), f.kind());
     }
-    if has_token {
-        println!("auth: requests need the configured X-Auth-Token");
+    match (has_token, has_key) {
+        (true, true) => println!(
+            "auth: requests need the configured X-Auth-Token or a signature with the access key pair"
+        ),
+        (true, false) => println!("auth: requests need the configured X-Auth-Token"),
+        (false, true) => println!("auth: requests need a signature with the access key pair"),
+        (false, false) => {}
     }
     if !args.bind.is_loopback() {
         eprintln!("warning: {} is reachable from other machines", args.bind);

@@ -30,6 +30,9 @@ pub struct MockConfig {
     pub faults: Vec<Fault>,
     /// When set, every request needs `X-Auth-Token: <token>` (C14).
     pub token: Option<String>,
+    /// When set, a request signed with this key pair is let in too (or alone, without a
+    /// token).
+    pub access_key: Option<super::AccessKey>,
 }
 
 impl std::fmt::Debug for MockConfig {
@@ -38,6 +41,7 @@ impl std::fmt::Debug for MockConfig {
             .field("projects", &self.data.projects().collect::<Vec<_>>())
             .field("faults", &self.faults)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("access_key", &self.access_key)
             .finish()
     }
 }
@@ -49,6 +53,7 @@ impl MockConfig {
             data: DataSet::builtin(),
             faults: Vec::new(),
             token: None,
+            access_key: None,
         }
     }
 }
@@ -73,6 +78,7 @@ struct Mock {
     projects: HashMap<String, ProjectIndex>,
     faults: FaultSet,
     token: Option<String>,
+    access_key: Option<super::AccessKey>,
     /// List requests so far (`intermittent-500`, `unstable-order`).
     requests: AtomicU64,
 }
@@ -198,6 +204,7 @@ fn index(config: MockConfig) -> Mock {
         projects: out,
         faults,
         token: config.token,
+        access_key: config.access_key,
         requests: AtomicU64::new(0),
     }
 }
@@ -249,36 +256,56 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// C14: with a token configured, `X-Auth-Token` must carry it; otherwise 401.
+/// C14: with a token configured, `X-Auth-Token` must carry it; with an access key pair,
+/// a valid `SDK-HMAC-SHA256` signature lets a request in too; otherwise 401.
 async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Response {
-    if let Some(token) = &mock.token {
-        if !mock.faults.has(Fault::AuthIgnored) {
-            let given = req.headers().get("x-auth-token").map(HeaderValue::as_bytes);
-            let ok = match given {
-                Some(g) if mock.faults.has(Fault::AuthAnyToken) => !g.is_empty(),
-                Some(g) => same_secret(g, token.as_bytes()),
-                None => false,
-            };
-            if !ok {
-                return if mock.faults.has(Fault::Auth403) {
-                    error(
-                        &mock,
-                        StatusCode::FORBIDDEN,
-                        CODE_FORBIDDEN,
-                        "the request is not authorised",
-                    )
-                } else {
-                    error(
-                        &mock,
-                        StatusCode::UNAUTHORIZED,
-                        CODE_UNAUTHORIZED,
-                        "missing or invalid X-Auth-Token",
-                    )
-                };
-            }
-        }
+    if (mock.token.is_none() && mock.access_key.is_none()) || mock.faults.has(Fault::AuthIgnored) {
+        return next.run(req).await;
     }
-    next.run(req).await
+    let token_ok = mock.token.as_ref().is_some_and(|token| {
+        match req.headers().get("x-auth-token").map(HeaderValue::as_bytes) {
+            Some(g) if mock.faults.has(Fault::AuthAnyToken) => !g.is_empty(),
+            Some(g) => same_secret(g, token.as_bytes()),
+            None => false,
+        }
+    });
+    let signature = match (&mock.access_key, token_ok) {
+        (Some(key), false) => {
+            let header = |name: &str| {
+                req.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            Some(super::sign::verify(
+                key,
+                &super::sign::Arrived {
+                    method: req.method().as_str(),
+                    path: req.uri().path(),
+                    query: req.uri().query(),
+                    header: &header,
+                },
+            ))
+        }
+        _ => None,
+    };
+    if token_ok || matches!(signature, Some(Ok(()))) {
+        return next.run(req).await;
+    }
+    if mock.faults.has(Fault::Auth403) {
+        return error(
+            &mock,
+            StatusCode::FORBIDDEN,
+            CODE_FORBIDDEN,
+            "the request is not authorised",
+        );
+    }
+    let why = match (signature, &mock.token) {
+        (Some(Err(why)), Some(_)) => format!("missing or invalid X-Auth-Token, and {why}"),
+        (Some(Err(why)), None) => why,
+        _ => "missing or invalid X-Auth-Token".to_string(),
+    };
+    error(&mock, StatusCode::UNAUTHORIZED, CODE_UNAUTHORIZED, &why)
 }
 
 async fn not_found(State(mock): State<Arc<Mock>>, req: Request) -> Response {
@@ -523,6 +550,10 @@ mod tests {
     fn debug_output_redacts_the_token() {
         let config = MockConfig {
             token: Some("very-secret".into()),
+            access_key: Some(crate::mock::AccessKey {
+                ak: "AK-very-secret".into(),
+                sk: "SK-very-secret".into(),
+            }),
             ..MockConfig::builtin()
         };
         let text = format!("{config:?}");

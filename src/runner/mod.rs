@@ -461,6 +461,7 @@ pub async fn serve_mock(
         data,
         faults,
         token: Some(token.clone()),
+        access_key: None,
     };
     let running = crate::mock::spawn(config, ([127, 0, 0, 1], 0).into()).await?;
     let spec = TargetSpec {

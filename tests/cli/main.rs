@@ -19,5 +19,6 @@ mod real_target;
 mod record;
 mod reports;
 mod run_cli;
+mod sdk_python;
 mod second_contract;
 mod v2_contract;

@@ -30,6 +30,7 @@ async fn recording_the_mock_round_trips_and_the_suite_passes_against_it() {
             data: DataSet::builtin(),
             faults: vec![],
             token: Some(token.into()),
+            access_key: None,
         },
         "127.0.0.1:0".parse().unwrap(),
     )

@@ -73,6 +73,7 @@ pub fn app(faults: &[Fault], token: Option<&str>) -> Router {
         data: hand_data(),
         faults: faults.to_vec(),
         token: token.map(str::to_string),
+        access_key: None,
     })
 }
 

@@ -169,6 +169,7 @@ async fn token_and_shutdown_over_a_socket() {
         data: DataSet::builtin(),
         faults: vec![],
         token: Some("tok-123".into()),
+        access_key: None,
     };
     let mock = spawn(config, loopback()).await.unwrap();
     let url = format!("{}/v1.0/{OTHER_PROJECT}/instances", mock.base_url());
