@@ -7,12 +7,14 @@ use std::path::PathBuf;
 /// Where requests go and how they are sent (shared by `run` and `explore`): the
 /// target or the built-in mock, its contract, credentials, TLS, concurrency, timeout
 /// and rate.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
     /// A contract description (`*.contract.toml`, with the schemas it names beside it)
     /// to check instead of the built-in one, e.g. schemas/v2/list-instances.contract.toml
     /// (the v2 list, with --cases cases/v2). Without --target it needs a path the
     /// built-in mock serves (`/v1.0/{project_id}/instances`, `/v2/{project_id}/instances`).
+    /// `conform run --contract all`: the built-in contract, then the v2 list (cases/v2,
+    /// snapshots/v2), against the built-in mock.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
     /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the

@@ -21,7 +21,7 @@ use crate::waiver::{self, Waivers};
 use super::options::{non_negative, positive, read_credentials, TargetArgs};
 
 /// Options of `conform run`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Folder of case files (`**/*.toml`).
     #[arg(long, default_value = "cases", value_name = "DIR")]
@@ -54,8 +54,77 @@ pub const DEFAULT_RUN_BUDGET: usize = 150;
 /// The default request rate for a target outside this machine, in requests per second.
 pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 
+/// `--contract all`: every contract the repository ships, one run after the other.
+pub const ALL_CONTRACTS: &str = "all";
+
+/// The second contract as the repository lays it out: its description, its cases and its
+/// snapshots (the first is the built-in one, with `--cases` and `--snapshot-dir`).
+const V2_CONTRACT: [&str; 3] = [
+    "schemas/v2/list-instances.contract.toml",
+    "cases/v2",
+    "snapshots/v2",
+];
+
 /// Runs `conform run`; returns the exit code.
 pub async fn command(args: RunArgs) -> u8 {
+    if args.endpoint.contract.as_deref() == Some(std::path::Path::new(ALL_CONTRACTS)) {
+        return every_contract(args).await;
+    }
+    one_contract(args).await
+}
+
+/// `--contract all`: the built-in contract (v1.0), then the v2 list, each with its own
+/// cases and snapshots, against the built-in mock; the exit code is the worse of the two.
+async fn every_contract(args: RunArgs) -> u8 {
+    use std::io::Write;
+    let report_files = args.report.junit.is_some() || args.report.html.is_some();
+    if args.endpoint.target.is_some() || report_files {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: --contract all runs the shipped contracts against the built-in mock, one run each\n  = hint: for --target, --junit or --html, give one contract per run (--contract {})",
+            V2_CONTRACT[0]
+        );
+        return crate::exit::INPUT_INVALID;
+    }
+    let mut first = args.clone();
+    first.endpoint.contract = None;
+    let one = one_contract(first).await;
+    if one == crate::exit::INTERRUPTED || one == crate::exit::INPUT_INVALID {
+        return one;
+    }
+    let mut second = args;
+    second.endpoint.contract = Some(V2_CONTRACT[0].into());
+    second.cases = V2_CONTRACT[1].into();
+    second.snapshots.snapshot_dir = V2_CONTRACT[2].into();
+    println!();
+    let two = one_contract(second).await;
+    worse(one, two)
+}
+
+/// Of two runs' exit codes, the one a CI job should see: an interruption, then bad
+/// input, an unreachable target, a broken contract; "nothing selected" only when both
+/// selected nothing.
+fn worse(a: u8, b: u8) -> u8 {
+    use crate::exit::*;
+    for code in [
+        INTERRUPTED,
+        INPUT_INVALID,
+        TARGET_UNREACHABLE,
+        CONTRACT_BROKEN,
+    ] {
+        if a == code || b == code {
+            return code;
+        }
+    }
+    if a == NOTHING_SELECTED && b == NOTHING_SELECTED {
+        NOTHING_SELECTED
+    } else {
+        SUCCESS
+    }
+}
+
+/// One contract's run.
+async fn one_contract(args: RunArgs) -> u8 {
     args.report.color.choice().write_global();
     let loaded = match super::options::load_contract(&args.endpoint) {
         Ok(l) => l,
@@ -509,5 +578,23 @@ mod tests {
         ] {
             assert!(!is_loopback(remote), "{remote}");
         }
+    }
+
+    #[test]
+    fn the_worse_of_two_runs_is_what_ci_sees() {
+        use crate::exit::*;
+        assert_eq!(super::worse(SUCCESS, SUCCESS), SUCCESS);
+        assert_eq!(super::worse(SUCCESS, CONTRACT_BROKEN), CONTRACT_BROKEN);
+        assert_eq!(
+            super::worse(TARGET_UNREACHABLE, CONTRACT_BROKEN),
+            TARGET_UNREACHABLE
+        );
+        assert_eq!(super::worse(CONTRACT_BROKEN, INPUT_INVALID), INPUT_INVALID);
+        assert_eq!(super::worse(NOTHING_SELECTED, SUCCESS), SUCCESS);
+        assert_eq!(
+            super::worse(NOTHING_SELECTED, NOTHING_SELECTED),
+            NOTHING_SELECTED
+        );
+        assert_eq!(super::worse(INTERRUPTED, INPUT_INVALID), INTERRUPTED);
     }
 }

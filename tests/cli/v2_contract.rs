@@ -114,3 +114,17 @@ fn a_contract_the_built_in_mock_does_not_serve_needs_a_target() {
         "{out}"
     );
 }
+
+#[test]
+fn contract_all_runs_both_shipped_contracts_against_the_mock() {
+    let o = conform(&["run", "--contract", "all"], &[("CI", "1")]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("76 cases: 75 passed") && out.contains("32 cases: 32 passed"),
+        "{out}"
+    );
+    // One report file per contract: refused for both at once.
+    let o = conform(&["run", "--contract", "all", "--junit", "x.xml"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
