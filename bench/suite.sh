@@ -15,8 +15,10 @@ args=(run)
 echo "== one run's own summary"
 CI=1 NO_COLOR=1 "$bin" "${args[@]}" | tail -2
 if command -v hyperfine >/dev/null 2>&1; then
-  # With snapshots compared (the default, what the README's main command does) and off.
-  CI=1 hyperfine --warmup 2 --runs "$runs" -N "$bin run" "$bin ${args[*]}"
+  # The README's main command (both contracts, snapshots compared), the first contract
+  # alone with snapshots compared (the default) and off.
+  cmds=("$bin run --contract all" "$bin run" "$bin ${args[*]}")
+  CI=1 hyperfine --warmup 2 --runs "$runs" -N "${cmds[@]}"
 else
   echo "== $runs runs (hyperfine not available)"
   for _ in $(seq "$runs"); do
