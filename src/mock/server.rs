@@ -439,34 +439,36 @@ async fn list_v2(
 
 /// The v2 200 body, `{"instance_num": N, "instances": [...]}` (V16, V17).
 fn page_v2(rows: &[Row], page: &[usize], total: usize) -> Response {
-    let size: usize = page.iter().map(|&i| rows[i].json_v2.len() + 1).sum();
-    let mut body = Vec::with_capacity(size + 48);
+    let items: Vec<&[u8]> = page.iter().map(|&i| rows[i].json_v2.as_slice()).collect();
+    let mut body = Vec::with_capacity(items.iter().map(|j| j.len() + 1).sum::<usize>() + 48);
     body.extend_from_slice(b"{\"instance_num\":");
     body.extend_from_slice(total.to_string().as_bytes());
-    body.extend_from_slice(b",\"instances\":[");
-    for (k, &i) in page.iter().enumerate() {
+    body.extend_from_slice(b",\"instances\":");
+    json_array(&mut body, &items);
+    body.push(b'}');
+    json_response(StatusCode::OK, body)
+}
+
+/// `[a,b,...]` from items already serialised.
+fn json_array(body: &mut Vec<u8>, items: &[&[u8]]) {
+    body.push(b'[');
+    for (k, item) in items.iter().enumerate() {
         if k > 0 {
             body.push(b',');
         }
-        body.extend_from_slice(&rows[i].json_v2);
+        body.extend_from_slice(item);
     }
-    body.extend_from_slice(b"]}");
-    json_response(StatusCode::OK, body)
+    body.push(b']');
 }
 
 /// The 200 body, `{"instances": [...], "instance_num": N}`, assembled from the rows'
 /// serialised JSON (C11, C12).
 fn page(mock: &Mock, rows: &[Row], page: &[usize], total: usize) -> Response {
-    let size: usize = page.iter().map(|&i| rows[i].json.len() + 1).sum();
-    let mut body = Vec::with_capacity(size + 48);
-    body.extend_from_slice(b"{\"instances\":[");
-    for (k, &i) in page.iter().enumerate() {
-        if k > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(&rows[i].json);
-    }
-    body.extend_from_slice(b"],\"instance_num\":");
+    let items: Vec<&[u8]> = page.iter().map(|&i| rows[i].json.as_slice()).collect();
+    let mut body = Vec::with_capacity(items.iter().map(|j| j.len() + 1).sum::<usize>() + 48);
+    body.extend_from_slice(b"{\"instances\":");
+    json_array(&mut body, &items);
+    body.extend_from_slice(b",\"instance_num\":");
     body.extend_from_slice(total.to_string().as_bytes());
     body.push(b'}');
     let mut r = json_response(StatusCode::OK, body);
