@@ -158,6 +158,15 @@ fn token(args: &MockArgs) -> Result<Option<String>, MockArgError> {
     Ok(Some(token))
 }
 
+/// A line on stdout for whoever started the mock; if they stopped reading (`| head -1`),
+/// the mock goes on serving instead of failing on the closed pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Runs `conform mock` until Ctrl-C / SIGTERM; returns the exit code.
 pub async fn command(args: MockArgs) -> u8 {
     use crate::exit;
@@ -211,19 +220,19 @@ pub async fn command(args: MockArgs) -> u8 {
             return exit::INPUT_INVALID;
         }
     };
-    println!("listening on {}", running.base_url());
+    say!("listening on {}", running.base_url());
     for (p, n) in &projects {
-        println!("project {p}: {n} instances");
+        say!("project {p}: {n} instances");
     }
     for f in &args.faults {
-        println!("fault {} ({}, {})", f.name(), f.rule(), f.kind());
+        say!("fault {} ({}, {})", f.name(), f.rule(), f.kind());
     }
     match (has_token, has_key) {
-        (true, true) => println!(
+        (true, true) => say!(
             "auth: requests need the configured X-Auth-Token or a signature with the access key pair"
         ),
-        (true, false) => println!("auth: requests need the configured X-Auth-Token"),
-        (false, true) => println!("auth: requests need a signature with the access key pair"),
+        (true, false) => say!("auth: requests need the configured X-Auth-Token"),
+        (false, true) => say!("auth: requests need a signature with the access key pair"),
         (false, false) => {}
     }
     if !args.bind.is_loopback() {

@@ -64,15 +64,17 @@ impl Mock {
             .stderr(Stdio::null())
             .spawn()
             .expect("the mock starts");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        out.read_line(&mut line).unwrap();
         let base = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap()
             .to_string();
+        // The rest of what it prints is read too: a closed pipe would end the mock at
+        // its next line.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Mock { child, base }
     }
 }
