@@ -88,14 +88,10 @@ pub fn apply(
     }
     for (index, entry) in overlay.entries.iter().enumerate() {
         let at = format!("entry {} (rule {})", index + 1, entry.rule);
-        let rule_ok = entry
-            .rule
-            .strip_prefix('C')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if !rule_ok {
+        if crate::contract::Rule::parse(&entry.rule).is_none() {
             return Err(err(
                 format!("{at}: `{}` is not a rule id", entry.rule),
-                Some("cite a rule of contract-notes.md, e.g. \"C12\""),
+                Some("cite a rule of the contract's notes: a letter and a number, e.g. \"C12\" or \"V17\""),
             ));
         }
         if entry.set.is_empty() && entry.extend.is_empty() {

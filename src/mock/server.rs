@@ -88,9 +88,9 @@ pub(crate) fn parse_created_at(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
-/// The instance as it goes on the wire: faithful, or changed by a C12 fault.
 /// An instance as the v2 list shows it (V17): the v1.0 members it keeps, under their v2
-/// names, and the members v2 adds, from the data when it has them, else plain defaults.
+/// names, and the members v2 adds, from the data when it has them, else plain defaults;
+/// `readonly_domain_name` only when the data has one, as in the page's own answer.
 fn render_v2(inst: &Value) -> Vec<u8> {
     let mut v = inst.clone();
     if let Some(o) = v.as_object_mut() {
@@ -118,7 +118,6 @@ fn render_v2(inst: &Value) -> Vec<u8> {
             ("access_user", Value::Null),
             ("enable_publicip", json!(false)),
             ("domain_name", json!(format!("redis-{id}.dcs.example.com"))),
-            ("readonly_domain_name", json!("")),
             ("tags", json!([])),
             ("enterprise_project_id", json!("0")),
             ("description", json!("")),
@@ -132,6 +131,7 @@ fn render_v2(inst: &Value) -> Vec<u8> {
     serde_json::to_vec(&v).expect("JSON serialises")
 }
 
+/// The instance as it goes on the wire: faithful, or changed by a C12 fault.
 fn render(inst: &Value, faults: FaultSet) -> Vec<u8> {
     let mut v = inst.clone();
     if faults.has(Fault::PortAsString) {
