@@ -31,6 +31,8 @@ pub(crate) struct Row {
     pub name: String,
     pub status: String,
     pub id: String,
+    /// The instance's address(es): one, or a cluster's comma-separated list (v2's V9).
+    pub ip: String,
     pub created_at: OffsetDateTime,
     /// Another project's instance, indexed only under `tenant-leak-by-id`.
     pub foreign: bool,
@@ -194,15 +196,18 @@ impl ProjectIndex {
                 id == want // C5
             }
         };
-        let any_filter = q.name.is_some() || q.status.is_some() || q.id.is_some();
+        // V9 (v2 only): the address, or any one of a cluster's comma-separated addresses.
+        let ip_ok = |ip: &str, want: &str| ip.split(',').any(|a| a.trim() == want);
+        let any_filter = q.name.is_some() || q.status.is_some() || q.id.is_some() || q.ip.is_some();
         let matches = |row: &Row| -> bool {
             let name = q.name.as_deref().map(|t| name_ok(&row.name, t));
             let status = q.status.as_deref().map(|s| status_ok(&row.status, s));
             let id = q.id.as_deref().map(|i| id_ok(&row.id, i));
+            let ip = q.ip.as_deref().map(|a| ip_ok(&row.ip, a));
             if row.foreign && !(faults.has(Fault::TenantLeakById) && id == Some(true)) {
                 return false; // C14: another project's instance
             }
-            let given = [name, status, id].into_iter().flatten();
+            let given = [name, status, id, ip].into_iter().flatten();
             if faults.has(Fault::FiltersOr) && any_filter {
                 given.into_iter().any(|b| b)
             } else {
@@ -337,6 +342,7 @@ mod tests {
                 name: v["name"].as_str().unwrap().to_string(),
                 status: v["status"].as_str().unwrap().to_string(),
                 id: v["instance_id"].as_str().unwrap().to_string(),
+                ip: String::new(),
                 created_at: crate::mock::server::parse_created_at(
                     v["created_at"].as_str().unwrap(),
                 )

@@ -17,6 +17,8 @@ pub(crate) struct ListQuery {
     pub include_failure: Option<String>,
     /// Raw value of isExactMatchName (C3 looks at the literal).
     pub exact: Option<String>,
+    /// v2's `ip` (V9); v1.0 has no such parameter.
+    pub ip: Option<String>,
     /// 0-based offset of the first instance returned (C9: start - 1).
     pub offset: u64,
     /// Page size; `None` means all (C10).
@@ -188,10 +190,11 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
 /// when absent (V14), `name_equal` is the exact flag (V3), `instance_id` the id (V5; the
 /// page's own example sends `id`, read the same), `include_failure` the failed-instance
 /// flag (V6). `include_delete` (V7) changes nothing: the data holds no deleted instance.
-/// `tags`, `ip` and `capacity` (V8..V10) are not modelled yet and are ignored, like any
-/// parameter the page does not list (V11).
+/// `ip` matches the address, or any one of a cluster's (V9). `tags` and `capacity` (V8,
+/// V10) are not modelled yet and are ignored, like any parameter the page does not list
+/// (V11).
 pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
-    const PARAMS: [&str; 7] = [
+    const PARAMS: [&str; 8] = [
         "offset",
         "limit",
         "name",
@@ -199,9 +202,10 @@ pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
         "status",
         "include_failure",
         "name_equal",
+        "ip",
     ];
     let mut q = ListQuery::default();
-    let mut values: [Option<String>; 7] = Default::default();
+    let mut values: [Option<String>; 8] = Default::default();
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let key = if key == "id" {
             "instance_id".into()
@@ -216,7 +220,8 @@ pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
             values[slot] = Some(value.into_owned());
         }
     }
-    let [offset, limit, name, id, status, include_failure, exact] = values;
+    let [offset, limit, name, id, status, include_failure, exact, ip] = values;
+    q.ip = ip;
     q.name = name;
     q.id = id;
     q.status = status;

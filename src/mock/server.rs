@@ -169,6 +169,7 @@ fn index(config: MockConfig) -> Mock {
         name: str_field(inst, "name"),
         status: str_field(inst, "status"),
         id: str_field(inst, "instance_id"),
+        ip: str_field(inst, "ip"),
         created_at: inst
             .get("created_at")
             .and_then(Value::as_str)
