@@ -341,12 +341,7 @@ async fn list(
         );
     }
     let Ok(Path(project)) = project else {
-        return error(
-            &mock,
-            StatusCode::NOT_FOUND,
-            CODE_NOT_FOUND,
-            "the project id is not valid UTF-8",
-        );
+        return bad_project(&mock);
     };
     let q = match query::parse(raw.as_deref(), mock.faults) {
         Ok(q) => q,
@@ -397,6 +392,16 @@ async fn list(
     }
 }
 
+/// The answer to a project id that is not valid UTF-8 (either list).
+fn bad_project(mock: &Mock) -> Response {
+    error(
+        mock,
+        StatusCode::NOT_FOUND,
+        CODE_NOT_FOUND,
+        "the project id is not valid UTF-8",
+    )
+}
+
 /// The v2 list: the same data and filters, its own parameters (V1..V16). Faults are the
 /// v1.0 list's: v2 answers as the notes say whatever faults are on.
 async fn list_v2(
@@ -405,12 +410,7 @@ async fn list_v2(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Ok(Path(project)) = project else {
-        return error(
-            &mock,
-            StatusCode::NOT_FOUND,
-            CODE_NOT_FOUND,
-            "the project id is not valid UTF-8",
-        );
+        return bad_project(&mock);
     };
     let q = match query::parse_v2(raw.as_deref()) {
         Ok(q) => q,

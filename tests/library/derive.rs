@@ -15,6 +15,18 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `conform derive ARGS --out OUT` from the repository root.
+pub(crate) fn derive_cli(args: &[&str], out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(root())
+        .arg("derive")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs")
+}
+
 fn vendor_page() -> PathBuf {
     root().join("schemas/source/查询所有实例列表.md")
 }
@@ -644,18 +656,11 @@ fn an_example_that_contradicts_its_table_is_reported_and_the_table_wins() {
 
 #[test]
 fn the_cli_prints_warnings_on_stderr_and_still_writes() {
-    let bin = env!("CARGO_BIN_EXE_conform");
     let tmp = tempfile::tempdir().expect("a temp dir");
-    let out = Command::new(bin)
-        .current_dir(root())
-        .args([
-            "derive",
-            "tests/fixtures/derive/defects/查询备份记录.md",
-            "--out",
-        ])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
+    let out = derive_cli(
+        &["tests/fixtures/derive/defects/查询备份记录.md"],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -671,18 +676,8 @@ fn the_cli_prints_warnings_on_stderr_and_still_writes() {
 
 #[test]
 fn the_cli_derives_and_exits_2_on_a_bad_page() {
-    let bin = env!("CARGO_BIN_EXE_conform");
     let tmp = tempfile::tempdir().expect("a temp dir");
-    let out = Command::new(bin)
-        .current_dir(root())
-        .args([
-            "derive",
-            "tests/fixtures/derive/bad/unknown-type.md",
-            "--out",
-        ])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
+    let out = derive_cli(&["tests/fixtures/derive/bad/unknown-type.md"], tmp.path());
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -699,18 +694,14 @@ fn the_cli_derives_and_exits_2_on_a_bad_page() {
     );
 
     // The committed overlay is picked up from --out by default.
-    let out = Command::new(bin)
-        .current_dir(root())
-        .args([
-            "derive",
+    let out = derive_cli(
+        &[
             "schemas/source/查询所有实例列表.md",
             "--overlay",
             "schemas/list-instances.overlay.json",
-            "--out",
-        ])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
+        ],
+        tmp.path(),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -6,7 +6,6 @@
 //! refuse to name one output for a page of several requests.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use conform::derive::{derive_all, derive_page, DeriveError, DeriveOptions, Derived};
 use serde_json::Value;
@@ -186,15 +185,8 @@ fn derive_page_refuses_a_page_of_several_requests_and_names_them() {
 
 #[test]
 fn the_cli_writes_each_request_and_refuses_one_name_for_several() {
-    let bin = env!("CARGO_BIN_EXE_conform");
     let tmp = tempfile::tempdir().expect("a temp dir");
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(bin)
-        .current_dir(root)
-        .args(["derive", PAGE, "--out"])
-        .arg(tmp.path())
-        .output()
-        .expect("runs");
+    let out = crate::derive::derive_cli(&[PAGE], tmp.path());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -213,12 +205,7 @@ fn the_cli_writes_each_request_and_refuses_one_name_for_several() {
     }
 
     let other = tempfile::tempdir().expect("a temp dir");
-    let out = Command::new(bin)
-        .current_dir(root)
-        .args(["derive", PAGE, "--name", "flavors", "--out"])
-        .arg(other.path())
-        .output()
-        .expect("runs");
+    let out = crate::derive::derive_cli(&[PAGE, "--name", "flavors"], other.path());
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
