@@ -115,7 +115,11 @@ pub fn check_response(data: &[u8]) -> bool {
 /// validator accept them too, and then it must read exactly what the full path reads.
 /// Returns true when the reader accepted the body.
 pub fn read_list(data: &[u8]) -> bool {
-    let contract = Contract::embedded();
+    read_list_with(Contract::embedded(), data)
+}
+
+/// [`read_list`] for another contract's answers (the v2 list's, say).
+pub fn read_list_with(contract: &Contract, data: &[u8]) -> bool {
     let Some(view) = contract.read_list(data) else {
         return false;
     };

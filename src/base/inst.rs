@@ -63,6 +63,9 @@ pub struct Inst {
     /// The order member in nanoseconds since the epoch (`i128::MIN` when it does not
     /// parse), computed once: ordering compares it many times.
     pub at: i128,
+    /// One bit per learnt hidden rule of the contract: set when the baseline walk found
+    /// this item only with that rule's flag (a deleted instance, say). 0 elsewhere.
+    pub marks: u8,
 }
 
 impl Inst {
@@ -93,6 +96,7 @@ impl Inst {
             text: text.into_boxed_str(),
             ends: ends.into_boxed_slice(),
             at: i128::MIN,
+            marks: 0,
         };
         if let Some(slot) = layout.order.by {
             inst.at = super::time::timestamp_nanos(inst.field(slot));

@@ -99,6 +99,7 @@ struct RawDraw {
     draw: String,
     containing: Option<String>,
     nth: Option<i64>,
+    hidden_by: Option<String>,
 }
 
 #[derive(Default)]
@@ -121,7 +122,7 @@ const TOP_KEYS: [&str; 8] = [
     "expect",
 ];
 const EXPECT_KEYS: [&str; 4] = ["status", "results", "pages", "repeat"];
-const DRAW_KEYS: [&str; 3] = ["draw", "containing", "nth"];
+const DRAW_KEYS: [&str; 4] = ["draw", "containing", "nth", "hidden_by"];
 /// Headers a case may not set: credentials come from the run's configuration only, so
 /// they never end up in a committed file. The contract's token header is refused too.
 const SECRET_HEADERS: [&str; 4] = [
@@ -927,6 +928,7 @@ impl Validator<'_> {
         };
         let draw = text("draw");
         let containing = text("containing");
+        let hidden_by = text("hidden_by");
         let nth = match t.get("nth") {
             None => None,
             Some(v) => match v.get_ref() {
@@ -961,6 +963,7 @@ impl Validator<'_> {
             draw,
             containing,
             nth,
+            hidden_by,
         })
     }
 
@@ -995,8 +998,32 @@ impl Validator<'_> {
             .hint = Some("`containing` narrows draws: value, prefix, other-case, hidden".into());
             return None;
         }
-        // The draw must fit the parameter it stands in for, as the contract reads it.
+        // `hidden_by` names a hidden rule of the contract, on a `hidden` draw.
         let desc = self.desc;
+        let hidden_by = match &d.hidden_by {
+            None => None,
+            Some(r) => {
+                let rules: Vec<String> = desc.hidden.iter().map(|h| h.rule.to_string()).collect();
+                let rule = Rule::parse(r).filter(|r| desc.hidden.iter().any(|h| h.rule == *r));
+                if kind != DrawKind::Hidden || rule.is_none() {
+                    self.error(
+                        span,
+                        format!("`hidden_by = \"{r}\"` needs draw `hidden` and a hidden rule"),
+                    )
+                    .hint = Some(format!(
+                        "the contract's hidden rules: {}",
+                        if rules.is_empty() {
+                            "none".to_string()
+                        } else {
+                            rules.join(", ")
+                        }
+                    ));
+                    return None;
+                }
+                rule
+            }
+        };
+        // The draw must fit the parameter it stands in for, as the contract reads it.
         let paging: Vec<&str> = desc
             .start
             .iter()
@@ -1032,6 +1059,7 @@ impl Validator<'_> {
             kind,
             containing: d.containing.clone(),
             nth,
+            hidden_by,
         })
     }
 

@@ -79,6 +79,12 @@ pub enum DrawKind {
     Frequent,
     /// The first half of a visible item's member (equal to no member).
     Half,
+    /// Everything one visible item offers a filter that reads several values from a
+    /// member (a `pairs` filter's `key=value` items), joined by commas.
+    Several,
+    /// An item other than the first of a member that lists several (a cluster's second
+    /// address, for a `one_of` filter).
+    NotFirst,
     /// A start one past the visible items (C9).
     PastEnd,
     /// The number of visible items.
@@ -86,7 +92,7 @@ pub enum DrawKind {
 }
 
 impl DrawKind {
-    pub const NAMES: [(&'static str, DrawKind); 12] = [
+    pub const NAMES: [(&'static str, DrawKind); 14] = [
         ("value", DrawKind::Value),
         ("shared", DrawKind::Shared),
         ("non-ascii", DrawKind::NonAscii),
@@ -97,6 +103,8 @@ impl DrawKind {
         ("absent", DrawKind::Absent),
         ("frequent", DrawKind::Frequent),
         ("half", DrawKind::Half),
+        ("several", DrawKind::Several),
+        ("not-first", DrawKind::NotFirst),
         ("past-end", DrawKind::PastEnd),
         ("total", DrawKind::Total),
     ];
@@ -138,6 +146,9 @@ pub struct Draw {
     pub containing: Option<String>,
     /// Which candidate, in sorted order; `None` = the middle one.
     pub nth: Option<usize>,
+    /// For `hidden`: only the items that this hidden rule of the contract hides (e.g.
+    /// the deleted ones, not the failed ones).
+    pub hidden_by: Option<Rule>,
 }
 
 /// One query parameter's value.

@@ -63,6 +63,61 @@ pub enum Match {
     Contains,
     /// The member equals the value.
     Equals,
+    /// The member is a comma-separated list; the value equals one of its items (blanks
+    /// around an item trimmed): a cluster's addresses.
+    OneOf,
+    /// The member is an array of `{"key": …, "value": …}` objects; the value is a
+    /// comma-separated list of `key=value` items (each split at its first `=`), and every
+    /// item must be one of the member's pairs, compared exactly.
+    Pairs,
+    /// The member and the value are decimal numbers (the member an integer or a decimal
+    /// string); they must be equal as numbers (`2` = `2.0`, `0.125` = `.125`).
+    Number,
+}
+
+impl Match {
+    /// The word the description uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Match::Contains => "contains",
+            Match::Equals => "equals",
+            Match::OneOf => "one_of",
+            Match::Pairs => "pairs",
+            Match::Number => "number",
+        }
+    }
+}
+
+/// A decimal number (`2`, `2.50`, `.125`, `0.125`) as an exact scaled integer: units of
+/// 10^-18. `None` for anything else (signs, exponents, blanks, more than 18 decimals).
+pub fn decimal_value(text: &str) -> Option<u128> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > 18 {
+        return None;
+    }
+    let whole: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let scaled: u128 = format!("{fraction:0<18}").parse().ok()?;
+    whole.checked_mul(10u128.pow(18))?.checked_add(scaled)
+}
+
+/// A decimal number written plainly: `0.125` for `.125`, `2` for `2.0`.
+pub fn decimal_text(text: &str) -> Option<String> {
+    let v = decimal_value(text)?;
+    let (whole, fraction) = (v / 10u128.pow(18), v % 10u128.pow(18));
+    if fraction == 0 {
+        return Some(whole.to_string());
+    }
+    let f = format!("{fraction:018}");
+    Some(format!("{whole}.{}", f.trim_end_matches('0')))
 }
 
 /// A flag parameter whose one literal value switches something on.
@@ -88,16 +143,135 @@ pub struct Filter {
     pub exact: Option<Flag>,
     /// The member's enumeration in the response schema, if it has one.
     pub values: Vec<String>,
+    /// For a `number` filter: a member read instead of `field` when it is a non-empty
+    /// string (a small instance's fractional capacity), with its name.
+    pub prefer: Option<(FieldRef, String)>,
 }
 
-/// Items whose member has a value appear only when a flag asks for them.
+impl Filter {
+    /// What an item offers this filter, as values a query could send: the member
+    /// itself (`contains`, `equals`), each listed item (`one_of`), each pair as
+    /// `key=value` (`pairs`), the number written plainly (`number`). Empty members
+    /// offer nothing.
+    pub fn terms<'a>(&self, inst: &'a Inst) -> Vec<std::borrow::Cow<'a, str>> {
+        use std::borrow::Cow;
+        let v = self.field.of(inst);
+        match self.matching {
+            Match::Contains | Match::Equals => {
+                if v.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Cow::Borrowed(v)]
+                }
+            }
+            Match::OneOf => v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(Cow::Borrowed)
+                .collect(),
+            Match::Pairs => pairs_of(v)
+                .into_iter()
+                .map(|(k, val)| Cow::Owned(format!("{k}={val}")))
+                .collect(),
+            Match::Number => self
+                .reading(inst)
+                .and_then(decimal_text)
+                .map(Cow::Owned)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// A `number` filter's member: `prefer` when it is a non-empty string, else `field`.
+    fn reading<'a>(&self, inst: &'a Inst) -> Option<&'a str> {
+        let preferred = self.prefer.as_ref().map(|(f, _)| f.of(inst));
+        match preferred {
+            Some(p) if !p.is_empty() => Some(p),
+            _ => Some(self.field.of(inst)).filter(|v| !v.is_empty()),
+        }
+    }
+
+    /// True when the item passes this filter with `value` (`exact`: the flag that makes
+    /// a `contains` filter exact is on; `fold_case`: containment ignoring case, the
+    /// tolerated reading).
+    pub fn admits(&self, inst: &Inst, value: &str, exact: bool, fold_case: bool) -> bool {
+        let v = self.field.of(inst);
+        match self.matching {
+            Match::Contains if exact => v == value,
+            Match::Contains if fold_case => v.to_lowercase().contains(&value.to_lowercase()),
+            Match::Contains => v.contains(value),
+            Match::Equals => v == value,
+            Match::OneOf => v.split(',').any(|a| a.trim() == value),
+            Match::Pairs => {
+                let have = pairs_of(v);
+                value.split(',').all(|item| {
+                    item.split_once('=')
+                        .is_some_and(|(k, val)| have.iter().any(|(hk, hv)| hk == k && hv == val))
+                })
+            }
+            Match::Number => match (
+                self.reading(inst).and_then(decimal_value),
+                decimal_value(value),
+            ) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// The `{"key": …, "value": …}` pairs of a member held as JSON text (how [`Inst`] keeps
+/// an array); nothing when it is not such an array.
+fn pairs_of(text: &str) -> Vec<(String, String)> {
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.get("key")?.as_str()?.to_string(),
+                t.get("value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Items whose member has a value appear only when a flag asks for them; or, when no
+/// member tells them apart (`learnt`), the items the flag adds to the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hidden {
+    /// The member and value that mark a hidden item (empty for a learnt rule).
     pub field_name: String,
     pub field: FieldRef,
     pub value: String,
+    /// For a rule no member tells: its bit in [`Inst::marks`], set on the items the
+    /// baseline walk finds only with the flag.
+    pub learnt: Option<u8>,
+    /// What a hidden item is called in messages ("CREATEFAILED", "deleted").
+    pub noun: String,
     pub unless: Flag,
     pub rule: Rule,
+}
+
+impl Hidden {
+    /// True when this rule keeps `inst` out of a list that does not raise its flag.
+    pub fn hides(&self, inst: &Inst) -> bool {
+        match self.learnt {
+            Some(bit) => inst.marks & (1 << bit) != 0,
+            None => self.field.of(inst) == self.value,
+        }
+    }
+
+    /// "status CREATEFAILED", "deleted": the item's description in messages.
+    pub fn what(&self) -> String {
+        if self.learnt.is_some() {
+            self.noun.clone()
+        } else {
+            format!("{} {}", self.field_name, self.value)
+        }
+    }
 }
 
 /// Where paging starts.
@@ -233,7 +407,7 @@ impl Desc {
 
     /// True when a hidden rule keeps the item out of an unflagged list (C6).
     pub fn hides(&self, inst: &Inst) -> bool {
-        self.hidden.iter().any(|h| h.field.of(inst) == h.value)
+        self.hidden.iter().any(|h| h.hides(inst))
     }
 
     /// The filter a parameter drives, if any.
@@ -440,13 +614,17 @@ struct RawFilter {
     tolerate_case: bool,
     rule: Name,
     exact: Option<RawFlag>,
+    prefer: Option<Name>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawHidden {
-    field: Name,
-    value: String,
+    field: Option<Name>,
+    value: Option<String>,
+    /// Instead of field and value: no member tells, the flag's difference does; the
+    /// hidden items' name ("deleted").
+    learnt: Option<Name>,
     unless: RawFlag,
     rule: Name,
 }
@@ -623,12 +801,25 @@ impl Validator<'_> {
             let matching = match f.matching.get_ref().as_str() {
                 "contains" => Match::Contains,
                 "equals" => Match::Equals,
+                "one_of" => Match::OneOf,
+                "pairs" => Match::Pairs,
+                "number" => Match::Number,
                 other => {
                     self.error(f.matching.span(), format!("unknown match `{other}`"))
-                        .hint = Some("match is \"contains\" or \"equals\"".into());
+                        .hint = Some(
+                        "match is \"contains\", \"equals\", \"one_of\", \"pairs\" or \"number\""
+                            .into(),
+                    );
                     Match::Equals
                 }
             };
+            let prefer = f.prefer.as_ref().map(|p| {
+                member(self, p);
+                if matching != Match::Number {
+                    self.error(p.span(), "`prefer` applies to a \"number\" filter");
+                }
+                (slot(p.get_ref()), p.get_ref().clone())
+            });
             let own = self.rule(&f.rule);
             let exact = f.exact.as_ref().map(|e| {
                 param(self, &e.param);
@@ -664,17 +855,54 @@ impl Validator<'_> {
                 values: item
                     .map(|i| enum_of(response, i, f.field.get_ref()))
                     .unwrap_or_default(),
+                prefer,
             });
         }
         let mut hidden = Vec::new();
+        let mut learnt_bits = 0u8;
         for h in &raw.hidden {
-            member(self, &h.field);
             param(self, &h.unless.param);
             let own = self.rule(&h.rule);
+            let (field_name, field, value, learnt, noun) = match (&h.field, &h.value, &h.learnt) {
+                (Some(f), Some(v), None) => {
+                    member(self, f);
+                    (
+                        f.get_ref().clone(),
+                        slot(f.get_ref()),
+                        v.clone(),
+                        None,
+                        v.clone(),
+                    )
+                }
+                (None, None, Some(noun)) if learnt_bits < 8 => {
+                    learnt_bits += 1;
+                    let noun = noun.get_ref().clone();
+                    (
+                        String::new(),
+                        FieldRef::Id,
+                        String::new(),
+                        Some(learnt_bits - 1),
+                        noun,
+                    )
+                }
+                _ => {
+                    self.error(
+                        h.rule.span(),
+                        "a hidden entry has `field` and `value`, or `learnt` alone (at most 8 learnt)",
+                    )
+                    .hint = Some(
+                        "field = \"status\", value = \"FAILED\"; or learnt = \"deleted\" when no member tells"
+                            .into(),
+                    );
+                    continue;
+                }
+            };
             hidden.push(Hidden {
-                field_name: h.field.get_ref().clone(),
-                field: slot(h.field.get_ref()),
-                value: h.value.clone(),
+                field_name,
+                field,
+                value,
+                learnt,
+                noun,
                 unless: Flag {
                     param: h.unless.param.get_ref().clone(),
                     value: h.unless.value.clone(),
@@ -782,7 +1010,8 @@ impl Validator<'_> {
             .label
             .iter()
             .chain(raw.filter.iter().map(|f| &f.field))
-            .chain(raw.hidden.iter().map(|h| &h.field))
+            .chain(raw.hidden.iter().filter_map(|h| h.field.as_ref()))
+            .chain(raw.filter.iter().filter_map(|f| f.prefer.as_ref()))
             .chain(raw.order.field.iter());
         for f in named {
             if !snapshot_fields.contains(f.get_ref()) {

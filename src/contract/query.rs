@@ -80,13 +80,15 @@ impl<'d> Query<'d> {
         let mut number = |name: &str, min: u64, max: Option<u64>| -> Option<u64> {
             let v = non_empty(name)?;
             match v.parse::<u64>() {
-                Ok(n)
-                    if n >= min
-                        && max.is_none_or(|m| n <= m)
-                        && v.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    Some(n)
-                }
+                Ok(n) if n >= min && v.bytes().all(|b| b.is_ascii_digit()) => match max {
+                    // Above the maximum: a 400 is due, and a target that clamps instead
+                    // (tolerated, S9 of the v2 notes) is judged by the maximum.
+                    Some(m) if n > m => {
+                        invalid_paging = true;
+                        Some(m)
+                    }
+                    _ => Some(n),
+                },
                 _ => {
                     invalid_paging = true;
                     None
@@ -124,38 +126,20 @@ impl<'d> Query<'d> {
 
     /// The hidden rule that keeps `inst` out of this query's result, if one does.
     fn hidden_by(&self, inst: &Inst) -> Option<usize> {
-        self.desc
-            .hidden
-            .iter()
-            .position(|h| h.field.of(inst) == h.value)
+        self.desc.hidden.iter().position(|h| h.hides(inst))
     }
 
     fn matches(&self, f: &Filter, a: &Active, inst: &Inst) -> bool {
-        let v = f.field.of(inst);
-        match f.matching {
-            Match::Contains if !a.exact => self.contains(v, &a.value),
-            _ => v == a.value,
-        }
-    }
-
-    fn contains(&self, value: &str, term: &str) -> bool {
-        if self.case_insensitive {
-            value.to_lowercase().contains(&term.to_lowercase())
-        } else {
-            value.contains(term)
-        }
+        f.admits(inst, &a.value, a.exact, self.case_insensitive)
     }
 
     /// Why `inst` must not be in the result (the rule it would break), if so.
     pub fn excludes(&self, inst: &Inst) -> Option<(Rule, String)> {
         for (k, h) in self.desc.hidden.iter().enumerate() {
-            if !self.include[k] && h.field.of(inst) == h.value {
+            if !self.include[k] && h.hides(inst) {
                 return Some((
                     h.rule,
-                    format!(
-                        "{} {} without {}={}",
-                        h.field_name, h.value, h.unless.param, h.unless.value
-                    ),
+                    format!("{} without {}={}", h.what(), h.unless.param, h.unless.value),
                 ));
             }
         }
@@ -176,6 +160,16 @@ impl<'d> Query<'d> {
                 }
                 (Match::Equals, _, FieldRef::Id) => (f.rule, format!("{name} is not {term}")),
                 (Match::Equals, _, _) => (f.rule, format!("{name} {v} is not {term}")),
+                (Match::OneOf, _, _) => (f.rule, format!("{term} is not one of {name} {v:?}")),
+                (Match::Pairs, _, _) => (
+                    f.rule,
+                    format!("{name} {} lack one of {term:?}", f.terms(inst).join(",")),
+                ),
+                (Match::Number, _, _) => {
+                    let read = f.terms(inst).join("");
+                    let read = if read.is_empty() { "no number" } else { &read };
+                    (f.rule, format!("{name} is {read}, not {term}"))
+                }
             });
         }
         None

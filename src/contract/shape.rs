@@ -461,7 +461,10 @@ impl<'s> Compiler<'s> {
                     one_of,
                 })
             }
-            "boolean" => enums.is_none().then_some(Kind::Bool),
+            // An enum of both truth values says no more than the type.
+            "boolean" => enums
+                .is_none_or(|e| e.contains(&Value::Bool(true)) && e.contains(&Value::Bool(false)))
+                .then_some(Kind::Bool),
             _ => None,
         }
     }
@@ -631,6 +634,8 @@ enum Scalar<'a> {
     /// A number that is not an integer within 64 bits.
     Num,
     Null,
+    /// An array, as its text in the body (an item's tags, say).
+    Array(&'a str),
     Other,
 }
 
@@ -689,8 +694,9 @@ impl<'a, 's> Reader<'a, 's> {
                     _ if any => node,
                     _ => return None,
                 };
+                let start = self.i;
                 self.array(items, cap, view)?;
-                Some(Scalar::Other)
+                Some(Scalar::Array(&self.text[start..self.i]))
             }
             b'"' => {
                 let s = self.string()?;
@@ -904,7 +910,11 @@ impl<'a, 's> Reader<'a, 's> {
     fn any(&mut self, cap: Cap, view: &mut ListView) -> Option<Scalar<'a>> {
         match *self.b.get(self.i)? {
             b'{' => self.object(None, cap, view).map(|_| Scalar::Other),
-            b'[' => self.array(ANY, cap, view).map(|_| Scalar::Other),
+            b'[' => {
+                let start = self.i;
+                self.array(ANY, cap, view)?;
+                Some(Scalar::Array(&self.text[start..self.i]))
+            }
             b'"' => self.string().map(Scalar::Str),
             b't' | b'f' => self.literal().map(|_| Scalar::Other),
             b'n' => self.literal().map(|_| Scalar::Null),
@@ -1062,7 +1072,16 @@ impl<'a> ItemCap<'a> {
         match v {
             Scalar::Str(s) => *text = Some(s),
             Scalar::Null => {}
-            // `Inst::from_json` prints other values as JSON: the full path does that.
+            // `Inst::from_json` prints other values of a member as compact JSON; so does
+            // this, for integers and (small) arrays. Anything else, and an id that is not
+            // a string, takes the full path.
+            Scalar::Int(n) if !matches!(field, Field::Id) => {
+                *text = Some(Cow::Owned(n.to_string()))
+            }
+            Scalar::Array(raw) if !matches!(field, Field::Id) => {
+                let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+                *text = Some(Cow::Owned(v.to_string()));
+            }
             _ => return None,
         }
         Some(())

@@ -48,7 +48,7 @@ pub async fn fetch_baseline(
 ) -> Result<Result<Baseline, NoBaseline>, Unreachable> {
     let mut items: Vec<Inst> = Vec::new();
     let mut complete = true;
-    let walked = walk_pages(client, desc, project, page, |list| {
+    let walked = walk_pages(client, desc, project, page, desc.everything(), |list| {
         seen(list);
         for v in list {
             match Inst::from_json(&desc.layout, v) {
@@ -58,11 +58,53 @@ pub async fn fetch_baseline(
         }
     })
     .await?;
-    Ok(walked.and_then(|()| {
-        complete
-            .then(|| Baseline::new(items, &desc.layout.order))
-            .ok_or_else(|| NoBaseline::NoId(desc.id.clone()))
-    }))
+    if let Err(e) = walked {
+        return Ok(Err(e));
+    }
+    if !complete {
+        return Ok(Err(NoBaseline::NoId(desc.id.clone())));
+    }
+    // A hidden rule that no member tells (deleted items): its items are the ones the
+    // list holds only with its flag. One more walk without that flag finds them.
+    for h in &desc.hidden {
+        let Some(bit) = h.learnt else { continue };
+        let without = match listed_without(client, desc, project, page, h).await? {
+            Ok(ids) => ids,
+            Err(e) => return Ok(Err(e)),
+        };
+        for i in &mut items {
+            if !without.contains(i.id()) {
+                i.marks |= 1 << bit;
+            }
+        }
+    }
+    Ok(Ok(Baseline::new(items, &desc.layout.order)))
+}
+
+/// The ids the unfiltered list holds with every hidden rule's flag but `hidden`'s: for a
+/// learnt hidden rule, the items missing from it are the ones it hides.
+pub async fn listed_without(
+    client: &Client,
+    desc: &Desc,
+    project: &str,
+    page: u32,
+    hidden: &crate::contract::desc::Hidden,
+) -> Result<Result<std::collections::HashSet<String>, NoBaseline>, Unreachable> {
+    let query: Vec<(String, String)> = desc
+        .everything()
+        .into_iter()
+        .filter(|(k, _)| *k != hidden.unless.param)
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    let walked = walk_pages(client, desc, project, page, query, |list| {
+        ids.extend(
+            list.iter()
+                .filter_map(|v| v.get(&desc.id).and_then(Value::as_str))
+                .map(String::from),
+        );
+    })
+    .await?;
+    Ok(walked.map(|()| ids))
 }
 
 /// Walks the unfiltered list of a project, hidden items included, page by page, and
@@ -75,19 +117,21 @@ pub async fn walk_list(
     page: u32,
 ) -> Result<Result<Vec<Value>, NoBaseline>, Unreachable> {
     let mut instances: Vec<Value> = Vec::new();
-    let walked = walk_pages(client, desc, project, page, |list| {
+    let walked = walk_pages(client, desc, project, page, desc.everything(), |list| {
         instances.extend(list.iter().cloned())
     })
     .await?;
     Ok(walked.map(|()| instances))
 }
 
-/// The walk itself: hands each page's items to `each`, in order.
+/// The walk itself, with `flags` in every request: hands each page's items to `each`,
+/// in order.
 async fn walk_pages(
     client: &Client,
     desc: &Desc,
     project: &str,
     page: u32,
+    flags: Vec<(String, String)>,
     mut each: impl FnMut(&[Value]),
 ) -> Result<Result<(), NoBaseline>, Unreachable> {
     let mut walked = 0usize;
@@ -96,7 +140,7 @@ async fn walk_pages(
         None => page.max(1),
     };
     for index in 0..10_000u32 {
-        let mut query = desc.everything();
+        let mut query = flags.clone();
         // The first page relies on the start's default (C9) so that an off-by-one in it
         // cannot corrupt the baseline; the paging cases check the start itself.
         if let Some(s) = desc.start.as_ref().filter(|_| index > 0) {

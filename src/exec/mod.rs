@@ -15,7 +15,7 @@ use crate::case::AuthSel;
 pub use crate::plan::Request;
 
 mod baseline;
-pub use baseline::{fetch_baseline, walk_list, NoBaseline, Unreachable};
+pub use baseline::{fetch_baseline, listed_without, walk_list, NoBaseline, Unreachable};
 
 /// A token that is certainly not valid, for C14 cases with `auth = "wrong"`.
 pub const WRONG_TOKEN: &str = "conform-wrong-token";

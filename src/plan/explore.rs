@@ -230,6 +230,7 @@ fn drawn(name: &str, kind: DrawKind, value: String) -> Class {
             kind,
             containing: None,
             nth: None,
+            hidden_by: None,
         }),
     }
 }
@@ -381,6 +382,7 @@ fn dim_for(
             kind,
             containing: None,
             nth: None,
+            hidden_by: None,
         };
         match draw(desc, param, &d, main) {
             Ok(v) => classes.push(drawn(name, kind, v)),
@@ -406,8 +408,7 @@ fn dim_for(
                 o.instances
                     .iter()
                     .filter(|i| !desc.hides(i))
-                    .map(|i| f.field.of(i).to_string())
-                    .filter(|v| !v.is_empty())
+                    .filter_map(|i| f.terms(i).first().map(|t| t.to_string()))
                     .collect(),
             )
         };
@@ -479,10 +480,16 @@ fn dim_for(
                 }
                 classes.push(lit("outside the table", outside));
             }
-            _ => {
+            (matching, _) => {
                 by_draw("whole", DrawKind::Value, &mut classes, unreachable);
                 by_draw("prefix", DrawKind::Half, &mut classes, unreachable);
                 by_draw("unknown", DrawKind::Absent, &mut classes, unreachable);
+                if matching == Match::Pairs {
+                    by_draw("several", DrawKind::Several, &mut classes, unreachable);
+                }
+                if matching == Match::OneOf {
+                    by_draw("not first", DrawKind::NotFirst, &mut classes, unreachable);
+                }
             }
         }
         // Reaching hidden items and other projects' items through every filter (C6, C14).

@@ -129,12 +129,11 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
     let field = f.field;
     let noun = &f.field_name;
     let contains = |v: &str| d.containing.as_deref().is_none_or(|c| v.contains(c));
-    let values = || -> Vec<&str> {
-        visible()
-            .map(|i| field.of(i))
-            .filter(|n| !n.is_empty())
-            .collect()
-    };
+    // What the visible items offer this filter: the member itself, or its items, pairs
+    // or number (see `Filter::terms`).
+    let offered: Vec<std::borrow::Cow<str>> = visible().flat_map(|i| f.terms(i)).collect();
+    let values = || -> Vec<&str> { offered.iter().map(|c| c.as_ref()).collect() };
+    let every: Vec<std::borrow::Cow<str>> = b.instances.iter().flat_map(|i| f.terms(i)).collect();
     match d.kind {
         DrawKind::Value => pick(
             values()
@@ -192,8 +191,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             )
         }
         DrawKind::OtherCase => {
-            let all: std::collections::HashSet<&str> =
-                b.instances.iter().map(|i| field.of(i)).collect();
+            let all: std::collections::HashSet<&str> = every.iter().map(|c| c.as_ref()).collect();
             let variants = values()
                 .into_iter()
                 .filter(|n| contains(n))
@@ -207,9 +205,12 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         DrawKind::Hidden => pick(
             b.instances
                 .iter()
-                .filter(|i| desc.hides(i))
-                .map(|i| field.of(i))
-                .filter(|v| !v.is_empty() && contains(v))
+                .filter(|i| match d.hidden_by {
+                    Some(r) => desc.hidden.iter().any(|h| h.rule == r && h.hides(i)),
+                    None => desc.hides(i),
+                })
+                .flat_map(|i| f.terms(i))
+                .filter(|v| contains(v))
                 .map(String::from)
                 .collect(),
             d,
@@ -238,14 +239,25 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
                 n += 1;
             }
         }
+        DrawKind::Absent if f.matching == Match::Number => {
+            let mut n = 3u64;
+            while b
+                .instances
+                .iter()
+                .any(|i| f.admits(i, &n.to_string(), false, false))
+            {
+                n += 1;
+            }
+            Ok(n.to_string())
+        }
         DrawKind::Absent => {
-            let mut candidate = String::from("zq-conform-absent");
-            let taken = |c: &str| {
-                b.instances.iter().any(|i| match f.matching {
-                    Match::Contains => field.of(i).contains(c),
-                    Match::Equals => field.of(i) == c,
-                })
-            };
+            // A pair for a `pairs` filter (an item without `=` is outside such contracts).
+            let mut candidate = String::from(if f.matching == Match::Pairs {
+                "zq-conform=absent"
+            } else {
+                "zq-conform-absent"
+            });
+            let taken = |c: &str| b.instances.iter().any(|i| f.admits(i, c, false, false));
             while taken(&candidate) {
                 candidate.push('x');
             }
@@ -254,7 +266,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         DrawKind::Frequent => {
             let mut tally: std::collections::HashMap<&str, usize> =
                 std::collections::HashMap::new();
-            for v in visible().map(|i| field.of(i)) {
+            for v in values() {
                 *tally.entry(v).or_default() += 1;
             }
             let mut counts: Vec<(usize, &str)> = tally.into_iter().map(|(v, n)| (n, v)).collect();
@@ -272,16 +284,32 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             }
         }
         DrawKind::Half => {
-            let taken: std::collections::HashSet<&str> =
-                b.instances.iter().map(|i| field.of(i)).collect();
-            let halves: Vec<String> = visible()
-                .map(|i| field.of(i))
+            let taken: std::collections::HashSet<&str> = every.iter().map(|c| c.as_ref()).collect();
+            let halves: Vec<String> = values()
+                .into_iter()
                 .filter(|v| v.chars().count() >= 2)
                 .map(|v| v.chars().take(v.chars().count() / 2).collect::<String>())
                 .filter(|p| !taken.contains(p.as_str()))
                 .collect();
             pick(halves, d, &format!("{noun} long enough to cut"))
         }
+        DrawKind::Several => pick(
+            visible()
+                .map(|i| f.terms(i))
+                .filter(|t| t.len() >= 2)
+                .map(|t| t.join(","))
+                .collect(),
+            d,
+            &format!("{noun} with two or more items"),
+        ),
+        DrawKind::NotFirst => pick(
+            visible()
+                .flat_map(|i| f.terms(i).into_iter().skip(1))
+                .map(String::from)
+                .collect(),
+            d,
+            &format!("{noun} listing several items"),
+        ),
         DrawKind::PastEnd | DrawKind::Total => unreachable!("paging draws return above"),
     }
 }
@@ -313,7 +341,7 @@ impl<'a> Sorted<'a> {
 
 /// "CREATEFAILED instance", from the description's hidden rules.
 fn hidden_noun(desc: &Desc) -> String {
-    let values: Vec<&str> = desc.hidden.iter().map(|h| h.value.as_str()).collect();
+    let values: Vec<&str> = desc.hidden.iter().map(|h| h.noun.as_str()).collect();
     if values.is_empty() {
         "hidden instance (the contract hides none)".into()
     } else {
@@ -417,6 +445,7 @@ mod tests {
             kind,
             containing: None,
             nth: None,
+            hidden_by: None,
         }
     }
 
@@ -476,6 +505,7 @@ mod tests {
                 kind: DrawKind::Value,
                 containing: Some("+".into()),
                 nth: None,
+                hidden_by: None,
             },
             &b,
         )
@@ -607,6 +637,7 @@ mod tests {
                     kind,
                     containing: None,
                     nth: Some(nth),
+                    hidden_by: None,
                 };
                 assert_eq!(
                     &draw(desc, "name", &d, &b).unwrap(),

@@ -22,7 +22,7 @@ use crate::outcome::{judge, CaseResult};
 use crate::plan::{plan_case, DrawMemo, Planned, Projects, Purpose};
 use crate::secret::Secret;
 
-pub use crate::exec::walk_list;
+pub use crate::exec::{listed_without, walk_list};
 
 pub mod explore;
 pub use crate::outcome::{ExploreFailure, ExploreReport};

@@ -377,3 +377,34 @@ fn other_schemas_agree_with_jsonschema() {
         );
     }
 }
+
+/// The v2 list's answers (tags arrays, integer capacities and capacity_minor in the
+/// members the rules read) take the fast path and are read exactly as the full path
+/// reads them.
+#[tokio::test]
+async fn v2_answers_with_tags_and_capacities_take_the_fast_path() {
+    let v2 = conform::contract::Contract::from_file(std::path::Path::new(
+        "schemas/v2/list-instances.contract.toml",
+    ))
+    .unwrap();
+    let base = crate::serve(conform::mock::router(conform::mock::MockConfig::builtin())).await;
+    let project = conform::mock::MAIN_PROJECT;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    for q in [
+        "include_failure=true&include_delete=true&limit=1000",
+        "tags=env%3Dprod&limit=1000",
+        "capacity=0.125",
+        "limit=3",
+    ] {
+        let body = reqwest::get(format!("{base}/v2/{project}/instances?{q}"))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(
+            conform::fuzz::read_list_with(&v2, &body),
+            "{q}: the fast path refused a v2 answer"
+        );
+    }
+}
