@@ -179,6 +179,7 @@ impl DataSet {
                     kind_of(&list)
                 )));
             };
+            let instances: Vec<Value> = instances.into_iter().map(from_v2_shape).collect();
             check_project(&project, &instances, &mut problems);
             out.push((project, instances));
         }
@@ -219,6 +220,30 @@ impl DataSet {
     pub(crate) fn into_projects(self) -> Vec<(String, Vec<Value>)> {
         self.projects
     }
+}
+
+/// An instance as the v2 list answers it (`conform record --contract` the v2 one), in
+/// the data format: the v1.0 names of the members v2 renamed (`spec_code`,
+/// `domain_name`), and the v1.0 members v2 dropped, as null. Other instances unchanged.
+fn from_v2_shape(mut inst: Value) -> Value {
+    let Some(o) = inst.as_object_mut() else {
+        return inst;
+    };
+    if !o.contains_key("spec_code") || o.contains_key("resource_spec_code") {
+        return inst;
+    }
+    for (v2, v1) in [
+        ("spec_code", "resource_spec_code"),
+        ("domain_name", "domainName"),
+    ] {
+        if let Some(v) = o.shift_remove(v2) {
+            o.insert(v1.to_string(), if v.is_null() { json!("") } else { v });
+        }
+    }
+    for gone in ["error_code", "internal_version"] {
+        o.entry(gone).or_insert(Value::Null);
+    }
+    inst
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -302,6 +327,24 @@ fn check_project(project: &str, instances: &[Value], problems: &mut Vec<Instance
                     format!("{used} is outside 0..=max_memory ({max}) (C12)"),
                 );
             }
+        }
+        // What the v2 list reads beyond the v1.0 members: tags and the deleted mark.
+        if let Some(tags) = obj.get("tags") {
+            let pairs = tags.as_array().is_some_and(|a| {
+                a.iter().all(|t| {
+                    t.get("key").is_some_and(Value::is_string)
+                        && t.get("value").is_some_and(Value::is_string)
+                })
+            });
+            if !pairs {
+                problem(
+                    "tags",
+                    "not a list of {\"key\": string, \"value\": string} objects (V8)".to_string(),
+                );
+            }
+        }
+        if obj.get("deleted").is_some_and(|d| !d.is_boolean()) {
+            problem("deleted", "true or false: a deleted instance is listed only by v2 with include_delete=true (V7)".to_string());
         }
         if let Some(at) = obj.get("created_at").and_then(Value::as_str) {
             if crate::mock::server::parse_created_at(at).is_none() {

@@ -37,7 +37,7 @@ impl fmt::Display for FaultKind {
 }
 
 macro_rules! faults {
-    ($( $(#[$doc:meta])* $variant:ident = ($name:literal, $rule:literal, $kind:ident, $desc:literal), )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = ($name:literal, $rule:literal, $rule_v2:literal, $kind:ident, $desc:literal), )*) => {
         /// One deliberate deviation from the contract. Each breaks (or, for tolerated and
         /// additive ones, bends) exactly one rule.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,9 +53,15 @@ macro_rules! faults {
             pub fn name(&self) -> &'static str {
                 match self { $( Fault::$variant => $name, )* }
             }
-            /// The rule id of the contract notes this fault bends (e.g. "C8").
+            /// The rule of the first contract (v1.0 list, C1..C14) this fault bends, or
+            /// "" when it touches only the v2 list.
             pub fn rule(&self) -> &'static str {
                 match self { $( Fault::$variant => $rule, )* }
+            }
+            /// The rule of the v2 list (V1..V20) this fault bends, or "" when it
+            /// touches only the v1.0 list.
+            pub fn rule_v2(&self) -> &'static str {
+                match self { $( Fault::$variant => $rule_v2, )* }
             }
             /// Whether the contract rejects, tolerates or merely notices it.
             pub fn kind(&self) -> FaultKind {
@@ -71,129 +77,152 @@ macro_rules! faults {
 
 faults! {
     // C1
-    EmptyValueFilters = ("empty-value-filters", "C1", Breaks,
+    EmptyValueFilters = ("empty-value-filters", "C1", "V1", Breaks,
         "an empty name=, status= or id= is applied as a literal filter (matching nothing) instead of being ignored"),
-    EmptyStart400 = ("empty-start-400", "C1", Breaks,
-        "an empty start= gets 400 instead of being ignored"),
-    EmptyLimit400 = ("empty-limit-400", "C1", Breaks,
+    EmptyStart400 = ("empty-start-400", "C1", "V1", Breaks,
+        "an empty start= (offset= on v2) gets 400 instead of being ignored"),
+    EmptyLimit400 = ("empty-limit-400", "C1", "V1", Breaks,
         "an empty limit= gets 400 instead of being ignored"),
-    EmptyIncludeFailureShown = ("empty-include-failure-shown", "C1", Breaks,
-        "an empty includeFailure= lists CREATEFAILED instances, as if it said true"),
+    EmptyIncludeFailureShown = ("empty-include-failure-shown", "C1", "V1", Breaks,
+        "an empty includeFailure= (include_failure= on v2) lists CREATEFAILED instances, as if it said true"),
     // C2
-    FuzzyPrefixOnly = ("fuzzy-prefix-only", "C2", Breaks,
+    FuzzyPrefixOnly = ("fuzzy-prefix-only", "C2", "V2", Breaks,
         "fuzzy name matching only finds names that start with the term"),
-    FuzzyDropsOneMatch = ("fuzzy-drops-one-match", "C2", Breaks,
+    FuzzyDropsOneMatch = ("fuzzy-drops-one-match", "C2", "V2", Breaks,
         "a fuzzy name query with two or more matches silently loses its last match (instance_num agrees)"),
-    FuzzyCaseInsensitive = ("fuzzy-case-insensitive", "C2", Tolerated,
+    FuzzyCaseInsensitive = ("fuzzy-case-insensitive", "C2", "V2", Tolerated,
         "fuzzy name matching ignores case (name=CACHE also finds cache-prod)"),
-    FuzzyMissesSuffix = ("fuzzy-misses-suffix", "C2", Breaks,
+    FuzzyMissesSuffix = ("fuzzy-misses-suffix", "C2", "V2", Breaks,
         "fuzzy name matching misses a term at the very end of a name"),
-    PunctuationEquivalent = ("punctuation-equivalent", "C2", Breaks,
+    PunctuationEquivalent = ("punctuation-equivalent", "C2", "V2", Breaks,
         "fuzzy name matching treats - _ . and space as the same character"),
-    NonAsciiWholeOnly = ("non-ascii-whole-only", "C2", Breaks,
+    NonAsciiWholeOnly = ("non-ascii-whole-only", "C2", "V2", Breaks,
         "a fuzzy term with a non-ASCII character matches only a whole name"),
     // C3
-    ExactAnyTruthy = ("exact-any-truthy", "C3", Breaks,
-        "isExactMatchName=TRUE, True, 1 or yes also turn exact matching on"),
-    ExactIgnored = ("exact-ignored", "C3", Breaks,
-        "isExactMatchName=true is ignored: names are always matched fuzzily"),
-    ExactCaseInsensitive = ("exact-case-insensitive", "C3", Breaks,
+    ExactAnyTruthy = ("exact-any-truthy", "C3", "V3", Breaks,
+        "isExactMatchName (name_equal on v2) =TRUE, True, 1 or yes also turn exact matching on"),
+    ExactIgnored = ("exact-ignored", "C3", "V3", Breaks,
+        "isExactMatchName=true (name_equal=true on v2) is ignored: names are always matched fuzzily"),
+    ExactCaseInsensitive = ("exact-case-insensitive", "C3", "V3", Breaks,
         "exact name matching ignores letter case"),
     // C4
-    StatusIgnored = ("status-ignored", "C4", Breaks,
+    StatusIgnored = ("status-ignored", "C4", "V4", Breaks,
         "the status filter is not applied"),
-    StatusCaseInsensitive = ("status-case-insensitive", "C4", Breaks,
+    StatusCaseInsensitive = ("status-case-insensitive", "C4", "V4", Breaks,
         "status values match ignoring ASCII case (status=running finds RUNNING)"),
-    UnknownStatus400 = ("unknown-status-400", "C4", Tolerated,
+    UnknownStatus400 = ("unknown-status-400", "C4", "V4", Tolerated,
         "a status outside the status table gets 400 instead of 200 with an empty list"),
-    StatusIgnoredWithExact = ("status-ignored-with-exact", "C4", Breaks,
-        "the status filter is not applied when isExactMatchName is sent (whatever its value)"),
-    LaterStatuses400 = ("later-statuses-400", "C4", Breaks,
+    StatusIgnoredWithExact = ("status-ignored-with-exact", "C4", "V4", Breaks,
+        "the status filter is not applied when isExactMatchName (name_equal) is sent, whatever its value"),
+    LaterStatuses400 = ("later-statuses-400", "C4", "V4", Breaks,
         "RESTORING and FLUSHING, the later revisions' statuses, get 400 as outside the status table"),
     // C5
-    IdPrefixMatch = ("id-prefix-match", "C5", Breaks,
-        "the id filter matches every instance_id that starts with the value"),
-    UnknownId404 = ("unknown-id-404", "C5", Breaks,
+    IdPrefixMatch = ("id-prefix-match", "C5", "V5", Breaks,
+        "the id (v2: instance_id) filter matches every instance_id that starts with the value"),
+    UnknownId404 = ("unknown-id-404", "C5", "V5", Breaks,
         "an id that matches no instance gets 404 instead of an empty list"),
     // C6
-    FailedAlwaysShown = ("failed-always-shown", "C6", Breaks,
-        "CREATEFAILED instances are listed even without includeFailure=true"),
-    IncludeFailureAnyValue = ("include-failure-any-value", "C6", Breaks,
-        "any non-empty includeFailure value (even false) lists CREATEFAILED instances"),
-    FailedShownByStatus = ("failed-shown-by-status", "C6", Breaks,
-        "status=CREATEFAILED lists failed instances without includeFailure=true"),
-    IncludeFailureCapitalised = ("include-failure-capitalised", "C6", Breaks,
-        "includeFailure=True (capitalised) also lists CREATEFAILED instances"),
+    FailedAlwaysShown = ("failed-always-shown", "C6", "V6", Breaks,
+        "CREATEFAILED instances are listed even without includeFailure=true (include_failure=true)"),
+    IncludeFailureAnyValue = ("include-failure-any-value", "C6", "V6", Breaks,
+        "any non-empty includeFailure (include_failure) value, even false, lists CREATEFAILED instances"),
+    FailedShownByStatus = ("failed-shown-by-status", "C6", "V6", Breaks,
+        "status=CREATEFAILED lists failed instances without the include flag"),
+    IncludeFailureCapitalised = ("include-failure-capitalised", "C6", "V6", Breaks,
+        "includeFailure=True (include_failure=True), capitalised, also lists CREATEFAILED instances"),
     // C7
-    FiltersOr = ("filters-or", "C7", Breaks,
+    FiltersOr = ("filters-or", "C7", "V11", Breaks,
         "several filters combine with OR instead of AND"),
-    UnknownParam400 = ("unknown-param-400", "C7", Breaks,
+    UnknownParam400 = ("unknown-param-400", "C7", "V11", Breaks,
         "a query parameter the page does not list gets 400 instead of being ignored"),
-    UnlistedParamWithPaging400 = ("unlisted-param-with-paging-400", "C7", Breaks,
+    UnlistedParamWithPaging400 = ("unlisted-param-with-paging-400", "C7", "V11", Breaks,
         "a parameter the page does not list gets 400 when limit is also sent"),
-    UnlistedParamWithStart400 = ("unlisted-param-with-start-400", "C7", Breaks,
-        "a parameter the page does not list gets 400 when start is also sent"),
+    UnlistedParamWithStart400 = ("unlisted-param-with-start-400", "C7", "V11", Breaks,
+        "a parameter the page does not list gets 400 when start (offset) is also sent"),
     // C8
-    OldestFirst = ("oldest-first", "C8", Breaks,
+    OldestFirst = ("oldest-first", "C8", "V12", Breaks,
         "the list is ordered oldest first"),
-    TieBreakDescending = ("tie-break-descending", "C8", Breaks,
+    TieBreakDescending = ("tie-break-descending", "C8", "V12", Breaks,
         "equal created_at values are ordered by instance_id descending"),
-    UnstableOrder = ("unstable-order", "C8", Breaks,
+    UnstableOrder = ("unstable-order", "C8", "V12", Breaks,
         "every other request orders equal created_at values the other way, so pages overlap and skip"),
     // C9
-    StartZeroBased = ("start-zero-based", "C9", Breaks,
+    StartZeroBased = ("start-zero-based", "C9", "", Breaks,
         "start is read as a 0-based offset (start=1 skips the first instance, start=0 is accepted)"),
-    StartPastEnd400 = ("start-past-end-400", "C9", Breaks,
-        "a start past the end of the list gets 400 instead of an empty page"),
+    StartPastEnd400 = ("start-past-end-400", "C9", "V13", Breaks,
+        "a start (offset) past the end of the list gets 400 instead of an empty page"),
     // C10
-    LimitIgnored = ("limit-ignored", "C10", Breaks,
-        "limit is ignored: every instance from start on is returned"),
-    LimitOffByOne = ("limit-off-by-one", "C10", Breaks,
+    LimitIgnored = ("limit-ignored", "C10", "V14", Breaks,
+        "limit is ignored: every instance from start (offset) on is returned"),
+    LimitOffByOne = ("limit-off-by-one", "C10", "V14", Breaks,
         "a page holds limit + 1 instances"),
-    LimitZeroAccepted = ("limit-zero-accepted", "C10", Breaks,
+    LimitZeroAccepted = ("limit-zero-accepted", "C10", "V15", Breaks,
         "limit=0 gets 200 with an empty page instead of 400"),
-    BadLimit500 = ("bad-limit-500", "C10", Breaks,
-        "a limit or start that is not a decimal integer gets 500 instead of 400"),
-    LimitBeforeFilters = ("limit-before-filters", "C10", Breaks,
+    BadLimit500 = ("bad-limit-500", "C10", "V15", Breaks,
+        "a limit or start (offset) that is not a decimal integer gets 500 instead of 400"),
+    LimitBeforeFilters = ("limit-before-filters", "C10", "V14", Breaks,
         "limit cuts the list before the status filter is applied"),
     // C11
-    InstanceNumPageSize = ("instance-num-page-size", "C11", Breaks,
+    InstanceNumPageSize = ("instance-num-page-size", "C11", "V16", Breaks,
         "instance_num counts the instances on this page, not all matches"),
-    InstanceNumUnfiltered = ("instance-num-unfiltered", "C11", Breaks,
+    InstanceNumUnfiltered = ("instance-num-unfiltered", "C11", "V16", Breaks,
         "instance_num counts every listed instance of the project, ignoring the filters"),
     // C12
-    PortAsString = ("port-as-string", "C12", Breaks,
+    PortAsString = ("port-as-string", "C12", "V17", Breaks,
         "port is serialised as a string (\"6379\")"),
-    FieldMissing = ("field-missing", "C12", Breaks,
-        "domainName is left out of instances where it is empty"),
-    UsedExceedsMax = ("used-exceeds-max", "C12", Breaks,
+    FieldMissing = ("field-missing", "C12", "V17", Breaks,
+        "domainName (domain_name on v2) is left out of instances whose domainName is empty"),
+    UsedExceedsMax = ("used-exceeds-max", "C12", "V17", Breaks,
         "used_memory is reported as max_memory + 1"),
-    DuplicateId = ("duplicate-id", "C12", Breaks,
+    DuplicateId = ("duplicate-id", "C12", "V17", Breaks,
         "the first instance of each non-empty page appears again at its end"),
-    CreatedAtNoZone = ("created-at-no-zone", "C12", Breaks,
+    CreatedAtNoZone = ("created-at-no-zone", "C12", "V17", Breaks,
         "created_at loses its trailing Z (no time zone)"),
-    ContentTypeText = ("content-type-text", "C12", Breaks,
+    ContentTypeText = ("content-type-text", "C12", "V17", Breaks,
         "200 responses say Content-Type: text/plain (the body is still JSON)"),
-    ExtraField = ("extra-field", "C12", Additive,
-        "every instance carries an extra member \"az_codes\" (allowed; a snapshot diff only)"),
-    Intermittent500 = ("intermittent-500", "C12", Breaks,
+    ExtraField = ("extra-field", "C12", "V17", Additive,
+        "every instance carries an extra member (az_codes; product_type on v2), allowed: a snapshot diff only"),
+    Intermittent500 = ("intermittent-500", "C12", "V17", Breaks,
         "every 7th request to the list path gets 500 (with a JSON error body)"),
     // C13
-    ErrorBodyText = ("error-body-text", "C13", Breaks,
+    ErrorBodyText = ("error-body-text", "C13", "V18", Breaks,
         "4xx/5xx bodies are plain text instead of JSON"),
-    ErrorBodyMissingMsg = ("error-body-missing-msg", "C13", Breaks,
+    ErrorBodyMissingMsg = ("error-body-missing-msg", "C13", "V18", Breaks,
         "JSON error bodies lack error_msg"),
     // C14
-    TenantLeak = ("tenant-leak", "C14", Breaks,
+    TenantLeak = ("tenant-leak", "C14", "V19", Breaks,
         "every project's list also holds the other projects' instances"),
-    AuthIgnored = ("auth-ignored", "C14", Breaks,
+    AuthIgnored = ("auth-ignored", "C14", "V20", Breaks,
         "the configured token is not required"),
-    AuthAnyToken = ("auth-any-token", "C14", Breaks,
+    AuthAnyToken = ("auth-any-token", "C14", "V20", Breaks,
         "any non-empty X-Auth-Token is accepted"),
-    Auth403 = ("auth-403", "C14", Tolerated,
+    Auth403 = ("auth-403", "C14", "V20", Tolerated,
         "requests without a valid token get 403 instead of 401"),
-    TenantLeakById = ("tenant-leak-by-id", "C14", Breaks,
+    TenantLeakById = ("tenant-leak-by-id", "C14", "V19", Breaks,
         "an id filter also finds the instance in another project of the account"),
+    // The v2 list's own parameters.
+    IpPrefixMatch = ("ip-prefix-match", "", "V9", Breaks,
+        "ip= matches every address that starts with the value"),
+    IpClusterFirstOnly = ("ip-cluster-first-only", "", "V9", Breaks,
+        "ip= finds a cluster only by the first of its comma-separated addresses"),
+    OffsetOneBased = ("offset-one-based", "", "V13", Breaks,
+        "offset is read as a 1-based position (offset=1 is the first instance, like offset=0)"),
+    DefaultLimitAll = ("default-limit-all", "", "V14", Breaks,
+        "a query without limit gets every match instead of the first 10"),
+    LimitOverMaxClamped = ("limit-over-max-clamped", "", "V15", Tolerated,
+        "a limit above 1000 gets 200 with at most 1000 instances instead of 400"),
+    IncludeDeleteAnyValue = ("include-delete-any-value", "", "V7", Breaks,
+        "any non-empty include_delete value (even false) lists deleted instances"),
+    DeletedShownWithFilters = ("deleted-shown-with-filters", "", "V7", Breaks,
+        "deleted instances are listed without include_delete=true whenever a filter is sent"),
+    DeletedCounted = ("deleted-counted", "", "V7", Breaks,
+        "instance_num counts the matching deleted instances even when they are not listed"),
+    TagsAnyPair = ("tags-any-pair", "", "V8", Breaks,
+        "tags= finds instances that carry any one of the pairs instead of all of them"),
+    TagsKeyOnly = ("tags-key-only", "", "V8", Breaks,
+        "tags= compares keys only: an instance with the key and another value matches"),
+    CapacityMinorIgnored = ("capacity-minor-ignored", "", "V10", Breaks,
+        "capacity= reads the integer capacity only: a 0.125 GB instance is found by 0, not by 0.125"),
 }
 
 /// How many requests to the list path pass between two `intermittent-500` failures.
@@ -203,6 +232,16 @@ impl Fault {
     /// Every fault, grouped by rule in C1..C14 order.
     pub fn catalogue() -> &'static [Fault] {
         CATALOGUE
+    }
+
+    /// The rule this fault bends on the list served at `path` (a contract's path
+    /// template), or "" when it does not touch that list.
+    pub fn rule_on(&self, path: &str) -> &'static str {
+        if path == super::server::LIST_V2_PATH {
+            self.rule_v2()
+        } else {
+            self.rule()
+        }
     }
 
     /// The fault with this name, if any.
@@ -217,15 +256,18 @@ impl fmt::Display for Fault {
     }
 }
 
-/// The catalogue as the table `conform mock --list-faults` prints.
+/// The catalogue as the table `conform mock --list-faults` prints: each fault's rule on
+/// the v1.0 list and on the v2 list (`-` where it does not touch that list).
 pub fn listing() -> String {
     let width = CATALOGUE.iter().map(|f| f.name().len()).max().unwrap_or(0);
-    let mut out = format!("{:width$}  rule  kind       description\n", "fault");
+    let mut out = format!("{:width$}  v1.0  v2   kind       description\n", "fault");
+    let or_dash = |r: &'static str| if r.is_empty() { "-" } else { r };
     for f in CATALOGUE {
         out.push_str(&format!(
-            "{:width$}  {:4}  {:9}  {}\n",
+            "{:width$}  {:4}  {:3}  {:9}  {}\n",
             f.name(),
-            f.rule(),
+            or_dash(f.rule()),
+            or_dash(f.rule_v2()),
             f.kind().as_str(),
             f.description()
         ));
@@ -266,6 +308,24 @@ mod tests {
                     .any(|f| f.rule() == rule && f.kind() == FaultKind::Breaks),
                 "no breaking fault for {rule}"
             );
+        }
+        // Every v2 rule; a fault names a rule of each list or "".
+        for n in 1..=20 {
+            let rule = format!("V{n}");
+            assert!(
+                Fault::catalogue()
+                    .iter()
+                    .any(|f| f.rule_v2() == rule && f.kind() == FaultKind::Breaks),
+                "no breaking fault for {rule}"
+            );
+        }
+        for f in Fault::catalogue() {
+            assert!(f.rule().is_empty() || f.rule().starts_with('C'), "{f}");
+            assert!(
+                f.rule_v2().is_empty() || f.rule_v2().starts_with('V'),
+                "{f}"
+            );
+            assert!(!(f.rule().is_empty() && f.rule_v2().is_empty()), "{f}");
         }
     }
 }

@@ -34,6 +34,15 @@ pub(crate) struct Row {
     /// The instance's address(es): one, or a cluster's comma-separated list (v2's V9).
     pub ip: String,
     pub created_at: OffsetDateTime,
+    /// The instance's tags as (key, value) pairs (v2's V8).
+    pub tags: Vec<(String, String)>,
+    /// The instance's size in GB as (whole, fraction digits without trailing zeros):
+    /// `capacity_minor` when the data has a non-empty one, else `capacity` (v2's V10).
+    pub size: Option<(u64, String)>,
+    /// The integer `capacity` member alone (read so only under `capacity-minor-ignored`).
+    pub capacity: Option<u64>,
+    /// Deleted: listed only by v2 with `include_delete=true` (V7), never by v1.0.
+    pub deleted: bool,
     /// Another project's instance, indexed only under `tenant-leak-by-id`.
     pub foreign: bool,
     /// The instance's JSON, ready to be copied into a response.
@@ -48,6 +57,26 @@ impl Row {
     }
 }
 
+/// A size in GB as the mock compares them (V10): `2`, `2.0`, `0.125` and `.125` read as
+/// (whole GB, fraction digits without trailing zeros). `None` when it is not a plain
+/// decimal number.
+pub(crate) fn gigabytes(text: &str) -> Option<(u64, String)> {
+    let (whole, fraction) = match text.find('.') {
+        Some(at) => (&text[..at], &text[at + 1..]),
+        None => (text, ""),
+    };
+    let plain = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !plain(whole) || !plain(fraction) {
+        return None;
+    }
+    let whole = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    Some((whole, fraction.trim_end_matches('0').to_string()))
+}
+
 /// One project's rows in serving order.
 pub(crate) struct ProjectIndex {
     /// In C8 order: created_at newest first, ties by instance_id ascending (or the order a
@@ -56,10 +85,10 @@ pub(crate) struct ProjectIndex {
     /// The same rows with every group of equal created_at reversed, served on every other
     /// request under `unstable-order`.
     flipped: Vec<usize>,
-    /// Every row, and the rows without CREATEFAILED (C6), in serving order: an
-    /// unfiltered page is a slice of one of them.
-    all: Vec<usize>,
-    visible: Vec<usize>,
+    /// The rows an unfiltered query lists, in serving order, by what it shows: index
+    /// `failed as usize | (deleted as usize) << 1` (C6, V6, V7). An unfiltered page is a
+    /// slice of one of them.
+    listed: [Vec<usize>; 4],
 }
 
 /// The answer to one list query, before serialisation.
@@ -76,7 +105,11 @@ pub(crate) struct Selection {
 pub(crate) enum SelectError {
     UnknownStatus(String),
     UnknownId(String),
-    StartPastEnd { start: u64, total: usize },
+    /// `offset` is 0-based (v1.0's start - 1).
+    StartPastEnd {
+        offset: u64,
+        total: usize,
+    },
 }
 
 impl ProjectIndex {
@@ -109,13 +142,18 @@ impl ProjectIndex {
         }
         // Another project's rows (indexed only for `tenant-leak-by-id`) are never listed
         // unfiltered (C14).
-        let all: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].foreign).collect();
-        let visible = all.iter().copied().filter(|&i| !rows[i].failed()).collect();
+        let listed = [0, 1, 2, 3].map(|k: usize| {
+            (0..rows.len())
+                .filter(|&i| {
+                    let r = &rows[i];
+                    !r.foreign && (k & 1 == 1 || !r.failed()) && (k & 2 == 2 || !r.deleted)
+                })
+                .collect()
+        });
         ProjectIndex {
             rows,
             flipped,
-            all,
-            visible,
+            listed,
         }
     }
 
@@ -140,6 +178,12 @@ impl ProjectIndex {
                 return Err(SelectError::UnknownStatus(status.clone()));
             }
         }
+        let any_filter = q.name.is_some()
+            || q.status.is_some()
+            || q.id.is_some()
+            || q.ip.is_some()
+            || q.tags.is_some()
+            || q.capacity.is_some();
         // C6: only the literal `true` shows CREATEFAILED instances, whatever else is asked.
         let include_failed = q.include_failure.as_deref() == Some("true")
             || (faults.has(Fault::IncludeFailureAnyValue) && q.include_failure.is_some())
@@ -148,6 +192,15 @@ impl ProjectIndex {
                 && q.status.as_deref() == Some("CREATEFAILED"))
             || (faults.has(Fault::IncludeFailureCapitalised)
                 && q.include_failure.as_deref() == Some("True"));
+        // V7 (v2): only the literal `true` shows deleted instances; v1.0 never does.
+        let include_deleted = q.include_delete.as_deref() == Some("true")
+            || (faults.has(Fault::IncludeDeleteAnyValue) && q.include_delete.is_some());
+        let shows = |row: &Row| -> bool {
+            (include_failed || !row.failed())
+                && (include_deleted
+                    || !row.deleted
+                    || (q.v2 && faults.has(Fault::DeletedShownWithFilters) && any_filter))
+        };
         // C3: only the literal `true` turns exact matching on.
         let exact = match q.exact.as_deref() {
             _ if faults.has(Fault::ExactIgnored) => false,
@@ -197,17 +250,52 @@ impl ProjectIndex {
             }
         };
         // V9 (v2 only): the address, or any one of a cluster's comma-separated addresses.
-        let ip_ok = |ip: &str, want: &str| ip.split(',').any(|a| a.trim() == want);
-        let any_filter = q.name.is_some() || q.status.is_some() || q.id.is_some() || q.ip.is_some();
+        let ip_ok = |ip: &str, want: &str| -> bool {
+            let mut addresses = ip.split(',').map(str::trim);
+            if faults.has(Fault::IpClusterFirstOnly) {
+                addresses.next() == Some(want)
+            } else if faults.has(Fault::IpPrefixMatch) {
+                addresses.any(|a| a.starts_with(want))
+            } else {
+                addresses.any(|a| a == want)
+            }
+        };
+        // V8 (v2 only): every `key=value` item is one of the instance's tags.
+        let tags_ok = |have: &[(String, String)], want: &str| -> bool {
+            let has = |item: &str| match item.split_once('=') {
+                Some((k, v)) if faults.has(Fault::TagsKeyOnly) => {
+                    let _ = v;
+                    have.iter().any(|(hk, _)| hk == k)
+                }
+                Some((k, v)) => have.iter().any(|(hk, hv)| hk == k && hv == v),
+                None => false,
+            };
+            if faults.has(Fault::TagsAnyPair) {
+                want.split(',').any(has)
+            } else {
+                want.split(',').all(has)
+            }
+        };
+        // V10 (v2 only): the size in GB, compared as a number.
+        let size_ok = |row: &Row, want: &str| -> bool {
+            if faults.has(Fault::CapacityMinorIgnored) {
+                // Reads `capacity` alone: a small instance is 0 GB.
+                let whole = row.capacity.map(|w| (w, String::new()));
+                return whole.is_some() && whole == gigabytes(want);
+            }
+            row.size.is_some() && row.size == gigabytes(want)
+        };
         let matches = |row: &Row| -> bool {
             let name = q.name.as_deref().map(|t| name_ok(&row.name, t));
             let status = q.status.as_deref().map(|s| status_ok(&row.status, s));
             let id = q.id.as_deref().map(|i| id_ok(&row.id, i));
             let ip = q.ip.as_deref().map(|a| ip_ok(&row.ip, a));
+            let tags = q.tags.as_deref().map(|t| tags_ok(&row.tags, t));
+            let size = q.capacity.as_deref().map(|c| size_ok(row, c));
             if row.foreign && !(faults.has(Fault::TenantLeakById) && id == Some(true)) {
                 return false; // C14: another project's instance
             }
-            let given = [name, status, id, ip].into_iter().flatten();
+            let given = [name, status, id, ip, tags, size].into_iter().flatten();
             if faults.has(Fault::FiltersOr) && any_filter {
                 given.into_iter().any(|b| b)
             } else {
@@ -231,11 +319,8 @@ impl ProjectIndex {
         let (mut page, mut count, last) = if !any_filter && !flipped {
             // No filter: the matches are the rows (or the visible rows), known at start,
             // so a page costs its own length, not a scan.
-            let all: &[usize] = if include_failed {
-                &self.all
-            } else {
-                &self.visible
-            };
+            let all: &[usize] =
+                &self.listed[usize::from(include_failed) | usize::from(include_deleted) << 1];
             let page = all
                 .get(window.start.min(all.len())..window.end.min(all.len()))
                 .unwrap_or_default()
@@ -260,7 +345,7 @@ impl ProjectIndex {
             let mut scanned = 0usize;
             for i in order {
                 let row = &self.rows[i];
-                let visible = (include_failed || !row.failed()) && !row.foreign;
+                let visible = shows(row) && !row.foreign;
                 if cut != usize::MAX {
                     if !visible {
                         continue;
@@ -270,7 +355,7 @@ impl ProjectIndex {
                     }
                     scanned += 1;
                 }
-                if (include_failed || !row.failed()) && matches(row) {
+                if shows(row) && matches(row) {
                     if window.contains(&count) {
                         page.push(i);
                     }
@@ -301,16 +386,22 @@ impl ProjectIndex {
         // C11: instance_num counts every match, not the page.
         let mut total = count;
         if faults.has(Fault::InstanceNumUnfiltered) {
-            total = if include_failed {
-                self.all.len()
-            } else {
-                self.visible.len()
-            };
+            total =
+                self.listed[usize::from(include_failed) | usize::from(include_deleted) << 1].len();
+        }
+        if q.v2 && faults.has(Fault::DeletedCounted) && !include_deleted {
+            // The deleted instances that match are counted, though not listed.
+            total += self
+                .rows
+                .iter()
+                .filter(|r| r.deleted && !r.foreign && (include_failed || !r.failed()))
+                .filter(|r| matches(r))
+                .count();
         }
         // C9: a start past the end is an empty page, not an error.
         if faults.has(Fault::StartPastEnd400) && offset >= count && offset > 0 {
             return Err(SelectError::StartPastEnd {
-                start: q.offset.saturating_add(1),
+                offset: q.offset,
                 total: count,
             });
         }
@@ -343,6 +434,10 @@ mod tests {
                 status: v["status"].as_str().unwrap().to_string(),
                 id: v["instance_id"].as_str().unwrap().to_string(),
                 ip: String::new(),
+                tags: Vec::new(),
+                size: None,
+                capacity: None,
+                deleted: false,
                 created_at: crate::mock::server::parse_created_at(
                     v["created_at"].as_str().unwrap(),
                 )

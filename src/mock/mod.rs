@@ -25,18 +25,18 @@ pub use sign::AccessKey;
 
 /// A set of faults, as bits, so the request path tests one with a mask.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct FaultSet(u64);
+pub(crate) struct FaultSet(u128);
 
 impl FaultSet {
     pub(crate) fn has(self, f: Fault) -> bool {
-        self.0 & (1u64 << f as u32) != 0
+        self.0 & (1u128 << f as u32) != 0
     }
 }
 
 impl From<&[Fault]> for FaultSet {
     fn from(faults: &[Fault]) -> FaultSet {
-        const _: () = assert!(faults::CATALOGUE_LEN <= 64, "FaultSet holds 64 faults");
-        FaultSet(faults.iter().fold(0, |acc, f| acc | 1u64 << *f as u32))
+        const _: () = assert!(faults::CATALOGUE_LEN <= 128, "FaultSet holds 128 faults");
+        FaultSet(faults.iter().fold(0, |acc, f| acc | 1u128 << *f as u32))
     }
 }
 
@@ -203,7 +203,18 @@ pub async fn command(args: MockArgs) -> u8 {
             return exit::INPUT_INVALID;
         }
     };
-    let projects: Vec<(String, usize)> = data.projects().map(|(p, n)| (p.to_string(), n)).collect();
+    let projects: Vec<(String, usize, usize)> = data
+        .projects()
+        .map(|(p, n)| {
+            let deleted = data
+                .instances(p)
+                .unwrap_or_default()
+                .iter()
+                .filter(|i| i.get("deleted") == Some(&serde_json::Value::Bool(true)))
+                .count();
+            (p.to_string(), n - deleted, deleted)
+        })
+        .collect();
     let config = MockConfig {
         data,
         faults: args.faults.clone(),
@@ -221,11 +232,21 @@ pub async fn command(args: MockArgs) -> u8 {
         }
     };
     say!("listening on {}", running.base_url());
-    for (p, n) in &projects {
-        say!("project {p}: {n} instances");
+    for (p, n, deleted) in &projects {
+        if *deleted > 0 {
+            say!(
+                "project {p}: {n} instances, and {deleted} deleted ones (v2, include_delete=true)"
+            );
+        } else {
+            say!("project {p}: {n} instances");
+        }
     }
     for f in &args.faults {
-        say!("fault {} ({}, {})", f.name(), f.rule(), f.kind());
+        let rules: Vec<&str> = [f.rule(), f.rule_v2()]
+            .into_iter()
+            .filter(|r| !r.is_empty())
+            .collect();
+        say!("fault {} ({}, {})", f.name(), rules.join("/"), f.kind());
     }
     match (has_token, has_key) {
         (true, true) => say!(

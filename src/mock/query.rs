@@ -19,6 +19,14 @@ pub(crate) struct ListQuery {
     pub exact: Option<String>,
     /// v2's `ip` (V9); v1.0 has no such parameter.
     pub ip: Option<String>,
+    /// The query is the v2 list's (which can list deleted instances, V7).
+    pub v2: bool,
+    /// v2's raw `include_delete` (V7 looks at the literal).
+    pub include_delete: Option<String>,
+    /// v2's `tags`: `key=value` pairs, comma-separated (V8).
+    pub tags: Option<String>,
+    /// v2's `capacity`, a decimal number of GB (V10).
+    pub capacity: Option<String>,
     /// 0-based offset of the first instance returned (C9: start - 1).
     pub offset: u64,
     /// Page size; `None` means all (C10).
@@ -189,12 +197,11 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
 /// [`ListQuery`]: `offset` is 0-based and at least 0 (V13), `limit` from 1 to 1000 with 10
 /// when absent (V14), `name_equal` is the exact flag (V3), `instance_id` the id (V5; the
 /// page's own example sends `id`, read the same), `include_failure` the failed-instance
-/// flag (V6). `include_delete` (V7) changes nothing: the data holds no deleted instance.
-/// `ip` matches the address, or any one of a cluster's (V9). `tags` and `capacity` (V8,
-/// V10) are not modelled yet and are ignored, like any parameter the page does not list
-/// (V11).
-pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
-    const PARAMS: [&str; 8] = [
+/// flag (V6), `include_delete` the deleted-instance flag (V7), `tags` the `key=value`
+/// pairs (V8), `ip` the address (V9), `capacity` the size in GB (V10). Faults bend it as
+/// they bend [`parse`], each on the v2 parameter that plays the same part.
+pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, QueryError> {
+    const PARAMS: [&str; 11] = [
         "offset",
         "limit",
         "name",
@@ -203,9 +210,16 @@ pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
         "include_failure",
         "name_equal",
         "ip",
+        "include_delete",
+        "tags",
+        "capacity",
     ];
-    let mut q = ListQuery::default();
-    let mut values: [Option<String>; 8] = Default::default();
+    let mut q = ListQuery {
+        v2: true,
+        ..ListQuery::default()
+    };
+    let mut values: [Option<String>; 11] = Default::default();
+    let mut unlisted: Option<String> = None;
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let key = if key == "id" {
             "instance_id".into()
@@ -213,20 +227,57 @@ pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
             key
         };
         let Some(slot) = PARAMS.iter().position(|k| *k == key) else {
+            // V11: parameters the page does not list are ignored.
+            if faults.has(Fault::UnknownParam400) {
+                return Err(QueryError::UnknownParam(key.into_owned()));
+            }
+            unlisted.get_or_insert_with(|| key.into_owned());
             continue;
         };
-        // V1: empty is absent; the first occurrence wins.
-        if values[slot].is_none() && !value.is_empty() {
-            values[slot] = Some(value.into_owned());
+        if values[slot].is_some() {
+            continue; // the first occurrence wins
+        }
+        if value.is_empty() {
+            let fault = match slot {
+                0 => faults.has(Fault::EmptyStart400),
+                1 => faults.has(Fault::EmptyLimit400),
+                _ => false,
+            };
+            if fault {
+                return Err(QueryError::NotAnInteger {
+                    param: PARAMS[slot],
+                    value: String::new(),
+                });
+            }
+            let literal = match slot {
+                5 if faults.has(Fault::EmptyIncludeFailureShown) => "true",
+                2..=4 if faults.has(Fault::EmptyValueFilters) => "",
+                // V1: empty is absent.
+                _ => continue,
+            };
+            values[slot] = Some(literal.to_string());
+            continue;
+        }
+        values[slot] = Some(value.into_owned());
+    }
+    let [offset, limit, name, id, status, include_failure, exact, ip, include_delete, tags, capacity] =
+        values;
+    if let Some(p) = &unlisted {
+        if (limit.is_some() && faults.has(Fault::UnlistedParamWithPaging400))
+            || (offset.is_some() && faults.has(Fault::UnlistedParamWithStart400))
+        {
+            return Err(QueryError::UnknownParam(p.clone()));
         }
     }
-    let [offset, limit, name, id, status, include_failure, exact, ip] = values;
     q.ip = ip;
     q.name = name;
     q.id = id;
     q.status = status;
     q.include_failure = include_failure;
+    q.include_delete = include_delete;
     q.exact = exact;
+    q.tags = tags;
+    q.capacity = capacity;
     if let Some(o) = offset {
         let n = decimal("offset", &o)?;
         if n < 0 {
@@ -235,21 +286,31 @@ pub(crate) fn parse_v2(raw: Option<&str>) -> Result<ListQuery, QueryError> {
                 value: o,
             });
         }
-        q.offset = n as u64;
+        q.offset = if faults.has(Fault::OffsetOneBased) {
+            (n as u64).saturating_sub(1)
+        } else {
+            n as u64
+        };
     }
-    q.limit = Some(match limit {
-        None => V2_DEFAULT_LIMIT,
+    q.limit = match limit {
+        None if faults.has(Fault::DefaultLimitAll) => None,
+        None => Some(V2_DEFAULT_LIMIT),
         Some(l) => {
             let n = decimal("limit", &l)?;
-            if !(1..=V2_MAX_LIMIT as i128).contains(&n) {
+            if n > V2_MAX_LIMIT as i128 && faults.has(Fault::LimitOverMaxClamped) {
+                Some(V2_MAX_LIMIT)
+            } else if n == 0 && faults.has(Fault::LimitZeroAccepted) {
+                Some(0)
+            } else if !(1..=V2_MAX_LIMIT as i128).contains(&n) {
                 return Err(QueryError::BelowOne {
                     param: "limit",
                     value: l,
                 });
+            } else {
+                Some(n as u64)
             }
-            n as u64
         }
-    });
+    };
     Ok(q)
 }
 
@@ -312,37 +373,54 @@ mod tests {
 
     #[test]
     fn v2_offset_is_zero_based_and_limit_defaults_to_ten_up_to_a_thousand() {
-        let q = parse_v2(None).unwrap();
+        let q = parse_v2(None, FaultSet::default()).unwrap();
         assert_eq!((q.offset, q.limit), (0, Some(10)));
-        let q = parse_v2(Some("offset=0&limit=1000&name_equal=true&id=x&name=")).unwrap();
+        let q = parse_v2(
+            Some("offset=0&limit=1000&name_equal=true&id=x&name="),
+            FaultSet::default(),
+        )
+        .unwrap();
         assert_eq!((q.offset, q.limit), (0, Some(1000)));
         assert_eq!(
             (q.exact.as_deref(), q.id.as_deref(), q.name),
             (Some("true"), Some("x"), None)
         );
-        assert_eq!(parse_v2(Some("offset=3")).unwrap().offset, 3);
+        assert_eq!(
+            parse_v2(Some("offset=3"), FaultSet::default())
+                .unwrap()
+                .offset,
+            3
+        );
         for bad in ["offset=-1", "limit=0", "limit=1001", "limit=-2"] {
             assert!(
-                matches!(parse_v2(Some(bad)), Err(QueryError::BelowOne { .. })),
+                matches!(
+                    parse_v2(Some(bad), FaultSet::default()),
+                    Err(QueryError::BelowOne { .. })
+                ),
                 "{bad}"
             );
         }
-        let e = parse_v2(Some("limit=1001")).unwrap_err();
+        let e = parse_v2(Some("limit=1001"), FaultSet::default()).unwrap_err();
         assert!(
             e.message().contains("above the maximum 1000"),
             "{}",
             e.message()
         );
         assert!(matches!(
-            parse_v2(Some("offset=1.5")),
+            parse_v2(Some("offset=1.5"), FaultSet::default()),
             Err(QueryError::NotAnInteger { .. })
         ));
         // v1.0's parameters mean nothing here.
-        let q = parse_v2(Some("start=5&isExactMatchName=true&includeFailure=true")).unwrap();
+        let q = parse_v2(
+            Some("start=5&isExactMatchName=true&includeFailure=true"),
+            FaultSet::default(),
+        )
+        .unwrap();
         assert_eq!(
             q,
             ListQuery {
                 limit: Some(10),
+                v2: true,
                 ..ListQuery::default()
             }
         );

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::data::DataSet;
 use super::faults::{Fault, INTERMITTENT_PERIOD};
-use super::filter::{ProjectIndex, Row, SelectError};
+use super::filter::{gigabytes, ProjectIndex, Row, SelectError};
 use super::query;
 use super::FaultSet;
 
@@ -90,11 +90,17 @@ pub(crate) fn parse_created_at(s: &str) -> Option<OffsetDateTime> {
 
 /// An instance as the v2 list shows it (V17): the v1.0 members it keeps, under their v2
 /// names, and the members v2 adds, from the data when it has them, else plain defaults;
-/// `readonly_domain_name` only when the data has one, as in the page's own answer.
-fn render_v2(inst: &Value) -> Vec<u8> {
+/// `readonly_domain_name` only when the data has one, as in the page's own answer. Then
+/// bent by the shape faults (V17), as [`render`] does for v1.0.
+fn render_v2(inst: &Value, faults: FaultSet) -> Vec<u8> {
     let mut v = inst.clone();
+    let missing = faults.has(Fault::FieldMissing) && inst.get("domainName") == Some(&json!(""));
     if let Some(o) = v.as_object_mut() {
         let spec = o.shift_remove("resource_spec_code").unwrap_or(json!(""));
+        let domain = o
+            .get("domainName")
+            .filter(|d| d.as_str().is_some_and(|d| !d.is_empty()))
+            .cloned();
         for gone in ["domainName", "error_code", "internal_version"] {
             o.shift_remove(gone);
         }
@@ -117,7 +123,10 @@ fn render_v2(inst: &Value) -> Vec<u8> {
             ("service_task_id", json!("")),
             ("access_user", Value::Null),
             ("enable_publicip", json!(false)),
-            ("domain_name", json!(format!("redis-{id}.dcs.example.com"))),
+            (
+                "domain_name",
+                domain.unwrap_or_else(|| json!(format!("redis-{id}.dcs.example.com"))),
+            ),
             ("tags", json!([])),
             ("enterprise_project_id", json!("0")),
             ("description", json!("")),
@@ -127,21 +136,47 @@ fn render_v2(inst: &Value) -> Vec<u8> {
         for (k, d) in defaults {
             o.entry(k).or_insert(d);
         }
+        // Not members of the v2 answer: how the mock files an instance.
+        o.shift_remove("deleted");
+        if missing {
+            o.shift_remove("domain_name");
+        }
+    }
+    bend(&mut v, faults);
+    if faults.has(Fault::ExtraField) {
+        v["product_type"] = json!("generic");
     }
     serde_json::to_vec(&v).expect("JSON serialises")
 }
 
-/// The instance as it goes on the wire: faithful, or changed by a C12 fault.
+/// The instance as the v1.0 list puts it on the wire: faithful, or changed by a C12 fault.
 fn render(inst: &Value, faults: FaultSet) -> Vec<u8> {
     let mut v = inst.clone();
-    if faults.has(Fault::PortAsString) {
-        if let Some(p) = v.get("port").and_then(Value::as_i64) {
-            v["port"] = json!(p.to_string());
+    if let Some(o) = v.as_object_mut() {
+        // Members of the data set that the v1.0 answer does not have (v2's tags, and how
+        // the mock files an instance).
+        for v2_only in ["deleted", "tags"] {
+            o.shift_remove(v2_only);
         }
     }
     if faults.has(Fault::FieldMissing) && v.get("domainName") == Some(&json!("")) {
         if let Some(o) = v.as_object_mut() {
             o.shift_remove("domainName");
+        }
+    }
+    bend(&mut v, faults);
+    if faults.has(Fault::ExtraField) {
+        v["az_codes"] = json!(["az1"]);
+    }
+    serde_json::to_vec(&v).expect("a JSON value serialises")
+}
+
+/// The shape faults both lists share (C12, V17): a string port, used memory above the
+/// maximum, a timestamp without its zone.
+fn bend(v: &mut Value, faults: FaultSet) {
+    if faults.has(Fault::PortAsString) {
+        if let Some(p) = v.get("port").and_then(Value::as_i64) {
+            v["port"] = json!(p.to_string());
         }
     }
     if faults.has(Fault::UsedExceedsMax) {
@@ -155,10 +190,6 @@ fn render(inst: &Value, faults: FaultSet) -> Vec<u8> {
             v["created_at"] = json!(bare);
         }
     }
-    if faults.has(Fault::ExtraField) {
-        v["az_codes"] = json!(["az1"]);
-    }
-    serde_json::to_vec(&v).expect("a JSON value serialises")
 }
 
 fn index(config: MockConfig) -> Mock {
@@ -170,13 +201,32 @@ fn index(config: MockConfig) -> Mock {
         status: str_field(inst, "status"),
         id: str_field(inst, "instance_id"),
         ip: str_field(inst, "ip"),
+        tags: inst
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(|t| Some((t.get("key")?.as_str()?, t.get("value")?.as_str()?)))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        size: match inst.get("capacity_minor").and_then(Value::as_str) {
+            Some(minor) if !minor.is_empty() => gigabytes(minor),
+            _ => inst
+                .get("capacity")
+                .and_then(Value::as_u64)
+                .map(|c| (c, String::new())),
+        },
+        capacity: inst.get("capacity").and_then(Value::as_u64),
+        deleted: inst.get("deleted").and_then(Value::as_bool) == Some(true),
         created_at: inst
             .get("created_at")
             .and_then(Value::as_str)
             .and_then(parse_created_at)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         json: render(inst, faults),
-        json_v2: render_v2(inst),
+        json_v2: render_v2(inst, faults),
     };
     let mut out = HashMap::new();
     for (project, list) in &projects {
@@ -325,70 +375,105 @@ async fn method_not_allowed(State(mock): State<Arc<Mock>>, req: Request) -> Resp
     r
 }
 
+/// Which of the two lists a request is for: their parameters, codes and bodies differ,
+/// their data, filters and faults are shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Api {
+    /// `GET /v1.0/{project_id}/instances` (C1..C14).
+    V1,
+    /// `GET /v2/{project_id}/instances` (docs/contract-v2-notes.md, V1..V20).
+    V2,
+}
+
 async fn list(
     State(mock): State<Arc<Mock>>,
     project: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    serve(&mock, Api::V1, project, raw.as_deref())
+}
+
+async fn list_v2(
+    State(mock): State<Arc<Mock>>,
+    project: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    serve(&mock, Api::V2, project, raw.as_deref())
+}
+
+/// One list request: its query read (C1, C9, C10; V1, V13..V15), the project's rows
+/// filtered, ordered and paged (C2..C11; V2..V16), the page as JSON.
+fn serve(
+    mock: &Mock,
+    api: Api,
+    project: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    raw: Option<&str>,
+) -> Response {
     let n = mock.requests.fetch_add(1, Ordering::Relaxed);
     if mock.faults.has(Fault::Intermittent500) && n % INTERMITTENT_PERIOD == INTERMITTENT_PERIOD - 1
     {
         return error(
-            &mock,
+            mock,
             StatusCode::INTERNAL_SERVER_ERROR,
             CODE_INTERNAL,
             "internal error (fault intermittent-500)",
         );
     }
     let Ok(Path(project)) = project else {
-        return bad_project(&mock);
+        return bad_project(mock);
     };
-    let q = match query::parse(raw.as_deref(), mock.faults) {
+    let (parsed, bad_code, start) = match api {
+        Api::V1 => (query::parse(raw, mock.faults), CODE_BAD_PARAMETER, "start"),
+        Api::V2 => (
+            query::parse_v2(raw, mock.faults),
+            CODE_V2_BAD_PARAMETER,
+            "offset",
+        ),
+    };
+    let q = match parsed {
         Ok(q) => q,
         Err(e) => {
             let internal = mock.faults.has(Fault::BadLimit500)
                 && matches!(e, query::QueryError::NotAnInteger { .. });
             return if internal {
                 error(
-                    &mock,
+                    mock,
                     StatusCode::INTERNAL_SERVER_ERROR,
                     CODE_INTERNAL,
                     "internal error (fault bad-limit-500)",
                 )
             } else {
-                error(
-                    &mock,
-                    StatusCode::BAD_REQUEST,
-                    CODE_BAD_PARAMETER,
-                    &e.message(),
-                )
+                error(mock, StatusCode::BAD_REQUEST, bad_code, &e.message())
             };
         }
     };
-    // C14: an unknown project has no instances (an empty list, not an error).
+    // C14, V19: an unknown project has no instances (an empty list, not an error).
     let Some(ix) = mock.projects.get(&project) else {
-        return page(&mock, &[], &[], 0);
+        return page(mock, api, &[], &[], 0);
     };
     match ix.select(&q, mock.faults, n) {
-        Ok(sel) => page(&mock, ix.rows(), &sel.page, sel.total),
+        Ok(sel) => page(mock, api, ix.rows(), &sel.page, sel.total),
         Err(SelectError::UnknownStatus(s)) => error(
-            &mock,
+            mock,
             StatusCode::BAD_REQUEST,
-            CODE_BAD_PARAMETER,
+            bad_code,
             &format!("invalid parameter status: {s:?} is not in the status table"),
         ),
         Err(SelectError::UnknownId(id)) => error(
-            &mock,
+            mock,
             StatusCode::NOT_FOUND,
             CODE_NO_INSTANCE,
             &format!("instance {id:?} does not exist"),
         ),
-        Err(SelectError::StartPastEnd { start, total }) => error(
-            &mock,
-            StatusCode::BAD_REQUEST,
-            CODE_BAD_PARAMETER,
-            &format!("invalid parameter start: {start} is past the last of {total} instances"),
-        ),
+        Err(SelectError::StartPastEnd { offset, total }) => {
+            let at = if api == Api::V1 { offset + 1 } else { offset };
+            error(
+                mock,
+                StatusCode::BAD_REQUEST,
+                bad_code,
+                &format!("invalid parameter {start}: {at} is past the last of {total} instances"),
+            )
+        }
     }
 }
 
@@ -400,54 +485,6 @@ fn bad_project(mock: &Mock) -> Response {
         CODE_NOT_FOUND,
         "the project id is not valid UTF-8",
     )
-}
-
-/// The v2 list: the same data and filters, its own parameters (V1..V16). Faults are the
-/// v1.0 list's: v2 answers as the notes say whatever faults are on.
-async fn list_v2(
-    State(mock): State<Arc<Mock>>,
-    project: Result<Path<String>, axum::extract::rejection::PathRejection>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let Ok(Path(project)) = project else {
-        return bad_project(&mock);
-    };
-    let q = match query::parse_v2(raw.as_deref()) {
-        Ok(q) => q,
-        Err(e) => {
-            return error(
-                &mock,
-                StatusCode::BAD_REQUEST,
-                CODE_V2_BAD_PARAMETER,
-                &e.message(),
-            )
-        }
-    };
-    // V19: an unknown project has no instances.
-    let Some(ix) = mock.projects.get(&project) else {
-        return page_v2(&[], &[], 0);
-    };
-    match ix.select(&q, FaultSet::default(), 0) {
-        Ok(sel) => page_v2(ix.rows(), &sel.page, sel.total),
-        Err(_) => error(
-            &mock,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            CODE_INTERNAL,
-            "internal error",
-        ),
-    }
-}
-
-/// The v2 200 body, `{"instance_num": N, "instances": [...]}` (V16, V17).
-fn page_v2(rows: &[Row], page: &[usize], total: usize) -> Response {
-    let items: Vec<&[u8]> = page.iter().map(|&i| rows[i].json_v2.as_slice()).collect();
-    let mut body = Vec::with_capacity(items.iter().map(|j| j.len() + 1).sum::<usize>() + 48);
-    body.extend_from_slice(b"{\"instance_num\":");
-    body.extend_from_slice(total.to_string().as_bytes());
-    body.extend_from_slice(b",\"instances\":");
-    json_array(&mut body, &items);
-    body.push(b'}');
-    json_response(StatusCode::OK, body)
 }
 
 /// `[a,b,...]` from items already serialised.
@@ -462,15 +499,33 @@ fn json_array(body: &mut Vec<u8>, items: &[&[u8]]) {
     body.push(b']');
 }
 
-/// The 200 body, `{"instances": [...], "instance_num": N}`, assembled from the rows'
-/// serialised JSON (C11, C12).
-fn page(mock: &Mock, rows: &[Row], page: &[usize], total: usize) -> Response {
-    let items: Vec<&[u8]> = page.iter().map(|&i| rows[i].json.as_slice()).collect();
+/// The 200 body, assembled from the rows' serialised JSON: v1.0's
+/// `{"instances": [...], "instance_num": N}` (C11, C12) or v2's
+/// `{"instance_num": N, "instances": [...]}` (V16, V17).
+fn page(mock: &Mock, api: Api, rows: &[Row], page: &[usize], total: usize) -> Response {
+    let items: Vec<&[u8]> = page
+        .iter()
+        .map(|&i| match api {
+            Api::V1 => rows[i].json.as_slice(),
+            Api::V2 => rows[i].json_v2.as_slice(),
+        })
+        .collect();
     let mut body = Vec::with_capacity(items.iter().map(|j| j.len() + 1).sum::<usize>() + 48);
-    body.extend_from_slice(b"{\"instances\":");
-    json_array(&mut body, &items);
-    body.extend_from_slice(b",\"instance_num\":");
-    body.extend_from_slice(total.to_string().as_bytes());
+    let total = total.to_string();
+    match api {
+        Api::V1 => {
+            body.extend_from_slice(b"{\"instances\":");
+            json_array(&mut body, &items);
+            body.extend_from_slice(b",\"instance_num\":");
+            body.extend_from_slice(total.as_bytes());
+        }
+        Api::V2 => {
+            body.extend_from_slice(b"{\"instance_num\":");
+            body.extend_from_slice(total.as_bytes());
+            body.extend_from_slice(b",\"instances\":");
+            json_array(&mut body, &items);
+        }
+    }
     body.push(b'}');
     let mut r = json_response(StatusCode::OK, body);
     if mock.faults.has(Fault::ContentTypeText) {

@@ -58,7 +58,7 @@ async fn serves_and_stops_on_sigterm() {
     assert_eq!(
         banner,
         [
-            "project bd6b78e2ff9e4e47bc260803ddcc7a21: 56 instances",
+            "project bd6b78e2ff9e4e47bc260803ddcc7a21: 56 instances, and 3 deleted ones (v2, include_delete=true)",
             "project 7c3e9a1f5b2d4e6a8c0b1d3f5a7e9c2b: 5 instances"
         ]
     );

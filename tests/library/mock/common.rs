@@ -38,20 +38,40 @@ pub fn inst(id: &str, name: &str, status: &str, created_at: &str) -> Value {
 /// | b0 | zeta | RUNNING | 2024-04-30T00:00:00Z |
 /// | a6 | 订单缓存 | FROZEN | 2024-05-01T00:00:00Z (tie) |
 ///
-/// Hand-computed default list (C6 hides a4; C8 newest first, ties by id ascending):
-/// a1, a2, a3, a5, a6, a7, b0. Project p2: c1 "cache-prod" RUNNING, c2 "other" RUNNING.
+/// | d1 | cache-old | RUNNING, deleted | 2024-05-06T00:00:00Z |
+///
+/// Hand-computed default list (C6 hides a4; C8 newest first, ties by id ascending; d1 is
+/// deleted, listed only by v2 with include_delete=true): a1, a2, a3, a5, a6, a7, b0.
+/// Project p2: c1 "cache-prod" RUNNING, c2 "other" RUNNING.
+///
+/// For v2's filters: a1 is at 192.168.0.12 with tags env=prod, team=core; a2 has
+/// env=prod and 0.125 GB (capacity 0, capacity_minor ".125"); a7 is a cluster at
+/// 192.168.0.7 and 192.168.0.8 with env=test, team=core; the others are at 192.168.0.1,
+/// 2 GB, untagged.
 pub fn hand_data() -> DataSet {
     let mut a1 = inst("a1", "cache-prod", "RUNNING", "2024-05-03T00:00:00Z");
     a1["domainName"] = json!("a1.example.com");
+    a1["ip"] = json!("192.168.0.12");
+    a1["tags"] = json!([{"key": "env", "value": "prod"}, {"key": "team", "value": "core"}]);
+    let mut a2 = inst("a2", "Cache-Prod", "RUNNING", "2024-05-02T00:00:00.5Z");
+    a2["tags"] = json!([{"key": "env", "value": "prod"}]);
+    a2["capacity"] = json!(0);
+    a2["capacity_minor"] = json!(".125");
+    let mut a7 = inst("a7", "cache-prod-2", "ERROR", "2024-05-01T00:00:00Z");
+    a7["ip"] = json!("192.168.0.7,192.168.0.8");
+    a7["tags"] = json!([{"key": "env", "value": "test"}, {"key": "team", "value": "core"}]);
+    let mut d1 = inst("d1", "cache-old", "RUNNING", "2024-05-06T00:00:00Z");
+    d1["deleted"] = json!(true);
     let data = json!({
         "comment": "hand-written test data",
         "projects": {
             P1: [
-                inst("a7", "cache-prod-2", "ERROR", "2024-05-01T00:00:00Z"),
+                a7,
                 a1,
                 inst("a3", "cache", "CLOSED", "2024-05-02T00:00:00Z"),
                 inst("a5", "a+b c&d=e%f", "RUNNING", "2024-05-01T00:00:00.000Z"),
-                inst("a2", "Cache-Prod", "RUNNING", "2024-05-02T00:00:00.5Z"),
+                a2,
+                d1,
                 inst("a4", "prod-cache", "CREATEFAILED", "2024-05-04T00:00:00Z"),
                 inst("b0", "zeta", "RUNNING", "2024-04-30T00:00:00Z"),
                 inst("a6", "订单缓存", "FROZEN", "2024-05-01T00:00:00Z"),
@@ -69,8 +89,13 @@ pub fn hand_data() -> DataSet {
 pub const DEFAULT: [&str; 7] = ["a1", "a2", "a3", "a5", "a6", "a7", "b0"];
 
 pub fn app(faults: &[Fault], token: Option<&str>) -> Router {
+    app_with(hand_data(), faults, token)
+}
+
+/// A router over another data set.
+pub fn app_with(data: DataSet, faults: &[Fault], token: Option<&str>) -> Router {
     router(MockConfig {
-        data: hand_data(),
+        data,
         faults: faults.to_vec(),
         token: token.map(str::to_string),
         access_key: None,

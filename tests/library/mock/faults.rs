@@ -13,6 +13,9 @@ use serde_json::Value;
 /// `token` says otherwise), how often to send it, and what the faulty answers look like.
 struct Probe {
     fault: &'static str,
+    /// More than ten instances in one project (for v2's default page size); else the
+    /// hand data set.
+    big: bool,
     uri: &'static str,
     token: Option<&'static str>,
     /// The request is sent this many times to both mocks (intermittent and unstable faults
@@ -24,6 +27,7 @@ struct Probe {
 fn p(fault: &'static str, uri: &'static str, check: fn(&[Answer], &[Answer])) -> Probe {
     Probe {
         fault,
+        big: false,
         uri,
         token: Some(TOKEN),
         times: 1,
@@ -494,7 +498,106 @@ fn probes() -> Vec<Probe> {
                 assert_eq!(bad[0].ids(), s(&["c1"]));
             },
         ),
+        // The v2 list's own parameters.
+        p(
+            "ip-prefix-match",
+            "/v2/p1/instances?ip=192.168.0.1",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a2", "a3", "a5", "a6", "b0"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a5", "a6", "b0"]));
+            },
+        ),
+        p(
+            "ip-cluster-first-only",
+            "/v2/p1/instances?ip=192.168.0.8",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a7"]));
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
+        p(
+            "offset-one-based",
+            "/v2/p1/instances?offset=1",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT[1..]));
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        Probe {
+            big: true,
+            ..p("default-limit-all", "/v2/p1/instances", |good, bad| {
+                assert_eq!(good[0].ids().len(), 10);
+                assert!(bad[0].ids().len() > 10);
+                assert_eq!(bad[0].ids()[..10], good[0].ids());
+            })
+        },
+        p(
+            "limit-over-max-clamped",
+            "/v2/p1/instances?limit=1001",
+            |good, bad| {
+                good[0].assert_json_error(400);
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        p(
+            "include-delete-any-value",
+            "/v2/p1/instances?include_delete=false",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                let mut with_d1 = s(&["d1"]);
+                with_d1.extend(s(&DEFAULT));
+                assert_eq!(bad[0].ids(), with_d1);
+            },
+        ),
+        p(
+            "deleted-shown-with-filters",
+            "/v2/p1/instances?name=cache",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1", "a3", "a7"]));
+                assert_eq!(bad[0].ids(), s(&["d1", "a1", "a3", "a7"]));
+            },
+        ),
+        p(
+            "deleted-counted",
+            "/v2/p1/instances?name=cache",
+            |good, bad| {
+                assert_eq!(good[0].ids(), bad[0].ids());
+                assert_eq!((good[0].num(), bad[0].num()), (3, 4));
+            },
+        ),
+        p(
+            "tags-any-pair",
+            "/v2/p1/instances?tags=env%3Dprod%2Cteam%3Dcore",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a1"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a7"]));
+            },
+        ),
+        p(
+            "tags-key-only",
+            "/v2/p1/instances?tags=env%3Dtest",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a7"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a7"]));
+            },
+        ),
+        p(
+            "capacity-minor-ignored",
+            "/v2/p1/instances?capacity=0.125",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a2"]));
+                assert_eq!(bad[0].ids(), s(&[]));
+            },
+        ),
     ]
+}
+
+/// A project of the built-in data set's shape, large enough for v2's default page.
+fn big_data() -> conform::mock::DataSet {
+    let mut v = conform::mock::generate::generate_json(30, 1);
+    let main = v["projects"][conform::mock::MAIN_PROJECT].take();
+    v["projects"] = serde_json::json!({ "p1": main });
+    conform::mock::DataSet::from_json(v, "big").unwrap()
 }
 
 #[test]
@@ -509,8 +612,14 @@ fn every_fault_has_a_probe() {
 async fn every_fault_differs_from_the_faithful_mock() {
     for probe in probes() {
         let fault = Fault::from_name(probe.fault).expect("a catalogue name");
-        let good_app = app(&[], Some(TOKEN));
-        let bad_app = app(&[fault], Some(TOKEN));
+        let (good_app, bad_app) = if probe.big {
+            (
+                app_with(big_data(), &[], Some(TOKEN)),
+                app_with(big_data(), &[fault], Some(TOKEN)),
+            )
+        } else {
+            (app(&[], Some(TOKEN)), app(&[fault], Some(TOKEN)))
+        };
         let mut good = Vec::new();
         let mut bad = Vec::new();
         for _ in 0..probe.times {
