@@ -50,6 +50,8 @@ pub struct Unexercised {
 /// The whole selfcheck.
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfcheckReport {
+    /// The contract the suite checks (its description's title).
+    pub contract: String,
     pub cases: usize,
     /// Cases that failed or errored against the faithful mock (should be none).
     pub faithful_failures: Vec<String>,
@@ -87,18 +89,32 @@ pub enum SelfcheckError {
     NoFaithfulRun,
 }
 
-/// Runs the suite against the faithful mock and against each fault.
+/// The faults of the mock's catalogue that bend a rule of this contract (the mock serves
+/// two lists; a fault may touch one or both), with that rule.
+pub fn faults_for(contract: &Contract) -> Vec<(Fault, &'static str)> {
+    let path = contract.desc().path.text();
+    Fault::catalogue()
+        .iter()
+        .map(|f| (*f, f.rule_on(&path)))
+        .filter(|(_, rule)| !rule.is_empty())
+        .collect()
+}
+
+/// Runs the suite against the faithful mock and against each fault of the contract's
+/// list ([`faults_for`]).
 pub async fn selfcheck(
     cases: &[Case],
+    contract: &Contract,
     data: &DataSet,
     parallel: usize,
 ) -> Result<SelfcheckReport, SelfcheckError> {
     let started = Instant::now();
     let mut variants: Vec<Option<Fault>> = vec![None];
-    variants.extend(Fault::catalogue().iter().copied().map(Some));
+    let rules = faults_for(contract);
+    variants.extend(rules.iter().map(|(f, _)| Some(*f)));
     let runs: Vec<(Option<Fault>, Run)> = stream::iter(variants)
         .map(|fault| async move {
-            let results = run_against_mock(cases, data.clone(), fault).await?;
+            let results = run_against_mock(cases, contract, data.clone(), fault).await?;
             Ok::<_, SelfcheckError>((fault, results))
         })
         .buffer_unordered(parallel.max(1))
@@ -126,7 +142,11 @@ pub async fn selfcheck(
     let mut faults = Vec::new();
     for (_, (fault, results)) in runs {
         let fault = fault.expect("fault runs have a fault");
-        faults.push(judge_fault(fault, &faithful, &results));
+        let rule = rules
+            .iter()
+            .find(|(f, _)| *f == fault)
+            .map_or("", |(_, r)| r);
+        faults.push(judge_fault(fault, rule, &faithful, &results));
     }
     let count = |kind: FaultKind| faults.iter().filter(|f| f.kind == kind.as_str()).count();
     let count_ok = |kind: FaultKind| {
@@ -136,6 +156,7 @@ pub async fn selfcheck(
             .count()
     };
     Ok(SelfcheckReport {
+        contract: contract.desc().title.clone(),
         cases: cases.len(),
         faithful_failures,
         breaking_caught: faults
@@ -164,7 +185,7 @@ pub async fn selfcheck(
             .filter(|f| f.kind == FaultKind::Additive.as_str() && !f.answers_changed_in.is_empty())
             .count(),
         additive_total: count(FaultKind::Additive),
-        unexercised: unexercised(&faithful, &faults),
+        unexercised: unexercised(contract, &faithful, &faults),
         faults,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -181,6 +202,7 @@ struct Run {
 
 async fn run_against_mock<'a>(
     cases: &'a [Case],
+    contract: &'a Contract,
     data: DataSet,
     fault: Option<Fault>,
 ) -> Result<Run, SelfcheckError> {
@@ -196,7 +218,7 @@ async fn run_against_mock<'a>(
         max_body: 64 * 1024 * 1024,
         rate: None,
         jobs: 8,
-        token_header: Contract::embedded().desc().token_header.clone(),
+        token_header: contract.desc().token_header.clone(),
     };
     // Cases first. Exploration runs only where it can change the verdict: against the
     // faithful mock and tolerated or additive faults (it must report nothing there), and
@@ -209,7 +231,7 @@ async fn run_against_mock<'a>(
                 cases,
                 target,
                 spec,
-                contract: Contract::embedded(),
+                contract,
                 baseline_page: 1000,
                 keep_bodies: true,
                 explore: explore.then_some(crate::runner::ExploreOptions {
@@ -257,7 +279,12 @@ async fn run_against_mock<'a>(
     })
 }
 
-fn judge_fault(fault: Fault, faithful: &[CaseResult], run: &Run) -> FaultResult {
+fn judge_fault(
+    fault: Fault,
+    rule: &'static str,
+    faithful: &[CaseResult],
+    run: &Run,
+) -> FaultResult {
     let results = &run.results;
     let explored_by = run.explored.clone();
     let caught_by: Vec<String> = results
@@ -291,7 +318,7 @@ fn judge_fault(fault: Fault, faithful: &[CaseResult], run: &Run) -> FaultResult 
     };
     FaultResult {
         fault: fault.name(),
-        rule: fault.rule(),
+        rule,
         kind: fault.kind().as_str(),
         caught_by,
         explored_by,
@@ -304,14 +331,13 @@ fn judge_fault(fault: Fault, faithful: &[CaseResult], run: &Run) -> FaultResult 
 
 /// Rules whose cases were all skipped (or vacuous) against the faithful mock: the data
 /// cannot exercise them.
-fn unexercised(faithful: &[CaseResult], faults: &[FaultResult]) -> Vec<Unexercised> {
+fn unexercised(
+    contract: &Contract,
+    faithful: &[CaseResult],
+    faults: &[FaultResult],
+) -> Vec<Unexercised> {
     let mut out = Vec::new();
-    let rules: Vec<Rule> = Contract::embedded()
-        .desc()
-        .rules
-        .iter()
-        .map(|(r, _)| *r)
-        .collect();
+    let rules: Vec<Rule> = contract.desc().rules.iter().map(|(r, _)| *r).collect();
     for rule in rules {
         let inert: Vec<String> = faults
             .iter()
@@ -358,6 +384,7 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
     use anstyle::AnsiColor;
     let red = AnsiColor::Red.on_default().bold();
     let green = AnsiColor::Green.on_default().bold();
+    writeln!(w, "contract: {} ({} cases)", r.contract, r.cases)?;
     if r.faithful_failures.is_empty() {
         writeln!(w, "{green}faithful mock:{green:#} every case passed")?;
     } else {
@@ -452,6 +479,11 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
 .ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}.inert{color:#9a6700}code{font-size:12px}\
 </style></head><body><h1>conform selfcheck</h1>",
     );
+    h.push_str(&format!(
+        "<p>Contract: {} ({} cases).</p>",
+        esc(&r.contract),
+        r.cases
+    ));
     let pct = if r.breaking_total > 0 {
         100.0 * r.breaking_caught_with_exploration as f64 / r.breaking_total as f64
     } else {

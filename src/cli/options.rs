@@ -153,14 +153,23 @@ pub fn load_contract_file(
 /// The contract a run or an exploration checks ([`load_contract_file`]); without
 /// --target, only one whose path the built-in mock serves.
 pub fn load_contract(args: &TargetArgs) -> Result<Option<crate::contract::Contract>, u8> {
+    load_served_contract(args.contract.as_deref(), args.target.is_some())
+}
+
+/// [`load_contract_file`], refused when the built-in mock is the target (`remote` false)
+/// and does not serve the contract's path.
+pub fn load_served_contract(
+    path: Option<&std::path::Path>,
+    remote: bool,
+) -> Result<Option<crate::contract::Contract>, u8> {
     use std::io::Write;
-    let Some(contract) = load_contract_file(args.contract.as_deref())? else {
+    let Some(contract) = load_contract_file(path)? else {
         return Ok(None);
     };
-    let path = args.contract.as_deref().unwrap_or(std::path::Path::new(""));
+    let path = path.unwrap_or(std::path::Path::new(""));
     let wanted = contract.desc().path.text();
     let served = [crate::mock::LIST_PATH, crate::mock::LIST_V2_PATH];
-    if args.target.is_none() && !served.contains(&wanted.as_str()) {
+    if !remote && !served.contains(&wanted.as_str()) {
         let _ = writeln!(
             anstream::stderr(),
             "error: {}: the built-in mock does not serve {wanted}\n  = hint: it serves {}; give --target for another endpoint",

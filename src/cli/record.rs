@@ -13,7 +13,7 @@ use crate::contract::desc::StandIn;
 use crate::contract::Contract;
 use crate::exec::{Client, Target};
 use crate::record::Anonymizer;
-use crate::runner::walk_list;
+use crate::runner::{listed_without, walk_list};
 
 use super::options::{non_negative, positive, read_credentials, CredentialArgs, TlsArgs};
 
@@ -26,6 +26,11 @@ pub struct RecordArgs {
     /// The project to record (repeatable: each becomes a project of the data set).
     #[arg(long = "project-id", value_name = "ID", required = true)]
     pub projects: Vec<String>,
+    /// The contract whose list to walk (`*.contract.toml`); the built-in one by default.
+    /// With the v2 list's (schemas/v2/list-instances.contract.toml) the recording also
+    /// holds tags, small capacities and the deleted instances, marked `"deleted": true`.
+    #[arg(long, value_name = "FILE")]
+    pub contract: Option<PathBuf>,
     /// Where to write the data set (JSON, the `conform mock --data` format).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -51,7 +56,14 @@ pub struct RecordArgs {
 
 /// Runs `conform record`; returns the exit code.
 pub async fn command(args: RecordArgs) -> u8 {
-    let desc = Contract::embedded().desc();
+    let loaded = match super::options::load_contract_file(args.contract.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let desc = loaded
+        .as_ref()
+        .unwrap_or_else(|| Contract::embedded())
+        .desc();
     let mut err = anstream::stderr();
     let credentials = match read_credentials(&args.credentials, &crate::auth::ProcessEnv) {
         Ok(c) => c,
@@ -102,6 +114,17 @@ pub async fn command(args: RecordArgs) -> u8 {
             }
             Ok(Ok(list)) => list,
         };
+        let list = match mark_learnt(&client, desc, project, args.page, list).await {
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return crate::exit::TARGET_UNREACHABLE;
+            }
+            Ok(Err(e)) => {
+                let _ = writeln!(err, "error: project {project}: {e}");
+                return crate::exit::CONTRACT_BROKEN;
+            }
+            Ok(Ok(list)) => list,
+        };
         let list: Vec<Value> = if args.anonymize {
             list.into_iter().map(|i| anon.instance(desc, i)).collect()
         } else {
@@ -138,4 +161,32 @@ pub async fn command(args: RecordArgs) -> u8 {
     }
     let _ = writeln!(err, "wrote {}", args.out.display());
     crate::exit::SUCCESS
+}
+
+/// Marks the items a learnt hidden rule hides (those the list holds only with its flag)
+/// with the rule's name as a member set to true: `"deleted": true`, as the mock's data
+/// format has it.
+async fn mark_learnt(
+    client: &Client,
+    desc: &crate::contract::Desc,
+    project: &str,
+    page: u32,
+    mut list: Vec<Value>,
+) -> Result<Result<Vec<Value>, crate::exec::NoBaseline>, crate::exec::Unreachable> {
+    for h in desc.hidden.iter().filter(|h| h.learnt.is_some()) {
+        let without = match listed_without(client, desc, project, page, h).await? {
+            Ok(ids) => ids,
+            Err(e) => return Ok(Err(e)),
+        };
+        for item in &mut list {
+            let id = item
+                .get(&desc.id)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !without.contains(id) {
+                item[h.noun.as_str()] = Value::Bool(true);
+            }
+        }
+    }
+    Ok(Ok(list))
 }

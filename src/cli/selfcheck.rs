@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use crate::case;
 use crate::contract::Contract;
-use crate::mock::{DataSet, Fault};
-use crate::selfcheck::{html, selfcheck, write_human};
+use crate::mock::DataSet;
+use crate::selfcheck::{faults_for, html, selfcheck, write_human};
 
 /// Options of `conform selfcheck`.
 #[derive(Debug, clap::Args)]
@@ -15,6 +15,11 @@ pub struct SelfcheckArgs {
     /// Folder of case files.
     #[arg(long, default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
+    /// A contract description to measure the suite of instead of the built-in one; the
+    /// mock must serve its path. E.g. `--contract schemas/v2/list-instances.contract.toml
+    /// --cases cases/v2` for the v2 list: its faults are the catalogue's with a v2 rule.
+    #[arg(long, value_name = "FILE")]
+    pub contract: Option<PathBuf>,
     /// Data set for the mock (same format as `conform mock --data`); the built-in one by default.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
@@ -31,7 +36,11 @@ pub struct SelfcheckArgs {
 
 /// Runs `conform selfcheck`; returns the exit code.
 pub async fn command(args: SelfcheckArgs) -> u8 {
-    let contract = Contract::embedded();
+    let loaded = match super::options::load_served_contract(args.contract.as_deref(), false) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
     let cases = match case::load_dir(&args.cases, contract) {
         Ok(c) if c.is_empty() => {
             let _ = writeln!(
@@ -59,11 +68,12 @@ pub async fn command(args: SelfcheckArgs) -> u8 {
     };
     let _ = writeln!(
         anstream::stderr(),
-        "conform selfcheck: {} cases x {} mock variants",
+        "conform selfcheck: {}: {} cases x {} mock variants",
+        contract.desc().title,
         cases.len(),
-        Fault::catalogue().len() + 1
+        faults_for(contract).len() + 1
     );
-    let report = match selfcheck(&cases, &data, args.parallel).await {
+    let report = match selfcheck(&cases, contract, &data, args.parallel).await {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(anstream::stderr(), "error: {e}");

@@ -12,14 +12,28 @@ fn conform(args: &[&str], token: &str) -> Output {
 }
 
 fn ids(v: &serde_json::Value, project: &str) -> Vec<String> {
+    select(v, project, |_| true)
+}
+
+/// The sorted ids of a project's instances that `keep` keeps.
+fn select(
+    v: &serde_json::Value,
+    project: &str,
+    keep: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<String> {
     let mut ids: Vec<String> = v["projects"][project]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|i| keep(i))
         .map(|i| i["instance_id"].as_str().unwrap().to_string())
         .collect();
     ids.sort();
     ids
+}
+
+fn deleted(i: &serde_json::Value) -> bool {
+    i["deleted"] == true
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,13 +87,19 @@ async fn recording_the_mock_round_trips_and_the_suite_passes_against_it() {
     assert_eq!(o2.status.code(), Some(0), "{}", text(&o2));
     assert!(!text(&o1).contains(token));
 
-    // Same instances as the mock serves, walked in pages of 7.
+    // Same instances as the mock serves, walked in pages of 7: the v1.0 list never
+    // shows a deleted instance, so the recording has none.
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&plain).unwrap()).unwrap();
     let builtin = DataSet::builtin().to_json();
     for p in [MAIN_PROJECT, OTHER_PROJECT] {
-        assert_eq!(ids(&recorded, p), ids(&builtin, p), "project {p}");
+        assert_eq!(
+            ids(&recorded, p),
+            select(&builtin, p, |i| !deleted(i)),
+            "project {p}"
+        );
     }
+    assert!(!select(&builtin, MAIN_PROJECT, deleted).is_empty());
     DataSet::from_file(&plain).expect("a valid data set");
 
     // Anonymized: no real user id, ip or instance id is left, names are kept.
@@ -107,4 +127,95 @@ async fn recording_the_mock_round_trips_and_the_suite_passes_against_it() {
         .unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
+}
+
+/// Recording the v2 list (issue 17) keeps what v2 adds: the deleted instances (learnt
+/// from the list with and without include_delete, marked `"deleted": true`), tags and
+/// small capacities; the recording serves both lists, and both suites pass against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recording_the_v2_list_keeps_deleted_instances_tags_and_small_capacities() {
+    let mock = spawn(MockConfig::builtin(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = mock.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v2.json");
+    let out_s = out.to_str().unwrap().to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        conform(
+            &[
+                "record",
+                "--target",
+                &url,
+                "--auth",
+                "none",
+                "--contract",
+                "schemas/v2/list-instances.contract.toml",
+                "--project-id",
+                MAIN_PROJECT,
+                "--page",
+                "9",
+                "--rate",
+                "0",
+                "--out",
+                &out_s,
+            ],
+            "x",
+        )
+    })
+    .await
+    .unwrap();
+    mock.shutdown().await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let builtin = DataSet::builtin().to_json();
+    assert_eq!(ids(&recorded, MAIN_PROJECT), ids(&builtin, MAIN_PROJECT));
+    assert_eq!(
+        select(&recorded, MAIN_PROJECT, deleted),
+        select(&builtin, MAIN_PROJECT, deleted)
+    );
+    let with = |member: &str| {
+        select(&builtin, MAIN_PROJECT, |i| {
+            i.get(member)
+                .is_some_and(|v| !v.is_null() && v != &serde_json::json!([]))
+        })
+    };
+    for member in ["tags", "capacity_minor"] {
+        assert!(!with(member).is_empty(), "{member}");
+        let recorded_with = select(&recorded, MAIN_PROJECT, |i| {
+            i.get(member)
+                .is_some_and(|v| !v.is_null() && v != &serde_json::json!([]))
+        });
+        assert_eq!(recorded_with, with(member), "{member}");
+    }
+    // Recorded in the v2 shape, served as the data format: both suites pass.
+    let data = DataSet::from_file(&out).expect("a valid data set");
+    assert_eq!(
+        data.instances(MAIN_PROJECT).unwrap().len(),
+        builtin["projects"][MAIN_PROJECT].as_array().unwrap().len()
+    );
+    let f = out.to_str().unwrap().to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        let v1 = conform(&["run", "--mock-data", &f, "--snapshots", "off"], "x");
+        let v2 = conform(
+            &[
+                "run",
+                "--mock-data",
+                &f,
+                "--contract",
+                "schemas/v2/list-instances.contract.toml",
+                "--cases",
+                "cases/v2",
+                "--snapshots",
+                "off",
+            ],
+            "x",
+        );
+        (v1, v2)
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.0.status.code(), Some(0), "{}", text(&o.0));
+    assert_eq!(o.1.status.code(), Some(0), "{}", text(&o.1));
 }

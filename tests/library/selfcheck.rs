@@ -28,7 +28,9 @@ fn instance(i: usize, name: &str, status: &str, created_at: &str) -> Value {
 
 async fn run(data: DataSet) -> SelfcheckReport {
     let cases = load_dir(Path::new("cases"), Contract::embedded()).expect("shipped cases load");
-    selfcheck(&cases, &data, 4).await.expect("selfcheck runs")
+    selfcheck(&cases, Contract::embedded(), &data, 4)
+        .await
+        .expect("selfcheck runs")
 }
 
 fn assert_full_score(r: &SelfcheckReport) {
@@ -174,4 +176,43 @@ async fn a_larger_account_of_another_shape_scores_every_fault() {
     let r = run(data).await;
     assert_full_score(&r);
     assert!(r.breaking_caught >= 25, "{}", r.breaking_caught);
+}
+
+/// The v2 list's suite against the v2 faults of the catalogue (issue 17): every
+/// rule-breaking fault caught, none inert on the built-in data, no tolerated one
+/// reported, and every rule V1..V20 has a breaking fault that the suite catches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_v2_suite_scores_every_v2_fault() {
+    let v2 = Contract::from_file(Path::new("schemas/v2/list-instances.contract.toml"))
+        .expect("the v2 contract loads");
+    let cases = load_dir(Path::new("cases/v2"), &v2).expect("the v2 cases load");
+    let r = selfcheck(&cases, &v2, &DataSet::builtin(), 4)
+        .await
+        .expect("selfcheck runs");
+    assert_full_score(&r);
+    assert_eq!(
+        r.breaking_inert,
+        0,
+        "{:?}",
+        r.faults
+            .iter()
+            .filter(|f| f.inert)
+            .map(|f| f.fault)
+            .collect::<Vec<_>>()
+    );
+    assert!(r.breaking_total >= 55, "{}", r.breaking_total);
+    assert!(r.tolerated_total >= 3, "{}", r.tolerated_total);
+    for n in 1..=20 {
+        let rule = format!("V{n}");
+        assert!(
+            r.faults
+                .iter()
+                .any(|f| f.rule == rule && f.kind == "breaks" && !f.caught_by.is_empty()),
+            "no case catches a fault of {rule}"
+        );
+    }
+    // Only faults that touch the v2 list are run, each under its v2 rule.
+    assert!(r.faults.iter().all(|f| f.rule.starts_with('V')));
+    assert!(!r.faults.iter().any(|f| f.fault == "start-zero-based"));
+    assert!(r.faults.iter().any(|f| f.fault == "tags-any-pair"));
 }
