@@ -1,9 +1,10 @@
 //! A real client: the vendor's official Python SDK (`huaweicloudsdkdcs`, pinned in
 //! tests/sdk/requirements.txt) lists instances through the v2 API of `conform mock`,
 //! signing every request with an access key pair (SDK-HMAC-SHA256) that the mock checks.
-//! Through every filter the SDK's ListInstancesRequest exposes, the SDK must decode each
-//! answer and see what the v2 contract says it should (conform's oracle over the mock's
-//! built-in data); a wrong secret key is refused with 401.
+//! Through every filter the SDK's ListInstancesRequest exposes (all of the page's but
+//! `capacity`, which the SDK model lacks), the SDK must decode each answer and see what
+//! the v2 contract says it should (conform's oracle over the mock's built-in data); a
+//! wrong secret key is refused with 401.
 //!
 //! It needs a Python with the SDK: `CONFORM_SDK_PYTHON`, or `.venv-sdk/bin/python`, which
 //! `.ci/run` makes. Without one the test says how to get it and passes without running.
@@ -114,7 +115,26 @@ fn contract_says(query: &Value) -> (Vec<String>, usize) {
         .expect("the v2 description");
     let data = DataSet::builtin();
     let items = data.instances(MAIN_PROJECT).unwrap();
-    let baseline = v2.baseline(items.iter().filter_map(|v| v2.read_item(v)).collect());
+    // The data marks deleted instances; the contract learns them (V7) from the list
+    // with and without include_delete: here they are marked as that walk would.
+    let bit = v2
+        .desc()
+        .hidden
+        .iter()
+        .find_map(|h| h.learnt)
+        .expect("the v2 contract learns deleted instances");
+    let baseline = v2.baseline(
+        items
+            .iter()
+            .filter_map(|v| {
+                let mut i = v2.read_item(v)?;
+                if v["deleted"] == true {
+                    i.marks |= 1 << bit;
+                }
+                Some(i)
+            })
+            .collect(),
+    );
     let pairs: Vec<(String, String)> = query
         .as_object()
         .unwrap()
@@ -149,6 +169,17 @@ fn the_vendors_python_sdk_lists_through_every_filter_and_sees_the_contracts_resu
     let items = data.instances(MAIN_PROJECT).unwrap();
     let some_id = items[3]["instance_id"].as_str().unwrap();
     let some_ip = items[3]["ip"].as_str().unwrap();
+    // A cluster's second address, and a deleted instance's name.
+    let cluster = items
+        .iter()
+        .find_map(|i| i["ip"].as_str().filter(|ip| ip.contains(',')))
+        .expect("the built-in data has a cluster");
+    let second = cluster.split(',').nth(1).unwrap();
+    let deleted_name = items
+        .iter()
+        .find(|i| i["deleted"] == true)
+        .and_then(|i| i["name"].as_str())
+        .expect("the built-in data has a deleted instance");
     let filtered = [
         json!({}),
         json!({"limit": 1000, "include_failure": "true"}),
@@ -164,6 +195,15 @@ fn the_vendors_python_sdk_lists_through_every_filter_and_sees_the_contracts_resu
         json!({"instance_id": some_id}),
         json!({"ip": some_ip, "limit": 1000}),
         json!({"ip": some_ip, "status": "RUNNING", "limit": 1000}),
+        json!({"ip": second, "limit": 1000}),
+        json!({"include_delete": "true", "limit": 1000}),
+        json!({"include_delete": "true", "include_failure": "true", "limit": 1000}),
+        json!({"include_delete": "false", "limit": 1000}),
+        json!({"name": deleted_name, "include_delete": "true", "limit": 1000}),
+        json!({"name": deleted_name, "limit": 1000}),
+        json!({"tags": "env=prod", "limit": 1000}),
+        json!({"tags": "env=prod,team=core", "limit": 1000}),
+        json!({"tags": "env=nowhere"}),
     ];
     let answers = sdk(&python, &mock.base, SK, &filtered);
     assert_eq!(answers.len(), filtered.len());
@@ -172,20 +212,24 @@ fn the_vendors_python_sdk_lists_through_every_filter_and_sees_the_contracts_resu
         assert_eq!(got["status"], 200, "{query}: {got}");
         assert_eq!(got["ids"], json!(ids), "{query}");
         assert_eq!(got["instance_num"], json!(total), "{query}");
+        // The SDK decodes each instance's tags: every pair asked for is among them.
+        if let Some(tags) = query["tags"].as_str() {
+            for decoded in got["tags"].as_array().unwrap() {
+                for pair in tags.split(',') {
+                    let (k, v) = pair.split_once('=').unwrap();
+                    assert!(
+                        decoded.as_array().unwrap().contains(&json!([k, v])),
+                        "{query}: {decoded}"
+                    );
+                }
+            }
+        }
     }
-    // Filters the v2 description does not cover yet (V7, V8): the SDK sends them and
-    // decodes the answer.
-    let open = [
-        json!({"include_delete": "true"}),
-        json!({"tags": "env=prod"}),
-    ];
-    for (query, got) in open.iter().zip(sdk(&python, &mock.base, SK, &open)) {
-        assert_eq!(got["status"], 200, "{query}: {got}");
-        assert!(
-            got["instance_num"].is_u64() && got["ids"].is_array(),
-            "{query}: {got}"
-        );
-    }
+    // The queries above reach deleted, tagged and cluster instances, not only empty pages.
+    let nonempty = |q: &Value| !contract_says(q).0.is_empty();
+    assert!(filtered[14..19].iter().all(nonempty) && nonempty(&filtered[20]));
+    // `capacity` (V10) is not in the SDK's ListInstancesRequest: conform's own cases
+    // send it.
     // Invalid paging: the SDK raises the 400 with the contract's error code (V15, V18).
     let bad = [
         json!({"limit": 0}),

@@ -5,7 +5,7 @@ with AK/SK credentials, one request per query given on the command line.
 
 QUERIES_JSON is a list of objects, each the keyword arguments of ListInstancesRequest.
 The access key pair comes from SDK_AK and SDK_SK. Prints, per query, what the SDK decoded
-(instance_num, the instances' ids, names and statuses) or the error it raised (status
+(instance_num, the instances' ids, names, statuses and tags) or the error it raised (status
 and error code), as one JSON list on stdout.
 """
 
@@ -46,6 +46,7 @@ def main():
                 "ids": [i.instance_id for i in instances],
                 "names": [i.name for i in instances],
                 "statuses": [i.status for i in instances],
+                "tags": [[[t.key, t.value] for t in (i.tags or [])] for i in instances],
             }
         )
     print(json.dumps(out))
