@@ -59,7 +59,7 @@ pub const ALL_CONTRACTS: &str = "all";
 
 /// The second contract as the repository lays it out: its description, its cases and its
 /// snapshots (the first is the built-in one, with `--cases` and `--snapshot-dir`).
-const V2_CONTRACT: [&str; 3] = [
+pub(crate) const V2_CONTRACT: [&str; 3] = [
     "schemas/v2/list-instances.contract.toml",
     "cases/v2",
     "snapshots/v2",
@@ -104,7 +104,7 @@ async fn every_contract(args: RunArgs) -> u8 {
 /// Of two runs' exit codes, the one a CI job should see: an interruption, then bad
 /// input, an unreachable target, a broken contract; "nothing selected" only when both
 /// selected nothing.
-fn worse(a: u8, b: u8) -> u8 {
+pub(crate) fn worse(a: u8, b: u8) -> u8 {
     use crate::exit::*;
     for code in [
         INTERRUPTED,

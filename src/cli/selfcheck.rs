@@ -18,6 +18,7 @@ pub struct SelfcheckArgs {
     /// A contract description to measure the suite of instead of the built-in one; the
     /// mock must serve its path. E.g. `--contract schemas/v2/list-instances.contract.toml
     /// --cases cases/v2` for the v2 list: its faults are the catalogue's with a v2 rule.
+    /// `--contract all`: the built-in contract's suite, then the v2 list's (cases/v2).
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
     /// Data set for the mock (same format as `conform mock --data`); the built-in one by default.
@@ -36,6 +37,41 @@ pub struct SelfcheckArgs {
 
 /// Runs `conform selfcheck`; returns the exit code.
 pub async fn command(args: SelfcheckArgs) -> u8 {
+    use super::run::{worse, ALL_CONTRACTS, V2_CONTRACT};
+    if args.contract.as_deref() != Some(std::path::Path::new(ALL_CONTRACTS)) {
+        return one_contract(args).await;
+    }
+    if args.html.is_some() || args.format == "json" {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: --contract all prints one matrix per shipped contract\n  = hint: for --html or --format json, give one contract per run (--contract {})",
+            V2_CONTRACT[0]
+        );
+        return crate::exit::INPUT_INVALID;
+    }
+    let first = SelfcheckArgs {
+        contract: None,
+        ..args
+    };
+    let second = SelfcheckArgs {
+        contract: Some(V2_CONTRACT[0].into()),
+        cases: V2_CONTRACT[1].into(),
+        data: first.data.clone(),
+        parallel: first.parallel,
+        format: first.format.clone(),
+        html: None,
+    };
+    let one = one_contract(first).await;
+    if one == crate::exit::INPUT_INVALID {
+        return one;
+    }
+    println!();
+    let two = one_contract(second).await;
+    worse(one, two)
+}
+
+/// One contract's selfcheck.
+async fn one_contract(args: SelfcheckArgs) -> u8 {
     let loaded = match super::options::load_served_contract(args.contract.as_deref(), false) {
         Ok(c) => c,
         Err(code) => return code,

@@ -161,10 +161,11 @@ impl<'d> Query<'d> {
                 (Match::Equals, _, FieldRef::Id) => (f.rule, format!("{name} is not {term}")),
                 (Match::Equals, _, _) => (f.rule, format!("{name} {v} is not {term}")),
                 (Match::OneOf, _, _) => (f.rule, format!("{term} is not one of {name} {v:?}")),
-                (Match::Pairs, _, _) => (
-                    f.rule,
-                    format!("{name} {} lack one of {term:?}", f.terms(inst).join(",")),
-                ),
+                (Match::Pairs, _, _) => {
+                    let has = f.terms(inst).join(",");
+                    let has = if has.is_empty() { "none".to_string() } else { has };
+                    (f.rule, format!("{name} ({has}) lack one of {term:?}"))
+                }
                 (Match::Number, _, _) => {
                     let read = f.terms(inst).join("");
                     let read = if read.is_empty() { "no number" } else { &read };

@@ -152,3 +152,24 @@ fn contract_all_runs_both_shipped_contracts_against_the_mock() {
     let o = conform(&["run", "--contract", "all", "--junit", "x.xml"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// `conform selfcheck --contract all`: one matrix per shipped contract, each against the
+/// faults that touch its list, every rule-breaking one caught.
+#[test]
+fn selfcheck_contract_all_measures_both_suites() {
+    let o = conform(&["selfcheck", "--contract", "all", "--parallel", "2"], &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("contract: DCS v1.0: list all instances")
+            && out.contains("contract: DCS v2: list all instances"),
+        "{out}"
+    );
+    assert_eq!(out.matches("by cases + exploration (100%").count(), 2, "{out}");
+    // A v2-only fault is in the v2 matrix under its v2 rule, a v1.0-only one is not.
+    let v2 = &out[out.find("contract: DCS v2").unwrap()..];
+    assert!(v2.contains("tags-any-pair") && v2.contains(" V8 "), "{v2}");
+    assert!(!v2.contains("start-zero-based"), "{v2}");
+    let o = conform(&["selfcheck", "--contract", "all", "--html", "x.html"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
