@@ -15,10 +15,18 @@
 #
 #   bench/scale.sh                 # 1000 10000 100000
 #   SIZES="1000 10000" bench/scale.sh
+#   CONTRACT=v2 bench/scale.sh     # the v2 list's suite (cases/v2) instead; its account
+#                                  # JSON is the sum of its pages of 1,000, every
+#                                  # instance included (failed and deleted)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"1000 10000 100000"}
+CONTRACT=${CONTRACT:-v1.0}
+contract_args=()
+if [ "$CONTRACT" = v2 ]; then
+    contract_args=(--contract schemas/v2/list-instances.contract.toml --cases cases/v2)
+fi
 MAIN=bd6b78e2ff9e4e47bc260803ddcc7a21
 OTHER=7c3e9a1f5b2d4e6a8c0b1d3f5a7e9c2b
 
@@ -39,7 +47,7 @@ measure() {
     /usr/bin/time -f '%e %M' -o "$out" "$@" >"$tmp/run.out" 2>"$tmp/run.err" || {
         local code=$?
         echo "exit $code: $*" >&2
-        tail -5 "$tmp/run.out" "$tmp/run.err" >&2
+        tail -n 5 "$tmp/run.out" "$tmp/run.err" >&2
         return $code
     }
 }
@@ -58,23 +66,32 @@ for n in $SIZES; do
         sleep 0.1
     done
     base=$(head -n1 "$tmp/mock.out" | sed 's/^listening on //')
-    json=$(curl -fsS -H "X-Auth-Token: $DCS_TOKEN" "$base/v1.0/$MAIN/instances?includeFailure=true" | wc -c)
+    if [ "$CONTRACT" = v2 ]; then
+        json=0
+        for ((offset = 0; offset < n; offset += 1000)); do
+            page=$(curl -fsS -H "X-Auth-Token: $DCS_TOKEN" \
+                "$base/v2/$MAIN/instances?include_failure=true&include_delete=true&limit=1000&offset=$offset" | wc -c)
+            json=$((json + page))
+        done
+    else
+        json=$(curl -fsS -H "X-Auth-Token: $DCS_TOKEN" "$base/v1.0/$MAIN/instances?includeFailure=true" | wc -c)
+    fi
     measure "$tmp/sep.time" env CI=1 NO_COLOR=1 "$bin" run --target "$base" --project-id "$MAIN" \
-        --other-project-id "$OTHER" --token-env DCS_TOKEN --snapshots off
+        --other-project-id "$OTHER" --token-env DCS_TOKEN --snapshots off "${contract_args[@]}"
     tail -2 "$tmp/run.out" | head -1 >&2
     mock_kib=$(awk '/VmHWM/ {print $2}' "/proc/$mock_pid/status")
     kill "$mock_pid"
     wait "$mock_pid" 2>/dev/null || true
     mock_pid=""
 
-    measure "$tmp/in.time" env CI=1 NO_COLOR=1 "$bin" run --mock-data "$data" --snapshots off
+    measure "$tmp/in.time" env CI=1 NO_COLOR=1 "$bin" run --mock-data "$data" --snapshots off "${contract_args[@]}"
     read -r sep_s sep_kib <"$tmp/sep.time"
     read -r in_s in_kib <"$tmp/in.time"
     rows+=("$n $json $sep_s $sep_kib $mock_kib $in_s $in_kib")
 done
 
 echo
-echo "$(date -u +%Y-%m-%d), $(nproc) cores; conform run --snapshots off, shipped cases"
+echo "$(date -u +%Y-%m-%d), $(nproc) cores; conform run --snapshots off, shipped cases ($CONTRACT)"
 printf '%s\n' "${rows[@]}" | awk '
     function mib(k) { return sprintf("%.0f MiB", k / 1024) }
     BEGIN {

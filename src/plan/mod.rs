@@ -113,6 +113,14 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
     if d.kind.paging() {
         let count = visible().count();
         let base = desc.start.as_ref().map_or(1, |s| usize::from(s.base));
+        let max = desc.limit.as_ref().and_then(|l| l.max);
+        if let (DrawKind::Total, Some(max)) = (d.kind, max) {
+            if count as u64 > max {
+                return Err(Unsatisfiable(format!(
+                    "draw `total`: the {count} visible items are more than the largest page ({max})"
+                )));
+            }
+        }
         return Ok(match d.kind {
             DrawKind::PastEnd => count + base,
             _ => count.max(1),
