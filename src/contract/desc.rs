@@ -1278,4 +1278,44 @@ rule = "C1"
             GOOD.lines().position(|l| l == "[order]").unwrap() + 2
         );
     }
+
+    #[test]
+    fn learnt_hidden_rules_and_prefer_are_read_and_misuse_is_located() {
+        let (r, q) = schemas();
+        let learnt = GOOD.replace(
+            "field = \"state\"\nvalue = \"GONE\"\nunless",
+            "learnt = \"archived\"\nunless",
+        );
+        let d = Desc::parse("t.toml", &learnt, &r, &q).unwrap();
+        let h = &d.hidden[0];
+        assert_eq!((h.learnt, h.what().as_str()), (Some(0), "archived"));
+        let i = Inst::new(&d.layout, "k", ["t", "2020-01-01T00:00:00Z", "GONE"]);
+        assert!(!d.hides(&i), "a learnt rule reads the mark, not a member");
+        let mut marked = i.clone();
+        marked.marks = 1;
+        assert!(d.hides(&marked));
+        // `prefer` only on a number filter; a hidden entry needs field and value, or learnt.
+        let bad = GOOD
+            .replace(
+                "match = \"equals\"\nrule = \"C2\"",
+                "match = \"equals\"\nprefer = \"made\"\nrule = \"C2\"",
+            )
+            .replace("value = \"GONE\"\n", "");
+        let errors = Desc::parse("t.toml", &bad, &r, &q).unwrap_err();
+        let text: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(errors.len(), 2, "{text:#?}");
+        assert!(text
+            .iter()
+            .any(|t| t.contains("`prefer` applies to a \"number\" filter")));
+        assert!(text
+            .iter()
+            .any(|t| t.contains("`field` and `value`, or `learnt`")));
+        let unknown = GOOD.replace("match = \"equals\"", "match = \"range\"");
+        let e = Desc::parse("t.toml", &unknown, &r, &q).unwrap_err();
+        assert!(
+            e[0].hint.as_deref().unwrap_or("").contains("\"pairs\""),
+            "{:?}",
+            e[0]
+        );
+    }
 }

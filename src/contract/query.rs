@@ -163,7 +163,11 @@ impl<'d> Query<'d> {
                 (Match::OneOf, _, _) => (f.rule, format!("{term} is not one of {name} {v:?}")),
                 (Match::Pairs, _, _) => {
                     let has = f.terms(inst).join(",");
-                    let has = if has.is_empty() { "none".to_string() } else { has };
+                    let has = if has.is_empty() {
+                        "none".to_string()
+                    } else {
+                        has
+                    };
                     (f.rule, format!("{name} ({has}) lack one of {term:?}"))
                 }
                 (Match::Number, _, _) => {

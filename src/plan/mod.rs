@@ -687,4 +687,160 @@ mod tests {
         }
         assert!(memo.made.borrow().len() > 5);
     }
+
+    /// The v2 list's filters, as its description says them: tags as key=value pairs,
+    /// ip as one of a cluster's addresses, capacity as a number with capacity_minor
+    /// preferred, deleted items learnt (marked by the baseline walk). The oracle and the
+    /// draws read them the same way.
+    #[test]
+    fn v2_pairs_one_of_number_and_learnt_hidden_items() {
+        use crate::contract::query::{expected, Query};
+        let v2 = Contract::from_file(std::path::Path::new(
+            "schemas/v2/list-instances.contract.toml",
+        ))
+        .unwrap();
+        let desc = v2.desc();
+        let tags = |pairs: &[(&str, &str)]| {
+            serde_json::Value::from(
+                pairs
+                    .iter()
+                    .map(|(k, v)| serde_json::json!({"key": k, "value": v}))
+                    .collect::<Vec<_>>(),
+            )
+            .to_string()
+        };
+        let item = |id: &str, at: &str, t: &str, ip: &str, cap: &str, minor: &str| {
+            v2.item(
+                id,
+                &[
+                    ("name", id),
+                    ("status", "RUNNING"),
+                    ("created_at", at),
+                    ("tags", t),
+                    ("ip", ip),
+                    ("capacity", cap),
+                    ("capacity_minor", minor),
+                ],
+            )
+        };
+        let bit = desc.hidden.iter().find_map(|h| h.learnt).unwrap();
+        let mut gone = item("d", "2024-01-05T00:00:00Z", "[]", "10.0.0.9", "2", "");
+        gone.marks |= 1 << bit;
+        let b = v2.baseline(vec![
+            item(
+                "a",
+                "2024-01-04T00:00:00Z",
+                &tags(&[("env", "prod"), ("team", "core")]),
+                "10.0.0.1",
+                "2",
+                "",
+            ),
+            item(
+                "b",
+                "2024-01-03T00:00:00Z",
+                &tags(&[("env", "prod")]),
+                "10.0.0.2,10.0.0.3",
+                "0",
+                ".125",
+            ),
+            item(
+                "c",
+                "2024-01-02T00:00:00Z",
+                &tags(&[("env", "test"), ("team", "core")]),
+                "10.0.0.10",
+                "16",
+                "",
+            ),
+            gone,
+        ]);
+        let ids = |q: &[(&str, &str)]| -> Vec<String> {
+            let pairs: Vec<(String, String)> = q
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            expected(&b, &Query::parse(desc, &pairs))
+                .iter()
+                .map(|i| i.id().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&[("tags", "env=prod")]), ["a", "b"]);
+        assert_eq!(ids(&[("tags", "env=prod,team=core")]), ["a"]);
+        assert_eq!(ids(&[("tags", "team=core,env=test")]), ["c"]);
+        assert!(
+            ids(&[("tags", "env")]).is_empty(),
+            "an item without = matches nothing"
+        );
+        assert_eq!(ids(&[("ip", "10.0.0.3")]), ["b"]);
+        assert!(ids(&[("ip", "10.0.0")]).is_empty(), "never a prefix");
+        assert_eq!(ids(&[("ip", "10.0.0.1")]), ["a"]);
+        assert_eq!(ids(&[("capacity", "0.125")]), ["b"]);
+        assert_eq!(ids(&[("capacity", ".1250")]), ["b"]);
+        assert_eq!(ids(&[("capacity", "2.0")]), ["a"]);
+        assert!(
+            ids(&[("capacity", "0")]).is_empty(),
+            "a small instance is not 0 GB"
+        );
+        assert!(ids(&[("capacity", "two")]).is_empty());
+        // The deleted item only with the literal flag, through any filter.
+        assert_eq!(ids(&[("capacity", "2")]), ["a"]);
+        assert_eq!(
+            ids(&[("capacity", "2"), ("include_delete", "true")]),
+            ["d", "a"]
+        );
+        assert_eq!(ids(&[("include_delete", "True")]), ["a", "b", "c"]);
+
+        let draw_v2 = |param: &str, kind: DrawKind, hidden_by: Option<&str>| {
+            draw(
+                desc,
+                param,
+                &Draw {
+                    hidden_by: hidden_by.and_then(crate::contract::Rule::parse),
+                    ..d(kind)
+                },
+                &b,
+            )
+        };
+        assert_eq!(draw_v2("ip", DrawKind::NotFirst, None).unwrap(), "10.0.0.3");
+        let several = draw_v2("tags", DrawKind::Several, None).unwrap();
+        assert!(["env=prod,team=core", "env=test,team=core"].contains(&several.as_str()));
+        assert_eq!(
+            draw_v2("tags", DrawKind::Frequent, None).unwrap(),
+            "env=prod"
+        );
+        assert_eq!(
+            draw_v2("tags", DrawKind::Absent, None).unwrap(),
+            "zq-conform=absent"
+        );
+        let absent = draw_v2("capacity", DrawKind::Absent, None).unwrap();
+        assert!(ids(&[("capacity", &absent), ("include_delete", "true")]).is_empty());
+        let small = Draw {
+            containing: Some(".".into()),
+            ..d(DrawKind::Value)
+        };
+        assert_eq!(draw(desc, "capacity", &small, &b).unwrap(), "0.125");
+        assert_eq!(
+            draw_v2("capacity", DrawKind::Value, None).unwrap(),
+            "16",
+            "the middle of 0.125, 16, 2 (sorted as text): the plain numbers, not the members"
+        );
+        assert_eq!(
+            draw_v2("instance_id", DrawKind::Hidden, Some("V7")).unwrap(),
+            "d"
+        );
+        assert!(draw_v2("instance_id", DrawKind::Hidden, Some("V6")).is_err());
+        assert_eq!(draw_v2("limit", DrawKind::Total, None).unwrap(), "3");
+    }
+
+    #[test]
+    fn decimals_compare_as_numbers() {
+        use crate::contract::desc::{decimal_text, decimal_value};
+        assert_eq!(decimal_value(".125"), decimal_value("0.1250"));
+        assert_eq!(decimal_value("2"), decimal_value("2.0"));
+        assert_ne!(decimal_value("2"), decimal_value("20"));
+        for bad in ["", ".", "-1", "1e3", " 2", "2,5", "0x10"] {
+            assert_eq!(decimal_value(bad), None, "{bad:?}");
+        }
+        assert_eq!(decimal_text(".125").as_deref(), Some("0.125"));
+        assert_eq!(decimal_text("16.00").as_deref(), Some("16"));
+    }
 }
