@@ -103,18 +103,7 @@ pub async fn command(args: RecordArgs) -> u8 {
     let mut projects = Map::new();
     let mut anon = Anonymizer::default();
     for project in &args.projects {
-        let list = match walk_list(&client, desc, project, args.page).await {
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                return crate::exit::TARGET_UNREACHABLE;
-            }
-            Ok(Err(e)) => {
-                let _ = writeln!(err, "error: project {project}: {e}");
-                return crate::exit::CONTRACT_BROKEN;
-            }
-            Ok(Ok(list)) => list,
-        };
-        let list = match mark_learnt(&client, desc, project, args.page, list).await {
+        let list = match walk_marked(&client, desc, project, args.page).await {
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
                 return crate::exit::TARGET_UNREACHABLE;
@@ -163,16 +152,19 @@ pub async fn command(args: RecordArgs) -> u8 {
     crate::exit::SUCCESS
 }
 
-/// Marks the items a learnt hidden rule hides (those the list holds only with its flag)
-/// with the rule's name as a member set to true: `"deleted": true`, as the mock's data
-/// format has it.
-async fn mark_learnt(
+/// The project's whole list, hidden items included, with the items a learnt hidden rule
+/// hides (those the list holds only with its flag) marked by the rule's name set to true:
+/// `"deleted": true`, as the mock's data format has it.
+async fn walk_marked(
     client: &Client,
     desc: &crate::contract::Desc,
     project: &str,
     page: u32,
-    mut list: Vec<Value>,
 ) -> Result<Result<Vec<Value>, crate::exec::NoBaseline>, crate::exec::Unreachable> {
+    let mut list = match walk_list(client, desc, project, page).await? {
+        Ok(list) => list,
+        Err(e) => return Ok(Err(e)),
+    };
     for h in desc.hidden.iter().filter(|h| h.learnt.is_some()) {
         let without = match listed_without(client, desc, project, page, h).await? {
             Ok(ids) => ids,

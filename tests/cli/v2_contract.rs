@@ -165,7 +165,11 @@ fn selfcheck_contract_all_measures_both_suites() {
             && out.contains("contract: DCS v2: list all instances"),
         "{out}"
     );
-    assert_eq!(out.matches("by cases + exploration (100%").count(), 2, "{out}");
+    assert_eq!(
+        out.matches("by cases + exploration (100%").count(),
+        2,
+        "{out}"
+    );
     // A v2-only fault is in the v2 matrix under its v2 rule, a v1.0-only one is not.
     let v2 = &out[out.find("contract: DCS v2").unwrap()..];
     assert!(v2.contains("tags-any-pair") && v2.contains(" V8 "), "{v2}");
