@@ -14,7 +14,7 @@ pub struct TargetArgs {
     /// (the v2 list, with --cases cases/v2). Without --target it needs a path the
     /// built-in mock serves (`/v1.0/{project_id}/instances`, `/v2/{project_id}/instances`).
     /// `conform run --contract all`: the built-in contract, then the v2 list (cases/v2,
-    /// snapshots/v2), against the built-in mock.
+    /// snapshots/v2), against the built-in mock or the one --target.
     #[arg(long, value_name = "FILE")]
     pub contract: Option<PathBuf>,
     /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the

@@ -177,3 +177,57 @@ fn selfcheck_contract_all_measures_both_suites() {
     let o = conform(&["selfcheck", "--contract", "all", "--html", "x.html"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// `conform run --contract all --target URL`: both shipped suites against one endpoint
+/// (here `conform mock`'s, in-process, with a token), one run after the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_all_runs_both_suites_against_one_target() {
+    use conform::mock::{spawn, DataSet, MockConfig, MAIN_PROJECT, OTHER_PROJECT};
+    let token = "both-lists-token";
+    let mock = spawn(
+        MockConfig {
+            data: DataSet::builtin(),
+            faults: vec![],
+            token: Some(token.into()),
+            access_key: None,
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let url = mock.base_url();
+    let against = format!("cases against {url}");
+    let o = tokio::task::spawn_blocking(move || {
+        conform(
+            &[
+                "run",
+                "--contract",
+                "all",
+                "--target",
+                &url,
+                "--project-id",
+                MAIN_PROJECT,
+                "--other-project-id",
+                OTHER_PROJECT,
+                "--snapshots",
+                "off",
+                "--rate",
+                "0",
+            ],
+            &[("CONFORM_TOKEN", token)],
+        )
+    })
+    .await
+    .unwrap();
+    mock.shutdown().await;
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("76 cases: 75 passed"), "{out}");
+    let n = case_files(std::path::Path::new("cases/v2"));
+    assert!(
+        out.contains(&format!("{n} cases: {} passed", n - 1)),
+        "{out}"
+    );
+    assert_eq!(out.matches(&against).count(), 2, "{out}");
+    assert!(!out.contains(token), "the token never appears");
+}
