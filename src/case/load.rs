@@ -30,7 +30,7 @@ pub enum LoadError {
     #[error("{}", render(.0))]
     Invalid(Vec<Diagnostic>),
     /// The folder is the suite of another contract (its `CONTRACT` file names it).
-    #[error("{path} holds the cases of contract `{theirs}`, not of `{ours}`\n  = hint: run them with the --contract that describes `{theirs}` (for the v2 list: --contract schemas/v2/list-instances.contract.toml --cases cases/v2)")]
+    #[error("{path} holds the cases of contract `{theirs}`, not of `{ours}`\n  = hint: run them with the --contract that describes `{theirs}` (for the v2 list: --contract schemas/v2/list-instances.contract.toml --cases cases/v2 --snapshot-dir snapshots/v2; `conform check --schemas schemas/v2 --cases cases/v2` checks them)")]
     OtherContract {
         path: PathBuf,
         theirs: String,
