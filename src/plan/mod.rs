@@ -141,7 +141,9 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
     // or number (see `Filter::terms`).
     let offered: Vec<std::borrow::Cow<str>> = visible().flat_map(|i| f.terms(i)).collect();
     let values = || -> Vec<&str> { offered.iter().map(|c| c.as_ref()).collect() };
-    let every: Vec<std::borrow::Cow<str>> = b.instances.iter().flat_map(|i| f.terms(i)).collect();
+    // What every instance offers, hidden ones included: only two draws need it.
+    let every =
+        || -> Vec<std::borrow::Cow<str>> { b.instances.iter().flat_map(|i| f.terms(i)).collect() };
     match d.kind {
         DrawKind::Value => pick(
             values()
@@ -199,6 +201,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             )
         }
         DrawKind::OtherCase => {
+            let every = every();
             let all: std::collections::HashSet<&str> = every.iter().map(|c| c.as_ref()).collect();
             let variants = values()
                 .into_iter()
@@ -292,6 +295,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             }
         }
         DrawKind::Half => {
+            let every = every();
             let taken: std::collections::HashSet<&str> = every.iter().map(|c| c.as_ref()).collect();
             let halves: Vec<String> = values()
                 .into_iter()

@@ -39,17 +39,7 @@ fn deleted(i: &serde_json::Value) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recording_the_mock_round_trips_and_the_suite_passes_against_it() {
     let token = "record-test-token";
-    let mock = spawn(
-        MockConfig {
-            data: DataSet::builtin(),
-            faults: vec![],
-            token: Some(token.into()),
-            access_key: None,
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let mock = crate::support::mock_with_token(token).await;
     let url = mock.base_url();
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain.json");

@@ -182,19 +182,9 @@ fn selfcheck_contract_all_measures_both_suites() {
 /// (here `conform mock`'s, in-process, with a token), one run after the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contract_all_runs_both_suites_against_one_target() {
-    use conform::mock::{spawn, DataSet, MockConfig, MAIN_PROJECT, OTHER_PROJECT};
+    use conform::mock::{MAIN_PROJECT, OTHER_PROJECT};
     let token = "both-lists-token";
-    let mock = spawn(
-        MockConfig {
-            data: DataSet::builtin(),
-            faults: vec![],
-            token: Some(token.into()),
-            access_key: None,
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let mock = crate::support::mock_with_token(token).await;
     let url = mock.base_url();
     let against = format!("cases against {url}");
     let o = tokio::task::spawn_blocking(move || {

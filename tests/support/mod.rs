@@ -397,3 +397,16 @@ fn vm_hwm_kib(pid: libc::pid_t) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// The built-in mock on an ephemeral loopback port, requiring `token`.
+pub async fn mock_with_token(token: &str) -> conform::mock::RunningMock {
+    conform::mock::spawn(
+        conform::mock::MockConfig {
+            token: Some(token.into()),
+            ..conform::mock::MockConfig::builtin()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
