@@ -206,7 +206,7 @@ async fn run_against_mock<'a>(
     data: DataSet,
     fault: Option<Fault>,
 ) -> Result<Run, SelfcheckError> {
-    let (mock, spec) = serve_mock(data, fault.into_iter().collect())
+    let (mock, spec) = serve_mock(data, fault.into_iter().collect(), None)
         .await
         .map_err(SelfcheckError::Mock)?;
     let target = Target {

@@ -4,6 +4,8 @@
 //! an item are read, through a [`Layout`].
 
 mod inst;
+mod moves;
 pub mod time;
 
 pub use inst::{Baseline, Inst, Layout, OrderSpec};
+pub use moves::{Move, Moves};

@@ -124,6 +124,7 @@ fn check_with(
                         format!("{}s not in the unfiltered list", desc.item),
                         format!("{} ({:?})", inst.id(), inst.label(&desc.layout)),
                     )
+                    .about([inst.id()])
                     .at(format!("/{}/{pos}", desc.list)),
                 );
             }
@@ -155,6 +156,7 @@ fn check_with(
                 format!("unexpected {}s", desc.item),
                 format!("{} ({:?})", known.id(), known.label(&desc.layout)),
             )
+            .about([known.id()])
             .expected_actual("no such instance", why)
             .at(format!("/{}/{pos}", desc.list)),
         );
@@ -230,16 +232,22 @@ fn check_with(
                 format!("missing {}s", desc.item),
                 format!("{} ({:?})", m.id(), m.label(&desc.layout)),
             )
+            // A page's missing items are the ones a move before the window pushed out:
+            // only an unpaged answer's missing item is itself the one to look at.
+            .about((!paged).then(|| m.id()))
             .expected_actual("present (it matches every filter)", "absent"),
         );
     }
     if missing.len() > 20 {
-        out.fail(Finding::new(
-            q.completeness_rule(missing[0]),
-            CheckKind::Filter,
-            request,
-            format!("and {} more missing instances", missing.len() - 20),
-        ));
+        out.fail(
+            Finding::new(
+                q.completeness_rule(missing[0]),
+                CheckKind::Filter,
+                request,
+                format!("and {} more missing instances", missing.len() - 20),
+            )
+            .about(missing[20..].iter().filter(|_| !paged).map(|m| m.id())),
+        );
     }
 }
 

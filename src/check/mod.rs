@@ -7,6 +7,7 @@
 
 pub mod errors;
 pub mod filter;
+pub mod moving;
 pub mod order;
 pub mod paging;
 pub mod schema;
@@ -67,6 +68,10 @@ pub struct Finding {
     /// The item the finding is about, when a check makes one finding per item of one
     /// kind (see [`Item`]); the message names the item too.
     pub item: Option<Item>,
+    /// The ids of the instances the finding is about, when it names some: a finding
+    /// about the account's data is excused only when these instances moved
+    /// ([`moving`]). Empty for a finding about counts or positions.
+    pub instances: Vec<String>,
 }
 
 /// What a finding is about when a check makes one finding per item of one kind: an
@@ -98,7 +103,14 @@ impl Finding {
             source: None,
             request,
             item: None,
+            instances: Vec::new(),
         }
+    }
+
+    /// Names the instances this finding is about (see [`Finding::instances`]).
+    pub fn about<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Finding {
+        self.instances.extend(ids.into_iter().map(Into::into));
+        self
     }
 
     /// Names the item this finding is about (see [`Item`]).

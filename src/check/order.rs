@@ -41,7 +41,8 @@ pub fn check_sorted(desc: &Desc, request: usize, list: &[Inst], out: &mut Outcom
                 "instances out of order",
             )
             .expected_actual(describe(desc), why)
-            .at(format!("/{}/{}", desc.list, i + 1)),
+            .at(format!("/{}/{}", desc.list, i + 1))
+            .about([a.id(), b.id()]),
         );
         return;
     }
@@ -108,7 +109,8 @@ pub fn check_stable(
             .expected_actual(
                 format!("position {}: {}", at + 1, a.get(at).unwrap_or(&"(end)")),
                 format!("position {}: {}", at + 1, b.get(at).unwrap_or(&"(end)")),
-            ),
+            )
+            .about(a.get(at).into_iter().chain(b.get(at)).copied()),
         );
     }
 }

@@ -53,6 +53,14 @@ pub struct TargetArgs {
     /// Serve this data set in the built-in mock (same format as `conform mock --data`).
     #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "target")]
     pub mock_data: Option<PathBuf>,
+    /// Let the built-in mock's account move while it is read: one change of KIND
+    /// (status, create, delete, usage, lag, mix) every EVERY list requests (default 20).
+    #[arg(long = "mock-churn", value_name = "KIND[:EVERY]", conflicts_with = "target",
+          value_parser = crate::mock::Churn::parse)]
+    pub mock_churn: Option<crate::mock::Churn>,
+    /// The seed of --mock-churn: the same seed moves the account the same way.
+    #[arg(long = "mock-seed", value_name = "S", default_value_t = 1, requires = "mock_churn")]
+    pub mock_seed: u64,
 }
 
 /// How a real target's certificate is trusted (shared by `run` and `record`).

@@ -294,7 +294,11 @@ pub(super) async fn serve_mock(args: &TargetArgs) -> Result<(RunningMock, Target
         None => DataSet::builtin(),
         Some(path) => DataSet::from_file(path).map_err(input_error)?,
     };
-    runner::serve_mock(data, faults).await.map_err(|e| {
+    let churn = args.mock_churn.map(|c| crate::mock::Churn {
+        seed: args.mock_seed,
+        ..c
+    });
+    runner::serve_mock(data, faults, churn).await.map_err(|e| {
         let _ = writeln!(
             anstream::stderr(),
             "error: cannot start the built-in mock: {e}"
@@ -526,6 +530,8 @@ impl Stream<'_> {
             .explore
             .as_ref()
             .map_or(0, crate::outcome::ExploreReport::failed);
+        report.account.count_into(&mut summary);
+        summary.requests_sent = report.sent;
         let code = self.reporters.finish(&summary, report.elapsed);
         // Snapshot bookkeeping (pending files, orphans) follows the summary; with
         // `--format json` it goes to stderr, so that stdout holds events only.

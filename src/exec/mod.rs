@@ -138,6 +138,8 @@ pub struct Client {
     next_slot: Arc<Mutex<Instant>>,
     /// Bytes of answer bodies that may be held at once ([`Client::with_body_budget`]).
     budget: Option<Arc<Budget>>,
+    /// Requests sent so far through this client and its clones (retries included).
+    sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The most bytes of answer bodies a budgeted client holds at once: room for one answer
@@ -227,6 +229,7 @@ impl Client {
             next_slot: Arc::new(Mutex::new(Instant::now())),
             target: Arc::new(target),
             budget: None,
+            sent: Arc::default(),
         })
     }
 
@@ -250,9 +253,15 @@ impl Client {
     }
 
     /// Sends one GET, with retries where they are safe.
+    /// Requests sent so far through this client and its clones, retries included.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub async fn send(&self, request: &Request) -> Exchange {
         let mut retries = 0;
         loop {
+            self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let outcome = self.send_once(request).await;
             let wait = match &outcome {
                 Err(TransportError::Connect(_)) => {

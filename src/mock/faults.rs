@@ -223,6 +223,20 @@ faults! {
         "tags= compares keys only: an instance with the key and another value matches"),
     CapacityMinorIgnored = ("capacity-minor-ignored", "", "V10", Breaks,
         "capacity= reads the integer capacity only: a 0.125 GB instance is found by 0, not by 0.125"),
+    // Faults that show only while the account moves (`--churn`): an index, a cache or a
+    // cursor that misses changes. On a still account they change nothing.
+    StaleNameIndex = ("stale-name-index", "C2", "V2", Breaks,
+        "name filters read the names of the instances the mock started with: an instance created since is never found by name"),
+    StaleStatusIndex = ("stale-status-index", "C4", "V4", Breaks,
+        "the status filter reads the statuses instances had when the mock started"),
+    StaleIdIndex = ("stale-id-index", "C5", "V5", Breaks,
+        "an id filter never finds an instance created since the mock started"),
+    StaleTotal = ("stale-total", "C11", "V16", Breaks,
+        "instance_num does not count the instances created since the mock started"),
+    StalePageCursor = ("stale-page-cursor", "C9", "V13", Breaks,
+        "pages after the first do not see the instances created since the mock started (a cursor over the old list)"),
+    StaleFailedIndex = ("stale-failed-index", "C6", "V6", Breaks,
+        "an instance whose creation failed since the mock started is listed without includeFailure (include_failure)"),
 }
 
 /// How many requests to the list path pass between two `intermittent-500` failures.
@@ -242,6 +256,12 @@ impl Fault {
         } else {
             self.rule()
         }
+    }
+
+    /// True for the faults that show only while the account moves (`--churn`): on a
+    /// still account they change nothing.
+    pub fn needs_churn(&self) -> bool {
+        self.name().starts_with("stale-")
     }
 
     /// The fault with this name, if any.

@@ -45,6 +45,9 @@ pub(crate) struct Row {
     pub deleted: bool,
     /// Another project's instance, indexed only under `tenant-leak-by-id`.
     pub foreign: bool,
+    /// The instance's name and status when the mock started; `None` for an instance
+    /// created since (`--churn`). Read only by the `stale-*` faults.
+    pub at_start: Option<(String, String)>,
     /// The instance's JSON, ready to be copied into a response.
     pub json: Vec<u8>,
     /// The same instance as the v2 list shows it.
@@ -54,6 +57,20 @@ pub(crate) struct Row {
 impl Row {
     fn failed(&self) -> bool {
         self.status == "CREATEFAILED"
+    }
+
+    /// Whether the hidden rule (C6) hides this row: under `stale-failed-index`, by the
+    /// status it had at start.
+    fn hidden_failed(&self, faults: FaultSet) -> bool {
+        match &self.at_start {
+            Some((_, status)) if faults.has(Fault::StaleFailedIndex) => status == "CREATEFAILED",
+            _ => self.failed(),
+        }
+    }
+
+    /// Created since the mock started (`--churn`).
+    fn fresh(&self) -> bool {
+        self.at_start.is_none()
     }
 }
 
@@ -195,8 +212,11 @@ impl ProjectIndex {
         // V7 (v2): only the literal `true` shows deleted instances; v1.0 never does.
         let include_deleted = q.include_delete.as_deref() == Some("true")
             || (faults.has(Fault::IncludeDeleteAnyValue) && q.include_delete.is_some());
+        // `stale-page-cursor`: a later page is cut from the list as it was at start.
+        let old_cursor = faults.has(Fault::StalePageCursor) && q.offset > 0;
         let shows = |row: &Row| -> bool {
-            (include_failed || !row.failed())
+            !(old_cursor && row.fresh())
+                && (include_failed || !row.hidden_failed(faults))
                 && (include_deleted
                     || !row.deleted
                     || (q.v2 && faults.has(Fault::DeletedShownWithFilters) && any_filter))
@@ -286,9 +306,28 @@ impl ProjectIndex {
             row.size.is_some() && row.size == gigabytes(want)
         };
         let matches = |row: &Row| -> bool {
-            let name = q.name.as_deref().map(|t| name_ok(&row.name, t));
-            let status = q.status.as_deref().map(|s| status_ok(&row.status, s));
-            let id = q.id.as_deref().map(|i| id_ok(&row.id, i));
+            let (name_then, status_then) = match &row.at_start {
+                Some((n, s)) => (Some(n.as_str()), s.as_str()),
+                None => (None, row.status.as_str()),
+            };
+            let name = q.name.as_deref().map(|t| {
+                if faults.has(Fault::StaleNameIndex) {
+                    name_then.is_some_and(|n| name_ok(n, t))
+                } else {
+                    name_ok(&row.name, t)
+                }
+            });
+            let status = q.status.as_deref().map(|s| {
+                if faults.has(Fault::StaleStatusIndex) {
+                    status_ok(status_then, s)
+                } else {
+                    status_ok(&row.status, s)
+                }
+            });
+            let id = q
+                .id
+                .as_deref()
+                .map(|i| id_ok(&row.id, i) && !(faults.has(Fault::StaleIdIndex) && row.fresh()));
             let ip = q.ip.as_deref().map(|a| ip_ok(&row.ip, a));
             let tags = q.tags.as_deref().map(|t| tags_ok(&row.tags, t));
             let size = q.capacity.as_deref().map(|c| size_ok(row, c));
@@ -316,7 +355,8 @@ impl ProjectIndex {
         }
         let window = offset..offset.saturating_add(take);
         let flipped = faults.has(Fault::UnstableOrder) && request_no % 2 == 1;
-        let (mut page, mut count, last) = if !any_filter && !flipped {
+        let fast = !any_filter && !flipped && !old_cursor && !faults.has(Fault::StaleFailedIndex);
+        let (mut page, mut count, last) = if fast {
             // No filter: the matches are the rows (or the visible rows), known at start,
             // so a page costs its own length, not a scan.
             let all: &[usize] =
@@ -385,6 +425,14 @@ impl ProjectIndex {
 
         // C11: instance_num counts every match, not the page.
         let mut total = count;
+        if faults.has(Fault::StaleTotal) {
+            // Only the instances the mock started with are counted.
+            total -= self
+                .rows
+                .iter()
+                .filter(|r| r.fresh() && !r.foreign && shows(r) && matches(r))
+                .count();
+        }
         if faults.has(Fault::InstanceNumUnfiltered) {
             total =
                 self.listed[usize::from(include_failed) | usize::from(include_deleted) << 1].len();
@@ -443,6 +491,7 @@ mod tests {
                 )
                 .unwrap(),
                 foreign: false,
+                at_start: Some((String::new(), String::new())),
                 json: Vec::new(),
                 json_v2: Vec::new(),
             })

@@ -7,6 +7,7 @@
 //! - `query`, `filter`: reading a query, then filtering, ordering and paging (C1..C11);
 //! - [`server`]: the axum router, errors, auth, and serving on a socket.
 
+pub mod churn;
 pub mod data;
 pub mod faults;
 mod filter;
@@ -18,6 +19,7 @@ pub mod sign;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+pub use churn::{Churn, ChurnKind};
 pub use data::{DataError, DataSet, InstanceProblem, MAIN_PROJECT, OTHER_PROJECT};
 pub use faults::{Fault, FaultKind};
 pub use server::{router, spawn, MockConfig, RunningMock, LIST_PATH, LIST_V2_PATH};
@@ -62,9 +64,16 @@ pub struct MockArgs {
     /// The same N and --seed always give the same data.
     #[arg(long, value_name = "N")]
     pub generate: Option<usize>,
-    /// The seed of --generate.
-    #[arg(long, value_name = "S", default_value_t = generate::DEFAULT_SEED, requires = "generate")]
+    /// The seed of --generate and of --churn: the same seed gives the same data and moves
+    /// it the same way.
+    #[arg(long, value_name = "S", default_value_t = generate::DEFAULT_SEED)]
     pub seed: u64,
+    /// Let the account move while it is read, as a real one does: one change of KIND
+    /// every EVERY list requests (default 20). KIND: status (an instance's next step:
+    /// RUNNING → RESTARTING → RUNNING ...), create, delete, usage (used_memory), lag (a
+    /// new instance listed by every other request for a while), mix.
+    #[arg(long, value_name = "KIND[:EVERY]", value_parser = Churn::parse)]
+    pub churn: Option<Churn>,
     /// Require `X-Auth-Token: T` on every request (C14). Prefer --token-env or --token-file:
     /// command lines end up in shell history and process lists.
     #[arg(long, value_name = "T", group = "auth")]
@@ -220,6 +229,10 @@ pub async fn command(args: MockArgs) -> u8 {
         faults: args.faults.clone(),
         token,
         access_key,
+        churn: args.churn.map(|c| Churn {
+            seed: args.seed,
+            ..c
+        }),
     };
     let has_token = config.token.is_some();
     let has_key = config.access_key.is_some();
@@ -240,6 +253,9 @@ pub async fn command(args: MockArgs) -> u8 {
         } else {
             say!("project {p}: {n} instances");
         }
+    }
+    if let Some(c) = &args.churn {
+        say!("churn {} (seed {}): the account moves while it is read", c.label(), args.seed);
     }
     for f in &args.faults {
         let rules: Vec<&str> = [f.rule(), f.rule_v2()]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -16,6 +16,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
+use super::churn::{Change, Mover};
 use super::data::DataSet;
 use super::faults::{Fault, INTERMITTENT_PERIOD};
 use super::filter::{gigabytes, ProjectIndex, Row, SelectError};
@@ -33,6 +34,8 @@ pub struct MockConfig {
     /// When set, a request signed with this key pair is let in too (or alone, without a
     /// token).
     pub access_key: Option<super::AccessKey>,
+    /// When set, the account moves while it is read (`--churn`).
+    pub churn: Option<super::Churn>,
 }
 
 impl std::fmt::Debug for MockConfig {
@@ -42,6 +45,7 @@ impl std::fmt::Debug for MockConfig {
             .field("faults", &self.faults)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("access_key", &self.access_key)
+            .field("churn", &self.churn)
             .finish()
     }
 }
@@ -54,6 +58,7 @@ impl MockConfig {
             faults: Vec::new(),
             token: None,
             access_key: None,
+            churn: None,
         }
     }
 }
@@ -75,12 +80,27 @@ const CODE_NO_INSTANCE: &str = "DCS.4404";
 const CODE_INTERNAL: &str = "DCS.5000";
 
 struct Mock {
-    projects: HashMap<String, ProjectIndex>,
     faults: FaultSet,
     token: Option<String>,
     access_key: Option<super::AccessKey>,
-    /// List requests so far (`intermittent-500`, `unstable-order`).
+    /// List requests so far (`intermittent-500`, `unstable-order`, `--churn`).
     requests: AtomicU64,
+    /// What is served now: the projects' indexes (replaced whole when the account moves).
+    served: RwLock<Served>,
+    /// The account's data and what moves it, with `--churn`.
+    mover: Option<Mutex<(Mover, Vec<(String, Vec<Value>)>)>>,
+    /// Each instance's name and status when the mock started (the `stale-*` faults read
+    /// them; an instance created since has none).
+    start: Arc<HashMap<String, (String, String)>>,
+}
+
+type Indexes = HashMap<String, ProjectIndex>;
+
+/// The indexes served, and while a new instance lags (`--churn lag`), the ones without it
+/// and the request number until which every other request gets those.
+struct Served {
+    now: Arc<Indexes>,
+    lagging: Option<(Arc<Indexes>, u64)>,
 }
 
 /// Parses a created_at value for ordering (C8). Accepts RFC 3339 with any offset.
@@ -195,41 +215,79 @@ fn bend(v: &mut Value, faults: FaultSet) {
 fn index(config: MockConfig) -> Mock {
     let faults = FaultSet::from(config.faults.as_slice());
     let projects = config.data.into_projects();
-    let row = |inst: &Value| Row {
-        foreign: false,
-        name: str_field(inst, "name"),
-        status: str_field(inst, "status"),
-        id: str_field(inst, "instance_id"),
-        ip: str_field(inst, "ip"),
-        tags: inst
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(|t| Some((t.get("key")?.as_str()?, t.get("value")?.as_str()?)))
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        size: match inst.get("capacity_minor").and_then(Value::as_str) {
-            Some(minor) if !minor.is_empty() => gigabytes(minor),
-            _ => inst
-                .get("capacity")
-                .and_then(Value::as_u64)
-                .map(|c| (c, String::new())),
-        },
-        capacity: inst.get("capacity").and_then(Value::as_u64),
-        deleted: inst.get("deleted").and_then(Value::as_bool) == Some(true),
-        created_at: inst
-            .get("created_at")
-            .and_then(Value::as_str)
-            .and_then(parse_created_at)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        json: render(inst, faults),
-        json_v2: render_v2(inst, faults),
+    let start: HashMap<String, (String, String)> = projects
+        .iter()
+        .flat_map(|(_, l)| l.iter())
+        .map(|i| {
+            (
+                str_field(i, "instance_id"),
+                (str_field(i, "name"), str_field(i, "status")),
+            )
+        })
+        .collect();
+    let start = Arc::new(start);
+    let now = Arc::new(indexes(&projects, faults, &start));
+    Mock {
+        faults,
+        token: config.token,
+        access_key: config.access_key,
+        requests: AtomicU64::new(0),
+        served: RwLock::new(Served {
+            now,
+            lagging: None,
+        }),
+        mover: config
+            .churn
+            .map(|c| Mutex::new((Mover::new(c), projects))),
+        start,
+    }
+}
+
+/// Indexes every project's instances as rows, rendered once for both lists.
+fn indexes(
+    projects: &[(String, Vec<Value>)],
+    faults: FaultSet,
+    start: &HashMap<String, (String, String)>,
+) -> Indexes {
+    let row = |inst: &Value| {
+        let id = str_field(inst, "instance_id");
+        Row {
+            foreign: false,
+            name: str_field(inst, "name"),
+            status: str_field(inst, "status"),
+            at_start: start.get(&id).cloned(),
+            id,
+            ip: str_field(inst, "ip"),
+            tags: inst
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|tags| {
+                    tags.iter()
+                        .filter_map(|t| Some((t.get("key")?.as_str()?, t.get("value")?.as_str()?)))
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            size: match inst.get("capacity_minor").and_then(Value::as_str) {
+                Some(minor) if !minor.is_empty() => gigabytes(minor),
+                _ => inst
+                    .get("capacity")
+                    .and_then(Value::as_u64)
+                    .map(|c| (c, String::new())),
+            },
+            capacity: inst.get("capacity").and_then(Value::as_u64),
+            deleted: inst.get("deleted").and_then(Value::as_bool) == Some(true),
+            created_at: inst
+                .get("created_at")
+                .and_then(Value::as_str)
+                .and_then(parse_created_at)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            json: render(inst, faults),
+            json_v2: render_v2(inst, faults),
+        }
     };
     let mut out = HashMap::new();
-    for (project, list) in &projects {
+    for (project, list) in projects {
         let rows: Vec<Row> = if faults.has(Fault::TenantLeak) {
             projects
                 .iter()
@@ -237,7 +295,7 @@ fn index(config: MockConfig) -> Mock {
                 .collect()
         } else if faults.has(Fault::TenantLeakById) {
             let mut rows: Vec<Row> = list.iter().map(row).collect();
-            for (other, l) in &projects {
+            for (other, l) in projects {
                 if other != project {
                     rows.extend(l.iter().map(|i| Row {
                         foreign: true,
@@ -251,12 +309,31 @@ fn index(config: MockConfig) -> Mock {
         };
         out.insert(project.clone(), ProjectIndex::new(rows, faults));
     }
-    Mock {
-        projects: out,
-        faults,
-        token: config.token,
-        access_key: config.access_key,
-        requests: AtomicU64::new(0),
+    out
+}
+
+impl Mock {
+    /// The indexes that answer list request `n`: the account moves first when `--churn`
+    /// says a change is due, and a lagging new instance is missing from every other
+    /// request while it lags.
+    fn indexes_for(&self, n: u64) -> Arc<Indexes> {
+        if let Some(mover) = &self.mover {
+            let mut guard = mover.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (mover, data) = &mut *guard;
+            if n > 0 && n % mover.every() == 0 {
+                let change = mover.step(data);
+                let next = Arc::new(indexes(data, self.faults, &self.start));
+                let mut served = self.served.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let before = std::mem::replace(&mut served.now, next);
+                served.lagging = matches!(change, Change::Created { lagging: true, .. })
+                    .then(|| (before, n + super::churn::LAG_REQUESTS));
+            }
+        }
+        let served = self.served.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &served.lagging {
+            Some((before, until)) if n < *until && n % 2 == 1 => before.clone(),
+            _ => served.now.clone(),
+        }
     }
 }
 
@@ -447,8 +524,11 @@ fn serve(
             };
         }
     };
+    // The account as it is now (or, while a new instance lags,
+    // as every other replica still sees it).
+    let served = mock.indexes_for(n);
     // C14, V19: an unknown project has no instances (an empty list, not an error).
-    let Some(ix) = mock.projects.get(&project) else {
+    let Some(ix) = served.get(&project) else {
         return page(mock, api, &[], &[], 0);
     };
     match ix.select(&q, mock.faults, n) {

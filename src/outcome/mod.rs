@@ -124,9 +124,30 @@ pub struct Summary {
     /// Distinct failures the exploration found (not waived); they fail the run.
     #[serde(skip_serializing_if = "is_zero")]
     pub explore_failed: usize,
+    /// Every request sent to the target in the run: baselines, cases, fresh looks at the
+    /// account and exploration (0 when not counted).
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub requests_sent: u64,
+    /// Looks at the account taken after the baseline, because an answer disagreed with
+    /// it (see `runner::settle`); none when every answer agreed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub account_looks: usize,
+    /// Instances seen moving between two looks (created, removed, a member changed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub account_moved: usize,
+    /// Cases (and probes) whose disagreement a move explained: judged again, passed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub account_excused: usize,
+    /// Cases (and probes) that failed because the account moved on every look.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub account_unsettled: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 
@@ -164,6 +185,31 @@ impl Summary {
         } else {
             crate::exit::SUCCESS
         }
+    }
+}
+
+/// What a run saw of the account moving while it read it (see `runner::settle`): the
+/// looks taken after the baseline, every instance that moved between two looks, and how
+/// many cases a move excused or could not settle. All zero when no answer disagreed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AccountReport {
+    pub looks: usize,
+    /// Each move in words: `id ("name") status RUNNING → RESTARTING`, `... created`.
+    pub moves: Vec<String>,
+    /// Cases that disagreed with the account as first seen, and passed once the moves
+    /// were taken into account.
+    pub excused: usize,
+    /// Cases that failed because the account moved on every look.
+    pub unsettled: usize,
+}
+
+impl AccountReport {
+    /// Puts the counts into the summary.
+    pub fn count_into(&self, s: &mut Summary) {
+        s.account_looks = self.looks;
+        s.account_moved = self.moves.len();
+        s.account_excused = self.excused;
+        s.account_unsettled = self.unsettled;
     }
 }
 

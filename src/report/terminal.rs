@@ -362,6 +362,15 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
             s.explore_failed
         );
     }
+    if s.account_looks > 0 {
+        // The account moved while it was read: what it excused, in one line (each
+        // excused case's observations say what moved).
+        let _ = writeln!(
+            w,
+            "{YELLOW}account:{YELLOW:#} {} instance(s) moved while the run read the account ({} look(s) after the baseline); {} case(s) judged again and excused, {} failed because it moved on every look",
+            s.account_moved, s.account_looks, s.account_excused, s.account_unsettled
+        );
+    }
     let _ = writeln!(
         w,
         "{BOLD}{} requests{BOLD:#} ({} retried) in {:.2} s ({:.0} requests/s)",

@@ -13,6 +13,7 @@ use crate::outcome::{CaseResult, ExploreFailure, ExploreReport, Verdict};
 use crate::plan::explore::{self, Probe, Space};
 use crate::select::Shard;
 
+use super::settle::Account;
 use super::{judge_batch, RunError, TargetSpec};
 
 /// How much to explore.
@@ -37,24 +38,24 @@ fn first_rule(r: &CaseResult) -> Option<Rule> {
         .flatten()
 }
 
-/// Explores with a client and the baselines a run already has.
+/// Explores with a client and the account a run already has: each probe that disagrees
+/// with the account only as first seen is settled as a case is (settle.rs).
 pub(crate) async fn explore_with(
     client: &Client,
     contract: &Contract,
     spec: &TargetSpec,
-    main: &Result<Baseline, NoBaseline>,
-    other: Option<&Result<Baseline, NoBaseline>>,
+    account: &mut Account,
     opts: ExploreOptions,
 ) -> ExploreReport {
     let started = Instant::now();
     let desc = contract.desc();
     let empty = Baseline::default();
-    let base = main.as_ref().unwrap_or(&empty);
+    let base = account.main.as_ref().unwrap_or(&empty);
     let credentials = spec.credentials != crate::auth::Credentials::None;
     let space = explore::space(
         contract,
         base,
-        other.and_then(|o| o.as_ref().ok()),
+        account.other.as_ref().and_then(|o| o.as_ref().ok()),
         credentials,
     );
     let probes: Vec<(usize, Probe)> = explore::plan(&space, opts.budget, opts.seed)
@@ -69,8 +70,19 @@ pub(crate) async fn explore_with(
         .iter()
         .map(|(i, p)| explore::probe_case(desc, &space, p, *i))
         .collect();
-    let results = judge_batch(client, contract, spec, main, other, &cases).await;
+    let results = judge_batch(
+        client,
+        contract,
+        spec,
+        &account.main,
+        account.other.as_ref(),
+        &cases,
+        false,
+    )
+    .await;
     let mut requests = results.iter().map(|r| r.requests.len()).sum::<usize>();
+    let results = settled(client, contract, spec, account, &cases, results).await;
+    let (main, other) = (&account.main, account.other.as_ref());
     let errors = results
         .iter()
         .filter(|r| r.verdict == Verdict::Error)
@@ -131,6 +143,30 @@ pub(crate) async fn explore_with(
     }
 }
 
+/// The probes' results, each that disagrees only with the account as first seen settled.
+async fn settled(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    account: &mut Account,
+    cases: &[Case],
+    mut results: Vec<CaseResult>,
+) -> Vec<CaseResult> {
+    let held: Vec<(usize, CaseResult)> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| super::settle::suspect(r))
+        .map(|(i, r)| (i, r.clone()))
+        .collect();
+    if held.is_empty() {
+        return results;
+    }
+    for (i, r) in super::settle::settle(client, contract, spec, account, cases, held, false).await {
+        results[i] = r;
+    }
+    results
+}
+
 /// True when every parameter `min` sets, `p` sets to the same class, with the same
 /// credentials.
 fn explains(min: &Probe, p: &Probe) -> bool {
@@ -175,7 +211,7 @@ async fn shrink(
             .iter()
             .map(|c| explore::probe_case(desc, space, c, index))
             .collect();
-        let results = judge_batch(client, contract, spec, main, other, &cases).await;
+        let results = judge_batch(client, contract, spec, main, other, &cases, false).await;
         spent += results.iter().map(|r| r.requests.len()).sum::<usize>();
         let Some((c, r)) = candidates
             .into_iter()
@@ -212,5 +248,6 @@ pub async fn explore_target(
         &mut super::Quiet,
     )
     .await?;
-    Ok(explore_with(&client, contract, spec, &main, other.as_ref(), opts).await)
+    let mut account = Account::new(main, other, baseline_page);
+    Ok(explore_with(&client, contract, spec, &mut account, opts).await)
 }

@@ -25,7 +25,8 @@ use crate::secret::Secret;
 pub use crate::exec::{listed_without, walk_list};
 
 pub mod explore;
-pub use crate::outcome::{ExploreFailure, ExploreReport};
+pub(crate) mod settle;
+pub use crate::outcome::{AccountReport, ExploreFailure, ExploreReport};
 pub use explore::{explore_target, ExploreOptions};
 
 /// Where a run sends its requests.
@@ -88,6 +89,10 @@ pub struct RunReport {
     pub interrupted: bool,
     /// The exploration's report, when the run explored (and was not interrupted).
     pub explore: Option<ExploreReport>,
+    /// What the run saw of the account moving while it read it.
+    pub account: AccountReport,
+    /// Every request sent to the target: baselines, cases, fresh looks, exploration.
+    pub sent: u64,
 }
 
 /// Why a run could not start or could not fetch what every case needs.
@@ -128,6 +133,8 @@ pub async fn run_cases_until(
             elapsed: started.elapsed(),
             interrupted: true,
             explore: None,
+            account: AccountReport::default(),
+            sent: client.sent(),
         });
     };
     let judge = Judge {
@@ -160,9 +167,17 @@ pub async fn run_cases_until(
     let mut sent = Sent::spawn(&client, &plans);
     let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
     let mut results = InOrder::new(cases.len());
+    // Cases whose findings are all about the account's data wait for evidence that the
+    // account did not move (settle.rs) before they are handed over.
+    let mut held: Vec<(usize, CaseResult)> = Vec::new();
     let mut complete = |ci: usize, answers: Vec<Option<Answer>>, observer: &mut _| {
         let plan = plans[ci].take().expect("each case is judged once");
-        results.set(ci, judge.case(ci, plan, answers), observer);
+        let result = judge.case(ci, plan, answers);
+        if settle::suspect(&result) {
+            held.push((ci, result));
+        } else {
+            results.set(ci, result, observer);
+        }
     };
     // Cases that send nothing (skipped, or without a usable baseline) are judged first.
     for ci in 0..cases.len() {
@@ -192,12 +207,29 @@ pub async fn run_cases_until(
     if interrupted {
         sent.abort();
     }
+    let mut account = settle::Account::new(main, other, opts.baseline_page);
+    let held = if interrupted || held.is_empty() {
+        held
+    } else {
+        let keep = opts.keep_bodies;
+        let settled = tokio::select! {
+            r = settle::settle(&client, opts.contract, opts.spec, &mut account, cases, held.clone(), keep) => Some(r),
+            () = &mut stop => {
+                interrupted = true;
+                None
+            }
+        };
+        settled.unwrap_or(held)
+    };
+    for (ci, r) in held {
+        results.set(ci, r, observer);
+    }
     let results = results.finish(cases, observer);
     let explore = match opts.explore.filter(|e| e.budget > 0 && !interrupted) {
         None => None,
         Some(e) => {
             let explored = tokio::select! {
-                r = explore::explore_with(&client, opts.contract, opts.spec, &main, other.as_ref(), e) => Some(r),
+                r = explore::explore_with(&client, opts.contract, opts.spec, &mut account, e) => Some(r),
                 () = &mut stop => {
                     interrupted = true;
                     None
@@ -214,6 +246,8 @@ pub async fn run_cases_until(
         elapsed: started.elapsed(),
         interrupted,
         explore,
+        account: account.report(opts.contract),
+        sent: client.sent(),
     })
 }
 
@@ -226,6 +260,7 @@ pub(crate) async fn judge_batch(
     main: &Result<Baseline, NoBaseline>,
     other: Option<&Result<Baseline, NoBaseline>>,
     cases: &[Case],
+    keep_bodies: bool,
 ) -> Vec<CaseResult> {
     let judge = Judge {
         cases,
@@ -233,7 +268,7 @@ pub(crate) async fn judge_batch(
         main,
         other,
         empty: Baseline::default(),
-        keep_bodies: false,
+        keep_bodies,
     };
     let projects = Projects {
         main: &spec.project,
@@ -444,6 +479,7 @@ impl InOrder {
 pub async fn serve_mock(
     data: crate::mock::DataSet,
     faults: Vec<crate::mock::Fault>,
+    churn: Option<crate::mock::Churn>,
 ) -> std::io::Result<(crate::mock::RunningMock, TargetSpec)> {
     let mut projects: Vec<String> = data.projects().map(|(p, _)| p.to_string()).collect();
     projects.sort();
@@ -462,6 +498,7 @@ pub async fn serve_mock(
         faults,
         token: Some(token.clone()),
         access_key: None,
+        churn,
     };
     let running = crate::mock::spawn(config, ([127, 0, 0, 1], 0).into()).await?;
     let spec = TargetSpec {

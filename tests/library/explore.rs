@@ -11,7 +11,7 @@ use conform::outcome::ExploreReport;
 use conform::runner::{explore_target, serve_mock, ExploreOptions};
 
 async fn explore(faults: Vec<Fault>, seed: u64, budget: usize) -> ExploreReport {
-    let (mock, spec) = serve_mock(DataSet::builtin(), faults).await.unwrap();
+    let (mock, spec) = serve_mock(DataSet::builtin(), faults, None).await.unwrap();
     let target = Target {
         base_url: spec.base_url.clone(),
         credentials: spec.credentials.clone(),

@@ -18,6 +18,7 @@ mod exec_retry;
 mod explore;
 mod fuzz_replay;
 mod mock;
+mod moving;
 mod near_duplicates;
 mod selfcheck;
 mod shape_equivalence;

@@ -99,6 +99,7 @@ pub fn app_with(data: DataSet, faults: &[Fault], token: Option<&str>) -> Router 
         faults: faults.to_vec(),
         token: token.map(str::to_string),
         access_key: None,
+        churn: None,
     })
 }
 

@@ -170,6 +170,7 @@ async fn token_and_shutdown_over_a_socket() {
         faults: vec![],
         token: Some("tok-123".into()),
         access_key: None,
+        churn: None,
     };
     let mock = spawn(config, loopback()).await.unwrap();
     let url = format!("{}/v1.0/{OTHER_PROJECT}/instances", mock.base_url());

@@ -1,0 +1,355 @@
+//! Evidence before blame: a case whose answers disagree with the account as first seen is
+//! judged again after a fresh look at it, within [`MAX_LOOKS`] looks.
+//!
+//! A real account moves while conform reads it. When a case's findings are all about the
+//! account's data (filters, order, paging), the runner looks at the unfiltered list again,
+//! records what moved ([`Moves`]) and weighs each finding ([`weigh`]):
+//!
+//! - about instances that never moved: the target is at fault, the case fails at once,
+//!   whether or not the discrepancy would come back (an intermittent fault is a fault);
+//! - about instances that moved: the case is sent again and judged against the new look;
+//!   when it then passes, each excused finding becomes an observation naming what moved;
+//! - about an instance listed by an answer but by no look yet: the next look decides.
+//!
+//! A discrepancy still there after the last look fails, saying so. A case with no finding
+//! costs nothing: no look is taken when nothing looks wrong.
+
+use crate::base::{Baseline, Moves};
+use crate::case::{Case, ProjectSel};
+use crate::check::moving::{about_data, weigh, Weight};
+use crate::check::{Context, Finding, Observation};
+use crate::contract::Contract;
+use crate::exec::{fetch_baseline, Client, NoBaseline};
+use crate::outcome::{AccountReport, CaseResult, Verdict};
+
+use super::TargetSpec;
+
+/// The most looks at the account taken for one discrepancy (after the baseline).
+pub const MAX_LOOKS: usize = 4;
+
+/// The account as the run has seen it: the latest look at each project, and every move
+/// seen between looks.
+pub(crate) struct Account {
+    pub main: Result<Baseline, NoBaseline>,
+    pub other: Option<Result<Baseline, NoBaseline>>,
+    page: u32,
+    /// Looks taken after the baseline.
+    looks: usize,
+    moves: Moves,
+    moves_other: Moves,
+    /// Cases excused by a move, and cases that failed after every look.
+    excused: usize,
+    unsettled: usize,
+}
+
+impl Account {
+    pub(crate) fn new(
+        main: Result<Baseline, NoBaseline>,
+        other: Option<Result<Baseline, NoBaseline>>,
+        page: u32,
+    ) -> Account {
+        Account {
+            main,
+            other,
+            page,
+            looks: 0,
+            moves: Moves::default(),
+            moves_other: Moves::default(),
+            excused: 0,
+            unsettled: 0,
+        }
+    }
+
+    /// What the run saw of the account's movement, for the reports.
+    pub(crate) fn report(&self, contract: &Contract) -> AccountReport {
+        let layout = &contract.desc().layout;
+        let said = |m: &crate::base::Move| {
+            let label = m
+                .after
+                .as_ref()
+                .or(m.before.as_ref())
+                .map(|i| i.label(layout).to_string())
+                .unwrap_or_default();
+            format!("{} ({label:?}) {}", m.id, m.what)
+        };
+        AccountReport {
+            looks: self.looks,
+            moves: self.moves.iter().chain(self.moves_other.iter()).map(said).collect(),
+            excused: self.excused,
+            unsettled: self.unsettled,
+        }
+    }
+
+    /// Looks at one project of the account again (the one a case queries); false when
+    /// the look got no usable list (the findings then stand as they are).
+    async fn look(
+        &mut self,
+        client: &Client,
+        contract: &Contract,
+        spec: &TargetSpec,
+        project: ProjectSel,
+    ) -> bool {
+        let desc = contract.desc();
+        let (id, old, moves) = match project {
+            ProjectSel::Main => (&spec.project, &mut self.main, &mut self.moves),
+            ProjectSel::Other => match (&spec.other_project, self.other.as_mut()) {
+                (Some(p), Some(o)) => (p, o, &mut self.moves_other),
+                _ => return false,
+            },
+        };
+        let Ok(Ok(new)) = fetch_baseline(client, desc, id, self.page, |_| {}).await else {
+            return false;
+        };
+        self.looks += 1;
+        if let Ok(before) = old.as_ref() {
+            moves.record(self.looks, &desc.layout, before, &new);
+        }
+        *old = Ok(new);
+        true
+    }
+
+    /// The checks' context for a case against the latest look, and the moves of the
+    /// project it queries.
+    fn ctx<'a>(&'a self, contract: &'a Contract, case: &'a Case, empty: &'a Baseline) -> (Context<'a>, &'a Moves) {
+        let main = self.main.as_ref().ok();
+        let other = self.other.as_ref().and_then(|o| o.as_ref().ok());
+        let (baseline, foreign, moves) = match case.project {
+            ProjectSel::Main => (main, other, &self.moves),
+            ProjectSel::Other => (other, main, &self.moves_other),
+        };
+        (
+            Context {
+                contract,
+                case,
+                baseline: baseline.unwrap_or(empty),
+                foreign: foreign.unwrap_or(empty),
+            },
+            moves,
+        )
+    }
+}
+
+/// True when a result needs evidence before blame: it failed, and only on findings about
+/// the account's data (a case with another finding fails whatever moved).
+pub(crate) fn suspect(r: &CaseResult) -> bool {
+    r.verdict == Verdict::Fail && !r.findings.is_empty() && r.findings.iter().all(about_data)
+}
+
+/// One case waiting for evidence.
+struct Open {
+    /// Index into the cases.
+    ci: usize,
+    result: CaseResult,
+    /// Findings excused so far, with what moved.
+    explained: Vec<(Finding, Vec<String>)>,
+    /// Findings about an instance no look has listed yet.
+    unseen: Vec<Finding>,
+    /// Whether the last look explained the case's findings (for the final message).
+    moved_last: bool,
+}
+
+/// Settles the suspect results (see [`suspect`]; `(case index, result)`), one case after
+/// the other so that each is judged between two looks close together: looks at the
+/// project the case queries, weighs its findings, sends it again when moves explain them,
+/// and so on within [`MAX_LOOKS`] looks. Returns every result final, in the order given.
+pub(crate) async fn settle(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    account: &mut Account,
+    cases: &[Case],
+    held: Vec<(usize, CaseResult)>,
+    keep_bodies: bool,
+) -> Vec<(usize, CaseResult)> {
+    let mut done = Vec::with_capacity(held.len());
+    for (ci, result) in held {
+        let o = Open {
+            ci,
+            result,
+            explained: Vec::new(),
+            unseen: Vec::new(),
+            moved_last: false,
+        };
+        done.push(settle_one(client, contract, spec, account, cases, o, keep_bodies).await);
+    }
+    done
+}
+
+async fn settle_one(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    account: &mut Account,
+    cases: &[Case],
+    mut o: Open,
+    keep_bodies: bool,
+) -> (usize, CaseResult) {
+    let empty = Baseline::default();
+    let case = &cases[o.ci];
+    let mut looks = 0;
+    while looks < MAX_LOOKS {
+        // The look after the last answers: what moved since the look they were judged
+        // against is the evidence.
+        if !account.look(client, contract, spec, case.project).await {
+            break;
+        }
+        looks += 1;
+        let (ctx, moves) = account.ctx(contract, case, &empty);
+        let pending: Vec<Finding> = o
+            .result
+            .findings
+            .iter()
+            .filter(|f| about_data(f))
+            .cloned()
+            .chain(std::mem::take(&mut o.unseen))
+            .collect();
+        let current = o.result.findings.iter().any(about_data);
+        let mut stands: Vec<Finding> = Vec::new();
+        o.moved_last = false;
+        for f in pending {
+            let query = query_of(&o.result, &f);
+            match weigh(&ctx, &f, &query, moves, 0) {
+                Weight::Stands => stands.push(f),
+                Weight::Explained(w) => {
+                    o.moved_last = true;
+                    o.explained.push((f, w));
+                }
+                Weight::Unseen => o.unseen.push(f),
+            }
+        }
+        if !stands.is_empty() {
+            // Instances that never moved: the target is at fault.
+            let unseen = std::mem::take(&mut o.unseen);
+            o.result.findings = stands;
+            o.result.findings.extend(unseen);
+            return finish(o, account, None);
+        }
+        if !current {
+            if o.unseen.is_empty() {
+                return finish(o, account, None);
+            }
+            continue;
+        }
+        if walked_while_moving(&o, &ctx, moves, account.looks) {
+            // A walk longer than the account stays still: its overlaps and gaps are the
+            // moves', and what each page says on its own has been judged already.
+            o.result.notices.push(
+                "the pages were walked while instances they hold moved: overlaps, gaps and totals across pages are not judged"
+                    .to_string(),
+            );
+            o.result.findings.retain(|f| !about_data(f));
+            return finish(o, account, None);
+        }
+        if looks == MAX_LOOKS {
+            break; // no look would follow a last sending
+        }
+        // Judged again against this look.
+        let fresh = super::judge_batch(
+            client,
+            contract,
+            spec,
+            &account.main,
+            account.other.as_ref(),
+            std::slice::from_ref(case),
+            keep_bodies,
+        )
+        .await;
+        if let Some(r) = fresh.into_iter().next() {
+            o.result = r;
+        }
+        if !o.result.findings.iter().any(about_data) && o.unseen.is_empty() {
+            return finish(o, account, None);
+        }
+    }
+    // Out of looks (or the account could not be looked at again).
+    let unseen = std::mem::take(&mut o.unseen);
+    o.result.findings.extend(unseen);
+    if o.result.findings.is_empty() {
+        return finish(o, account, None);
+    }
+    let why = if o.moved_last {
+        format!("the account moved on every look ({looks} looks): the discrepancy could not be judged on a settled account, so it counts")
+    } else {
+        format!("the discrepancy remained after {looks} looks at the account")
+    };
+    finish(o, account, Some(why))
+}
+
+/// The final result of a case: its last judgement, the excused findings as observations,
+/// and, for a failure after every look, why it still counts.
+fn finish(o: Open, account: &mut Account, unsettled: Option<String>) -> (usize, CaseResult) {
+    let mut r = o.result;
+    for (f, moved) in &o.explained {
+        r.observations.push(Observation {
+            rule: f.rule,
+            request: f.request,
+            message: format!(
+                "excused, the account moved: {} ({})",
+                f.message,
+                short(moved)
+            ),
+        });
+    }
+    if let Some(why) = unsettled {
+        account.unsettled += 1;
+        r.notices.push(why);
+        r.verdict = Verdict::Fail;
+    } else if !r.findings.is_empty() {
+        r.verdict = Verdict::Fail;
+    } else if !o.explained.is_empty() {
+        account.excused += 1;
+        if r.verdict == Verdict::Fail {
+            // Every finding was about moves (the walk's, set aside above).
+            r.verdict = Verdict::Pass;
+        }
+        r.notices.push(format!(
+            "judged again after a fresh look at the account: {}",
+            short(&o.explained.iter().flat_map(|(_, m)| m.clone()).collect::<Vec<_>>())
+        ));
+    }
+    (o.ci, r)
+}
+
+/// At most three moves in words, then how many more.
+fn short(moves: &[String]) -> String {
+    let mut seen: Vec<&String> = Vec::new();
+    for m in moves {
+        if !seen.contains(&m) {
+            seen.push(m);
+        }
+    }
+    let shown: Vec<&str> = seen.iter().take(3).map(|s| s.as_str()).collect();
+    match seen.len() {
+        n if n > 3 => format!("{}; and {} more", shown.join("; "), n - 3),
+        _ => shown.join("; "),
+    }
+}
+
+/// True when the case walks pages and every finding about its data is explained by moves
+/// the latest look saw (instances the walked query holds, moving during the walk).
+fn walked_while_moving(o: &Open, ctx: &Context<'_>, moves: &Moves, latest: usize) -> bool {
+    let walks = o
+        .result
+        .requests
+        .iter()
+        .any(|q| matches!(q.purpose, crate::check::Purpose::Page { .. }));
+    let data: Vec<&Finding> = o.result.findings.iter().filter(|f| about_data(f)).collect();
+    walks
+        && !data.is_empty()
+        && data.iter().all(|f| {
+            let query = query_of(&o.result, f);
+            matches!(
+                weigh(ctx, f, &query, moves, latest.saturating_sub(1)),
+                Weight::Explained(_)
+            )
+        })
+}
+
+/// The query a finding's request sent, decoded.
+fn query_of(r: &CaseResult, f: &Finding) -> Vec<(String, String)> {
+    let path = r.requests.get(f.request).map_or("", |q| q.path.as_str());
+    let query = path.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
