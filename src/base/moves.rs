@@ -31,23 +31,48 @@ pub struct Moves {
 impl Moves {
     /// Records what changed from `old` to `new`, seen by look number `look`; returns how
     /// many instances moved.
-    pub fn record(&mut self, look: usize, layout: &Layout, old: &Baseline, new: &Baseline) -> usize {
+    pub fn record(
+        &mut self,
+        look: usize,
+        layout: &Layout,
+        old: &Baseline,
+        new: &Baseline,
+    ) -> usize {
         let mut moved = 0;
         for before in &old.instances {
             let after = new.get(before.id());
             if let Some(what) = describe(layout, Some(before), after) {
-                self.push(look, before.id(), Some(before.clone()), after.cloned(), what);
+                self.push(
+                    look,
+                    before.id(),
+                    Some(before.clone()),
+                    after.cloned(),
+                    what,
+                );
                 moved += 1;
             }
         }
         for after in new.instances.iter().filter(|i| old.get(i.id()).is_none()) {
-            self.push(look, after.id(), None, Some(after.clone()), "created".to_string());
+            self.push(
+                look,
+                after.id(),
+                None,
+                Some(after.clone()),
+                "created".to_string(),
+            );
             moved += 1;
         }
         moved
     }
 
-    fn push(&mut self, look: usize, id: &str, before: Option<Inst>, after: Option<Inst>, what: String) {
+    fn push(
+        &mut self,
+        look: usize,
+        id: &str,
+        before: Option<Inst>,
+        after: Option<Inst>,
+        what: String,
+    ) {
         let entry = self.by_id.entry(id.to_string()).or_default();
         if entry.is_empty() {
             self.order.push(id.to_string());
@@ -148,8 +173,15 @@ mod tests {
         assert_eq!(m.of("a")[0].what, "status RUNNING → RESTARTING");
         assert_eq!(m.of("b")[0].what, "removed");
         assert_eq!(m.of("d")[0].what, "created");
-        assert!(m.of("c").is_empty(), "an instance that did not change did not move");
+        assert!(
+            m.of("c").is_empty(),
+            "an instance that did not change did not move"
+        );
         assert_eq!(m.instances(), 3);
-        assert_eq!(m.record(2, &l, &new, &new), 0, "the same look twice: nothing moved");
+        assert_eq!(
+            m.record(2, &l, &new, &new),
+            0,
+            "the same look twice: nothing moved"
+        );
     }
 }

@@ -26,7 +26,10 @@ pub enum Weight {
 
 /// True for the kinds of finding that depend on the account's data.
 pub fn about_data(f: &Finding) -> bool {
-    matches!(f.check, CheckKind::Filter | CheckKind::Order | CheckKind::Paging)
+    matches!(
+        f.check,
+        CheckKind::Filter | CheckKind::Order | CheckKind::Paging
+    )
 }
 
 /// Weighs a finding of the case in `ctx` (judged against `ctx.baseline`) whose request
@@ -68,11 +71,16 @@ pub fn weigh(
             .instances
             .iter()
             .all(|id| ctx.baseline.get(id).is_none() && ctx.foreign.get(id).is_none());
-        return if unseen { Weight::Unseen } else { Weight::Stands };
+        return if unseen {
+            Weight::Unseen
+        } else {
+            Weight::Stands
+        };
     }
     // A count or a position: any instance the query matches, before or after its move.
     let q = Query::parse(desc, query).unpaged();
-    let matches = |i: &Option<crate::base::Inst>| i.as_ref().is_some_and(|i| q.excludes(i).is_none());
+    let matches =
+        |i: &Option<crate::base::Inst>| i.as_ref().is_some_and(|i| q.excludes(i).is_none());
     let explained: Vec<String> = moves
         .iter()
         .filter(|m| m.look > since && (matches(&m.before) || matches(&m.after)))

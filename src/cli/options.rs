@@ -59,7 +59,12 @@ pub struct TargetArgs {
           value_parser = crate::mock::Churn::parse)]
     pub mock_churn: Option<crate::mock::Churn>,
     /// The seed of --mock-churn: the same seed moves the account the same way.
-    #[arg(long = "mock-seed", value_name = "S", default_value_t = 1, requires = "mock_churn")]
+    #[arg(
+        long = "mock-seed",
+        value_name = "S",
+        default_value_t = 1,
+        requires = "mock_churn"
+    )]
     pub mock_seed: u64,
 }
 

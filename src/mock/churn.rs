@@ -169,10 +169,13 @@ impl Mover {
             return Change::Nothing;
         };
         let kind = match self.churn.kind {
-            ChurnKind::Mix => {
-                [ChurnKind::Status, ChurnKind::Create, ChurnKind::Delete, ChurnKind::Usage, ChurnKind::Lag]
-                    [self.rng.below(5) as usize]
-            }
+            ChurnKind::Mix => [
+                ChurnKind::Status,
+                ChurnKind::Create,
+                ChurnKind::Delete,
+                ChurnKind::Usage,
+                ChurnKind::Lag,
+            ][self.rng.below(5) as usize],
             k => k,
         };
         match kind {
@@ -209,7 +212,10 @@ impl Mover {
         };
         list[i]["status"] = json!(to);
         Change::Status {
-            id: list[i]["instance_id"].as_str().unwrap_or_default().to_string(),
+            id: list[i]["instance_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             from,
             to,
         }
@@ -260,7 +266,10 @@ impl Mover {
         };
         list[i]["deleted"] = json!(true);
         Change::Deleted {
-            id: list[i]["instance_id"].as_str().unwrap_or_default().to_string(),
+            id: list[i]["instance_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
         }
     }
 
@@ -271,7 +280,10 @@ impl Mover {
         let max = list[i]["max_memory"].as_u64().unwrap_or(0);
         list[i]["used_memory"] = json!(self.rng.below(max + 1));
         Change::Usage {
-            id: list[i]["instance_id"].as_str().unwrap_or_default().to_string(),
+            id: list[i]["instance_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
         }
     }
 }
@@ -289,8 +301,13 @@ mod tests {
         let c = Churn::parse("status").unwrap();
         assert_eq!((c.kind, c.every), (ChurnKind::Status, DEFAULT_EVERY));
         let c = Churn::parse("lag:5").unwrap();
-        assert_eq!((c.kind, c.every, c.label()), (ChurnKind::Lag, 5, "lag:5".to_string()));
-        assert!(Churn::parse("statuses").unwrap_err().contains("one of status"));
+        assert_eq!(
+            (c.kind, c.every, c.label()),
+            (ChurnKind::Lag, 5, "lag:5".to_string())
+        );
+        assert!(Churn::parse("statuses")
+            .unwrap_err()
+            .contains("one of status"));
         assert!(Churn::parse("create:0").is_err());
     }
 
@@ -317,7 +334,9 @@ mod tests {
         };
         assert_ne!(from, to);
         let main = &d.iter().find(|(p, _)| p == MAIN_PROJECT).unwrap().1;
-        assert!(main.iter().any(|v| v["instance_id"] == id.as_str() && v["status"] == to.as_str()));
+        assert!(main
+            .iter()
+            .any(|v| v["instance_id"] == id.as_str() && v["status"] == to.as_str()));
 
         let before = main.len();
         let mut m = Mover::new(Churn::parse("create").unwrap());
@@ -333,6 +352,8 @@ mod tests {
             panic!("a deletion")
         };
         let main = &d.iter().find(|(p, _)| p == MAIN_PROJECT).unwrap().1;
-        assert!(main.iter().any(|v| v["instance_id"] == id.as_str() && v["deleted"] == true));
+        assert!(main
+            .iter()
+            .any(|v| v["instance_id"] == id.as_str() && v["deleted"] == true));
     }
 }

@@ -255,7 +255,11 @@ pub async fn command(args: MockArgs) -> u8 {
         }
     }
     if let Some(c) = &args.churn {
-        say!("churn {} (seed {}): the account moves while it is read", c.label(), args.seed);
+        say!(
+            "churn {} (seed {}): the account moves while it is read",
+            c.label(),
+            args.seed
+        );
     }
     for f in &args.faults {
         let rules: Vec<&str> = [f.rule(), f.rule_v2()]

@@ -232,13 +232,8 @@ fn index(config: MockConfig) -> Mock {
         token: config.token,
         access_key: config.access_key,
         requests: AtomicU64::new(0),
-        served: RwLock::new(Served {
-            now,
-            lagging: None,
-        }),
-        mover: config
-            .churn
-            .map(|c| Mutex::new((Mover::new(c), projects))),
+        served: RwLock::new(Served { now, lagging: None }),
+        mover: config.churn.map(|c| Mutex::new((Mover::new(c), projects))),
         start,
     }
 }
@@ -318,18 +313,26 @@ impl Mock {
     /// request while it lags.
     fn indexes_for(&self, n: u64) -> Arc<Indexes> {
         if let Some(mover) = &self.mover {
-            let mut guard = mover.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut guard = mover
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let (mover, data) = &mut *guard;
             if n > 0 && n % mover.every() == 0 {
                 let change = mover.step(data);
                 let next = Arc::new(indexes(data, self.faults, &self.start));
-                let mut served = self.served.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut served = self
+                    .served
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let before = std::mem::replace(&mut served.now, next);
                 served.lagging = matches!(change, Change::Created { lagging: true, .. })
                     .then(|| (before, n + super::churn::LAG_REQUESTS));
             }
         }
-        let served = self.served.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let served = self
+            .served
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &served.lagging {
             Some((before, until)) if n < *until && n % 2 == 1 => before.clone(),
             _ => served.now.clone(),

@@ -74,7 +74,12 @@ impl Account {
         };
         AccountReport {
             looks: self.looks,
-            moves: self.moves.iter().chain(self.moves_other.iter()).map(said).collect(),
+            moves: self
+                .moves
+                .iter()
+                .chain(self.moves_other.iter())
+                .map(said)
+                .collect(),
             excused: self.excused,
             unsettled: self.unsettled,
         }
@@ -110,7 +115,12 @@ impl Account {
 
     /// The checks' context for a case against the latest look, and the moves of the
     /// project it queries.
-    fn ctx<'a>(&'a self, contract: &'a Contract, case: &'a Case, empty: &'a Baseline) -> (Context<'a>, &'a Moves) {
+    fn ctx<'a>(
+        &'a self,
+        contract: &'a Contract,
+        case: &'a Case,
+        empty: &'a Baseline,
+    ) -> (Context<'a>, &'a Moves) {
         let main = self.main.as_ref().ok();
         let other = self.other.as_ref().and_then(|o| o.as_ref().ok());
         let (baseline, foreign, moves) = match case.project {
@@ -304,7 +314,12 @@ fn finish(o: Open, account: &mut Account, unsettled: Option<String>) -> (usize, 
         }
         r.notices.push(format!(
             "judged again after a fresh look at the account: {}",
-            short(&o.explained.iter().flat_map(|(_, m)| m.clone()).collect::<Vec<_>>())
+            short(
+                &o.explained
+                    .iter()
+                    .flat_map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+            )
         ));
     }
     (o.ci, r)

@@ -603,9 +603,15 @@ fn big_data() -> conform::mock::DataSet {
 #[test]
 fn every_fault_has_a_probe() {
     let probed: HashSet<&str> = probes().iter().map(|p| p.fault).collect();
-    let catalogue: HashSet<&str> = Fault::catalogue().iter().map(|f| f.name()).collect();
+    // The faults that show only while the account moves change nothing on a still mock:
+    // tests/library/moving.rs probes them while it moves.
+    let still: Vec<&Fault> = Fault::catalogue()
+        .iter()
+        .filter(|f| !f.needs_churn())
+        .collect();
+    let catalogue: HashSet<&str> = still.iter().map(|f| f.name()).collect();
     assert_eq!(probed, catalogue);
-    assert_eq!(probes().len(), Fault::catalogue().len());
+    assert_eq!(probes().len(), still.len());
 }
 
 #[tokio::test]
