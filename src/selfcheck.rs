@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::case::{Case, Rule};
 use crate::contract::Contract;
 use crate::exec::Target;
-use crate::mock::{DataSet, Fault, FaultKind};
+use crate::mock::{Churn, DataSet, Fault, FaultKind};
 use crate::outcome::{CaseResult, Verdict};
 use crate::runner::{run_cases, serve_mock, RunOptions};
 
@@ -37,6 +37,49 @@ pub struct FaultResult {
     /// True when the fault changed no answer the suite received: with this data set
     /// (and these cases) there was nothing to catch. Not counted in the score.
     pub inert: bool,
+    /// The same fault while the account moves (`selfcheck --churn`), when measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moving: Option<MovingResult>,
+}
+
+/// What one fault did to the suite while the mock's account moved.
+#[derive(Debug, Clone, Serialize)]
+pub struct MovingResult {
+    /// Cases that failed with a finding under the fault's rule.
+    pub caught_by: Vec<String>,
+    /// Distinct exploration failures under the fault's rule.
+    pub explored_by: Vec<String>,
+    /// Cases that failed only under other rules.
+    pub failed_otherwise: Vec<String>,
+    /// A breaking fault caught under its rule; a tolerated or additive one not reported.
+    pub ok: bool,
+}
+
+/// The moving-account column of the selfcheck (`--churn`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MovingSummary {
+    /// How the account moved: `KIND:EVERY (seed S)`.
+    pub churn: String,
+    /// Cases (and exploration failures) of the faithful mock that failed while it moved:
+    /// false alarms.
+    pub faithful_failures: Vec<String>,
+    /// Breaking faults caught on the still mock that are caught under the same rule
+    /// while the account moves, of those caught on the still mock.
+    pub still_caught: usize,
+    pub still_total: usize,
+    /// Faults that show only while the account moves, caught under their rule.
+    pub moving_only_caught: usize,
+    pub moving_only_total: usize,
+    /// Each fault that shows only while the account moves, and what it did.
+    pub moving_only: Vec<MovingOnly>,
+}
+
+/// A fault that shows only while the account moves (inert on the still mock).
+#[derive(Debug, Clone, Serialize)]
+pub struct MovingOnly {
+    pub fault: &'static str,
+    pub rule: &'static str,
+    pub result: MovingResult,
 }
 
 /// A rule the data could not exercise, and why.
@@ -69,12 +112,22 @@ pub struct SelfcheckReport {
     pub additive_seen: usize,
     pub additive_total: usize,
     pub unexercised: Vec<Unexercised>,
+    /// The moving-account column, when asked for (`--churn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moving: Option<MovingSummary>,
     pub seconds: f64,
 }
 
 impl SelfcheckReport {
     pub fn passed(&self) -> bool {
-        self.faithful_failures.is_empty() && self.faults.iter().all(|f| f.ok)
+        self.faithful_failures.is_empty()
+            && self
+                .faults
+                .iter()
+                .all(|f| f.ok && f.moving.as_ref().is_none_or(|m| m.ok))
+            && self.moving.as_ref().is_none_or(|m| {
+                m.faithful_failures.is_empty() && m.moving_only.iter().all(|x| x.result.ok)
+            })
     }
 }
 
@@ -111,13 +164,27 @@ pub async fn selfcheck(
     data: &DataSet,
     parallel: usize,
 ) -> Result<SelfcheckReport, SelfcheckError> {
+    selfcheck_moving(cases, contract, data, parallel, None).await
+}
+
+/// [`selfcheck`], and with `churn`, a second column: the faithful mock and every fault
+/// again while the account moves, each breaking fault judged by whether a case (or the
+/// exploration) still fails under its rule, and the faults that show only while the
+/// account moves added.
+pub async fn selfcheck_moving(
+    cases: &[Case],
+    contract: &Contract,
+    data: &DataSet,
+    parallel: usize,
+    churn: Option<Churn>,
+) -> Result<SelfcheckReport, SelfcheckError> {
     let started = Instant::now();
     let mut variants: Vec<Option<Fault>> = vec![None];
     let rules = faults_for(contract);
     variants.extend(rules.iter().map(|(f, _)| Some(*f)));
     let runs: Vec<(Option<Fault>, Run)> = stream::iter(variants)
         .map(|fault| async move {
-            let results = run_against_mock(cases, contract, data.clone(), fault).await?;
+            let results = run_against_mock(cases, contract, data.clone(), fault, None).await?;
             Ok::<_, SelfcheckError>((fault, results))
         })
         .buffer_unordered(parallel.max(1))
@@ -151,6 +218,10 @@ pub async fn selfcheck(
             .map_or("", |(_, r)| r);
         faults.push(judge_fault(fault, rule, &faithful, &results));
     }
+    let moving = match churn {
+        None => None,
+        Some(c) => Some(moving_column(cases, contract, data, parallel, c, &mut faults).await?),
+    };
     let count = |kind: FaultKind| faults.iter().filter(|f| f.kind == kind.as_str()).count();
     let count_ok = |kind: FaultKind| {
         faults
@@ -190,6 +261,7 @@ pub async fn selfcheck(
         additive_total: count(FaultKind::Additive),
         unexercised: unexercised(contract, &faithful, &faults),
         faults,
+        moving,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -208,8 +280,9 @@ async fn run_against_mock<'a>(
     contract: &'a Contract,
     data: DataSet,
     fault: Option<Fault>,
+    churn: Option<Churn>,
 ) -> Result<Run, SelfcheckError> {
-    let (mock, spec) = serve_mock(data, fault.into_iter().collect(), None)
+    let (mock, spec) = serve_mock(data, fault.into_iter().collect(), churn)
         .await
         .map_err(SelfcheckError::Mock)?;
     let target = Target {
@@ -282,6 +355,109 @@ async fn run_against_mock<'a>(
     })
 }
 
+/// The moving-account column: the faithful mock, the breaking faults the still mock's
+/// run caught, and the faults that show only while the account moves, each run again
+/// against a moving mock.
+async fn moving_column(
+    cases: &[Case],
+    contract: &Contract,
+    data: &DataSet,
+    parallel: usize,
+    churn: Churn,
+    faults: &mut Vec<FaultResult>,
+) -> Result<MovingSummary, SelfcheckError> {
+    let path = contract.desc().path.text();
+    let moving_only: Vec<Fault> = Fault::catalogue()
+        .iter()
+        .copied()
+        .filter(|f| f.needs_churn() && !f.rule_on(&path).is_empty())
+        .collect();
+    let mut variants: Vec<Option<Fault>> = vec![None];
+    variants.extend(
+        faults
+            .iter()
+            .filter(|f| f.kind == FaultKind::Breaks.as_str() && !f.inert && f.ok)
+            .filter_map(|f| Fault::from_name(f.fault))
+            .map(Some),
+    );
+    variants.extend(moving_only.iter().copied().map(Some));
+    let runs: Vec<(Option<Fault>, Run)> = stream::iter(variants)
+        .map(|fault| async move {
+            let run = run_against_mock(cases, contract, data.clone(), fault, Some(churn)).await?;
+            Ok::<_, SelfcheckError>((fault, run))
+        })
+        .buffer_unordered(parallel.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let mut summary = MovingSummary {
+        churn: format!("{} (seed {})", churn.label(), churn.seed),
+        faithful_failures: Vec::new(),
+        still_caught: 0,
+        still_total: 0,
+        moving_only_caught: 0,
+        moving_only_total: moving_only.len(),
+        moving_only: Vec::new(),
+    };
+    for (fault, run) in runs {
+        let Some(fault) = fault else {
+            summary.faithful_failures = run
+                .results
+                .iter()
+                .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+                .map(|r| r.name.clone())
+                .chain(run.explored)
+                .collect();
+            continue;
+        };
+        let rule = fault.rule_on(&path);
+        let under_rule = |r: &CaseResult| {
+            r.verdict == Verdict::Fail && r.findings.iter().any(|f| f.rule.to_string() == rule)
+        };
+        let caught_by: Vec<String> = run
+            .results
+            .iter()
+            .filter(|r| under_rule(r))
+            .map(|r| r.name.clone())
+            .collect();
+        let failed_otherwise = run
+            .results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Fail && !under_rule(r))
+            .map(|r| r.name.clone())
+            .collect();
+        let explored_by: Vec<String> = run
+            .explored
+            .iter()
+            .filter(|e| e.ends_with(&format!("({rule})")))
+            .cloned()
+            .collect();
+        let ok = !caught_by.is_empty() || !explored_by.is_empty();
+        let result = MovingResult {
+            caught_by,
+            explored_by,
+            failed_otherwise,
+            ok,
+        };
+        if fault.needs_churn() {
+            summary.moving_only_caught += usize::from(ok);
+            summary.moving_only.push(MovingOnly {
+                fault: fault.name(),
+                rule,
+                result,
+            });
+        } else {
+            summary.still_total += 1;
+            summary.still_caught += usize::from(ok);
+            if let Some(f) = faults.iter_mut().find(|f| f.fault == fault.name()) {
+                f.moving = Some(result);
+            }
+        }
+    }
+    Ok(summary)
+}
+
 fn judge_fault(
     fault: Fault,
     rule: &'static str,
@@ -329,6 +505,7 @@ fn judge_fault(
         errors,
         ok,
         inert,
+        moving: None,
     }
 }
 
@@ -379,6 +556,71 @@ fn unexercised(
         });
     }
     out
+}
+
+/// The moving-account column for a person: false alarms, the still mock's catches kept,
+/// and the faults that show only while the account moves.
+fn write_moving(
+    w: &mut dyn Write,
+    m: &MovingSummary,
+    faults: &[FaultResult],
+) -> std::io::Result<()> {
+    use anstyle::AnsiColor;
+    let red = AnsiColor::Red.on_default().bold();
+    let green = AnsiColor::Green.on_default().bold();
+    writeln!(w, "\nmoving account ({}):", m.churn)?;
+    if m.faithful_failures.is_empty() {
+        writeln!(w, "  {green}faithful mock:{green:#} no false alarm")?;
+    } else {
+        writeln!(
+            w,
+            "  {red}faithful mock: {} false alarm(s):{red:#} {}",
+            m.faithful_failures.len(),
+            short_list(&m.faithful_failures)
+        )?;
+    }
+    writeln!(
+        w,
+        "  {}/{} rule-breaking faults caught on the still mock are still caught under their rule",
+        m.still_caught, m.still_total
+    )?;
+    for f in faults {
+        if let Some(x) = f.moving.as_ref().filter(|x| !x.ok) {
+            writeln!(
+                w,
+                "  {red}{} ({}) not caught under its rule while the account moves{red:#}{}",
+                f.fault,
+                f.rule,
+                if x.failed_otherwise.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (failed otherwise: {})", short_list(&x.failed_otherwise))
+                }
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "  {}/{} faults that show only while the account moves caught under their rule:",
+        m.moving_only_caught, m.moving_only_total
+    )?;
+    for x in &m.moving_only {
+        let style = if x.result.ok { green } else { red };
+        let said = if x.result.ok {
+            format!(
+                "caught ({})",
+                short_list(&[x.result.caught_by.clone(), x.result.explored_by.clone()].concat())
+            )
+        } else {
+            "SLIPPED THROUGH".to_string()
+        };
+        writeln!(
+            w,
+            "    {:<26} {:<5} {style}{said}{style:#}",
+            x.fault, x.rule
+        )?;
+    }
+    Ok(())
 }
 
 /// The selfcheck as a matrix for a person: one line per fault, the score, what the
@@ -456,6 +698,9 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
             "  write a case for {}: fault `{}` breaks it and no case noticed",
             missed.rule, missed.fault
         )?;
+    }
+    if let Some(m) = &r.moving {
+        write_moving(w, m, &r.faults)?;
     }
     if !r.unexercised.is_empty() {
         writeln!(w, "\nrules the data could not fully exercise:")?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::case;
 use crate::contract::Contract;
 use crate::mock::DataSet;
-use crate::selfcheck::{faults_for, html, selfcheck, write_human};
+use crate::selfcheck::{faults_for, html, selfcheck_moving, write_human};
 
 /// Options of `conform selfcheck`.
 #[derive(Debug, clap::Args)]
@@ -33,6 +33,14 @@ pub struct SelfcheckArgs {
     /// Also write the matrix as a self-contained HTML page to PATH.
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
+    /// Add a moving-account column: the faithful mock and every fault again while the
+    /// mock's account moves (KIND[:EVERY] as `conform mock --churn`, e.g. mix:20), and
+    /// the faults that show only then.
+    #[arg(long, value_name = "KIND[:EVERY]", value_parser = crate::mock::Churn::parse)]
+    pub churn: Option<crate::mock::Churn>,
+    /// The seed of --churn.
+    #[arg(long, default_value_t = 1, value_name = "S", requires = "churn")]
+    pub seed: u64,
 }
 
 /// Runs `conform selfcheck`; returns the exit code.
@@ -60,6 +68,8 @@ pub async fn command(args: SelfcheckArgs) -> u8 {
         parallel: first.parallel,
         format: first.format.clone(),
         html: None,
+        churn: first.churn,
+        seed: first.seed,
     };
     let one = one_contract(first).await;
     if one == crate::exit::INPUT_INVALID {
@@ -109,7 +119,11 @@ async fn one_contract(args: SelfcheckArgs) -> u8 {
         cases.len(),
         faults_for(contract).len() + 1
     );
-    let report = match selfcheck(&cases, contract, &data, args.parallel).await {
+    let churn = args.churn.map(|c| crate::mock::Churn {
+        seed: args.seed,
+        ..c
+    });
+    let report = match selfcheck_moving(&cases, contract, &data, args.parallel, churn).await {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(anstream::stderr(), "error: {e}");

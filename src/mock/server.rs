@@ -334,10 +334,21 @@ impl Mock {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &served.lagging {
-            Some((before, until)) if n < *until && n % 2 == 1 => before.clone(),
+            // Which replica answers is a coin toss per request (fixed for a request number),
+            // not a strict alternation that a client's own rhythm could fall in step with.
+            Some((before, until)) if n < *until && replica_lags(n) => before.clone(),
             _ => served.now.clone(),
         }
     }
+}
+
+/// Whether list request `n` reaches a replica that has not seen the newest instance yet
+/// (`--churn lag`): about every other request, mixed by a fixed hash of `n`.
+fn replica_lags(n: u64) -> bool {
+    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) & 1 == 1
 }
 
 fn str_field(inst: &Value, name: &str) -> String {

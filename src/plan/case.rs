@@ -34,6 +34,7 @@ pub struct Projects<'a> {
 }
 
 /// A case's requests, or why it sends none.
+#[derive(Clone)]
 pub struct Planned {
     pub requests: Vec<(Purpose, Request)>,
     /// The case is skipped, with this notice.

@@ -14,7 +14,7 @@ use crate::plan::explore::{self, Probe, Space};
 use crate::select::Shard;
 
 use super::settle::Account;
-use super::{judge_batch, RunError, TargetSpec};
+use super::{judge_batch, judge_plans, plan_batch, RunError, TargetSpec};
 
 /// How much to explore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,18 +70,25 @@ pub(crate) async fn explore_with(
         .iter()
         .map(|(i, p)| explore::probe_case(desc, &space, p, *i))
         .collect();
-    let results = judge_batch(
-        client,
+    let plans = plan_batch(
         contract,
         spec,
         &account.main,
         account.other.as_ref(),
         &cases,
+    );
+    let results = judge_plans(
+        client,
+        contract,
+        &account.main,
+        account.other.as_ref(),
+        &cases,
+        plans.clone(),
         false,
     )
     .await;
     let mut requests = results.iter().map(|r| r.requests.len()).sum::<usize>();
-    let results = settled(client, contract, spec, account, &cases, results).await;
+    let results = settled(client, contract, spec, account, &cases, plans, results).await;
     let (main, other) = (&account.main, account.other.as_ref());
     let errors = results
         .iter()
@@ -150,13 +157,15 @@ async fn settled(
     spec: &TargetSpec,
     account: &mut Account,
     cases: &[Case],
+    plans: Vec<crate::plan::Planned>,
     mut results: Vec<CaseResult>,
 ) -> Vec<CaseResult> {
-    let held: Vec<(usize, CaseResult)> = results
+    let held: Vec<(usize, CaseResult, crate::plan::Planned)> = results
         .iter()
+        .zip(plans)
         .enumerate()
-        .filter(|(_, r)| super::settle::suspect(r))
-        .map(|(i, r)| (i, r.clone()))
+        .filter(|(_, (r, _))| super::settle::suspect(r))
+        .map(|(i, (r, p))| (i, r.clone(), p))
         .collect();
     if held.is_empty() {
         return results;

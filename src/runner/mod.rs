@@ -145,36 +145,23 @@ pub async fn run_cases_until(
         empty: Baseline::default(),
         keep_bodies: opts.keep_bodies,
     };
-    let projects = Projects {
-        main: &opts.spec.project,
-        other: opts.spec.other_project.as_deref(),
-        credentials: opts.spec.credentials != crate::auth::Credentials::None,
-    };
-    let memo = DrawMemo::default();
-    let plans: Vec<Planned> = cases
-        .iter()
-        .map(|c| {
-            plan_case(
-                opts.contract.desc(),
-                c,
-                &projects,
-                &main,
-                other.as_ref(),
-                &memo,
-            )
-        })
-        .collect();
+    let plans = plan_batch(opts.contract, opts.spec, &main, other.as_ref(), cases);
     let mut sent = Sent::spawn(&client, &plans);
     let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
     let mut results = InOrder::new(cases.len());
     // Cases whose findings are all about the account's data wait for evidence that the
     // account did not move (settle.rs) before they are handed over.
-    let mut held: Vec<(usize, CaseResult)> = Vec::new();
+    let mut held: Vec<(usize, CaseResult, Planned)> = Vec::new();
     let mut complete = |ci: usize, answers: Vec<Option<Answer>>, observer: &mut _| {
         let plan = plans[ci].take().expect("each case is judged once");
+        let kept = Planned {
+            requests: plan.requests.clone(),
+            skip: None,
+            failure: None,
+        };
         let result = judge.case(ci, plan, answers);
         if settle::suspect(&result) {
-            held.push((ci, result));
+            held.push((ci, result, kept));
         } else {
             results.set(ci, result, observer);
         }
@@ -208,8 +195,8 @@ pub async fn run_cases_until(
         sent.abort();
     }
     let mut account = settle::Account::new(main, other, opts.baseline_page);
-    let held = if interrupted || held.is_empty() {
-        held
+    let held: Vec<(usize, CaseResult)> = if interrupted || held.is_empty() {
+        held.into_iter().map(|(ci, r, _)| (ci, r)).collect()
     } else {
         let keep = opts.keep_bodies;
         let settled = tokio::select! {
@@ -219,7 +206,7 @@ pub async fn run_cases_until(
                 None
             }
         };
-        settled.unwrap_or(held)
+        settled.unwrap_or_else(|| held.into_iter().map(|(ci, r, _)| (ci, r)).collect())
     };
     for (ci, r) in held {
         results.set(ci, r, observer);
@@ -262,6 +249,42 @@ pub(crate) async fn judge_batch(
     cases: &[Case],
     keep_bodies: bool,
 ) -> Vec<CaseResult> {
+    let plans = plan_batch(contract, spec, main, other, cases);
+    judge_plans(client, contract, main, other, cases, plans, keep_bodies).await
+}
+
+/// Plans a batch of cases against baselines already fetched.
+pub(crate) fn plan_batch(
+    contract: &Contract,
+    spec: &TargetSpec,
+    main: &Result<Baseline, NoBaseline>,
+    other: Option<&Result<Baseline, NoBaseline>>,
+    cases: &[Case],
+) -> Vec<Planned> {
+    let projects = Projects {
+        main: &spec.project,
+        other: spec.other_project.as_deref(),
+        credentials: spec.credentials != crate::auth::Credentials::None,
+    };
+    let memo = DrawMemo::default();
+    cases
+        .iter()
+        .map(|c| plan_case(contract.desc(), c, &projects, main, other, &memo))
+        .collect()
+}
+
+/// Sends the planned requests of a batch of cases and judges each case against the
+/// baselines given (which need not be the ones it was planned with: settle.rs sends a
+/// case's requests again and judges them against a fresh look).
+pub(crate) async fn judge_plans(
+    client: &Client,
+    contract: &Contract,
+    main: &Result<Baseline, NoBaseline>,
+    other: Option<&Result<Baseline, NoBaseline>>,
+    cases: &[Case],
+    plans: Vec<Planned>,
+    keep_bodies: bool,
+) -> Vec<CaseResult> {
     let judge = Judge {
         cases,
         contract,
@@ -270,16 +293,6 @@ pub(crate) async fn judge_batch(
         empty: Baseline::default(),
         keep_bodies,
     };
-    let projects = Projects {
-        main: &spec.project,
-        other: spec.other_project.as_deref(),
-        credentials: spec.credentials != crate::auth::Credentials::None,
-    };
-    let memo = DrawMemo::default();
-    let plans: Vec<Planned> = cases
-        .iter()
-        .map(|c| plan_case(contract.desc(), c, &projects, main, other, &memo))
-        .collect();
     let mut sent = Sent::spawn(client, &plans);
     let mut plans: Vec<Option<Planned>> = plans.into_iter().map(Some).collect();
     let mut done: Vec<Option<CaseResult>> = (0..cases.len()).map(|_| None).collect();

@@ -21,6 +21,7 @@ use crate::check::{Context, Finding, Observation};
 use crate::contract::Contract;
 use crate::exec::{fetch_baseline, Client, NoBaseline};
 use crate::outcome::{AccountReport, CaseResult, Verdict};
+use crate::plan::Planned;
 
 use super::TargetSpec;
 
@@ -35,6 +36,9 @@ pub(crate) struct Account {
     page: u32,
     /// Looks taken after the baseline.
     looks: usize,
+    /// The look that cases judged from now on in the run's main stream are judged
+    /// against (the exploration after a settle uses the latest look).
+    judged_at: usize,
     moves: Moves,
     moves_other: Moves,
     /// Cases excused by a move, and cases that failed after every look.
@@ -53,6 +57,7 @@ impl Account {
             other,
             page,
             looks: 0,
+            judged_at: 0,
             moves: Moves::default(),
             moves_other: Moves::default(),
             excused: 0,
@@ -149,6 +154,9 @@ pub(crate) fn suspect(r: &CaseResult) -> bool {
 struct Open {
     /// Index into the cases.
     ci: usize,
+    /// The case's requests as first sent: sent again as they were, so that the case
+    /// asks the same question of the new look (a fresh plan could draw other values).
+    plan: Planned,
     result: CaseResult,
     /// Findings excused so far, with what moved.
     explained: Vec<(Finding, Vec<String>)>,
@@ -156,6 +164,8 @@ struct Open {
     unseen: Vec<Finding>,
     /// Whether the last look explained the case's findings (for the final message).
     moved_last: bool,
+    /// The look the current result was judged against (0: the baseline).
+    judged_at: usize,
 }
 
 /// Settles the suspect results (see [`suspect`]; `(case index, result)`), one case after
@@ -168,20 +178,38 @@ pub(crate) async fn settle(
     spec: &TargetSpec,
     account: &mut Account,
     cases: &[Case],
-    held: Vec<(usize, CaseResult)>,
+    held: Vec<(usize, CaseResult, Planned)>,
     keep_bodies: bool,
 ) -> Vec<(usize, CaseResult)> {
     let mut done = Vec::with_capacity(held.len());
-    for (ci, result) in held {
+    // Every held answer came in before this point: any look from now on is after them.
+    let answered_after = account.looks;
+    for (ci, result, plan) in held {
         let o = Open {
             ci,
+            plan,
             result,
             explained: Vec::new(),
             unseen: Vec::new(),
             moved_last: false,
+            judged_at: account.judged_at,
         };
-        done.push(settle_one(client, contract, spec, account, cases, o, keep_bodies).await);
+        done.push(
+            settle_one(
+                client,
+                contract,
+                spec,
+                account,
+                cases,
+                o,
+                keep_bodies,
+                answered_after,
+            )
+            .await,
+        );
     }
+    // Whatever is judged from now on is judged against the latest look.
+    account.judged_at = account.looks;
     done
 }
 
@@ -193,54 +221,46 @@ async fn settle_one(
     cases: &[Case],
     mut o: Open,
     keep_bodies: bool,
+    answered_after: usize,
 ) -> (usize, CaseResult) {
     let empty = Baseline::default();
     let case = &cases[o.ci];
     let mut looks = 0;
+    // A look already taken after the case's answers (another case's) may hold the
+    // evidence: it is tried first, and a fresh look is taken only when it does not.
+    let mut reuse = account.looks > answered_after;
     while looks < MAX_LOOKS {
-        // The look after the last answers: what moved since the look they were judged
-        // against is the evidence.
-        if !account.look(client, contract, spec, case.project).await {
-            break;
-        }
-        looks += 1;
-        let (ctx, moves) = account.ctx(contract, case, &empty);
-        let pending: Vec<Finding> = o
-            .result
-            .findings
-            .iter()
-            .filter(|f| about_data(f))
-            .cloned()
-            .chain(std::mem::take(&mut o.unseen))
-            .collect();
-        let current = o.result.findings.iter().any(about_data);
-        let mut stands: Vec<Finding> = Vec::new();
-        o.moved_last = false;
-        for f in pending {
-            let query = query_of(&o.result, &f);
-            match weigh(&ctx, &f, &query, moves, 0) {
-                Weight::Stands => stands.push(f),
-                Weight::Explained(w) => {
-                    o.moved_last = true;
-                    o.explained.push((f, w));
-                }
-                Weight::Unseen => o.unseen.push(f),
+        if !reuse {
+            // The look after the last answers: what moved since the look they were
+            // judged against is the evidence.
+            if !account.look(client, contract, spec, case.project).await {
+                break;
             }
+            looks += 1;
         }
-        if !stands.is_empty() {
+        let (ctx, moves) = account.ctx(contract, case, &empty);
+        let w = weigh_all(&o, &ctx, moves);
+        if !w.stands.is_empty() && std::mem::take(&mut reuse) {
+            continue; // not enough evidence in the older look: take a fresh one
+        }
+        reuse = false;
+        o.unseen = w.unseen;
+        o.explained.extend(w.explained);
+        o.moved_last = w.moved;
+        if !w.stands.is_empty() {
             // Instances that never moved: the target is at fault.
             let unseen = std::mem::take(&mut o.unseen);
-            o.result.findings = stands;
+            o.result.findings = w.stands;
             o.result.findings.extend(unseen);
             return finish(o, account, None);
         }
-        if !current {
+        if !o.result.findings.iter().any(about_data) {
             if o.unseen.is_empty() {
                 return finish(o, account, None);
             }
             continue;
         }
-        if walked_while_moving(&o, &ctx, moves, account.looks) {
+        if walked_while_moving(&o, &ctx, moves) {
             // A walk longer than the account stays still: its overlaps and gaps are the
             // moves', and what each page says on its own has been judged already.
             o.result.notices.push(
@@ -253,14 +273,15 @@ async fn settle_one(
         if looks == MAX_LOOKS {
             break; // no look would follow a last sending
         }
-        // Judged again against this look.
-        let fresh = super::judge_batch(
+        // The same requests again, judged against this look.
+        o.judged_at = account.looks;
+        let fresh = super::judge_plans(
             client,
             contract,
-            spec,
             &account.main,
             account.other.as_ref(),
             std::slice::from_ref(case),
+            vec![o.plan.clone()],
             keep_bodies,
         )
         .await;
@@ -285,11 +306,53 @@ async fn settle_one(
     finish(o, account, Some(why))
 }
 
+/// A case's findings about data, weighed against the moves seen so far.
+struct Weighed {
+    stands: Vec<Finding>,
+    explained: Vec<(Finding, Vec<String>)>,
+    unseen: Vec<Finding>,
+    /// Some finding was explained.
+    moved: bool,
+}
+
+fn weigh_all(o: &Open, ctx: &Context<'_>, moves: &Moves) -> Weighed {
+    let mut w = Weighed {
+        stands: Vec::new(),
+        explained: Vec::new(),
+        unseen: Vec::new(),
+        moved: false,
+    };
+    let pending = o
+        .result
+        .findings
+        .iter()
+        .filter(|f| about_data(f))
+        .chain(&o.unseen);
+    for f in pending {
+        let query = query_of(&o.result, f);
+        match weigh(ctx, f, &query, moves, 0) {
+            Weight::Stands => w.stands.push(f.clone()),
+            Weight::Explained(m) => {
+                w.moved = true;
+                w.explained.push((f.clone(), m));
+            }
+            Weight::Unseen => w.unseen.push(f.clone()),
+        }
+    }
+    w
+}
+
 /// The final result of a case: its last judgement, the excused findings as observations,
 /// and, for a failure after every look, why it still counts.
 fn finish(o: Open, account: &mut Account, unsettled: Option<String>) -> (usize, CaseResult) {
     let mut r = o.result;
+    let mut said: Vec<(crate::case::Rule, &str)> = Vec::new();
     for (f, moved) in &o.explained {
+        // One observation per excused finding, however many looks saw it again.
+        if said.contains(&(f.rule, f.message.as_str())) {
+            continue;
+        }
+        said.push((f.rule, f.message.as_str()));
         r.observations.push(Observation {
             rule: f.rule,
             request: f.request,
@@ -342,7 +405,7 @@ fn short(moves: &[String]) -> String {
 
 /// True when the case walks pages and every finding about its data is explained by moves
 /// the latest look saw (instances the walked query holds, moving during the walk).
-fn walked_while_moving(o: &Open, ctx: &Context<'_>, moves: &Moves, latest: usize) -> bool {
+fn walked_while_moving(o: &Open, ctx: &Context<'_>, moves: &Moves) -> bool {
     let walks = o
         .result
         .requests
@@ -354,7 +417,7 @@ fn walked_while_moving(o: &Open, ctx: &Context<'_>, moves: &Moves, latest: usize
         && data.iter().all(|f| {
             let query = query_of(&o.result, f);
             matches!(
-                weigh(ctx, f, &query, moves, latest.saturating_sub(1)),
+                weigh(ctx, f, &query, moves, o.judged_at),
                 Weight::Explained(_)
             )
         })
