@@ -8,7 +8,8 @@
 #
 #   bash bench/moving.sh                 # the first contract, one change per 20 requests
 #   EVERY=10 SEEDS=5 bash bench/moving.sh
-#   CONTRACT=all bash bench/moving.sh    # both contracts
+#   CONTRACT=v2 bash bench/moving.sh     # the v2 list's suite
+#   CONTRACT=all bash bench/moving.sh    # both contracts, summed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVERY=${EVERY:-20}
@@ -17,7 +18,11 @@ CONTRACT=${CONTRACT:-}
 cargo build --release --locked -q
 bin=target/release/conform
 args=(run --snapshots off --format json)
-[ -n "$CONTRACT" ] && args+=(--contract "$CONTRACT")
+case "$CONTRACT" in
+    "") ;;
+    v2) args+=(--contract schemas/v2/list-instances.contract.toml --cases cases/v2) ;;
+    *) args+=(--contract "$CONTRACT") ;;
+esac
 # The run-finished events of one run, as "failed explore_failed requests_sent" lines.
 sums() {
     python3 -c '

@@ -159,6 +159,8 @@ async fn one_contract(args: RunArgs) -> u8 {
                     other: spec.other_project.clone(),
                 },
             )
+            .with_draws(&inputs.cases)
+            .with_documented(contract.item_members())
         }),
         progress: Progress::new(inputs.cases.len()),
     };
@@ -225,10 +227,11 @@ impl Inputs {
             })?,
         };
         args.report.validate().map_err(input_error)?;
-        let snapshots = snapshot::Session::open(
+        let snapshots = snapshot::Session::open_moving(
             &args.snapshots,
             &args.cases,
             args.endpoint.target.as_deref(),
+            args.endpoint.mock_churn.is_some(),
             desc,
         )
         .map_err(input_error)?;

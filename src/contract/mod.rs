@@ -230,6 +230,24 @@ impl Contract {
     }
 
     /// The response schema as JSON.
+    /// The members the response schema documents for one list item (its `properties`,
+    /// through a local `$ref`); empty when the schema does not say.
+    pub fn item_members(&self) -> Vec<String> {
+        let schema = self.response_schema();
+        let mut item = &schema["properties"][self.desc().list.as_str()]["items"];
+        if let Some(r) = item.get("$ref").and_then(Value::as_str) {
+            let mut at = schema;
+            for step in r.trim_start_matches("#/").split('/') {
+                at = &at[step];
+            }
+            item = at;
+        }
+        item.get("properties")
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn response_schema(&self) -> &Value {
         &self.response_schema
     }

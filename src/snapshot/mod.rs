@@ -134,6 +134,12 @@ pub struct Footer {
     dir: PathBuf,
     pending: usize,
     unwritten: usize,
+    /// Cases compared with no accepted snapshot yet, with one that differs, with one
+    /// that matches; cases whose checks failed.
+    new: usize,
+    changed: usize,
+    matched: usize,
+    failed: usize,
     orphans: Vec<PathBuf>,
     profile_written: Option<PathBuf>,
     errors: Vec<String>,
@@ -156,18 +162,34 @@ impl Session {
         target: Option<&str>,
         desc: &crate::contract::Desc,
     ) -> Result<Option<Session>, SessionError> {
+        Session::open_moving(args, cases_dir, target, false, desc)
+    }
+
+    /// [`Session::open`]; `moving`: the built-in mock's account moves (`--mock-churn`),
+    /// so its snapshots go to the `mock-moving` profile, which records behaviour.
+    pub fn open_moving(
+        args: &SnapshotArgs,
+        cases_dir: &Path,
+        target: Option<&str>,
+        moving: bool,
+        desc: &crate::contract::Desc,
+    ) -> Result<Option<Session>, SessionError> {
         if args.mode == Mode::Off {
             return Ok(None);
         }
-        let name = args
-            .profile
-            .clone()
-            .unwrap_or_else(|| default_profile(target));
+        let name = args.profile.clone().unwrap_or_else(|| {
+            if moving && target.is_none() {
+                "mock-moving".to_string()
+            } else {
+                default_profile(target)
+            }
+        });
         if !valid_profile(&name) {
             return Err(SessionError::ProfileName(name));
         }
         let dir = args.snapshot_dir.join(&name);
-        let (profile, new_profile) = Profile::load(desc, &name, &dir, target.is_none())?;
+        let still_mock = target.is_none() && !moving;
+        let (profile, new_profile) = Profile::load(desc, &name, &dir, still_mock)?;
         Ok(Some(Session {
             mode: args.mode,
             ci: is_ci(),
@@ -208,6 +230,8 @@ impl Session {
             pool: Table::default(),
             cases_label,
             updated: false,
+            drawn: std::collections::HashMap::new(),
+            documented: Vec::new(),
         }
     }
 
@@ -338,9 +362,38 @@ pub struct Comparison {
     /// Whether a snapshot was written as accepted (`--snapshots update`).
     updated: bool,
     footer: Footer,
+    /// Per case, the query parameters it draws from the target's data (a behaviour
+    /// snapshot writes them as `<drawn>`).
+    drawn: std::collections::HashMap<String, Vec<String>>,
+    /// The members the contract documents for an item: a behaviour snapshot records
+    /// only the others (an added member is a diff; which documented ones an answer
+    /// carries is the account's data).
+    documented: Vec<String>,
 }
 
 impl Comparison {
+    /// Learns which query parameters each case draws from the target's data.
+    pub fn with_draws(mut self, cases: &[crate::case::Case]) -> Comparison {
+        for c in cases {
+            let drawn: Vec<String> = c
+                .query
+                .iter()
+                .filter(|p| matches!(p.value, crate::case::QueryValue::Drawn(_)))
+                .map(|p| p.name.clone())
+                .collect();
+            if !drawn.is_empty() {
+                self.drawn.insert(c.name.clone(), drawn);
+            }
+        }
+        self
+    }
+
+    /// Learns the members the contract documents for an item.
+    pub fn with_documented(mut self, members: Vec<String>) -> Comparison {
+        self.documented = members;
+        self
+    }
+
     /// Adds the unfiltered list of a project, as walked, to the pool of redacted values.
     pub fn baseline(&mut self, instances: &[Value]) {
         for inst in instances {
@@ -365,7 +418,15 @@ impl Comparison {
         if matches!(r.verdict, Verdict::Skipped | Verdict::Error) {
             return;
         }
-        let body = normalise::body(r, &self.session.profile, &self.projects, &self.pool);
+        let drawn = self.drawn.get(&r.name).map_or(&[][..], Vec::as_slice);
+        let body = normalise::render(
+            r,
+            &self.session.profile,
+            &self.projects,
+            &self.pool,
+            drawn,
+            &self.documented,
+        );
         let file = SnapFile {
             source: format!("{}/{}.toml", self.cases_label, r.name),
             description: self.redactor.redact(&r.description).into_owned(),
@@ -373,6 +434,14 @@ impl Comparison {
             body: store::normalise_body(&self.redactor.redact(&body)),
         };
         let outcome = self.session.compare(&r.name, &file, &mut self.footer);
+        match outcome.state {
+            State::New => self.footer.new += 1,
+            State::Changed => self.footer.changed += 1,
+            State::Matched | State::Updated => self.footer.matched += 1,
+        }
+        if r.verdict == Verdict::Fail {
+            self.footer.failed += 1;
+        }
         if matches!(outcome.state, State::New | State::Changed)
             && matches!(r.verdict, Verdict::Pass | Verdict::Vacuous)
         {
@@ -510,19 +579,39 @@ impl Footer {
         } else {
             format!("conform review --profile {}", self.profile)
         };
-        if self.pending > 0 {
+        let first_run = self.new > 0 && self.changed == 0 && self.matched == 0 && self.failed == 0;
+        if first_run && self.unwritten > 0 {
             writeln!(
                 w,
-                "{YELLOW}snapshots:{YELLOW:#} {} pending in {}: accept or reject them with `{review}`",
-                self.pending,
+                "{YELLOW}snapshots:{YELLOW:#} all checks passed; no accepted snapshots yet for profile {}: {} new; CI is set, so nothing was written: run conform locally and `{review}`, or `--snapshots update`, then commit {}",
+                self.profile,
+                self.new,
                 self.dir.display()
             )?;
-        }
-        if self.unwritten > 0 {
+        } else if first_run {
+            // A first run against a new target (or profile) whose checks all passed.
             writeln!(
                 w,
-                "{YELLOW}snapshots:{YELLOW:#} {} differ; CI is set, so nothing was written: run conform locally and `{review}`, or `--snapshots update`",
-                self.unwritten
+                "{YELLOW}snapshots:{YELLOW:#} all checks passed; no accepted snapshots yet for profile {}: {} new; accept them with `{review}` (or run again with `--snapshots update`), then commit {}",
+                self.profile,
+                self.new,
+                self.dir.display()
+            )?;
+        } else if self.pending > 0 {
+            writeln!(
+                w,
+                "{YELLOW}snapshots:{YELLOW:#} {} pending in {} ({} new, {} changed): accept or reject them with `{review}`",
+                self.pending,
+                self.dir.display(),
+                self.new,
+                self.changed
+            )?;
+        }
+        if self.unwritten > 0 && !first_run {
+            writeln!(
+                w,
+                "{YELLOW}snapshots:{YELLOW:#} {} differ ({} new, {} changed); CI is set, so nothing was written: run conform locally and `{review}`, or `--snapshots update`",
+                self.unwritten, self.new, self.changed
             )?;
         }
         if let Some(p) = &self.profile_written {

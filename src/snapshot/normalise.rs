@@ -16,7 +16,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::redact::{Names, Profile, Table};
+use super::redact::{Names, Profile, Record, Table};
 use crate::check::Purpose;
 use crate::outcome::CaseResult;
 
@@ -38,6 +38,202 @@ pub fn pool(results: &[CaseResult], profile: &Profile) -> Table {
         }
     }
     pool
+}
+
+/// Renders the snapshot body of one case as its profile records it: its answers (`pool`
+/// from [`pool`]) or its behaviour (`drawn`: the query parameters the case draws from
+/// the target's data).
+pub fn render(
+    result: &CaseResult,
+    profile: &Profile,
+    projects: &Projects,
+    pool: &Table,
+    drawn: &[String],
+    documented: &[String],
+) -> String {
+    match profile.record {
+        Record::Answers => body(result, profile, projects, pool),
+        Record::Behaviour => behaviour(result, profile, projects, drawn, documented),
+    }
+}
+
+/// Observations that speak of the account's data, not of the target's behaviour: a move
+/// that excused a finding (runner/settle.rs), a case that expected nothing finding
+/// matches (check/filter.rs).
+const ABOUT_DATA: [&str; 2] = ["excused, the account moved", "the case expects no results"];
+
+/// What the target did in one case, without the account's data: for an account that
+/// moves, two runs give the same text unless the target's behaviour changed.
+pub fn behaviour(
+    result: &CaseResult,
+    profile: &Profile,
+    projects: &Projects,
+    drawn: &[String],
+    documented: &[String],
+) -> String {
+    let names = &profile.names;
+    let mut body_out = String::new();
+    let out = &mut body_out;
+    // Whether a case compared anything is the account's data: vacuous is a pass here.
+    let verdict = match result.verdict {
+        crate::outcome::Verdict::Vacuous => crate::outcome::Verdict::Pass,
+        v => v,
+    };
+    let _ = writeln!(out, "verdict: {}", verdict.label());
+    let rules: Vec<String> = result.rules.iter().map(|r| r.to_string()).collect();
+    let _ = writeln!(out, "rules: {}", rules.join(", "));
+    let _ = writeln!(out, "record: behaviour");
+    let _ = writeln!(out, "requests:");
+    // Each member, and on how many items.
+    let mut members: BTreeMap<String, usize> = BTreeMap::new();
+    let mut items = 0usize;
+    // A walk's pages are as many as the account holds: each page size is written once
+    // per distinct answer, whatever the number of pages.
+    let mut walks: std::collections::BTreeSet<(u32, String)> = std::collections::BTreeSet::new();
+    let mut n = 0;
+    for req in &result.requests {
+        let mut line = String::new();
+        let out = &mut line;
+        let status = match (req.status, &req.error) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(e)) => format!("no answer ({e})"),
+            (None, None) => "no answer".to_string(),
+        };
+        match &req.body {
+            Some(b) if list_of(names, b).is_some() => {
+                for inst in list_of(names, b).unwrap_or(&[]) {
+                    items += 1;
+                    if let Value::Object(m) = inst {
+                        for k in m.keys() {
+                            *members.entry(k.clone()).or_default() += 1;
+                        }
+                    }
+                }
+                let keys: Vec<&str> = b
+                    .as_object()
+                    .map(|o| o.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let _ = writeln!(out, "     status: {status}, a list ({})", keys.join(", "));
+            }
+            Some(b) => {
+                // An error body: its members, and the code (never the message, which
+                // may name the account's data).
+                let keys: Vec<&str> = b
+                    .as_object()
+                    .map(|o| o.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let code = ["error_code", "code"]
+                    .iter()
+                    .find_map(|k| b.get(*k).or_else(|| b.get("error").and_then(|e| e.get(*k))))
+                    .map(inline)
+                    .unwrap_or_else(|| "none".into());
+                let _ = writeln!(
+                    out,
+                    "     status: {status}, code {code} ({})",
+                    keys.join(", ")
+                );
+            }
+            None if req.status.is_some() => {
+                let _ = writeln!(out, "     status: {status}, body not JSON");
+            }
+            None => {
+                let _ = writeln!(out, "     status: {status}");
+            }
+        }
+        let shown = behaviour_path(&req.path, projects, drawn);
+        match req.purpose {
+            Purpose::Page { limit, .. } => {
+                let shown = without_start(&shown, names.start.as_deref());
+                walks.insert((limit, format!("GET {shown} (every page)\n{line}")));
+            }
+            Purpose::Main | Purpose::Repeat => {
+                n += 1;
+                let what = if req.purpose == Purpose::Repeat {
+                    " (repeat)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(body_out, "  {n}. GET {shown}{what}");
+                body_out.push_str(&line);
+            }
+        }
+    }
+    for (limit, text) in &walks {
+        let _ = write!(body_out, "  pages of {limit}: {text}");
+    }
+    let out = &mut body_out;
+    // Which documented members an answer carries, and whether one is null, is the
+    // account's data (the schema check judges their types); a member the contract does
+    // not document is the target's behaviour.
+    // Only one on every item: a member that some items carry is the account's data too.
+    let extra: Vec<&String> = members
+        .iter()
+        .filter(|(m, &on)| items > 1 && on == items && !documented.contains(m))
+        .map(|(m, _)| m)
+        .collect();
+    if !extra.is_empty() {
+        let item = &names.item;
+        let _ = writeln!(out, "{item} members the contract does not document:");
+        for name in extra {
+            let _ = writeln!(out, "  {name}");
+        }
+    }
+    let observations: std::collections::BTreeSet<String> = result
+        .observations
+        .iter()
+        .filter(|o| !ABOUT_DATA.iter().any(|p| o.message.starts_with(p)))
+        .map(|o| format!("{}: {}", o.rule, o.message))
+        .collect();
+    if !observations.is_empty() {
+        let _ = writeln!(out, "observations:");
+        for o in &observations {
+            let _ = writeln!(out, "  {o}");
+        }
+    }
+    let broken: std::collections::BTreeSet<String> = result
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule, f.check.name()))
+        .collect();
+    if !broken.is_empty() {
+        let _ = writeln!(out, "rules broken:");
+        for b in &broken {
+            let _ = writeln!(out, "  {b}");
+        }
+    }
+    body_out
+}
+
+/// A page's path without its position (the start or offset value), which the number of
+/// pages decides.
+fn without_start(path: &str, start: Option<&str>) -> String {
+    let Some((p, q)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let parts: Vec<String> = q
+        .split('&')
+        .map(|part| match part.split_once('=') {
+            Some((k, _)) if Some(k) == start => format!("{k}=…"),
+            _ => part.to_string(),
+        })
+        .collect();
+    format!("{p}?{}", parts.join("&"))
+}
+
+/// The path with project ids replaced and each drawn parameter's value as `<drawn>`.
+fn behaviour_path(p: &str, projects: &Projects, drawn: &[String]) -> String {
+    let plain = path(p, projects, &mut Table::default(), &Table::default());
+    let Some((path, query)) = plain.split_once('?') else {
+        return plain;
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|part| match part.split_once('=') {
+            Some((k, _)) if drawn.iter().any(|d| d == k) => format!("{k}=<drawn>"),
+            _ => part.to_string(),
+        })
+        .collect();
+    format!("{path}?{}", parts.join("&"))
 }
 
 /// Renders the snapshot body of one case; `pool` from [`pool`].

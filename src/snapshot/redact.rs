@@ -52,6 +52,12 @@ pub fn default_target_profile(desc: &Desc) -> String {
         "\
 # Snapshot profile of a real target, written by conform on first use; edit it to suit.
 #
+# record: what a snapshot holds. `behaviour` (what the target did: statuses, error codes,
+# members and their types, tolerated behaviour and readings, rules broken; drawn values as
+# <drawn>), so that an account that moves between two runs gives the same snapshots; or
+# `answers` (every answer's instances, in order, with the redactions below).
+record = \"behaviour\"
+#
 # Selectors address response bodies: `.key`, `[]` (every item), `[N]` (one item),
 # `.*` (every member). They apply to every answer of every case of this profile.
 #
@@ -80,6 +86,22 @@ struct ProfileFile {
     #[serde(default)]
     mask: Vec<String>,
     fields: Option<Vec<String>>,
+    /// `answers` (every answer as served) or `behaviour` (what the target did, without
+    /// the account's data: for an account that moves).
+    record: Option<String>,
+}
+
+/// What a snapshot of a profile records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Every answer as served: the instances in order with the profile's fields. For a
+    /// target whose data does not move (the built-in mock).
+    Answers,
+    /// What the target did, not what the account holds: statuses, error codes, the
+    /// members and their types, observations (tolerated behaviour, readings) and the
+    /// rules broken; drawn values as `<drawn>`. Two runs against an account that moves
+    /// between them give the same snapshot.
+    Behaviour,
 }
 
 /// What a profile needs to know of the contract: where the list, the total and the id
@@ -90,6 +112,8 @@ pub struct Names {
     pub total: Option<String>,
     pub id: String,
     pub item: String,
+    /// The paging parameter that says where a page starts (`start`, `offset`).
+    pub start: Option<String>,
 }
 
 /// A loaded, validated profile.
@@ -102,6 +126,7 @@ pub struct Profile {
     pub fields: Vec<String>,
     /// The contract's names the snapshot uses.
     pub names: Names,
+    pub record: Record,
 }
 
 /// A profile that cannot be used; nothing is sent.
@@ -124,6 +149,17 @@ impl Profile {
         text: &str,
         path: &Path,
     ) -> Result<Profile, ProfileError> {
+        Profile::parse_with_default(desc, name, text, path, Record::Answers)
+    }
+
+    /// [`Profile::parse`], with what a profile without `record` records.
+    pub fn parse_with_default(
+        desc: &Desc,
+        name: &str,
+        text: &str,
+        path: &Path,
+        default: Record,
+    ) -> Result<Profile, ProfileError> {
         let invalid = |message: String| ProfileError::Invalid {
             path: path.to_path_buf(),
             message,
@@ -140,7 +176,18 @@ impl Profile {
                 "`fields` is empty: name at least one instance field".into(),
             ));
         }
+        let record = match file.record.as_deref() {
+            None => default,
+            Some("answers") => Record::Answers,
+            Some("behaviour" | "behavior") => Record::Behaviour,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "record = {other:?}: `answers` or `behaviour`"
+                )))
+            }
+        };
         Ok(Profile {
+            record,
             name: name.to_string(),
             redact: parse_all(&file.redact)?,
             mask: parse_all(&file.mask)?,
@@ -150,6 +197,7 @@ impl Profile {
                 total: desc.total.as_ref().map(|t| t.field.clone()),
                 id: desc.id.clone(),
                 item: desc.item.clone(),
+                start: desc.start.as_ref().map(|s| s.param.clone()),
             },
         })
     }
@@ -163,15 +211,28 @@ impl Profile {
         mock: bool,
     ) -> Result<(Profile, Option<String>), ProfileError> {
         let path = dir.join("profile.toml");
+        // A real target's account moves: its snapshots record behaviour unless its
+        // profile says otherwise. The still mock's record its answers.
+        let default = if mock {
+            Record::Answers
+        } else {
+            Record::Behaviour
+        };
         match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((Profile::parse(desc, name, &text, &path)?, None)),
+            Ok(text) => Ok((
+                Profile::parse_with_default(desc, name, &text, &path, default)?,
+                None,
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let text = if mock {
                     MOCK_PROFILE.to_string()
                 } else {
                     default_target_profile(desc)
                 };
-                Ok((Profile::parse(desc, name, &text, &path)?, Some(text)))
+                Ok((
+                    Profile::parse_with_default(desc, name, &text, &path, default)?,
+                    Some(text),
+                ))
             }
             Err(source) => Err(ProfileError::Read { path, source }),
         }
