@@ -8,4 +8,4 @@ mod moves;
 pub mod time;
 
 pub use inst::{Baseline, Inst, Layout, OrderSpec};
-pub use moves::{Move, Moves};
+pub use moves::{Move, Moves, Sighting};

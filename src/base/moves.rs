@@ -20,6 +20,16 @@ pub struct Move {
     pub what: String,
 }
 
+/// An item that an answer showed in another state than the unfiltered list the answer
+/// was judged against: the account moved between the two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub listed: Inst,
+    pub answered: Inst,
+    /// In words: `status "RUNNING" in the unfiltered list, "RESTARTING" in the answer`.
+    pub what: String,
+}
+
 /// Every move seen during a run, by instance.
 #[derive(Debug, Clone, Default)]
 pub struct Moves {
@@ -63,6 +73,22 @@ impl Moves {
             moved += 1;
         }
         moved
+    }
+
+    /// Records an item an answer showed in another state than the look it was judged
+    /// against, as a move seen at look number `look`.
+    pub fn sighted(&mut self, look: usize, s: &Sighting) {
+        let id = s.listed.id();
+        if self.of(id).iter().any(|m| m.what == s.what) {
+            return;
+        }
+        self.push(
+            look,
+            id,
+            Some(s.listed.clone()),
+            Some(s.answered.clone()),
+            s.what.clone(),
+        );
     }
 
     fn push(

@@ -132,6 +132,17 @@ fn check_with(
         };
         returned[at] = true;
         let known = &ctx.baseline.instances[at];
+        if let Some(change) = answered_change(desc, known, inst) {
+            // The answer shows the item in another state than the list: the account
+            // moved between the two (kept as evidence, whatever the verdict).
+            if out.sightings.len() < MAX_SIGHTINGS {
+                out.sightings.push(crate::base::Sighting {
+                    listed: known.clone(),
+                    answered: inst.clone(),
+                    what: change,
+                });
+            }
+        }
         let Some((rule, why)) = q.excludes(known) else {
             continue;
         };
@@ -157,6 +168,7 @@ fn check_with(
                 format!("{} ({:?})", known.id(), known.label(&desc.layout)),
             )
             .about([known.id()])
+            .answered_as(answered_change(desc, known, inst))
             .expected_actual("no such instance", why)
             .at(format!("/{}/{pos}", desc.list)),
         );
@@ -249,6 +261,29 @@ fn check_with(
             .about(missing[20..].iter().filter(|_| !paged).map(|m| m.id())),
         );
     }
+}
+
+/// The most items an answer reports as seen in another state than the list.
+const MAX_SIGHTINGS: usize = 64;
+
+/// How an item as answered differs from the same item in the unfiltered list, in the
+/// members the rules read; `None` when it does not.
+fn answered_change(desc: &crate::contract::Desc, listed: &Inst, answered: &Inst) -> Option<String> {
+    let changes: Vec<String> = desc
+        .layout
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|&(slot, _)| listed.field(slot) != answered.field(slot))
+        .map(|(slot, name)| {
+            format!(
+                "{name} {:?} in the unfiltered list, {:?} in the answer",
+                listed.field(slot),
+                answered.field(slot)
+            )
+        })
+        .collect();
+    (!changes.is_empty()).then(|| changes.join(", "))
 }
 
 fn limit_param(desc: &crate::contract::Desc) -> &str {

@@ -72,6 +72,10 @@ pub struct Finding {
     /// about the account's data is excused only when these instances moved
     /// ([`moving`]). Empty for a finding about counts or positions.
     pub instances: Vec<String>,
+    /// What the answer itself showed moving: the item as answered differs from the
+    /// unfiltered list it was judged against (`status RUNNING in the list, RESTARTING in
+    /// the answer`). Evidence as good as a look's ([`moving`]).
+    pub answered: Option<String>,
 }
 
 /// What a finding is about when a check makes one finding per item of one kind: an
@@ -104,7 +108,14 @@ impl Finding {
             request,
             item: None,
             instances: Vec::new(),
+            answered: None,
         }
+    }
+
+    /// Says how the answer showed the item moving (see [`Finding::answered`]).
+    pub fn answered_as(mut self, change: Option<String>) -> Finding {
+        self.answered = change;
+        self
     }
 
     /// Names the instances this finding is about (see [`Finding::instances`]).
@@ -156,6 +167,9 @@ pub struct Outcome {
     pub expected_instances: usize,
     /// True when at least one list answer was compared with the oracle.
     pub compared_list: bool,
+    /// Items an answer showed in another state than the unfiltered list: (id, what
+    /// differed). Not findings: evidence that the account moved ([`moving`]).
+    pub sightings: Vec<crate::base::Sighting>,
 }
 
 impl Outcome {
@@ -169,6 +183,7 @@ impl Outcome {
         self.observations.extend(other.observations);
         self.expected_instances += other.expected_instances;
         self.compared_list |= other.compared_list;
+        self.sightings.extend(other.sightings);
     }
 
     pub fn observe(&mut self, rule: Rule, request: usize, message: impl Into<String>) {

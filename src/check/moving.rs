@@ -56,6 +56,11 @@ pub fn weigh(
             .unwrap_or_default();
         format!("{} ({label:?}) {}", m.id, m.what)
     };
+    if let (Some(change), Some(id)) = (&f.answered, f.instances.first()) {
+        // The answer itself shows the item in another state than the list: it moved
+        // between the two (sent again, a fault would show the same once more).
+        return Weight::Explained(vec![format!("{id} {change}")]);
+    }
     if !f.instances.is_empty() {
         let explained: Vec<String> = f
             .instances

@@ -24,7 +24,8 @@ pub enum ChurnKind {
     /// One instance takes the next step of its life (RUNNING → RESTARTING → RUNNING,
     /// CREATING → RUNNING, CLOSING → CLOSED ...).
     Status,
-    /// A new instance appears, newest of all.
+    /// A new instance appears, newest of all, in CREATING (a `status` change later
+    /// makes it RUNNING or CREATEFAILED).
     Create,
     /// An instance is deleted (v1.0 no longer lists it; v2 lists it with include_delete).
     Delete,
@@ -200,7 +201,12 @@ impl Mover {
 
     fn status(&mut self, list: &mut [Value]) -> Change {
         let status = |v: &Value| v["status"].as_str().unwrap_or_default().to_string();
-        let Some(i) = self.pick(list, |v| next_status(&status(v)).is_some()) else {
+        // A creation in progress is the likeliest to move next.
+        let creating = self.pick(list, |v| v["status"] == "CREATING");
+        let Some(i) = creating
+            .filter(|_| self.rng.below(2) == 0)
+            .or_else(|| self.pick(list, |v| next_status(&status(v)).is_some()))
+        else {
             return Change::Nothing;
         };
         let from = status(&list[i]);
@@ -250,6 +256,9 @@ impl Mover {
             .unwrap_or(newest);
         inst["instance_id"] = json!(id);
         inst["name"] = json!(name);
+        // A new instance is being created; a later status change makes it RUNNING, or
+        // its creation fails (CREATEFAILED, hidden without includeFailure).
+        inst["status"] = json!("CREATING");
         inst["created_at"] = json!(at
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default());

@@ -50,6 +50,7 @@ pub fn judge(
         snapshot_diff: None,
         snapshot: None,
         waived: Vec::new(),
+        sightings: Vec::new(),
     };
     if let Some(why) = skip {
         result.verdict = Verdict::Skipped;
@@ -66,7 +67,8 @@ pub fn judge(
         ));
         return result;
     }
-    let outcome = outcome.unwrap_or_default();
+    let mut outcome = outcome.unwrap_or_default();
+    result.sightings = std::mem::take(&mut outcome.sightings);
     let transport = result.requests.iter().any(|r| r.error.is_some());
     for r in result.requests.iter().filter(|r| r.retries > 0) {
         result

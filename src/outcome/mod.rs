@@ -103,6 +103,10 @@ pub struct CaseResult {
     pub snapshot: Option<SnapshotOutcome>,
     /// Findings a waiver covers, each with the waiver's description; not in `findings`.
     pub waived: Vec<(Finding, String)>,
+    /// Items an answer showed in another state than the unfiltered list the case was
+    /// judged against: (id, what differed). Evidence that the account moved, read by
+    /// the runner (settle.rs); empty on a still account.
+    pub sightings: Vec<crate::base::Sighting>,
 }
 
 /// Totals for the summary block and the exit code.
@@ -141,6 +145,9 @@ pub struct Summary {
     /// Cases (and probes) that failed because the account moved on every look.
     #[serde(skip_serializing_if = "is_zero")]
     pub account_unsettled: usize,
+    /// Each move seen, in words (`id ("name") status RUNNING → RESTARTING`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub account_moves: Vec<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -210,6 +217,7 @@ impl AccountReport {
         s.account_moved = self.moves.len();
         s.account_excused = self.excused;
         s.account_unsettled = self.unsettled;
+        s.account_moves.clone_from(&self.moves);
     }
 }
 
@@ -260,6 +268,7 @@ impl CaseResult {
             snapshot_diff: None,
             snapshot: None,
             waived: Vec::new(),
+            sightings: Vec::new(),
         }
     }
 

@@ -172,6 +172,7 @@ fn without_bodies(r: &CaseResult) -> CaseResult {
         snapshot_diff: r.snapshot_diff.clone(),
         snapshot: r.snapshot.clone(),
         waived: r.waived.clone(),
+        sightings: Vec::new(),
     }
 }
 
@@ -467,6 +468,7 @@ pub(crate) mod tests {
         };
         let case = |name: &str, verdict| CaseResult {
             waived: Vec::new(),
+            sightings: Vec::new(),
             snapshot: None,
             name: name.into(),
             description: format!("{name} <does> \"things\" & more"),

@@ -8,13 +8,13 @@ use std::time::Instant;
 use crate::base::Baseline;
 use crate::case::{Case, Rule};
 use crate::contract::Contract;
-use crate::exec::{Client, NoBaseline};
+use crate::exec::Client;
 use crate::outcome::{CaseResult, ExploreFailure, ExploreReport, Verdict};
 use crate::plan::explore::{self, Probe, Space};
 use crate::select::Shard;
 
 use super::settle::Account;
-use super::{judge_batch, judge_plans, plan_batch, RunError, TargetSpec};
+use super::{judge_plans, plan_batch, RunError, TargetSpec};
 
 /// How much to explore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct ExploreOptions {
 pub const SHRINK_REQUESTS: usize = 120;
 /// The most distinct failures shrunk (the others are counted with the one they repeat).
 pub const MAX_FAILURES: usize = 12;
+/// The most instances that moved during the run probed after the sweep.
+pub const MOVED_PROBED: usize = 3;
 
 /// What a failure is about: its first finding's rule.
 fn first_rule(r: &CaseResult) -> Option<Rule> {
@@ -50,7 +52,8 @@ pub(crate) async fn explore_with(
     let started = Instant::now();
     let desc = contract.desc();
     let empty = Baseline::default();
-    let base = account.main.as_ref().unwrap_or(&empty);
+    // Probes are drawn from the first look, judged against the latest.
+    let base = account.first_look().as_ref().unwrap_or(&empty);
     let credentials = spec.credentials != crate::auth::Credentials::None;
     let space = explore::space(
         contract,
@@ -89,7 +92,6 @@ pub(crate) async fn explore_with(
     .await;
     let mut requests = results.iter().map(|r| r.requests.len()).sum::<usize>();
     let results = settled(client, contract, spec, account, &cases, plans, results).await;
-    let (main, other) = (&account.main, account.other.as_ref());
     let errors = results
         .iter()
         .filter(|r| r.verdict == Verdict::Error)
@@ -113,7 +115,7 @@ pub(crate) async fn explore_with(
         }
         let found = space.describe(probe);
         let (minimal, result, spent) = shrink(
-            client, contract, spec, main, other, &space, probe, result, rule, *i,
+            client, contract, spec, account, &space, probe, result, rule, *i,
         )
         .await;
         requests += spent;
@@ -135,6 +137,62 @@ pub(crate) async fn explore_with(
                 repeats: 0,
             },
         ));
+    }
+    // Where the account moved, the instances that moved are probed too: an index, a
+    // cache or a cursor that missed a change shows only there. Nothing is sent when the
+    // account did not move (or was never looked at again).
+    let moved: Vec<crate::base::Inst> = account.moved(MOVED_PROBED).into_iter().cloned().collect();
+    let moved: Vec<&crate::base::Inst> = moved.iter().collect();
+    let extra = explore::moved_cases(desc, &moved);
+    if !extra.is_empty() && opts.shard.is_none() {
+        let (cases, files): (Vec<Case>, Vec<String>) = extra.into_iter().unzip();
+        let plans = plan_batch(
+            contract,
+            spec,
+            &account.main,
+            account.other.as_ref(),
+            &cases,
+        );
+        let results = judge_plans(
+            client,
+            contract,
+            &account.main,
+            account.other.as_ref(),
+            &cases,
+            plans.clone(),
+            false,
+        )
+        .await;
+        requests += results.iter().map(|r| r.requests.len()).sum::<usize>();
+        let results = settled(client, contract, spec, account, &cases, plans, results).await;
+        for ((case, file), result) in cases.iter().zip(files).zip(results) {
+            let Some(rule) = first_rule(&result) else {
+                continue;
+            };
+            if failures.len() >= MAX_FAILURES {
+                break;
+            }
+            let why = format!(
+                "{rule} {}",
+                result.findings.first().map_or("", |f| f.message.as_str())
+            );
+            let case_file = format!(
+                "{}{file}",
+                why.lines().map(|l| format!("# {l}\n")).collect::<String>()
+            );
+            failures.push((
+                Probe {
+                    classes: Vec::new(),
+                    auth: crate::case::AuthSel::Configured,
+                },
+                ExploreFailure {
+                    case_file,
+                    result,
+                    found: case.description.clone(),
+                    repeats: 0,
+                },
+            ));
+        }
     }
     let sent: Vec<Probe> = probes.into_iter().map(|(_, p)| p).collect();
     ExploreReport {
@@ -160,6 +218,9 @@ async fn settled(
     plans: Vec<crate::plan::Planned>,
     mut results: Vec<CaseResult>,
 ) -> Vec<CaseResult> {
+    for r in &results {
+        account.sightings(crate::case::ProjectSel::Main, &r.sightings);
+    }
     let held: Vec<(usize, CaseResult, crate::plan::Planned)> = results
         .iter()
         .zip(plans)
@@ -189,14 +250,14 @@ fn explains(min: &Probe, p: &Probe) -> bool {
 
 /// Reduces a failing probe: each round sends every candidate of
 /// [`explore::shrink_candidates`] and keeps the first (in candidate order, so the result
-/// does not depend on timing) that still fails with the same rule.
+/// does not depend on timing) that still fails with the same rule, once settled like
+/// any probe (a candidate that fails only because the account moved is not kept).
 #[allow(clippy::too_many_arguments)]
 async fn shrink(
     client: &Client,
     contract: &Contract,
     spec: &TargetSpec,
-    main: &Result<Baseline, NoBaseline>,
-    other: Option<&Result<Baseline, NoBaseline>>,
+    account: &mut Account,
     space: &Space,
     probe: &Probe,
     result: CaseResult,
@@ -207,7 +268,7 @@ async fn shrink(
     let (mut best, mut best_result) = (probe.clone(), result);
     let mut spent = 0;
     let mut tried: HashSet<Probe> = HashSet::new();
-    loop {
+    'rounds: loop {
         let candidates: Vec<Probe> = explore::shrink_candidates(space, &best)
             .into_iter()
             .filter(|c| tried.insert(c.clone()))
@@ -220,17 +281,47 @@ async fn shrink(
             .iter()
             .map(|c| explore::probe_case(desc, space, c, index))
             .collect();
-        let results = judge_batch(client, contract, spec, main, other, &cases, false).await;
+        let plans = plan_batch(
+            contract,
+            spec,
+            &account.main,
+            account.other.as_ref(),
+            &cases,
+        );
+        let results = judge_plans(
+            client,
+            contract,
+            &account.main,
+            account.other.as_ref(),
+            &cases,
+            plans.clone(),
+            false,
+        )
+        .await;
         spent += results.iter().map(|r| r.requests.len()).sum::<usize>();
-        let Some((c, r)) = candidates
-            .into_iter()
-            .zip(results)
-            .find(|(_, r)| first_rule(r) == Some(rule))
-        else {
-            break;
-        };
-        best = c;
-        best_result = r;
+        for (k, ((c, r), plan)) in candidates.into_iter().zip(results).zip(plans).enumerate() {
+            if first_rule(&r) != Some(rule) {
+                continue;
+            }
+            let r = if super::settle::suspect(&r) {
+                let held = vec![(k, r, plan)];
+                let settled =
+                    super::settle::settle(client, contract, spec, account, &cases, held, false)
+                        .await;
+                match settled.into_iter().next() {
+                    Some((_, r)) => r,
+                    None => continue,
+                }
+            } else {
+                r
+            };
+            if first_rule(&r) == Some(rule) {
+                best = c;
+                best_result = r;
+                continue 'rounds;
+            }
+        }
+        break;
     }
     if best != *probe {
         best_result

@@ -152,6 +152,7 @@ pub async fn run_cases_until(
     // Cases whose findings are all about the account's data wait for evidence that the
     // account did not move (settle.rs) before they are handed over.
     let mut held: Vec<(usize, CaseResult, Planned)> = Vec::new();
+    let mut sighted: Vec<(crate::case::ProjectSel, crate::base::Sighting)> = Vec::new();
     let mut complete = |ci: usize, answers: Vec<Option<Answer>>, observer: &mut _| {
         let plan = plans[ci].take().expect("each case is judged once");
         let kept = Planned {
@@ -160,6 +161,13 @@ pub async fn run_cases_until(
             failure: None,
         };
         let result = judge.case(ci, plan, answers);
+        // What answers showed moving is evidence for every case, not only this one.
+        sighted.extend(
+            result
+                .sightings
+                .iter()
+                .map(|s| (cases[ci].project, s.clone())),
+        );
         if settle::suspect(&result) {
             held.push((ci, result, kept));
         } else {
@@ -195,6 +203,9 @@ pub async fn run_cases_until(
         sent.abort();
     }
     let mut account = settle::Account::new(main, other, opts.baseline_page);
+    for (project, s) in &sighted {
+        account.sightings(*project, std::slice::from_ref(s));
+    }
     let held: Vec<(usize, CaseResult)> = if interrupted || held.is_empty() {
         held.into_iter().map(|(ci, r, _)| (ci, r)).collect()
     } else {
@@ -236,21 +247,6 @@ pub async fn run_cases_until(
         account: account.report(opts.contract),
         sent: client.sent(),
     })
-}
-
-/// Plans, sends and judges a batch of cases with baselines already fetched; the results
-/// in case order (no observer: exploration reports its shrunk failures itself).
-pub(crate) async fn judge_batch(
-    client: &Client,
-    contract: &Contract,
-    spec: &TargetSpec,
-    main: &Result<Baseline, NoBaseline>,
-    other: Option<&Result<Baseline, NoBaseline>>,
-    cases: &[Case],
-    keep_bodies: bool,
-) -> Vec<CaseResult> {
-    let plans = plan_batch(contract, spec, main, other, cases);
-    judge_plans(client, contract, main, other, cases, plans, keep_bodies).await
 }
 
 /// Plans a batch of cases against baselines already fetched.

@@ -36,6 +36,8 @@ pub(crate) struct Account {
     page: u32,
     /// Looks taken after the baseline.
     looks: usize,
+    /// The main project's baseline, kept once a look has replaced it.
+    first: Option<Result<Baseline, NoBaseline>>,
     /// The look that cases judged from now on in the run's main stream are judged
     /// against (the exploration after a settle uses the latest look).
     judged_at: usize,
@@ -57,6 +59,7 @@ impl Account {
             other,
             page,
             looks: 0,
+            first: None,
             judged_at: 0,
             moves: Moves::default(),
             moves_other: Moves::default(),
@@ -90,6 +93,31 @@ impl Account {
         }
     }
 
+    /// The instances of the main project that moved during the run, as the latest look
+    /// holds them (the created and changed ones; the removed are gone), at most `n`: the
+    /// created ones first.
+    pub(crate) fn moved(&self, n: usize) -> Vec<&crate::base::Inst> {
+        let Ok(latest) = self.main.as_ref() else {
+            return Vec::new();
+        };
+        // Created instances first (an index or a cache built before them is the most
+        // likely to miss them), then the others; the most recent first within each.
+        let mut ids: Vec<&str> = self.moves.iter().map(|m| m.id.as_str()).collect();
+        ids.reverse();
+        ids.sort_by_key(|id| {
+            self.moves
+                .of(id)
+                .first()
+                .is_none_or(|m| m.what != "created")
+        });
+        let mut seen = std::collections::HashSet::new();
+        ids.into_iter()
+            .filter(|id| seen.insert(*id))
+            .filter_map(|id| latest.get(id))
+            .take(n)
+            .collect()
+    }
+
     /// Looks at one project of the account again (the one a case queries); false when
     /// the look got no usable list (the findings then stand as they are).
     async fn look(
@@ -114,8 +142,18 @@ impl Account {
         if let Ok(before) = old.as_ref() {
             moves.record(self.looks, &desc.layout, before, &new);
         }
-        *old = Ok(new);
+        let replaced = std::mem::replace(old, Ok(new));
+        if project == ProjectSel::Main && self.first.is_none() {
+            // The exploration draws its probes from the first look, so that the same
+            // seed sends the same probes whether or not the account moved.
+            self.first = Some(replaced);
+        }
         true
+    }
+
+    /// The main project's list as the run first saw it (the baseline).
+    pub(crate) fn first_look(&self) -> &Result<Baseline, NoBaseline> {
+        self.first.as_ref().unwrap_or(&self.main)
     }
 
     /// The checks' context for a case against the latest look, and the moves of the
@@ -141,6 +179,23 @@ impl Account {
             },
             moves,
         )
+    }
+}
+
+impl Account {
+    /// Takes in what answers showed moving (items in another state than the list they
+    /// were judged against), as moves seen since the look `judged_at`.
+    pub(crate) fn sightings(&mut self, project: ProjectSel, sightings: &[crate::base::Sighting]) {
+        // Seen after the look the answers were judged against: recorded as seen by the
+        // next look, so that it counts as a move since then.
+        let look = self.looks + 1;
+        let moves = match project {
+            ProjectSel::Main => &mut self.moves,
+            ProjectSel::Other => &mut self.moves_other,
+        };
+        for s in sightings {
+            moves.sighted(look, s);
+        }
     }
 }
 
@@ -286,6 +341,7 @@ async fn settle_one(
         )
         .await;
         if let Some(r) = fresh.into_iter().next() {
+            account.sightings(case.project, &r.sightings);
             o.result = r;
         }
         if !o.result.findings.iter().any(about_data) && o.unseen.is_empty() {
@@ -311,7 +367,8 @@ struct Weighed {
     stands: Vec<Finding>,
     explained: Vec<(Finding, Vec<String>)>,
     unseen: Vec<Finding>,
-    /// Some finding was explained.
+    /// Some finding was explained by moves since the look its answers were judged
+    /// against (not only by moves earlier in the run).
     moved: bool,
 }
 
@@ -333,7 +390,11 @@ fn weigh_all(o: &Open, ctx: &Context<'_>, moves: &Moves) -> Weighed {
         match weigh(ctx, f, &query, moves, 0) {
             Weight::Stands => w.stands.push(f.clone()),
             Weight::Explained(m) => {
-                w.moved = true;
+                // Did they move since the answers' own look, or only earlier in the run?
+                w.moved |= matches!(
+                    weigh(ctx, f, &query, moves, o.judged_at),
+                    Weight::Explained(_)
+                );
                 w.explained.push((f.clone(), m));
             }
             Weight::Unseen => w.unseen.push(f.clone()),

@@ -672,6 +672,7 @@ mod tests {
             snapshot_diff: None,
             snapshot: None,
             waived: vec![],
+            sightings: vec![],
         }
     }
 
@@ -683,7 +684,7 @@ mod tests {
         std::fs::create_dir_all(&profile_dir).unwrap();
         std::fs::write(
             profile_dir.join("profile.toml"),
-            "redact = ['.instances[].instance_id']\n",
+            "record = 'answers'\nredact = ['.instances[].instance_id']\n",
         )
         .unwrap();
         let args = SnapshotArgs {
@@ -712,6 +713,23 @@ mod tests {
             Some(State::Updated)
         );
         std::fs::read_to_string(profile_dir.join("id").join("prefix.snap")).unwrap()
+    }
+
+    #[test]
+    fn a_real_targets_profile_records_behaviour_unless_it_says_answers() {
+        let desc = crate::contract::Contract::embedded().desc();
+        let dir = tempfile::tempdir().unwrap();
+        let (p, written) = Profile::load(desc, "real", dir.path(), false).unwrap();
+        assert_eq!(p.record, redact::Record::Behaviour);
+        assert!(written.unwrap().contains("record = \"behaviour\""));
+        let (p, _) = Profile::load(desc, "mock", dir.path(), true).unwrap();
+        assert_eq!(p.record, redact::Record::Answers);
+        std::fs::write(dir.path().join("profile.toml"), "record = 'answers'\n").unwrap();
+        let (p, _) = Profile::load(desc, "real", dir.path(), false).unwrap();
+        assert_eq!(p.record, redact::Record::Answers);
+        std::fs::write(dir.path().join("profile.toml"), "record = 'both'\n").unwrap();
+        let e = Profile::load(desc, "real", dir.path(), false).unwrap_err();
+        assert!(e.to_string().contains("`answers` or `behaviour`"), "{e}");
     }
 
     #[test]

@@ -564,6 +564,7 @@ mod tests {
     fn result(requests: Vec<RequestRecord>) -> CaseResult {
         CaseResult {
             waived: Vec::new(),
+            sightings: Vec::new(),
             snapshot_diff: None,
             name: "id/present".into(),
             description: "d".into(),
@@ -589,6 +590,107 @@ mod tests {
             v["az_codes"] = json!(["az1"]);
         }
         v
+    }
+
+    /// A behaviour snapshot of one case against an account holding `instances`, with
+    /// `pages` pages of one and an error answer with `code`.
+    fn behaviour_of(instances: &[Value], pages: usize, code: &str, vacuous: bool) -> String {
+        let n = instances.len();
+        let mut requests = vec![record(
+            Purpose::Main,
+            &format!(
+                "/v1.0/p123/instances?name={}",
+                instances
+                    .first()
+                    .map_or("x", |i| i["name"].as_str().unwrap())
+            ),
+            200,
+            json!({"instances": instances, "instance_num": n}),
+        )];
+        for k in 0..pages {
+            requests.push(record(
+                Purpose::Page { limit: 1, index: k as u32 },
+                &format!("/v1.0/p123/instances?name=x&start={}&limit=1", k + 1),
+                200,
+                json!({"instances": instances.get(k).into_iter().collect::<Vec<_>>(), "instance_num": n}),
+            ));
+        }
+        requests.push(record(
+            Purpose::Repeat,
+            "/v1.0/p123/instances?limit=0",
+            400,
+            json!({"error_msg": format!("bad limit for {n} instances"), "error_code": code}),
+        ));
+        let mut r = result(requests);
+        if vacuous {
+            r.verdict = Verdict::Vacuous;
+        }
+        r.observations.push(crate::check::Observation {
+            rule: Rule::c(2),
+            request: 0,
+            message: format!("excused, the account moved: missing instance {n}"),
+        });
+        let desc = crate::contract::Contract::embedded().desc();
+        let profile = Profile::parse(desc, "t", "record = 'behaviour'", Path::new("p")).unwrap();
+        let projects = Projects {
+            main: "p123".into(),
+            other: None,
+        };
+        let documented: Vec<String> =
+            ["name", "instance_id", "status", "created_at", "used_memory"]
+                .map(String::from)
+                .to_vec();
+        render(
+            &r,
+            &profile,
+            &projects,
+            &Table::default(),
+            &["name".to_string()],
+            &documented,
+        )
+    }
+
+    #[test]
+    fn a_behaviour_snapshot_does_not_change_with_the_accounts_data() {
+        let two = [inst("id-a", "alpha", false), inst("id-b", "beta", false)];
+        let three = [
+            inst("id-c", "gamma", false),
+            inst("id-a", "alpha", false),
+            inst("id-d", "delta", false),
+        ];
+        let a = behaviour_of(&two, 2, "DCS.4000", false);
+        let b = behaviour_of(&three, 3, "DCS.4000", true);
+        assert_eq!(
+            a, b,
+            "other instances, another number of pages, a vacuous pass, a move"
+        );
+        assert!(a.contains("?name=<drawn>"), "{a}");
+        assert!(
+            a.contains("pages of 1:") && a.contains("start=…&limit=1 (every page)"),
+            "{a}"
+        );
+        assert!(
+            !a.contains("excused") && !a.contains("alpha") && !a.contains("instances)\n  3."),
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn a_behaviour_snapshot_changes_with_the_targets_behaviour() {
+        let two = [inst("id-a", "alpha", false), inst("id-b", "beta", false)];
+        let base = behaviour_of(&two, 2, "DCS.4000", false);
+        // Another error code.
+        assert_ne!(base, behaviour_of(&two, 2, "DCS.4800", false));
+        // A member the contract does not document, on every item.
+        let extra = [inst("id-a", "alpha", true), inst("id-b", "beta", true)];
+        let with = behaviour_of(&extra, 2, "DCS.4000", false);
+        assert!(
+            with.contains("members the contract does not document:\n  az_codes"),
+            "{with}"
+        );
+        // On some items only, it is the data's: no line.
+        let some = [inst("id-a", "alpha", true), inst("id-b", "beta", false)];
+        assert_eq!(base, behaviour_of(&some, 2, "DCS.4000", false));
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub enum Act {
     /// A good answer in HTTP/1.0: no Content-Length, the body ends when the connection
     /// closes.
     Http10Good,
+    /// Random data: every answer lists instances never seen before (new ids on every
+    /// request), as an account that changes completely between any two looks.
+    Fresh,
 }
 
 /// A running test server: its base URL and what it saw.
@@ -295,6 +298,18 @@ async fn handle(
             let mut raw = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n".to_vec();
             raw.extend_from_slice(&good_body(&query));
             stream.write_all(&raw).await?;
+            stream.shutdown().await
+        }
+        Act::Fresh => {
+            let mut list = instances();
+            for (k, inst) in list.iter_mut().enumerate() {
+                inst["instance_id"] = serde_json::json!(format!("fresh-{seen}-{k}"));
+            }
+            let n = list.len();
+            let body = serde_json::json!({ "instances": list, "instance_num": n });
+            stream
+                .write_all(&json_200(&serde_json::to_vec(&body).unwrap()))
+                .await?;
             stream.shutdown().await
         }
         Act::FirstThenGood(..) => unreachable!("unwrapped above"),
