@@ -221,6 +221,11 @@ struct Open {
     moved_last: bool,
     /// The look the current result was judged against (0: the baseline).
     judged_at: usize,
+    /// Instances an answer of this case listed though the look lacked them, and ones an
+    /// answer missed though the look held them (a new instance that replicas disagree
+    /// about is in both).
+    seen_listed: std::collections::HashSet<String>,
+    seen_missed: std::collections::HashSet<String>,
 }
 
 /// Settles the suspect results (see [`suspect`]; `(case index, result)`), one case after
@@ -248,6 +253,8 @@ pub(crate) async fn settle(
             unseen: Vec::new(),
             moved_last: false,
             judged_at: account.judged_at,
+            seen_listed: std::collections::HashSet::new(),
+            seen_missed: std::collections::HashSet::new(),
         };
         done.push(
             settle_one(
@@ -294,6 +301,7 @@ async fn settle_one(
             looks += 1;
         }
         let (ctx, moves) = account.ctx(contract, case, &empty);
+        note_presence(&mut o);
         let w = weigh_all(&o, &ctx, moves);
         if !w.stands.is_empty() && std::mem::take(&mut reuse) {
             continue; // not enough evidence in the older look: take a fresh one
@@ -354,12 +362,80 @@ async fn settle_one(
     if o.result.findings.is_empty() {
         return finish(o, account, None);
     }
+    if let Some(young) = converging(&o, account, case) {
+        // New instances that some answers list and others miss: replicas converging.
+        o.result.notices.push(format!(
+            "instances created during the run were listed by some answers and not by others ({}): replicas converging, not judged",
+            young.join(", ")
+        ));
+        let data: Vec<Finding> = o
+            .result
+            .findings
+            .iter()
+            .filter(|f| about_data(f))
+            .cloned()
+            .collect();
+        for f in data {
+            o.explained
+                .push((f, vec!["replicas converging".to_string()]));
+        }
+        o.result.findings.retain(|f| !about_data(f));
+        return finish(o, account, None);
+    }
     let why = if o.moved_last {
         format!("the account moved on every look ({looks} looks): the discrepancy could not be judged on a settled account, so it counts")
     } else {
         format!("the discrepancy remained after {looks} looks at the account")
     };
     finish(o, account, Some(why))
+}
+
+/// The new instances a case's answers disagreed about, when every finding left is about
+/// them: each was created during the run, and answers (or looks) both listed it and
+/// missed it, as replicas that have not converged yet do. `None` otherwise: a new
+/// instance that an index never lists stays a failure.
+fn converging(o: &Open, account: &Account, case: &Case) -> Option<Vec<String>> {
+    let moves = match case.project {
+        ProjectSel::Main => &account.moves,
+        ProjectSel::Other => &account.moves_other,
+    };
+    let young = |id: &str| moves.of(id).first().is_some_and(|m| m.what == "created");
+    let flapped = |id: &str| {
+        let listed = o.seen_listed.contains(id)
+            || moves.of(id).iter().filter(|m| m.what == "created").count() > 1;
+        let missed = o.seen_missed.contains(id) || moves.of(id).iter().any(|m| m.what == "removed");
+        listed && missed
+    };
+    let data: Vec<&Finding> = o.result.findings.iter().filter(|f| about_data(f)).collect();
+    if data.len() != o.result.findings.len() || data.is_empty() {
+        return None;
+    }
+    let named: Vec<&str> = data
+        .iter()
+        .flat_map(|f| f.instances.iter().map(String::as_str))
+        .collect();
+    if named.is_empty() || !named.iter().all(|id| young(id) && flapped(id)) {
+        return None;
+    }
+    let mut ids: Vec<String> = named.iter().map(|s| (*s).to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    Some(ids)
+}
+
+/// Notes which instances the case's current answers listed without the look, or missed
+/// though the look held them (by the kind of item its findings are about).
+fn note_presence(o: &mut Open) {
+    for f in &o.result.findings {
+        let (Some(item), Some(id)) = (&f.item, f.instances.first()) else {
+            continue;
+        };
+        if item.kind.ends_with("not in the unfiltered list") {
+            o.seen_listed.insert(id.clone());
+        } else if item.kind.starts_with("missing") {
+            o.seen_missed.insert(id.clone());
+        }
+    }
 }
 
 /// A case's findings about data, weighed against the moves seen so far.
