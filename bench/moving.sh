@@ -3,8 +3,11 @@
 # (`--mock-churn KIND:EVERY`), for every kind and ten seeds, on one contract or both.
 # Prints, per kind, the failed cases and exploration failures summed over the seeds, and
 # the requests sent against the requests of the same run on a still account.
+# Then, per kind, two runs in a row with snapshots on (the second against the first's
+# accepted snapshots, in a temporary folder): how many snapshots changed.
 # Targets (issue "a real account moves"): 0 failed cases and 0 exploration failures for
-# every kind at one change per 20 list requests; at most 1.5x the still run's requests.
+# every kind at one change per 20 list requests; at most 1.5x the still run's requests;
+# 0 changed snapshots between two runs.
 #
 #   bash bench/moving.sh                 # the first contract, one change per 20 requests
 #   EVERY=10 SEEDS=5 bash bench/moving.sh
@@ -53,3 +56,21 @@ for kind in status create delete usage lag mix; do
     printf '%-8s %7d %7d %9d %9d %10d %8s\n' "$kind:$EVERY" "$SEEDS" "$tf" "$tx" "$ta" "$((tr / SEEDS))" "$ratio"
 done
 echo "(failed, explore, excused: summed over the seeds; requests: the mean per run; ratio: the largest run against the still one)"
+snap=$(mktemp -d)
+trap 'rm -rf "$snap"' EXIT
+printf '\n%-8s %s\n' kind "changed snapshots, two runs in a row"
+for kind in status create delete usage lag mix; do
+    dir="$snap/$kind"
+    run=(run --format json --snapshot-dir "$dir" --mock-churn "$kind:$EVERY")
+    case "$CONTRACT" in
+        v2) run+=(--contract schemas/v2/list-instances.contract.toml --cases cases/v2) ;;
+        "") ;;
+        *) run+=(--contract "$CONTRACT") ;;
+    esac
+    "$bin" "${run[@]}" --mock-seed 1 --snapshots update >/dev/null 2>&1 || true
+    changed=$("$bin" "${run[@]}" --mock-seed 2 2>/dev/null | python3 -c '
+import json, sys
+print(sum(json.loads(l)["summary"].get("changed", 0) for l in sys.stdin
+          if l.strip() and json.loads(l).get("event") == "run-finished"))')
+    printf '%-8s %s\n' "$kind:$EVERY" "$changed"
+done
