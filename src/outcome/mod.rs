@@ -201,6 +201,8 @@ impl Summary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct AccountReport {
     pub looks: usize,
+    /// How many instances moved (an instance may move several times).
+    pub instances: usize,
     /// Each move in words: `id ("name") status RUNNING → RESTARTING`, `... created`.
     pub moves: Vec<String>,
     /// Cases that disagreed with the account as first seen, and passed once the moves
@@ -214,7 +216,7 @@ impl AccountReport {
     /// Puts the counts into the summary.
     pub fn count_into(&self, s: &mut Summary) {
         s.account_looks = self.looks;
-        s.account_moved = self.moves.len();
+        s.account_moved = self.instances;
         s.account_excused = self.excused;
         s.account_unsettled = self.unsettled;
         s.account_moves.clone_from(&self.moves);

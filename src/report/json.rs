@@ -61,12 +61,26 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 }),
                 None => return Ok(()),
             },
-            Event::RunFinished(end) => to_line(&RunFinished {
-                event: "run-finished",
-                summary: end.summary,
-                elapsed_ms: millis(end.elapsed),
-                exit_code: end.exit_code,
-            }),
+            Event::RunFinished(end) => {
+                let s = end.summary;
+                // The account moved while the run read it: its own line before the last.
+                let moved = (s.account_looks > 0).then(|| {
+                    to_line(&AccountMoved {
+                        event: "account-moved",
+                        looks: s.account_looks,
+                        moves: &s.account_moves,
+                        excused: s.account_excused,
+                        unsettled: s.account_unsettled,
+                    })
+                });
+                let last = to_line(&RunFinished {
+                    event: "run-finished",
+                    summary: s,
+                    elapsed_ms: millis(end.elapsed),
+                    exit_code: end.exit_code,
+                });
+                moved.unwrap_or_default() + &last
+            }
         };
         self.out.write_text(&line)
     }
@@ -281,6 +295,17 @@ struct RunFinished<'a> {
     exit_code: u8,
 }
 
+/// What the run saw of the account moving (only when an answer disagreed with it and
+/// conform looked again).
+#[derive(Serialize)]
+struct AccountMoved<'a> {
+    event: &'static str,
+    looks: usize,
+    moves: &'a [String],
+    excused: usize,
+    unsettled: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +313,43 @@ mod tests {
     use crate::report::RunEnd;
     use crate::secret::Redactor;
     use serde_json::Value;
+
+    #[test]
+    fn a_run_whose_account_moved_says_so_in_its_own_line_before_the_last() {
+        let (_, results) = sample();
+        let mut rep = JsonReporter::new(Sink::new(Vec::new(), Redactor::new()));
+        let mut summary = Summary::of(&results);
+        fn end(summary: &Summary) -> RunEnd<'_> {
+            RunEnd {
+                summary,
+                elapsed: std::time::Duration::from_millis(10),
+                exit_code: 0,
+            }
+        }
+        rep.report(&Event::RunFinished(end(&summary))).unwrap();
+        summary.account_looks = 2;
+        summary.account_moved = 1;
+        summary.account_excused = 3;
+        summary.account_moves = vec!["i-1 (\"a\") status RUNNING → RESTARTING".into()];
+        rep.report(&Event::RunFinished(end(&summary))).unwrap();
+        let text = String::from_utf8(rep.into_inner()).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+            .collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[0]["event"], "run-finished");
+        assert!(lines[0]["summary"].get("account_looks").is_none(), "{text}");
+        assert_eq!(lines[1]["event"], "account-moved");
+        assert_eq!(lines[1]["looks"], 2);
+        assert_eq!(lines[1]["excused"], 3);
+        assert_eq!(
+            lines[1]["moves"][0],
+            "i-1 (\"a\") status RUNNING → RESTARTING"
+        );
+        assert_eq!(lines[2]["event"], "run-finished");
+        assert_eq!(lines[2]["summary"]["account_moved"], 1);
+    }
 
     #[test]
     fn one_event_per_line_with_every_check_result() {

@@ -82,6 +82,7 @@ impl Account {
         };
         AccountReport {
             looks: self.looks,
+            instances: self.moves.instances() + self.moves_other.instances(),
             moves: self
                 .moves
                 .iter()
