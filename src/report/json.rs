@@ -64,7 +64,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
             Event::RunFinished(end) => {
                 let s = end.summary;
                 // The account moved while the run read it: its own line before the last.
-                let moved = (s.account_looks > 0).then(|| {
+                let moved = (s.account_moved > 0).then(|| {
                     to_line(&AccountMoved {
                         event: "account-moved",
                         looks: s.account_looks,

@@ -362,7 +362,7 @@ pub fn summary_text(s: &Summary, elapsed: Duration, info: Option<&RunInfo>) -> S
             s.explore_failed
         );
     }
-    if s.account_looks > 0 {
+    if s.account_moved > 0 || s.account_unsettled > 0 {
         // The account moved while it was read: what it excused, in one line (each
         // excused case's observations say what moved).
         let _ = writeln!(
