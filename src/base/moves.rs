@@ -20,6 +20,19 @@ pub struct Move {
     pub what: String,
 }
 
+impl Move {
+    /// The move in words, with the item's label: `id ("name") status A → B`.
+    pub fn said(&self, layout: &Layout) -> String {
+        let label = self
+            .after
+            .as_ref()
+            .or(self.before.as_ref())
+            .map(|i| i.label(layout))
+            .unwrap_or_default();
+        format!("{} ({label:?}) {}", self.id, self.what)
+    }
+}
+
 /// An item that an answer showed in another state than the unfiltered list the answer
 /// was judged against: the account moved between the two.
 #[derive(Debug, Clone, PartialEq, Eq)]

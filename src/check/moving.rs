@@ -47,15 +47,7 @@ pub fn weigh(
     }
     let desc = ctx.contract.desc();
     let layout = &desc.layout;
-    let said = |m: &crate::base::Move| {
-        let label = m
-            .after
-            .as_ref()
-            .or(m.before.as_ref())
-            .map(|i| i.label(layout).to_string())
-            .unwrap_or_default();
-        format!("{} ({label:?}) {}", m.id, m.what)
-    };
+    let said = |m: &crate::base::Move| m.said(layout);
     if let (Some(change), Some(id)) = (&f.answered, f.instances.first()) {
         // The answer itself shows the item in another state than the list: it moved
         // between the two (sent again, a fault would show the same once more).

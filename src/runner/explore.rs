@@ -73,23 +73,7 @@ pub(crate) async fn explore_with(
         .iter()
         .map(|(i, p)| explore::probe_case(desc, &space, p, *i))
         .collect();
-    let plans = plan_batch(
-        contract,
-        spec,
-        &account.main,
-        account.other.as_ref(),
-        &cases,
-    );
-    let results = judge_plans(
-        client,
-        contract,
-        &account.main,
-        account.other.as_ref(),
-        &cases,
-        plans.clone(),
-        false,
-    )
-    .await;
+    let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
     let mut requests = results.iter().map(|r| r.requests.len()).sum::<usize>();
     let results = settled(client, contract, spec, account, &cases, plans, results).await;
     let errors = results
@@ -146,23 +130,7 @@ pub(crate) async fn explore_with(
     let extra = explore::moved_cases(desc, &moved);
     if !extra.is_empty() && opts.shard.is_none() {
         let (cases, files): (Vec<Case>, Vec<String>) = extra.into_iter().unzip();
-        let plans = plan_batch(
-            contract,
-            spec,
-            &account.main,
-            account.other.as_ref(),
-            &cases,
-        );
-        let results = judge_plans(
-            client,
-            contract,
-            &account.main,
-            account.other.as_ref(),
-            &cases,
-            plans.clone(),
-            false,
-        )
-        .await;
+        let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
         requests += results.iter().map(|r| r.requests.len()).sum::<usize>();
         let results = settled(client, contract, spec, account, &cases, plans, results).await;
         for ((case, file), result) in cases.iter().zip(files).zip(results) {
@@ -206,6 +174,21 @@ pub(crate) async fn explore_with(
         errors,
         elapsed: started.elapsed(),
     }
+}
+
+/// Plans a batch of probes against the latest look, sends them and judges them there;
+/// their plans (to send again when settling) and results.
+async fn plan_and_judge(
+    client: &Client,
+    contract: &Contract,
+    spec: &TargetSpec,
+    account: &Account,
+    cases: &[Case],
+) -> (Vec<crate::plan::Planned>, Vec<CaseResult>) {
+    let (main, other) = (&account.main, account.other.as_ref());
+    let plans = plan_batch(contract, spec, main, other, cases);
+    let results = judge_plans(client, contract, main, other, cases, plans.clone(), false).await;
+    (plans, results)
 }
 
 /// The probes' results, each that disagrees only with the account as first seen settled.
@@ -281,23 +264,7 @@ async fn shrink(
             .iter()
             .map(|c| explore::probe_case(desc, space, c, index))
             .collect();
-        let plans = plan_batch(
-            contract,
-            spec,
-            &account.main,
-            account.other.as_ref(),
-            &cases,
-        );
-        let results = judge_plans(
-            client,
-            contract,
-            &account.main,
-            account.other.as_ref(),
-            &cases,
-            plans.clone(),
-            false,
-        )
-        .await;
+        let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
         spent += results.iter().map(|r| r.requests.len()).sum::<usize>();
         for (k, ((c, r), plan)) in candidates.into_iter().zip(results).zip(plans).enumerate() {
             if first_rule(&r) != Some(rule) {

@@ -71,15 +71,7 @@ impl Account {
     /// What the run saw of the account's movement, for the reports.
     pub(crate) fn report(&self, contract: &Contract) -> AccountReport {
         let layout = &contract.desc().layout;
-        let said = |m: &crate::base::Move| {
-            let label = m
-                .after
-                .as_ref()
-                .or(m.before.as_ref())
-                .map(|i| i.label(layout).to_string())
-                .unwrap_or_default();
-            format!("{} ({label:?}) {}", m.id, m.what)
-        };
+        let said = |m: &crate::base::Move| m.said(layout);
         AccountReport {
             looks: self.looks,
             instances: self.moves.instances() + self.moves_other.instances(),

@@ -2,27 +2,14 @@
 //! requests and verdicts, the faithful mock gives no failure, and a fault the cases miss
 //! is found, shrunk and saved as a case that fails on its own.
 
-use std::time::Duration;
-
 use conform::contract::Contract;
-use conform::exec::Target;
 use conform::mock::{DataSet, Fault};
 use conform::outcome::ExploreReport;
 use conform::runner::{explore_target, serve_mock, ExploreOptions};
 
 async fn explore(faults: Vec<Fault>, seed: u64, budget: usize) -> ExploreReport {
     let (mock, spec) = serve_mock(DataSet::builtin(), faults, None).await.unwrap();
-    let target = Target {
-        base_url: spec.base_url.clone(),
-        credentials: spec.credentials.clone(),
-        ca_cert: None,
-        insecure: false,
-        timeout: Duration::from_secs(10),
-        max_body: 64 << 20,
-        rate: None,
-        jobs: 8,
-        token_header: Contract::embedded().desc().token_header.clone(),
-    };
+    let target = crate::mock_target(&spec, Contract::embedded());
     let opts = ExploreOptions {
         budget,
         seed,

@@ -24,6 +24,25 @@ mod selfcheck;
 mod shape_equivalence;
 mod signing_vectors;
 
+/// How the tests send to a mock served in-process: its URL and credentials, 8 requests
+/// at once, no rate limit, `contract`'s token header.
+pub(crate) fn mock_target(
+    spec: &conform::runner::TargetSpec,
+    contract: &conform::contract::Contract,
+) -> conform::exec::Target {
+    conform::exec::Target {
+        base_url: spec.base_url.clone(),
+        credentials: spec.credentials.clone(),
+        ca_cert: None,
+        insecure: false,
+        timeout: std::time::Duration::from_secs(10),
+        max_body: 64 << 20,
+        rate: None,
+        jobs: 8,
+        token_header: contract.desc().token_header.clone(),
+    }
+}
+
 /// Serves `router` on an ephemeral loopback port; its base URL.
 pub(crate) async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

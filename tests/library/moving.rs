@@ -3,10 +3,7 @@
 //! explains becomes an observation naming the move, a fault is still caught, and a run
 //! against a still account takes no extra look.
 
-use std::time::Duration;
-
 use conform::contract::Contract;
-use conform::exec::Target;
 use conform::mock::{Churn, DataSet, Fault};
 use conform::outcome::Verdict;
 use conform::runner::{run_cases, serve_mock, ExploreOptions, RunOptions, RunReport};
@@ -19,17 +16,7 @@ async fn run(faults: Vec<Fault>, churn: Option<&str>, seed: u64) -> RunReport {
     let (mock, spec) = serve_mock(DataSet::builtin(), faults, churn).await.unwrap();
     let contract = Contract::embedded();
     let cases = conform::case::load_dir(std::path::Path::new("cases"), contract).unwrap();
-    let target = Target {
-        base_url: spec.base_url.clone(),
-        credentials: spec.credentials.clone(),
-        ca_cert: None,
-        insecure: false,
-        timeout: Duration::from_secs(10),
-        max_body: 64 << 20,
-        rate: None,
-        jobs: 8,
-        token_header: contract.desc().token_header.clone(),
-    };
+    let target = crate::mock_target(&spec, contract);
     let report = run_cases(RunOptions {
         cases: &cases,
         target,
