@@ -189,7 +189,7 @@ pub fn derive_bytes_all(
     options: &DeriveOptions,
 ) -> Result<Vec<Derived>, DeriveError> {
     let parsed = page::from_bytes(page, bytes)?;
-    let operations = model::operations(&parsed)?;
+    let operations = operations(&parsed)?;
     let names = output_names(&operations);
     if operations.len() > 1 && (options.name.is_some() || options.overlay.is_some()) {
         return Err(several(page, names, NAME_OR_OVERLAY));
@@ -384,7 +384,7 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
         return Ok((Vec::new(), Vec::new()));
     };
     let parsed = page::read(page_path)?;
-    let operations = model::operations(&parsed)?;
+    let operations = operations(&parsed)?;
     let names = output_names(&operations);
     if operations.len() > 1 && (args.name.is_some() || args.overlay.is_some()) {
         return Err(several(page_path, names, NAME_OR_OVERLAY));
@@ -414,6 +414,24 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
         warnings.extend(derived.operation.warnings);
     }
     Ok((warnings, written))
+}
+
+/// Above the model and the walkthrough reader, which both build operations: the model
+/// holds the types, the walkthrough reads prose into them, and neither calls the other.
+/// The operations a page documents: the one its URI section and tables describe, or, on
+/// a page with neither a URI section nor field tables (a walkthrough, the
+/// authentication page), each GET request it describes in prose, inferred from its
+/// examples by [`walkthrough`]. A page with tables is always read from them, so a
+/// table page that lost its URI heading is refused rather than guessed from examples.
+fn operations(page: &page::Page) -> Result<Vec<model::Operation>, DeriveError> {
+    let has_field_tables = page
+        .blocks
+        .iter()
+        .any(|(_, b)| matches!(b, page::Block::Table(t) if model::is_field_table(t)));
+    if page.heading_line(page::Section::Uri).is_some() || has_field_tables {
+        return model::operation(page).map(|op| vec![op]);
+    }
+    walkthrough::operations(page)
 }
 
 #[cfg(test)]

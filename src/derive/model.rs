@@ -59,7 +59,7 @@ pub struct Operation {
     pub inferred: Option<Inferred>,
 }
 
-/// Where an operation read from a walkthrough comes from (see [`super::walkthrough`]).
+/// Where an operation read from a walkthrough comes from (see `walkthrough.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inferred {
     /// The line that gives the path template (`URI格式：GET /v2/{project_id}/…`, a request
@@ -402,22 +402,6 @@ pub fn operation(page: &Page) -> Result<Operation, DeriveError> {
     })
 }
 
-/// The operations a page documents: the one its URI section and tables describe, or, on
-/// a page with neither a URI section nor field tables (a walkthrough, the
-/// authentication page), each GET request it describes in prose, inferred from its
-/// examples by [`super::walkthrough`]. A page with tables is always read from them, so a
-/// table page that lost its URI heading is refused rather than guessed from examples.
-pub fn operations(page: &Page) -> Result<Vec<Operation>, DeriveError> {
-    let has_field_tables = page
-        .blocks
-        .iter()
-        .any(|(_, b)| matches!(b, Block::Table(t) if is_field_table(t)));
-    if page.heading_line(Section::Uri).is_some() || has_field_tables {
-        return operation(page).map(|op| vec![op]);
-    }
-    super::walkthrough::operations(page)
-}
-
 /// The body table and the named-object tables of one status. Tables that are not field
 /// tables (an error-code list, a table of one field's values) are read past with a
 /// warning; `None` when no field table is left.
@@ -486,7 +470,7 @@ fn body_group(
 
 /// A table whose first column names fields and which has a type column (the others list
 /// values, error codes, or configuration items with a name column further right).
-fn is_field_table(table: &Table) -> bool {
+pub(super) fn is_field_table(table: &Table) -> bool {
     let is = |h: &String, names: &[&str]| names.contains(&h.trim().to_lowercase().as_str());
     let header = &table.html.header;
     header.first().is_some_and(|h| is(h, NAME_HEADERS))

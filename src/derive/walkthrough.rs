@@ -3,7 +3,7 @@
 //! request with concrete values, a JSON response example) and pages that only show a
 //! request in a code block. With no parameter or response table to read, each GET request
 //! becomes an [`Operation`] marked [`Inferred`]: its path and query parameters come from
-//! the request lines, its response from the JSON example after them ([`super::schema`]
+//! the request lines, its response from the JSON example after them (`schema.rs`
 //! infers the schema). Requests of other methods are read past with a warning: derive
 //! writes schemas for GET requests.
 
