@@ -103,6 +103,11 @@ impl Churn {
     }
 }
 
+/// An instance's id, as the changes name it.
+fn id_of(inst: &Value) -> String {
+    inst["instance_id"].as_str().unwrap_or_default().to_string()
+}
+
 /// The next step of an instance's life, for the `status` kind (statuses with none are
 /// left alone: CREATEFAILED and ERROR stay as they are).
 fn next_status(status: &str) -> Option<&'static str> {
@@ -218,10 +223,7 @@ impl Mover {
         };
         list[i]["status"] = json!(to);
         Change::Status {
-            id: list[i]["instance_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            id: id_of(&list[i]),
             from,
             to,
         }
@@ -275,10 +277,7 @@ impl Mover {
         };
         list[i]["deleted"] = json!(true);
         Change::Deleted {
-            id: list[i]["instance_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            id: id_of(&list[i]),
         }
     }
 
@@ -289,10 +288,7 @@ impl Mover {
         let max = list[i]["max_memory"].as_u64().unwrap_or(0);
         list[i]["used_memory"] = json!(self.rng.below(max + 1));
         Change::Usage {
-            id: list[i]["instance_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            id: id_of(&list[i]),
         }
     }
 }

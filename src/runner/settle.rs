@@ -149,6 +149,14 @@ impl Account {
         self.first.as_ref().unwrap_or(&self.main)
     }
 
+    /// The moves seen in one project.
+    fn moves_of(&self, project: ProjectSel) -> &Moves {
+        match project {
+            ProjectSel::Main => &self.moves,
+            ProjectSel::Other => &self.moves_other,
+        }
+    }
+
     /// The checks' context for a case against the latest look, and the moves of the
     /// project it queries.
     fn ctx<'a>(
@@ -159,9 +167,9 @@ impl Account {
     ) -> (Context<'a>, &'a Moves) {
         let main = self.main.as_ref().ok();
         let other = self.other.as_ref().and_then(|o| o.as_ref().ok());
-        let (baseline, foreign, moves) = match case.project {
-            ProjectSel::Main => (main, other, &self.moves),
-            ProjectSel::Other => (other, main, &self.moves_other),
+        let (baseline, foreign) = match case.project {
+            ProjectSel::Main => (main, other),
+            ProjectSel::Other => (other, main),
         };
         (
             Context {
@@ -170,7 +178,7 @@ impl Account {
                 baseline: baseline.unwrap_or(empty),
                 foreign: foreign.unwrap_or(empty),
             },
-            moves,
+            self.moves_of(case.project),
         )
     }
 }
@@ -388,10 +396,7 @@ async fn settle_one(
 /// missed it, as replicas that have not converged yet do. `None` otherwise: a new
 /// instance that an index never lists stays a failure.
 fn converging(o: &Open, account: &Account, case: &Case) -> Option<Vec<String>> {
-    let moves = match case.project {
-        ProjectSel::Main => &account.moves,
-        ProjectSel::Other => &account.moves_other,
-    };
+    let moves = account.moves_of(case.project);
     let young = |id: &str| moves.of(id).first().is_some_and(|m| m.what == "created");
     let flapped = |id: &str| {
         let listed = o.seen_listed.contains(id)
