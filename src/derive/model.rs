@@ -117,8 +117,36 @@ pub struct Field {
     pub see: Vec<String>,
     /// The named object this field's value (or element) is, once resolved.
     pub object: Option<String>,
-    /// True when the response example shows `null` for this field.
-    pub nullable: bool,
+    /// Why the value may be `null`, in the order derive found it: empty when the page
+    /// never says so.
+    pub null_because: Vec<NullBecause>,
+}
+
+/// What on the page says a field's value may be `null`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NullBecause {
+    /// A sentence of the field's description cell, as the vendor wrote it
+    /// (`如果未开启公网访问功能，该字段值为null。`).
+    Description(String),
+    /// The response example (its code block's line) shows `null` at this JSON pointer
+    /// (the first place, when several elements do).
+    Example { line: usize, pointer: String },
+}
+
+impl std::fmt::Display for NullBecause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NullBecause::Description(sentence) => {
+                write!(f, "the description says: {sentence}")
+            }
+            NullBecause::Example { line, pointer } => {
+                write!(
+                    f,
+                    "the response example (line {line}) shows null at {pointer}"
+                )
+            }
+        }
+    }
 }
 
 /// An enumeration and, when it comes from another page, where.
@@ -130,6 +158,11 @@ pub struct Values {
 }
 
 impl Field {
+    /// Whether the value may be `null` (the page says so in a description or an example).
+    pub fn nullable(&self) -> bool {
+        !self.null_because.is_empty()
+    }
+
     /// The scalar kind of the field's values (for enums and wire checks), if scalar.
     pub fn scalar(&self) -> Option<Scalar> {
         match &self.doc_type {
@@ -211,11 +244,23 @@ fn columns(page: &Page, table: &Table, need_required: bool) -> Result<Columns, D
 /// Reads pages linked for value lists once each, and collects the warnings.
 struct Links {
     cache: BTreeMap<PathBuf, Option<Values>>,
+    /// Per folder, the pages by the name the vendor publishes them under (their title's
+    /// anchor), read at the first link to the vendor's site.
+    published: BTreeMap<PathBuf, BTreeMap<String, PathBuf>>,
     order: Vec<String>,
     warnings: Vec<Warning>,
 }
 
 impl Links {
+    fn new() -> Links {
+        Links {
+            cache: BTreeMap::new(),
+            published: BTreeMap::new(),
+            order: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     fn warn(&mut self, page: &Page, line: usize, message: String) {
         self.warnings.push(Warning {
             file: page.path.clone(),
@@ -224,18 +269,37 @@ impl Links {
         });
     }
 
-    /// The values of the first table of the page `href` points to (relative to the
-    /// page's folder). A page that is not there leaves the values open, with a warning
-    /// (the schema then accepts any value); a page without a table of values is a
-    /// cross-reference, not a value list (`None`, no warning).
+    /// The page of the folder a link names: a relative path (`缓存实例状态说明.md`), or the
+    /// address the vendor publishes a page under
+    /// (`https://support.huaweicloud.com/api-dcs/dcs-api-0312047.html`) when a page of the
+    /// folder carries that name as its title's anchor. `None` for other addresses: a
+    /// cross-reference.
+    fn target(&mut self, page: &Page, href: &str) -> Option<PathBuf> {
+        let Some((_, address)) = href.split_once("://") else {
+            return Some(page.dir().join(href));
+        };
+        let name = address.rsplit('/').next()?.strip_suffix(".html")?;
+        let dir = page.dir().to_path_buf();
+        let index = self
+            .published
+            .entry(dir.clone())
+            .or_insert_with(|| published_names(&dir));
+        index.get(name).cloned()
+    }
+
+    /// The values of the first table of the page `target` (a page linked as `href`). A
+    /// page that is not there leaves the values open, with a warning (the schema then
+    /// accepts any value); a page whose first table is not a table of values (none, or a
+    /// field table: an API page) is a cross-reference, not a value list (`None`, no
+    /// warning).
     fn values(
         &mut self,
         page: &Page,
         line: usize,
         href: &str,
+        target: PathBuf,
         kind: Scalar,
     ) -> Result<Option<Values>, DeriveError> {
-        let target = page.dir().join(href);
         if let Some(v) = self.cache.get(&target) {
             let v = v.clone();
             if v.is_none() && !target.is_file() {
@@ -249,10 +313,14 @@ impl Links {
             return Ok(None);
         }
         let linked = page::read(&target)?;
-        let table = linked.blocks.iter().find_map(|(_, b)| match b {
-            Block::Table(t) => Some(t),
-            _ => None,
-        });
+        let table = linked
+            .blocks
+            .iter()
+            .find_map(|(_, b)| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            })
+            .filter(|t| !is_field_table(t));
         let values: Vec<Value> = table
             .iter()
             .flat_map(|t| t.html.rows.iter())
@@ -274,6 +342,26 @@ impl Links {
     }
 }
 
+/// The Markdown pages of a folder by the name of their title's anchor (the first page, in
+/// file-name order, when two carry one name).
+fn published_names(dir: &std::path::Path) -> BTreeMap<String, PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    let mut out = BTreeMap::new();
+    for path in pages {
+        if let Some(name) = page::title_anchor(&path) {
+            out.entry(name).or_insert(path);
+        }
+    }
+    out
+}
+
 fn broken_link(href: &str, target: &std::path::Path) -> String {
     format!(
         "the value list linked as `{href}` is not there ({} does not exist); the values are left open\n\
@@ -290,11 +378,7 @@ pub fn operation(page: &Page) -> Result<Operation, DeriveError> {
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(str::to_string)
         .collect();
-    let mut links = Links {
-        cache: BTreeMap::new(),
-        order: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut links = Links::new();
 
     // Parameter tables: every table of the URI section (older pages have one table for
     // path and query parameters, newer ones one of each).
@@ -364,7 +448,7 @@ pub fn operation(page: &Page) -> Result<Operation, DeriveError> {
     let response_example_line = example.as_ref().map(|(l, _)| *l);
     let response_example = example.map(|(_, v)| v);
     if let (Some(example), Some(line)) = (&response_example, response_example_line) {
-        mark_nullable(example, &mut response, &mut objects);
+        mark_nullable(example, line, &mut response, &mut objects);
         check_example(
             page,
             example,
@@ -594,32 +678,7 @@ fn fields(
             ));
         }
         let type_word = row.cells[cols.ty].text.trim().to_string();
-        let doc_type = match types::parse(&type_word) {
-            Some(t) => t,
-            None => match types::corrected(&type_word) {
-                Some((word, t)) => {
-                    links.warn(
-                        page,
-                        row.line,
-                        format!(
-                            "table {}, row `{name}`: type word `{type_word}` read as `{word}` (a misspelling on the page)",
-                            label(table)
-                        ),
-                    );
-                    t
-                }
-                None => {
-                    return Err(page.error(
-                        row.line,
-                        PageProblem::UnknownType {
-                            table: label(table),
-                            row: name.clone(),
-                            word: type_word.clone(),
-                        },
-                    ))
-                }
-            },
-        };
+        let doc_type = doc_type(page, table, row.line, &name, &type_word, links)?;
         let required = match cell_of(row, cols.required) {
             None => true, // response tables: every listed field is present (C12)
             Some(c) => required_flag(&c.text).ok_or_else(|| {
@@ -654,38 +713,97 @@ fn fields(
             },
             see: Vec::new(),
             object: None,
-            nullable: false,
+            null_because: prose::null_sentence(&desc.text)
+                .map(NullBecause::Description)
+                .into_iter()
+                .collect(),
         };
-        if let Some(kind) = field.scalar() {
-            field.values = prose::enum_from_items(&desc.items, kind)
-                .or_else(|| prose::enum_from_meanings(&desc.text, kind))
-                .map(|values| Values {
-                    values,
-                    source: None,
-                });
-            if kind == Scalar::String {
-                field.format = prose::format(&desc.text);
-            }
-        }
-        for link in &desc.links {
-            let href = link.href.trim();
-            let is_page = !href.contains("://") && !href.starts_with('#');
-            match (href.split_once('#'), field.scalar()) {
-                // A whole page linked from a scalar field is the table of its values
-                // (the status page); a link into a table of another page is a
-                // cross-reference, such as an error-code list, and is not followed.
-                (None, Some(kind)) if is_page && field.values.is_none() => {
-                    match links.values(page, row.line, href, kind)? {
-                        Some(v) => field.values = Some(v),
-                        None => field.see.push(href.to_string()),
-                    }
-                }
-                _ => field.see.push(href.to_string()),
-            }
-        }
+        read_constraints(&mut field, desc);
+        follow_links(page, row.line, desc, &mut field, links)?;
         out.push(field);
     }
     Ok(out)
+}
+
+/// The type of a row from its type word; a known misspelling is read as the word it
+/// misspells, with a warning; an unknown word is an error.
+fn doc_type(
+    page: &Page,
+    table: &Table,
+    line: usize,
+    name: &str,
+    type_word: &str,
+    links: &mut Links,
+) -> Result<DocType, DeriveError> {
+    if let Some(t) = types::parse(type_word) {
+        return Ok(t);
+    }
+    match types::corrected(type_word) {
+        Some((word, t)) => {
+            links.warn(
+                page,
+                line,
+                format!(
+                    "table {}, row `{name}`: type word `{type_word}` read as `{word}` (a misspelling on the page)",
+                    label(table)
+                ),
+            );
+            Ok(t)
+        }
+        None => Err(page.error(
+            line,
+            PageProblem::UnknownType {
+                table: label(table),
+                row: name.to_string(),
+                word: type_word.to_string(),
+            },
+        )),
+    }
+}
+
+/// The values and the format a scalar field's description gives in its own prose.
+fn read_constraints(field: &mut Field, desc: &Cell) {
+    let Some(kind) = field.scalar() else { return };
+    field.values = prose::enum_from_items(&desc.items, kind)
+        .or_else(|| prose::enum_from_meanings(&desc.text, kind))
+        .map(|values| Values {
+            values,
+            source: None,
+        });
+    if kind == Scalar::String {
+        field.format = prose::format(&desc.text);
+    }
+}
+
+/// The links of a description cell. A whole page linked from a scalar field is the table
+/// of its values (the status page, by its file name or by the address the vendor
+/// publishes it under); any other link, such as one into a table of another page (an
+/// error-code list), is a cross-reference and is not followed.
+fn follow_links(
+    page: &Page,
+    line: usize,
+    desc: &Cell,
+    field: &mut Field,
+    links: &mut Links,
+) -> Result<(), DeriveError> {
+    for link in &desc.links {
+        let href = link.href.trim();
+        let target = match (href.split_once('#'), field.scalar()) {
+            (None, Some(kind)) if field.values.is_none() => {
+                links.target(page, href).map(|t| (t, kind))
+            }
+            _ => None,
+        };
+        let values = match target {
+            Some((target, kind)) => links.values(page, line, href, target, kind)?,
+            None => None,
+        };
+        match values {
+            Some(v) => field.values = Some(v),
+            None => field.see.push(href.to_string()),
+        }
+    }
+    Ok(())
 }
 
 fn required_flag(text: &str) -> Option<bool> {
@@ -879,38 +997,65 @@ fn success(page: &Page) -> Option<(String, String)> {
         })
 }
 
-/// Marks the fields the example shows as `null`, following objects into their tables.
-fn mark_nullable(example: &Value, root: &mut ObjectTable, objects: &mut [ObjectTable]) {
-    let mut nulls: Vec<(Option<String>, String)> = Vec::new();
-    walk(example, None, root, objects, &mut nulls);
-    for (object, field) in nulls {
-        let table = match &object {
+/// Marks the fields the example shows as `null`, following objects into their tables,
+/// each with the first place the example shows it.
+fn mark_nullable(
+    example: &Value,
+    line: usize,
+    root: &mut ObjectTable,
+    objects: &mut [ObjectTable],
+) {
+    let mut nulls: Vec<ExampleNull> = Vec::new();
+    walk(example, "", None, root, objects, &mut nulls);
+    for null in nulls {
+        let table = match &null.object {
             None => &mut *root,
             Some(n) => match objects.iter_mut().find(|o| o.name.as_ref() == Some(n)) {
                 Some(o) => o,
                 None => continue,
             },
         };
-        if let Some(f) = table.fields.iter_mut().find(|f| f.name == field) {
-            f.nullable = true;
+        let Some(f) = table.fields.iter_mut().find(|f| f.name == null.field) else {
+            continue;
+        };
+        let shown = |b: &NullBecause| matches!(b, NullBecause::Example { .. });
+        if !f.null_because.iter().any(shown) {
+            f.null_because.push(NullBecause::Example {
+                line,
+                pointer: null.pointer,
+            });
         }
     }
 }
 
+/// A `null` of the response example: the object table and field it is, and where.
+struct ExampleNull {
+    object: Option<String>,
+    field: String,
+    pointer: String,
+}
+
 fn walk(
     value: &Value,
+    pointer: &str,
     name: Option<&str>,
     table: &ObjectTable,
     objects: &[ObjectTable],
-    nulls: &mut Vec<(Option<String>, String)>,
+    nulls: &mut Vec<ExampleNull>,
 ) {
     let Value::Object(map) = value else { return };
     for field in &table.fields {
         let Some(v) = map.get(&field.name) else {
             continue;
         };
+        let escaped = field.name.replace('~', "~0").replace('/', "~1");
+        let at = format!("{pointer}/{escaped}");
         if v.is_null() {
-            nulls.push((name.map(str::to_string), field.name.clone()));
+            nulls.push(ExampleNull {
+                object: name.map(str::to_string),
+                field: field.name.clone(),
+                pointer: at,
+            });
             continue;
         }
         let Some(object) = &field.object else {
@@ -919,12 +1064,16 @@ fn walk(
         let Some(inner) = objects.iter().find(|o| o.name.as_ref() == Some(object)) else {
             continue;
         };
-        let elements: Vec<&Value> = match v {
-            Value::Array(a) => a.iter().collect(),
-            other => vec![other],
+        let elements: Vec<(String, &Value)> = match v {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (format!("{at}/{i}"), e))
+                .collect(),
+            other => vec![(at, other)],
         };
-        for e in elements {
-            walk(e, Some(object), inner, objects, nulls);
+        for (p, e) in elements {
+            walk(e, &p, Some(object), inner, objects, nulls);
         }
     }
 }

@@ -333,6 +333,20 @@ fn status_line(para: &str) -> Option<String> {
     (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_string())
 }
 
+/// The anchor of a page file's title (`# 缓存实例状态说明<a name="dcs-api-0312047"></a>`):
+/// the name the vendor publishes the page under (`…/dcs-api-0312047.html`). Only the lines
+/// up to the title are read.
+pub fn title_anchor(path: &Path) -> Option<String> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).ok()?;
+    let title = std::io::BufReader::new(file)
+        .lines()
+        .take(8)
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("# "))?;
+    anchor_name(&title)
+}
+
 /// The `name` of `<a name="…">`, as used for table anchors.
 fn anchor_name(html: &str) -> Option<String> {
     let at = html.find("<a name=\"")? + "<a name=\"".len();

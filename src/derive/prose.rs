@@ -1,7 +1,7 @@
 //! Reading constraints out of a description cell's prose, in the phrasings the vendor uses:
 //! value lists (`<li>dcs.cluster：…</li>`), meanings (`0表示…，1表示…`), formats
-//! (`格式为：2017-03-31T12:24:46.297Z`, `格式为HH:mm:ss`), bounds (`最小值为1`) and
-//! defaults (`默认为“false”`). Each reader returns `None` when the prose does not say it
+//! (`格式为：2017-03-31T12:24:46.297Z`, `格式为HH:mm:ss`), bounds (`最小值为1`),
+//! defaults (`默认为“false”`) and null values (`该字段值为null`). Each reader returns `None` when the prose does not say it
 //! plainly: a missed constraint is visible in review, an invented one would be a false
 //! contract.
 
@@ -242,6 +242,78 @@ pub fn default(text: &str) -> Option<String> {
     (!value.is_empty() && !value.contains(char::is_whitespace)).then(|| value.to_string())
 }
 
+/// Words right before `null` that state a value: `为null`, `值是null`, `返回null`, `is null`,
+/// `be null`, `returns null`.
+const NULL_VERBS: &[&str] = &["为", "是", "返回", "is", "are", "be", "returns", "return"];
+
+/// Words right before such a verb that deny it: `不为null`, `返回不为null` (the vendor's
+/// "is not null when …"), `cannot be null`.
+const NULL_DENIALS: &[&str] = &[
+    "不", "非", "不会", "不能", "不可", "不得", "不应", "无", "not", "cannot", "never", "can't",
+    "won't",
+];
+
+/// The sentence of a description that says the field's value is null (`如果未开启公网访问
+/// 功能，该字段值为null。`, `按需实例时此值为null。`, `扩展错误信息(暂未使用，赋值为null)`,
+/// `（创建分析任务时此值为null，不返回）`), as the vendor wrote it. A sentence that says the
+/// value is not null (`验证失败时该参数返回不为null`), or names null in a condition about
+/// something else (`当配置为空字符串""或null时，配置会使用默认值`), is not one: `None`.
+pub fn null_sentence(text: &str) -> Option<String> {
+    sentences(text)
+        .into_iter()
+        .find(|s| says_null(s))
+        .map(|s| s.trim().to_string())
+}
+
+/// A cell's text cut after each `。`, `；`, `;`, `. ` and line break, the mark kept.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let end = i + c.len_utf8();
+        let english_stop = c == '.' && text[end..].starts_with(char::is_whitespace);
+        if "。；;\n".contains(c) || english_stop {
+            out.push(&text[start..end]);
+            start = end;
+        }
+    }
+    out.push(&text[start..]);
+    out.retain(|s| !s.trim().is_empty());
+    out
+}
+
+/// Whether one sentence states that the value is null: `null` as a word, right after a
+/// verb that states a value (quotes and spaces aside), the verb not denied, and not the
+/// condition of a `…时` clause (`为null时` says what happens when something is null).
+fn says_null(sentence: &str) -> bool {
+    let lower = sentence.to_ascii_lowercase();
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    lower.match_indices("null").any(|(at, _)| {
+        let before = &lower[..at];
+        let after = &lower[at + "null".len()..];
+        if is_word(before.chars().next_back()) || is_word(after.chars().next()) {
+            return false;
+        }
+        let quotes = |c: char| c.is_whitespace() || "“”\"'「」`".contains(c);
+        let before = before.trim_end_matches(quotes);
+        let Some(verb) = NULL_VERBS.iter().find(|v| ends_with_word(before, v)) else {
+            return false;
+        };
+        let rest = before[..before.len() - verb.len()].trim_end();
+        let denied = NULL_DENIALS.iter().any(|d| ends_with_word(rest, d));
+        let condition = after.trim_start_matches(quotes).starts_with('时');
+        !denied && !condition
+    })
+}
+
+/// `text` ends with `word`; an ASCII word must stand apart from the letters before it
+/// (`is`, not the end of `this`).
+fn ends_with_word(text: &str, word: &str) -> bool {
+    text.strip_suffix(word).is_some_and(|rest| {
+        !word.is_ascii() || !rest.ends_with(|c: char| c.is_ascii_alphanumeric())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +363,56 @@ mod tests {
             Some("false")
         );
         assert_eq!(default("默认不限制。"), None);
+    }
+
+    #[test]
+    fn sentences_that_say_the_value_is_null() {
+        // Every phrasing of the vendor's reference that says so (see docs/derive.md).
+        for (cell, sentence) in [
+            (
+                "Redis缓存实例绑定的弹性IP地址的id。 如果未开启公网访问功能，该字段值为null。",
+                "如果未开启公网访问功能，该字段值为null。",
+            ),
+            (
+                "Redis缓存实例绑定的弹性IP地址。\n如果未开启公网访问功能，该字段值为null。",
+                "如果未开启公网访问功能，该字段值为null。",
+            ),
+            (
+                "订单ID，仅在创建包周期实例时返回，按需实例时此值为null。",
+                "订单ID，仅在创建包周期实例时返回，按需实例时此值为null。",
+            ),
+            (
+                "扩展错误信息(暂未使用，赋值为null)\n最大长度：1024",
+                "扩展错误信息(暂未使用，赋值为null)",
+            ),
+            (
+                "大key记录（创建分析任务时此值为null，不返回）",
+                "大key记录（创建分析任务时此值为null，不返回）",
+            ),
+            (
+                "The field returns null when unset.",
+                "The field returns null when unset.",
+            ),
+            ("值为“null”。", "值为“null”。"),
+        ] {
+            assert_eq!(null_sentence(cell).as_deref(), Some(sentence), "{cell}");
+        }
+    }
+
+    #[test]
+    fn sentences_that_deny_null_or_speak_of_something_else_do_not_count() {
+        for cell in [
+            "密码验证剩余次数。验证失败时该参数返回不为null。",
+            "锁定时间。验证失败时和锁定时该参数返回不为null",
+            "当配置为空字符串\"\"或null时，配置会使用默认值Ex。",
+            "当该参数为null时，使用默认值。",
+            "The instances parameter in the request cannot be a null value or left unspecified.",
+            "The value is not null.",
+            "This null check is done by the service.",
+            "取值为nullable的对象。",
+            "实例名称。",
+        ] {
+            assert_eq!(null_sentence(cell), None, "{cell}");
+        }
     }
 }

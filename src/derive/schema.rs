@@ -2,7 +2,9 @@
 //! entry per object table) and the query parameters as they travel (strings).
 //!
 //! Every property carries `"x-source": "<page>, Table <n>, <row>"`, which
-//! [`crate::contract`] reads to cite the page in failures.
+//! [`crate::contract`] reads to cite the page in failures, and a property that may be
+//! `null` says why in `"x-nullable-because"` (the description's sentence, or where the
+//! response example shows `null`).
 
 use serde_json::{json, Map, Value};
 
@@ -41,7 +43,7 @@ fn response_property(op: &Operation, f: &Field) -> Value {
         p.insert("description".into(), json!(f.description));
     }
     let with_null = |t: &str| {
-        if f.nullable {
+        if f.nullable() {
             json!([t, "null"])
         } else {
             json!(t)
@@ -63,7 +65,7 @@ fn response_property(op: &Operation, f: &Field) -> Value {
                 _ => {}
             }
         }
-        (DocType::Object(_), Some(o)) if f.nullable => {
+        (DocType::Object(_), Some(o)) if f.nullable() => {
             p.insert("anyOf".into(), json!([def_ref(o), { "type": "null" }]));
         }
         (DocType::Object(_), Some(o)) => {
@@ -75,7 +77,7 @@ fn response_property(op: &Operation, f: &Field) -> Value {
     }
     if let Some(v) = &f.values {
         let mut values = v.values.clone();
-        if f.nullable {
+        if f.nullable() {
             values.push(Value::Null);
         }
         p.insert("enum".into(), Value::Array(values));
@@ -116,6 +118,13 @@ fn annotate(op: &Operation, f: &Field, p: &mut Map<String, Value>) {
     }
     if !f.see.is_empty() {
         p.insert("x-see".into(), json!(f.see));
+    }
+    // Why `null` is allowed: the description's own sentence, or the example's place. A
+    // query parameter keeps its string type (a value travels as text, an empty one is
+    // absent, C1); the sentence is recorded all the same.
+    if f.nullable() {
+        let because: Vec<String> = f.null_because.iter().map(|b| b.to_string()).collect();
+        p.insert("x-nullable-because".into(), json!(because));
     }
 }
 

@@ -604,7 +604,7 @@ fn parameter(name: &str, line: usize, kind: Scalar, required: bool, description:
         default: None,
         see: Vec::new(),
         object: None,
-        nullable: false,
+        null_because: Vec::new(),
     }
 }
 

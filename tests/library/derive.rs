@@ -654,6 +654,97 @@ fn an_example_that_contradicts_its_table_is_reported_and_the_table_wins() {
     assert!(!compile(&derived.response_schema).is_valid(example));
 }
 
+/// A page in the vendor's format: a status linked by the address the vendor publishes
+/// its status page under, a zone linked to another API page, and descriptions that say,
+/// or deny, that a value is null.
+const PUBLISHED_LINKS_AND_NULLS: &str = r#"# 查询东西<a name="ListThings"></a>
+
+## URI
+
+GET /v2/things?status={status}
+
+**表 1**  Query参数
+
+<table><thead><tr><th>参数</th><th>是否必选</th><th>参数类型</th><th>描述</th></tr></thead>
+<tbody><tr><td>status</td><td>否</td><td>String</td><td>状态，见<a href="https://support.example.invalid/api/state-page.html">状态说明</a></td></tr>
+</tbody></table>
+
+## 响应参数
+
+**表 2**  响应Body参数
+
+<table><thead><tr><th>参数</th><th>参数类型</th><th>描述</th></tr></thead>
+<tbody><tr><td>status</td><td>String</td><td>状态，见<a href="https://support.example.invalid/api/state-page.html">状态说明</a>。</td></tr>
+<tr><td>order_id</td><td>String</td><td><p>订单ID。</p><p>按需实例时此值为null。</p></td></tr>
+<tr><td>lock_time</td><td>String</td><td>锁定时间。锁定时该参数返回不为null。</td></tr>
+<tr><td>zone</td><td>String</td><td>可用区，见<a href="https://support.example.invalid/api/ListThings.html">查询东西</a></td></tr>
+<tr><td>remark</td><td>String</td><td>备注。</td></tr>
+</tbody></table>
+
+## 响应示例
+
+```
+{"status": "ON", "order_id": "o-1", "lock_time": "t", "zone": "z", "remark": null}
+```
+"#;
+
+const STATE_PAGE: &str = r#"# 状态说明<a name="state-page"></a>
+
+**表 1**  状态说明
+
+<table><thead><tr><th>状态</th><th>说明</th></tr></thead>
+<tbody><tr><td>ON</td><td>开</td></tr>
+<tr><td>OFF</td><td>关</td></tr>
+</tbody></table>
+"#;
+
+#[test]
+fn a_description_that_says_null_and_a_link_to_a_published_page() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let page = tmp.path().join("查询东西.md");
+    std::fs::write(&page, PUBLISHED_LINKS_AND_NULLS).unwrap();
+    std::fs::write(tmp.path().join("状态说明.md"), STATE_PAGE).unwrap();
+    let d = derive_page(&page).expect("derives");
+    assert!(d.warnings().is_empty(), "{:#?}", d.warnings());
+    let props = &d.response_schema["properties"];
+
+    // The description's sentence makes the value nullable and is recorded as the reason.
+    assert_eq!(props["order_id"]["type"], json!(["string", "null"]));
+    assert_eq!(
+        props["order_id"]["x-nullable-because"],
+        json!(["the description says: 按需实例时此值为null。"])
+    );
+    // "Not null when locked" does not.
+    assert_eq!(props["lock_time"]["type"], "string");
+    assert!(props["lock_time"].get("x-nullable-because").is_none());
+    // The example's null is recorded with its place.
+    assert_eq!(props["remark"]["type"], json!(["string", "null"]));
+    assert_eq!(
+        props["remark"]["x-nullable-because"],
+        json!(["the response example (line 27) shows null at /remark"])
+    );
+
+    // The status page is found by the name its title carries, in the query and the body.
+    assert_eq!(props["status"]["enum"], json!(["ON", "OFF"]));
+    assert_eq!(props["status"]["x-enum-source"], "状态说明.md, Table 1");
+    assert_eq!(
+        d.query_schema["properties"]["status"]["enum"],
+        json!(["", "ON", "OFF"])
+    );
+    // An API page (its first table lists fields, not values) stays a cross-reference.
+    assert!(props["zone"].get("enum").is_none());
+    assert_eq!(
+        props["zone"]["x-see"],
+        json!(["https://support.example.invalid/api/ListThings.html"])
+    );
+    assert!(compile(&d.response_schema).is_valid(&json!({
+        "status": "OFF", "order_id": null, "lock_time": "t", "zone": "z", "remark": null
+    })));
+    assert!(!compile(&d.response_schema).is_valid(&json!({
+        "status": "OFF", "order_id": "o", "lock_time": null, "zone": "z", "remark": null
+    })));
+}
+
 #[test]
 fn the_cli_prints_warnings_on_stderr_and_still_writes() {
     let tmp = tempfile::tempdir().expect("a temp dir");
