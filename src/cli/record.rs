@@ -34,9 +34,10 @@ pub struct RecordArgs {
     /// Where to write the data set (JSON, the `conform mock --data` format).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Replace identifying values (user names and ids, instance ids, IPs, VPC ids and
-    /// names, domain names) with stable stand-ins; instance names and everything the
-    /// filters look at keep their shape.
+    /// Replace identifying values (the contract's `[record] anonymize` members: user names
+    /// and ids, instance ids, addresses, VPC, subnet and security-group ids, domain names,
+    /// order and project ids, descriptions, tag values) with stable stand-ins of the same
+    /// form; nulls, empty strings, list lengths and instance names stay.
     #[arg(long)]
     pub anonymize: bool,
     #[command(flatten)]
@@ -60,10 +61,8 @@ pub async fn command(args: RecordArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let desc = loaded
-        .as_ref()
-        .unwrap_or_else(|| Contract::embedded())
-        .desc();
+    let contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
+    let desc = contract.desc();
     let mut err = anstream::stderr();
     let credentials = match read_credentials(&args.credentials, &crate::auth::ProcessEnv) {
         Ok(c) => c,
@@ -115,6 +114,15 @@ pub async fn command(args: RecordArgs) -> u8 {
             Ok(Ok(list)) => list,
         };
         let list: Vec<Value> = if args.anonymize {
+            let unjudged = undescribed(contract, &list);
+            if !unjudged.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "warning: project {project}: kept as recorded, described neither by the response schema nor by [record] anonymize: {}\n  = hint: check them before sharing {}",
+                    unjudged.join(", "),
+                    args.out.display()
+                );
+            }
             list.into_iter().map(|i| anon.instance(desc, i)).collect()
         } else {
             list
@@ -152,6 +160,27 @@ pub async fn command(args: RecordArgs) -> u8 {
     crate::exit::SUCCESS
 }
 
+/// The members of recorded items, first seen first, that carry a value and that the
+/// contract neither documents nor anonymizes: nobody has judged whether they identify
+/// the account, so `--anonymize` says so rather than pretend they are safe.
+fn undescribed(contract: &Contract, list: &[Value]) -> Vec<String> {
+    let desc = contract.desc();
+    let known = contract.item_members();
+    let mut found: Vec<String> = Vec::new();
+    for (member, v) in list.iter().filter_map(Value::as_object).flatten() {
+        let judged = known.contains(member)
+            || desc.anonymize.iter().any(|(f, _)| f == member)
+            || desc
+                .hidden
+                .iter()
+                .any(|h| h.learnt.is_some() && h.noun == *member);
+        if !judged && !v.is_null() && !found.contains(member) {
+            found.push(member.clone());
+        }
+    }
+    found
+}
+
 /// The project's whole list, hidden items included, with the items a learnt hidden rule
 /// hides (those the list holds only with its flag) marked by the rule's name set to true:
 /// `"deleted": true`, as the mock's data format has it.
@@ -181,4 +210,26 @@ async fn walk_marked(
         }
     }
     Ok(Ok(list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// --anonymize names what it cannot judge: a member beyond the response schema and the
+    /// anonymize list, with a value; not the documented members, the anonymized ones,
+    /// the `deleted` mark it adds itself, nor an extra member that is null.
+    #[test]
+    fn members_nobody_judged_are_named() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("schemas/v2/list-instances.contract.toml");
+        let v2 = Contract::from_file(&path).unwrap();
+        let list = [
+            json!({"name": "a", "status": "RUNNING", "user_id": "u", "deleted": true,
+                   "owner_email": "alice@example.com", "x_null": null}),
+            json!({"name": "b", "owner_email": "bob@example.com", "cost": 3}),
+        ];
+        assert_eq!(undescribed(&v2, &list), ["owner_email", "cost"]);
+        assert!(undescribed(&v2, &list[..0]).is_empty());
+    }
 }

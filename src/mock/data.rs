@@ -225,6 +225,11 @@ impl DataSet {
 /// An instance as the v2 list answers it (`conform record --contract` the v2 one), in
 /// the data format: the v1.0 names of the members v2 renamed (`spec_code`,
 /// `domain_name`), and the v1.0 members v2 dropped, as null. Other instances unchanged.
+///
+/// The v1.0 name must hold a string, and the mock's v2 answer makes up a domain name for
+/// an empty `domainName`; so a v2 value that is null or empty (V17 lets `domain_name` be
+/// null) stays under its v2 name as well, where the v2 answer takes it from, and the
+/// mock serves back the v2 member as it was recorded.
 fn from_v2_shape(mut inst: Value) -> Value {
     let Some(o) = inst.as_object_mut() else {
         return inst;
@@ -236,7 +241,13 @@ fn from_v2_shape(mut inst: Value) -> Value {
         ("spec_code", "resource_spec_code"),
         ("domain_name", "domainName"),
     ] {
-        if let Some(v) = o.shift_remove(v2) {
+        let Some(v) = o.get(v2).cloned() else {
+            continue;
+        };
+        if v.as_str().is_some_and(|s| !s.is_empty()) {
+            o.shift_remove(v2);
+            o.insert(v1.to_string(), v);
+        } else {
             o.insert(v1.to_string(), if v.is_null() { json!("") } else { v });
         }
     }
@@ -528,6 +539,22 @@ mod tests {
         );
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mock/builtin-data.json");
         assert_eq!(DataSet::from_file(&path).unwrap(), DataSet::builtin());
+    }
+
+    /// A v2 instance whose `domain_name` is null or empty (V17) keeps it under its v2
+    /// name, where the mock's v2 answer takes it from, instead of one made up.
+    #[test]
+    fn a_null_or_empty_v2_domain_name_is_kept() {
+        for v in [Value::Null, json!("")] {
+            let inst = from_v2_shape(json!({"spec_code": "dcs.single_node", "domain_name": v}));
+            assert_eq!(inst["domain_name"], v);
+            assert_eq!(inst["domainName"], "");
+            assert_eq!(inst["resource_spec_code"], "dcs.single_node");
+            assert!(inst.get("spec_code").is_none());
+        }
+        let inst = from_v2_shape(json!({"spec_code": "s", "domain_name": "h.example.com"}));
+        assert_eq!(inst["domainName"], "h.example.com");
+        assert!(inst.get("domain_name").is_none());
     }
 
     #[test]
