@@ -88,6 +88,16 @@ pub struct MovingOnly {
     pub result: MovingResult,
 }
 
+/// One run of the suite against the mock with several tolerated switches on at once
+/// (readings of the points the page leaves open, and other tolerated behaviour).
+#[derive(Debug, Clone, Serialize)]
+pub struct TogetherRun {
+    /// The switches on, by name.
+    pub switches: Vec<&'static str>,
+    /// Cases (and exploration failures) that failed or errored: false alarms.
+    pub failures: Vec<String>,
+}
+
 /// A rule the data could not exercise, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unexercised {
@@ -118,6 +128,8 @@ pub struct SelfcheckReport {
     pub additive_seen: usize,
     pub additive_total: usize,
     pub unexercised: Vec<Unexercised>,
+    /// The suite against the tolerated switches together ([`Fault::tolerated_together`]).
+    pub together: Vec<TogetherRun>,
     /// The moving-account column, when asked for (`--churn`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moving: Option<MovingSummary>,
@@ -127,6 +139,7 @@ pub struct SelfcheckReport {
 impl SelfcheckReport {
     pub fn passed(&self) -> bool {
         self.faithful_failures.is_empty()
+            && self.together.iter().all(|t| t.failures.is_empty())
             && self
                 .faults
                 .iter()
@@ -222,12 +235,33 @@ pub async fn selfcheck_moving(
             .iter()
             .find(|(f, _)| *f == fault)
             .map_or("", |(_, r)| r);
-        faults.push(judge_fault(fault, rule, &faithful, &results));
+        let kind = fault.kind_on(&contract.desc().path.text());
+        faults.push(judge_fault(fault, kind, rule, &faithful, &results));
     }
     let moving = match churn {
         None => None,
         Some(c) => Some(moving_column(cases, contract, data, parallel, c, &mut faults).await?),
     };
+    let together = stream::iter(Fault::tolerated_together(&contract.desc().path.text()))
+        .map(|set| async move {
+            let run = run_against_mock_with(cases, contract, data.clone(), set.clone(), None).await?;
+            let failures = run
+                .results
+                .iter()
+                .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+                .map(|r| r.name.clone())
+                .chain(run.explored)
+                .collect();
+            Ok::<_, SelfcheckError>(TogetherRun {
+                switches: set.iter().map(Fault::name).collect(),
+                failures,
+            })
+        })
+        .buffered(parallel.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     let count = |kind: FaultKind| faults.iter().filter(|f| f.kind == kind.as_str()).count();
     let count_ok = |kind: FaultKind| {
         faults
@@ -266,6 +300,7 @@ pub async fn selfcheck_moving(
             .count(),
         additive_total: count(FaultKind::Additive),
         unexercised: unexercised(contract, &faithful, &faults),
+        together,
         faults,
         moving,
         seconds: started.elapsed().as_secs_f64(),
@@ -290,7 +325,20 @@ async fn run_against_mock<'a>(
     fault: Option<Fault>,
     churn: Option<Churn>,
 ) -> Result<Run, SelfcheckError> {
-    let (mock, spec) = serve_mock(data, fault.into_iter().collect(), churn)
+    run_against_mock_with(cases, contract, data, fault.into_iter().collect(), churn).await
+}
+
+/// [`run_against_mock`] with any set of faults switched on at once.
+async fn run_against_mock_with<'a>(
+    cases: &'a [Case],
+    contract: &'a Contract,
+    data: DataSet,
+    faults: Vec<Fault>,
+    churn: Option<Churn>,
+) -> Result<Run, SelfcheckError> {
+    let path = contract.desc().path.text();
+    let breaking = faults.iter().any(|f| f.kind_on(&path) == FaultKind::Breaks);
+    let (mock, spec) = serve_mock(data, faults, churn)
         .await
         .map_err(SelfcheckError::Mock)?;
     let target = Target {
@@ -350,11 +398,8 @@ async fn run_against_mock<'a>(
         });
     }
     let report = run(cases, false, target.clone()).await;
-    let needs_probes = |results: &[CaseResult]| match fault {
-        None => true,
-        Some(f) if f.kind() != FaultKind::Breaks => true,
-        Some(_) => !results.iter().any(|r| r.verdict == Verdict::Fail),
-    };
+    let needs_probes =
+        |results: &[CaseResult]| !breaking || !results.iter().any(|r| r.verdict == Verdict::Fail);
     let explored = match &report {
         Ok(r) if needs_probes(&r.results) => Some(run(&[], true, target).await),
         _ => None,
@@ -533,6 +578,7 @@ fn broken_rules<'a>(results: impl Iterator<Item = &'a CaseResult>) -> Vec<String
 
 fn judge_fault(
     fault: Fault,
+    kind: FaultKind,
     rule: &'static str,
     faithful: &[CaseResult],
     run: &Run,
@@ -563,7 +609,7 @@ fn judge_fault(
         .collect::<Vec<_>>();
     let rules_broken = broken_rules(results.iter().chain(&run.explored_results));
     let inert = answers_changed_in.is_empty() && caught_by.is_empty() && explored_by.is_empty();
-    let ok = match fault.kind() {
+    let ok = match kind {
         FaultKind::Breaks => !caught_by.is_empty() || !explored_by.is_empty() || inert,
         FaultKind::Tolerated | FaultKind::Additive => {
             caught_by.is_empty() && explored_by.is_empty()
@@ -572,7 +618,7 @@ fn judge_fault(
     FaultResult {
         fault: fault.name(),
         rule,
-        kind: fault.kind().as_str(),
+        kind: kind.as_str(),
         caught_by,
         explored_by,
         answers_changed_in,
@@ -778,6 +824,20 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
             missed.rule, missed.fault
         )?;
     }
+    if !r.together.is_empty() {
+        writeln!(
+            w,
+            "\ntolerated switches together (readings of the points the page leaves open):"
+        )?;
+        for t in &r.together {
+            let verdict = if t.failures.is_empty() {
+                "every case passed".to_string()
+            } else {
+                format!("false alarms: {}", t.failures.join(", "))
+            };
+            writeln!(w, "  {}: {verdict}", t.switches.join(" + "))?;
+        }
+    }
     if let Some(m) = &r.moving {
         write_moving(w, m, &r.faults)?;
     }
@@ -790,7 +850,7 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
     writeln!(
         w,
         "\n{} suite runs in {:.2} s",
-        r.faults.len() + 1,
+        r.faults.len() + 1 + r.together.len(),
         r.seconds
     )
 }

@@ -26,11 +26,18 @@ pub struct OrderSpec {
     pub newest_first: bool,
     /// Ties (and lists ordered by id alone) by id descending instead of ascending.
     pub id_descending: bool,
+    /// The order the target listed the items in, whatever it is (a contract that asks
+    /// only for a stable order): every two items compare equal, so a stable sort keeps
+    /// the walk's order.
+    pub as_listed: bool,
 }
 
 impl OrderSpec {
     /// How two items compare in this order.
     pub fn cmp(&self, a: &Inst, b: &Inst) -> std::cmp::Ordering {
+        if self.as_listed {
+            return std::cmp::Ordering::Equal;
+        }
         let by_time = if self.by.is_none() {
             std::cmp::Ordering::Equal
         } else if self.newest_first {
@@ -151,6 +158,9 @@ impl Inst {
 #[derive(Clone, Default)]
 pub struct Baseline {
     pub instances: Vec<Inst>,
+    /// The order `instances` are kept in: the contract's, or the reading of an open
+    /// order that the target follows.
+    pub order: OrderSpec,
     /// Positions in `instances`, found by id (hashed with `hasher`), so that lookups stay
     /// O(1) on large accounts without a second copy of every id.
     index: hashbrown::HashTable<u32>,
@@ -190,6 +200,7 @@ impl Baseline {
         instances.shrink_to_fit();
         Baseline {
             instances,
+            order: *order,
             index,
             hasher,
         }
@@ -226,6 +237,7 @@ mod tests {
             fields: vec!["title".into(), "made".into()],
             label: Some(0),
             order: OrderSpec {
+                as_listed: false,
                 by: Some(1),
                 newest_first,
                 id_descending,

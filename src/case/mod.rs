@@ -85,6 +85,9 @@ pub enum DrawKind {
     /// An item other than the first of a member that lists several (a cluster's second
     /// address, for a `one_of` filter).
     NotFirst,
+    /// The key of one of a visible item's pairs, alone, without `=` (for a `pairs`
+    /// filter: an item outside the page's syntax, S4 of the v2 notes).
+    Key,
     /// A start one past the visible items (C9).
     PastEnd,
     /// The number of visible items.
@@ -92,7 +95,7 @@ pub enum DrawKind {
 }
 
 impl DrawKind {
-    pub const NAMES: [(&'static str, DrawKind); 14] = [
+    pub const NAMES: [(&'static str, DrawKind); 15] = [
         ("value", DrawKind::Value),
         ("shared", DrawKind::Shared),
         ("non-ascii", DrawKind::NonAscii),
@@ -105,6 +108,7 @@ impl DrawKind {
         ("half", DrawKind::Half),
         ("several", DrawKind::Several),
         ("not-first", DrawKind::NotFirst),
+        ("key", DrawKind::Key),
         ("past-end", DrawKind::PastEnd),
         ("total", DrawKind::Total),
     ];

@@ -23,26 +23,52 @@ pub fn check(
     let q = Query::parse(ctx.contract.desc(), &req.decoded_query());
     let mut strict = Outcome::default();
     check_with(ctx, request, &q, total_member, got, &mut strict);
-    // A filter may tolerate case-insensitive containment (C2): if the answer is right
-    // under that reading (items, page window and total alike), it passes with an
-    // observation.
-    if !strict.findings.is_empty() {
-        if let Some((tq, a)) = q.tolerant() {
-            let mut tolerant = Outcome::default();
-            check_with(ctx, request, &tq, total_member, got, &mut tolerant);
-            if tolerant.findings.is_empty() {
-                let (rule, param) = q.tolerated(a);
-                out.observe(
-                    rule,
-                    request,
-                    format!(
-                        "{param} {:?} is matched case-insensitively (tolerated)",
-                        a.value
-                    ),
-                );
-                out.absorb(tolerant);
-                return;
-            }
+    // Where the page is silent, a filter accepts other readings (the contract notes'
+    // S points): the answer passes when it is right under one of them (items, page
+    // window and total alike), and the reading it follows is recorded.
+    let alternatives = q.alternatives();
+    if strict.findings.is_empty() {
+        // Recorded only when another reading would have given another answer: then
+        // this answer tells which one the target follows.
+        let differs = alternatives
+            .iter()
+            .any(|alt| expected_positions(ctx.baseline, alt) != expected_positions(ctx.baseline, &q));
+        if differs {
+            out.observe(
+                q.active
+                    .iter()
+                    .map(|a| q.desc.filters[a.filter].rule)
+                    .next()
+                    .unwrap_or(q.desc.and_rule),
+                request,
+                format!("reading followed: {}", q.open_points().join("; ")),
+            );
+        }
+        out.absorb(strict);
+        return;
+    }
+    for alt in &alternatives {
+        let mut under = Outcome::default();
+        check_with(ctx, request, alt, total_member, got, &mut under);
+        if under.findings.is_empty() {
+            out.observe(
+                alt.readings_rule().unwrap_or(q.desc.and_rule),
+                request,
+                format!("reading followed: {} (accepted)", alt.readings_said()),
+            );
+            out.absorb(under);
+            return;
+        }
+    }
+    let open = q.open_points();
+    if !open.is_empty() {
+        // Wrong under every reading the contract accepts: say which were tried.
+        for f in &mut strict.findings {
+            f.message = format!(
+                "{} (under every accepted reading: {})",
+                f.message,
+                open.join("; ")
+            );
         }
     }
     out.absorb(strict);

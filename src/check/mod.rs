@@ -292,13 +292,46 @@ fn read_response(
         return (None, is_page);
     };
     if let Some(list) = &view.instances {
-        order::check_sorted(ctx.contract.desc(), i, list, out);
+        order::check_sorted(ctx.contract.desc(), ctx.baseline, i, list, out);
+        let desc = ctx.contract.desc();
+        if desc.order.any_stable && purpose == Purpose::Main && ctx.case.rules.contains(&desc.order.rule) {
+            // The page leaves the order open: the case about order records the one the
+            // target follows, so a change of order is a snapshot diff, not a failure.
+            let point = desc.order.point.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+            out.observe(
+                desc.order.rule,
+                i,
+                format!("{point}order followed: {}", order::describe_spec(desc, &ctx.baseline.order)),
+            );
+        }
         tenancy::check(ctx, i, list, out);
         if purpose == Purpose::Main {
             filter::check(ctx, i, request, view.total.as_ref(), list, out);
+            if ctx.case.rules.contains(&desc.shape_rule) {
+                record_forms(desc, i, list, out);
+            }
         }
     }
     (Some(view), is_page)
+}
+
+/// Where the page leaves a member's written form open (`[answer] forms`), the forms an
+/// answer uses, recorded (never judged): `created_at: 9-9-9T9:9:9.999Z`.
+fn record_forms(desc: &crate::contract::Desc, request: usize, list: &[Inst], out: &mut Outcome) {
+    for (name, field) in &desc.forms {
+        let forms: std::collections::BTreeSet<String> = list
+            .iter()
+            .map(|i| crate::contract::desc::written_form(field.of(i)))
+            .collect();
+        if !forms.is_empty() {
+            let forms: Vec<String> = forms.into_iter().collect();
+            out.observe(
+                desc.shape_rule,
+                request,
+                format!("forms of {name}: {}", forms.join(", ")),
+            );
+        }
+    }
 }
 
 /// Runs every check on the answers of one case: [`read_answer`] on each, then

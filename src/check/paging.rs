@@ -45,26 +45,27 @@ pub fn check_walks(
         };
         let mut strict = Outcome::default();
         judge(&q, &mut strict);
-        // As in filter.rs: C2's tolerated case-insensitive reading, tried when the
-        // strict one fails, passes with an observation.
+        // As in filter.rs: where the page is silent, another accepted reading of the
+        // filters, tried when the contract's own fails, passes with an observation.
         if !strict.findings.is_empty() {
-            if let Some((tq, a)) = q.tolerant() {
-                let mut tolerant = Outcome::default();
-                judge(&tq, &mut tolerant);
-                if tolerant.findings.is_empty() {
-                    let request = pages.first().map_or(0, |p| p.2);
-                    let (rule, param) = q.tolerated(a);
-                    out.observe(
-                        rule,
-                        request,
-                        format!(
-                            "pages with {}={limit} match {param}s case-insensitively (tolerated)",
-                            limit_param(desc)
-                        ),
-                    );
-                    out.absorb(tolerant);
-                    continue;
-                }
+            let followed = q.alternatives().into_iter().find_map(|alt| {
+                let mut under = Outcome::default();
+                judge(&alt, &mut under);
+                under.findings.is_empty().then_some((alt, under))
+            });
+            if let Some((alt, under)) = followed {
+                let request = pages.first().map_or(0, |p| p.2);
+                out.observe(
+                    alt.readings_rule().unwrap_or(desc.and_rule),
+                    request,
+                    format!(
+                        "pages with {}={limit} follow a reading: {} (accepted)",
+                        limit_param(desc),
+                        alt.readings_said()
+                    ),
+                );
+                out.absorb(under);
+                continue;
             }
         }
         out.absorb(strict);

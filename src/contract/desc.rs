@@ -88,6 +88,31 @@ impl Match {
     }
 }
 
+/// The written form of a value, digits hidden: a run of digits before a `.` reads `9`,
+/// each digit after it `9`, so `2024-05-18T13:14:15.161Z` is `9-9-9T9:9:9.999Z`, `.125`
+/// is `.999` and `0.125` is `9.999`; the empty string (or null) is `empty`.
+pub fn written_form(text: &str) -> String {
+    if text.is_empty() {
+        return "empty".into();
+    }
+    let mut out = String::new();
+    let mut after_dot = false;
+    let mut in_run = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if after_dot || !in_run {
+                out.push('9');
+            }
+            in_run = true;
+        } else {
+            after_dot = c == '.';
+            in_run = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A decimal number (`2`, `2.50`, `.125`, `0.125`) as an exact scaled integer: units of
 /// 10^-18. `None` for anything else (signs, exponents, blanks, more than 18 decimals).
 pub fn decimal_value(text: &str) -> Option<u128> {
@@ -120,6 +145,76 @@ pub fn decimal_text(text: &str) -> Option<String> {
     Some(format!("{whole}.{}", f.trim_end_matches('0')))
 }
 
+/// A reading of a point the vendor page leaves open: another way a filter may match,
+/// accepted and recorded as the one the target follows, never failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// `contains`: the containment ignores letter case.
+    IgnoreCase,
+    /// `equals`, `one_of`: the value may be any part of the member (of one of its items).
+    Substring,
+    /// `number`: the integer member counts too, so a small item is found by 0 as well.
+    IntegerToo,
+    /// `pairs`: an item without `=` asks for the key, whatever its value.
+    KeyOnly,
+    /// `pairs`: an item without `=` is left out (it filters nothing).
+    ItemIgnored,
+    /// The parameter's alias is not read: it is an unknown parameter, ignored.
+    AliasIgnored,
+}
+
+impl Reading {
+    /// The word the description uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reading::IgnoreCase => "ignore_case",
+            Reading::Substring => "substring",
+            Reading::IntegerToo => "integer_too",
+            Reading::KeyOnly => "key_only",
+            Reading::ItemIgnored => "item_ignored",
+            Reading::AliasIgnored => "alias_ignored",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Reading> {
+        [
+            Reading::IgnoreCase,
+            Reading::Substring,
+            Reading::IntegerToo,
+            Reading::KeyOnly,
+            Reading::ItemIgnored,
+            Reading::AliasIgnored,
+        ]
+        .into_iter()
+        .find(|r| r.name() == word)
+    }
+
+    /// The matches a reading can bend (`AliasIgnored` any filter with an alias).
+    fn applies_to(self, m: Match) -> bool {
+        match self {
+            Reading::IgnoreCase => m == Match::Contains,
+            Reading::Substring => matches!(m, Match::Equals | Match::OneOf),
+            Reading::IntegerToo => m == Match::Number,
+            Reading::KeyOnly | Reading::ItemIgnored => m == Match::Pairs,
+            Reading::AliasIgnored => true,
+        }
+    }
+
+    /// What the reading means, for observations: "ip is matched as a part of an address".
+    pub fn says(self, param: &str) -> String {
+        match self {
+            Reading::IgnoreCase => format!("{param} is matched ignoring letter case"),
+            Reading::Substring => format!("{param} also matches a part of the member"),
+            Reading::IntegerToo => {
+                format!("{param} also matches the integer member (a small item is found by 0)")
+            }
+            Reading::KeyOnly => format!("a {param} item without `=` asks for the key alone"),
+            Reading::ItemIgnored => format!("a {param} item without `=` is ignored"),
+            Reading::AliasIgnored => format!("the alias of {param} is ignored"),
+        }
+    }
+}
+
 /// A flag parameter whose one literal value switches something on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
@@ -136,8 +231,15 @@ pub struct Filter {
     pub field_name: String,
     pub field: FieldRef,
     pub matching: Match,
-    /// Case-insensitive containment is tolerated (recorded, not failed).
-    pub tolerate_case: bool,
+    /// Other ways of matching that the contract accepts where the page is silent: each
+    /// a reading, recorded when the target follows it, never failed.
+    pub readings: Vec<Reading>,
+    /// The point of the contract notes the readings answer (`S5`), for messages.
+    pub point: Option<String>,
+    /// Another name of the parameter (the page's example sends `id` for
+    /// `instance_id`): read when the parameter itself is absent, or, as a reading,
+    /// ignored like any unknown parameter.
+    pub alias: Option<String>,
     pub rule: Rule,
     /// A flag that turns a `contains` filter into an exact one.
     pub exact: Option<Flag>,
@@ -175,7 +277,7 @@ impl Filter {
                 .map(|(k, val)| Cow::Owned(format!("{k}={val}")))
                 .collect(),
             Match::Number => self
-                .reading(inst)
+                .number_of(inst)
                 .and_then(decimal_text)
                 .map(Cow::Owned)
                 .into_iter()
@@ -184,7 +286,7 @@ impl Filter {
     }
 
     /// A `number` filter's member: `prefer` when it is a non-empty string, else `field`.
-    fn reading<'a>(&self, inst: &'a Inst) -> Option<&'a str> {
+    fn number_of<'a>(&self, inst: &'a Inst) -> Option<&'a str> {
         let preferred = self.prefer.as_ref().map(|(f, _)| f.of(inst));
         match preferred {
             Some(p) if !p.is_empty() => Some(p),
@@ -193,30 +295,50 @@ impl Filter {
     }
 
     /// True when the item passes this filter with `value` (`exact`: the flag that makes
-    /// a `contains` filter exact is on; `fold_case`: containment ignoring case, the
-    /// tolerated reading).
-    pub fn admits(&self, inst: &Inst, value: &str, exact: bool, fold_case: bool) -> bool {
+    /// a `contains` filter exact is on; `reading`: one of the filter's accepted
+    /// readings instead of its own match).
+    pub fn admits(&self, inst: &Inst, value: &str, exact: bool, reading: Option<Reading>) -> bool {
         let v = self.field.of(inst);
         match self.matching {
             Match::Contains if exact => v == value,
-            Match::Contains if fold_case => v.to_lowercase().contains(&value.to_lowercase()),
+            Match::Contains if reading == Some(Reading::IgnoreCase) => {
+                v.to_lowercase().contains(&value.to_lowercase())
+            }
             Match::Contains => v.contains(value),
+            Match::Equals if reading == Some(Reading::Substring) => v.contains(value),
             Match::Equals => v == value,
-            Match::OneOf => v.split(',').any(|a| a.trim() == value),
+            Match::OneOf => v.split(',').map(str::trim).any(|a| {
+                a == value || (reading == Some(Reading::Substring) && a.contains(value))
+            }),
             Match::Pairs => {
                 let have = pairs_of(v);
-                value.split(',').all(|item| {
-                    item.split_once('=')
-                        .is_some_and(|(k, val)| have.iter().any(|(hk, hv)| hk == k && hv == val))
+                value.split(',').all(|item| match item.split_once('=') {
+                    Some((k, val)) => have.iter().any(|(hk, hv)| hk == k && hv == val),
+                    None if reading == Some(Reading::KeyOnly) => {
+                        have.iter().any(|(hk, _)| hk == item)
+                    }
+                    None => reading == Some(Reading::ItemIgnored),
                 })
             }
-            Match::Number => match (
-                self.reading(inst).and_then(decimal_value),
-                decimal_value(value),
-            ) {
-                (Some(a), Some(b)) => a == b,
-                _ => false,
-            },
+            Match::Number => {
+                let want = decimal_value(value);
+                let equal = |read: Option<&str>| {
+                    want.is_some() && read.and_then(decimal_value) == want
+                };
+                equal(self.number_of(inst))
+                    || (reading == Some(Reading::IntegerToo) && equal(Some(v)))
+            }
+        }
+    }
+
+    /// True when `value` is one this filter can read: a decimal number for `number`,
+    /// `key=value` items for `pairs`; anything for the others. The page leaves open
+    /// whether a value it cannot read is refused (400) or matches nothing.
+    pub fn readable(&self, value: &str) -> bool {
+        match self.matching {
+            Match::Number => decimal_value(value).is_some(),
+            Match::Pairs => value.split(',').all(|item| item.contains('=')),
+            _ => true,
         }
     }
 }
@@ -334,22 +456,56 @@ pub struct Order {
     pub field: Option<String>,
     pub newest_first: bool,
     pub id_descending: bool,
+    /// The page leaves the order open: any order that is the same on every request is
+    /// accepted, and the one the target follows is recorded. The order above is then
+    /// the first reading tried.
+    pub any_stable: bool,
+    /// The point of the contract notes that leaves the order open (`S8`).
+    pub point: Option<String>,
     pub rule: Rule,
 }
 
-/// How a stand-in for an identifying value looks (`conform record --anonymize`).
+/// How a stand-in for an identifying value looks (`conform record --anonymize`, which
+/// says how each look treats lists, nulls and empty strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StandIn {
     /// `00000000-0000-4000-8000-000000000001`
     Uuid,
-    /// `user-id-0001`
+    /// The form of the value it replaces: a UUID for a UUID, as many hex digits for a
+    /// hex id (`450c1c3b…`), else `user-id-0001`.
     Id,
-    /// `10.0.0.1`
+    /// `10.0.0.1`; a comma-separated list (a cluster's addresses) becomes as many.
     Ipv4,
     /// `tenant-1`
     Tenant,
     /// `user-name-1`
     Name,
+    /// A host name: `host-1.example.com`.
+    Domain,
+    /// An array of `{"key", "value"}` pairs (tags): each value becomes `tags-value-1`,
+    /// the keys stay.
+    PairValues,
+}
+
+impl StandIn {
+    /// Every look with its name in a description, for parsing and for hints.
+    pub const ALL: [(&'static str, StandIn); 7] = [
+        ("uuid", StandIn::Uuid),
+        ("id", StandIn::Id),
+        ("ipv4", StandIn::Ipv4),
+        ("tenant", StandIn::Tenant),
+        ("name", StandIn::Name),
+        ("domain", StandIn::Domain),
+        ("pair-values", StandIn::PairValues),
+    ];
+
+    /// The look a description names `name`.
+    pub fn from_name(name: &str) -> Option<StandIn> {
+        StandIn::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, look)| *look)
+    }
 }
 
 /// The contract of one list endpoint, validated.
@@ -367,6 +523,9 @@ pub struct Desc {
     pub id: String,
     pub total: Option<Total>,
     pub shape_rule: Rule,
+    /// Members whose written form the page leaves open, with their slots: the cases
+    /// that cite the shape rule record the forms an answer uses.
+    pub forms: Vec<(String, FieldRef)>,
     pub layout: Layout,
     pub order: Order,
     pub start: Option<Start>,
@@ -400,6 +559,55 @@ impl Desc {
             .map_or("unknown rule", |(_, t)| t.as_str())
     }
 
+    /// The orders the contract accepts, its own first: only that one, or, where the page
+    /// leaves the order open, also the timestamp the other way, ties the other way, and
+    /// the id alone either way (the ones conform can name).
+    pub fn order_readings(&self) -> Vec<OrderSpec> {
+        let own = self.layout.order;
+        if !self.order.any_stable {
+            return vec![own];
+        }
+        let mut all = vec![own];
+        let by = own.by;
+        for (by, newest_first, id_descending) in [
+            (by, own.newest_first, !own.id_descending),
+            (by, !own.newest_first, own.id_descending),
+            (by, !own.newest_first, !own.id_descending),
+            (None, false, false),
+            (None, false, true),
+        ] {
+            let o = OrderSpec {
+                by,
+                newest_first,
+                id_descending,
+                as_listed: false,
+            };
+            if !all.contains(&o) {
+                all.push(o);
+            }
+        }
+        all
+    }
+
+    /// The order to keep a walked list in: the first accepted order it follows; where
+    /// the page leaves the order open and it follows none that conform can name, the
+    /// order as walked (then only stability is judged); else the contract's own.
+    pub fn order_of(&self, walked: &[Inst]) -> OrderSpec {
+        let sorted = |o: &OrderSpec| {
+            walked
+                .windows(2)
+                .all(|p| o.cmp(&p[0], &p[1]) != std::cmp::Ordering::Greater)
+        };
+        match self.order_readings().into_iter().find(sorted) {
+            Some(o) => o,
+            None if self.order.any_stable => OrderSpec {
+                as_listed: true,
+                ..self.layout.order
+            },
+            None => self.layout.order,
+        }
+    }
+
     /// True when the description declares the rule.
     pub fn has_rule(&self, rule: Rule) -> bool {
         self.rules.iter().any(|(r, _)| *r == rule)
@@ -412,7 +620,10 @@ impl Desc {
 
     /// The filter a parameter drives, if any.
     pub fn filter(&self, param: &str) -> Option<&Filter> {
-        self.filters.iter().find(|f| f.param == param)
+        self.filters
+            .iter()
+            .find(|f| f.param == param)
+            .or_else(|| self.filters.iter().find(|f| f.alias.as_deref() == Some(param)))
     }
 
     /// The name of a member, for messages.
@@ -537,6 +748,10 @@ struct RawAnswer {
     label: Option<Name>,
     shape_rule: Name,
     total: Option<RawTotal>,
+    /// Members whose written form the page leaves open (a timestamp's fraction of a
+    /// second, a decimal's leading zero): the forms seen are recorded.
+    #[serde(default)]
+    forms: Vec<Name>,
 }
 
 #[derive(Deserialize)]
@@ -554,6 +769,9 @@ struct RawOrder {
     newest_first: bool,
     #[serde(default)]
     id_descending: bool,
+    /// `"any_stable"`: the page leaves the order open.
+    accept: Option<Name>,
+    point: Option<String>,
     rule: Name,
 }
 
@@ -610,8 +828,13 @@ struct RawFilter {
     field: Name,
     #[serde(rename = "match")]
     matching: Name,
+    /// The same as `readings = ["ignore_case"]`.
     #[serde(default)]
     tolerate_case: bool,
+    #[serde(default)]
+    readings: Vec<Name>,
+    point: Option<String>,
+    alias: Option<Name>,
     rule: Name,
     exact: Option<RawFlag>,
     prefer: Option<Name>,
@@ -794,6 +1017,15 @@ impl Validator<'_> {
             member(self, f);
             slot(f.get_ref())
         });
+        let forms: Vec<(String, FieldRef)> = raw
+            .answer
+            .forms
+            .iter()
+            .map(|f| {
+                member(self, f);
+                (f.get_ref().clone(), slot(f.get_ref()))
+            })
+            .collect();
         let mut filters = Vec::new();
         for f in &raw.filter {
             member(self, &f.field);
@@ -835,6 +1067,32 @@ impl Validator<'_> {
                     "`exact` applies to a \"contains\" filter",
                 );
             }
+            let mut readings: Vec<Reading> = Vec::new();
+            if f.tolerate_case {
+                readings.push(Reading::IgnoreCase);
+            }
+            for r in &f.readings {
+                match Reading::parse(r.get_ref()) {
+                    Some(x) if !x.applies_to(matching) => {
+                        self.error(
+                            r.span(),
+                            format!("reading `{}` does not apply to a \"{}\" filter", x.name(), matching.name()),
+                        );
+                    }
+                    Some(Reading::AliasIgnored) if f.alias.is_none() => {
+                        self.error(r.span(), "reading `alias_ignored` needs an `alias`");
+                    }
+                    Some(x) if !readings.contains(&x) => readings.push(x),
+                    Some(_) => {}
+                    None => {
+                        self.error(r.span(), format!("unknown reading `{}`", r.get_ref()))
+                            .hint = Some(
+                            "readings: ignore_case, substring, integer_too, key_only, item_ignored, alias_ignored"
+                                .into(),
+                        );
+                    }
+                }
+            }
             if filters
                 .iter()
                 .any(|g: &Filter| g.param == *f.param.get_ref())
@@ -849,7 +1107,9 @@ impl Validator<'_> {
                 field_name: f.field.get_ref().clone(),
                 field: slot(f.field.get_ref()),
                 matching,
-                tolerate_case: f.tolerate_case,
+                readings,
+                point: f.point.clone(),
+                alias: f.alias.as_ref().map(|a| a.get_ref().clone()),
                 rule: own,
                 exact,
                 values: item
@@ -976,22 +1236,26 @@ impl Validator<'_> {
         }
         let mut anonymize = Vec::new();
         for (field, look) in &raw.record.anonymize {
-            let stand_in = match look.get_ref().as_str() {
-                "uuid" => StandIn::Uuid,
-                "id" => StandIn::Id,
-                "ipv4" => StandIn::Ipv4,
-                "tenant" => StandIn::Tenant,
-                "name" => StandIn::Name,
-                other => {
-                    self.error(look.span(), format!("unknown stand-in `{other}`"))
-                        .hint = Some("stand-ins: uuid, id, ipv4, tenant, name".into());
-                    StandIn::Name
-                }
-            };
+            let stand_in = StandIn::from_name(look.get_ref()).unwrap_or_else(|| {
+                let names: Vec<&str> = StandIn::ALL.iter().map(|(n, _)| *n).collect();
+                let other = look.get_ref();
+                self.error(look.span(), format!("unknown stand-in `{other}`"))
+                    .hint = Some(format!("stand-ins: {}", names.join(", ")));
+                StandIn::Name
+            });
             anonymize.push((field.clone(), stand_in));
         }
         let shape_rule = self.rule(&raw.answer.shape_rule);
         let order_rule = self.rule(&raw.order.rule);
+        let any_stable_order = match &raw.order.accept {
+            None => false,
+            Some(a) if a.get_ref() == "any_stable" => true,
+            Some(a) => {
+                self.error(a.span(), format!("unknown order acceptance `{}`", a.get_ref()))
+                    .hint = Some("accept = \"any_stable\" when the page leaves the order open".into());
+                false
+            }
+        };
         let empty_rule = self.rule(&raw.query.empty_is_absent);
         let and_rule = self.rule(&raw.query.and);
         let errors_rule = self.rule(&raw.errors.rule);
@@ -1032,11 +1296,13 @@ impl Validator<'_> {
             id: id.clone(),
             total,
             shape_rule,
+            forms,
             layout: Layout {
                 id,
                 fields: slots,
                 label,
                 order: OrderSpec {
+                    as_listed: false,
                     by,
                     newest_first: raw.order.newest_first,
                     id_descending: raw.order.id_descending,
@@ -1046,6 +1312,8 @@ impl Validator<'_> {
                 field: raw.order.field.map(Spanned::into_inner),
                 newest_first: raw.order.newest_first,
                 id_descending: raw.order.id_descending,
+                any_stable: any_stable_order,
+                point: raw.order.point.clone(),
                 rule: order_rule,
             },
             start,

@@ -3,7 +3,7 @@
 //! oracle). Planning reads it to size page walks; the filter and paging checks judge
 //! answers with it. The mock has its own reading, written independently.
 
-use super::desc::{Desc, FieldRef, Filter, Match};
+use super::desc::{Desc, FieldRef, Filter, Match, Reading};
 use super::Rule;
 use crate::base::{Baseline, Inst};
 
@@ -15,6 +15,8 @@ pub struct Active {
     pub value: String,
     /// Exact matching was switched on (a `contains` filter with its flag).
     pub exact: bool,
+    /// The value came in the filter's alias (`id` for `instance_id`).
+    pub alias: bool,
 }
 
 /// The query as the contract reads it.
@@ -33,9 +35,12 @@ pub struct Query<'d> {
     pub empty: Vec<String>,
     /// True when a paging value is not a decimal integer in range (a 400 is due).
     pub invalid_paging: bool,
-    /// Containment ignores case: the reading a filter may tolerate, tried only when the
-    /// strict reading fails.
-    pub case_insensitive: bool,
+    /// True when the only paging fault is a limit above the maximum, which the page
+    /// leaves open between a 400 and a clamped page (S9).
+    pub over_max: bool,
+    /// The readings this query is judged under instead of the filters' own matches:
+    /// (index into the description's filters, reading). Empty: the contract's own.
+    pub readings: Vec<(usize, Reading)>,
 }
 
 impl<'d> Query<'d> {
@@ -61,9 +66,13 @@ impl<'d> Query<'d> {
             .iter()
             .enumerate()
             .filter_map(|(i, f)| {
+                let own = non_empty(&f.param);
+                let alias = own.is_none() && f.alias.is_some();
+                let value = own.or_else(|| non_empty(f.alias.as_deref()?))?;
                 Some(Active {
                     filter: i,
-                    value: non_empty(&f.param)?,
+                    value,
+                    alias,
                     exact: f
                         .exact
                         .as_ref()
@@ -77,6 +86,7 @@ impl<'d> Query<'d> {
             .map(|h| get(&h.unless.param) == Some(h.unless.value.as_str()))
             .collect();
         let mut invalid_paging = false;
+        let mut over_max = false;
         let mut number = |name: &str, min: u64, max: Option<u64>| -> Option<u64> {
             let v = non_empty(name)?;
             match v.parse::<u64>() {
@@ -85,12 +95,14 @@ impl<'d> Query<'d> {
                     // (tolerated, S9 of the v2 notes) is judged by the maximum.
                     Some(m) if n > m => {
                         invalid_paging = true;
+                        over_max = true;
                         Some(m)
                     }
                     _ => Some(n),
                 },
                 _ => {
                     invalid_paging = true;
+                    over_max = false;
                     None
                 }
             }
@@ -111,7 +123,8 @@ impl<'d> Query<'d> {
             limit,
             empty,
             invalid_paging,
-            case_insensitive: false,
+            over_max,
+            readings: Vec::new(),
         }
     }
 
@@ -130,7 +143,15 @@ impl<'d> Query<'d> {
     }
 
     fn matches(&self, f: &Filter, a: &Active, inst: &Inst) -> bool {
-        f.admits(inst, &a.value, a.exact, self.case_insensitive)
+        let reading = self
+            .readings
+            .iter()
+            .find(|(k, _)| *k == a.filter)
+            .map(|&(_, r)| r);
+        if a.alias && reading == Some(Reading::AliasIgnored) {
+            return true;
+        }
+        f.admits(inst, &a.value, a.exact, reading)
     }
 
     /// Why `inst` must not be in the result (the rule it would break), if so.
@@ -180,29 +201,94 @@ impl<'d> Query<'d> {
         None
     }
 
-    /// The reading a `contains` filter tolerates (case-insensitive), when it differs
-    /// from this one, with the filter it is about.
-    pub fn tolerant(&self) -> Option<(Query<'d>, &Active)> {
-        if self.case_insensitive {
-            return None;
-        }
-        let a = self.active.iter().find(|a| {
+    /// The same query under every other combination of the readings its active filters
+    /// accept (the page is silent there): each with the readings it applies. The
+    /// contract's own reading is not among them. At most [`MAX_READINGS`].
+    pub fn alternatives(&self) -> Vec<Query<'d>> {
+        let mut choices: Vec<Vec<Option<(usize, Reading)>>> = Vec::new();
+        for a in &self.active {
             let f = &self.desc.filters[a.filter];
-            f.matching == Match::Contains && f.tolerate_case && !a.exact
-        })?;
-        Some((
-            Query {
-                case_insensitive: true,
+            let mut here = vec![None];
+            here.extend(
+                f.readings
+                    .iter()
+                    .filter(|r| applies(f, a, **r))
+                    .map(|&r| Some((a.filter, r))),
+            );
+            if here.len() > 1 {
+                choices.push(here);
+            }
+        }
+        let mut out: Vec<Vec<(usize, Reading)>> = vec![Vec::new()];
+        for here in &choices {
+            out = out
+                .iter()
+                .flat_map(|picked| {
+                    here.iter().map(move |c| {
+                        let mut p = picked.clone();
+                        p.extend(*c);
+                        p
+                    })
+                })
+                .take(MAX_READINGS + 1)
+                .collect();
+        }
+        out.into_iter()
+            .filter(|r| !r.is_empty())
+            .take(MAX_READINGS)
+            .map(|readings| Query {
+                readings,
                 ..self.clone()
-            },
-            a,
-        ))
+            })
+            .collect()
     }
 
-    /// The rule a tolerated reading is recorded under, and the parameter it is about.
-    pub fn tolerated(&self, a: &Active) -> (Rule, &str) {
-        let f = &self.desc.filters[a.filter];
-        (f.rule, &f.param)
+    /// The readings this query applies, in words, each with the point of the notes it
+    /// answers: "S5: ip also matches a part of the member".
+    pub fn readings_said(&self) -> String {
+        let said: Vec<String> = self
+            .readings
+            .iter()
+            .map(|&(k, r)| {
+                let f = &self.desc.filters[k];
+                let point = f.point.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+                format!("{point}{}", r.says(&f.param))
+            })
+            .collect();
+        said.join("; ")
+    }
+
+    /// The points the active filters leave open, in words, with the readings accepted
+    /// there: "S5 (ip): `one_of`, also accepted: substring". Empty when none is open.
+    pub fn open_points(&self) -> Vec<String> {
+        self.active
+            .iter()
+            .filter_map(|a| {
+                let f = &self.desc.filters[a.filter];
+                let rs: Vec<&str> = f
+                    .readings
+                    .iter()
+                    .filter(|r| applies(f, a, **r))
+                    .map(|r| r.name())
+                    .collect();
+                if rs.is_empty() {
+                    return None;
+                }
+                let rule = f.rule.to_string();
+                let point = f.point.as_deref().unwrap_or(&rule);
+                Some(format!(
+                    "{point} ({}): `{}`, also accepted: {}",
+                    f.param,
+                    f.matching.name(),
+                    rs.join(", ")
+                ))
+            })
+            .collect()
+    }
+
+    /// The rule an accepted reading is recorded under: the first reading's filter's.
+    pub fn readings_rule(&self) -> Option<Rule> {
+        self.readings.first().map(|&(k, _)| self.desc.filters[k].rule)
     }
 
     /// How many filters are active (for blaming the AND rule when they are OR-ed).
@@ -244,6 +330,19 @@ impl<'d> Query<'d> {
         self.active_filters() > 1
             && self.passes_some_filter(inst)
             && !self.desc.hidden.iter().any(|h| h.rule == rule)
+    }
+}
+
+/// The most combinations of readings one query is judged under.
+pub const MAX_READINGS: usize = 32;
+
+/// True when reading `r` can change how filter `f` meets this active value.
+fn applies(f: &Filter, a: &Active, r: Reading) -> bool {
+    match r {
+        Reading::IgnoreCase => !a.exact,
+        Reading::AliasIgnored => a.alias,
+        Reading::KeyOnly | Reading::ItemIgnored => !f.readable(&a.value),
+        Reading::Substring | Reading::IntegerToo => true,
     }
 }
 

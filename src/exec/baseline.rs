@@ -78,7 +78,10 @@ pub async fn fetch_baseline(
             }
         }
     }
-    Ok(Ok(Baseline::new(items, &desc.layout.order)))
+    // Where the page leaves the order open, the baseline keeps the order the target
+    // follows; the checks then hold every answer to that same order.
+    let order = desc.order_of(&items);
+    Ok(Ok(Baseline::new(items, &order)))
 }
 
 /// The ids the unfiltered list holds with every hidden rule's flag but `hidden`'s: for a

@@ -223,6 +223,34 @@ faults! {
         "tags= compares keys only: an instance with the key and another value matches"),
     CapacityMinorIgnored = ("capacity-minor-ignored", "", "V10", Breaks,
         "capacity= reads the integer capacity only: a 0.125 GB instance is found by 0, not by 0.125"),
+    // The exact flag against the name's case and the hidden instances (V3 with V6, V7).
+    ExactShowsFailed = ("exact-shows-failed", "C6", "V6", Breaks,
+        "an exact name query (isExactMatchName / name_equal = true) lists a CREATEFAILED instance of that name without the include flag"),
+    ExactShowsDeleted = ("exact-shows-deleted", "", "V7", Breaks,
+        "name_equal=true lists a deleted instance of that name without include_delete=true"),
+    // Readings: where the v2 page is silent, other ways a server may answer, each one the
+    // contract accepts (tolerated: recorded, never failed). On v1.0, where the contract
+    // notes fix the point, the same switch breaks its rule (see `kind_on`).
+    OrderById = ("order-by-id", "C8", "V12", Breaks,
+        "the list is ordered by instance_id alone (v2: an order the page allows, reading S8)"),
+    IpSubstring = ("ip-substring", "", "V9", Tolerated,
+        "ip= also finds an address that contains the value anywhere (reading S5)"),
+    CapacityZeroFindsSmall = ("capacity-zero-finds-small", "", "V10", Tolerated,
+        "capacity=0 also finds the instances under 1 GB, whose integer capacity is 0 (reading S7)"),
+    TagsItemKeyOnly = ("tags-item-key-only", "", "V8", Tolerated,
+        "a tags item without `=` finds the instances that carry that key (reading S4)"),
+    TagsItemIgnored = ("tags-item-ignored", "", "V8", Tolerated,
+        "a tags item without `=` is ignored (reading S4)"),
+    TagsItem400 = ("tags-item-400", "", "V8", Tolerated,
+        "a tags item without `=` gets 400 (reading S4)"),
+    IdAliasIgnored = ("id-alias-ignored", "", "V5", Tolerated,
+        "id= is not read as instance_id: it is ignored like any unknown parameter (reading S1)"),
+    NullsAsEmpty = ("nulls-as-empty", "", "V17", Tolerated,
+        "publicip_id, publicip_address and order_id are \"\" where the page says null (reading S11)"),
+    CreatedAtSeconds = ("created-at-seconds", "", "V17", Tolerated,
+        "created_at is written to the second, without a fraction (reading S14)"),
+    CapacityMinorLeadingZero = ("capacity-minor-leading-zero", "", "V17", Tolerated,
+        "capacity_minor is always written with a leading zero (\"0.125\", never \".125\"; reading S7)"),
     // Faults that show only while the account moves (`--churn`): an index, a cache or a
     // cursor that misses changes. On a still account they change nothing.
     StaleNameIndex = ("stale-name-index", "C2", "V2", Breaks,
@@ -256,6 +284,64 @@ impl Fault {
         } else {
             self.rule()
         }
+    }
+
+    /// How the contract of the list at `path` judges this fault: the v2 page leaves the
+    /// order open (S8), so an order other than newest first is a reading there, though
+    /// v1.0's C8 fixes it; and a prefix match of `ip` is, request by request, one of the
+    /// accepted readings (a prefix is a part of the address; an infix finds nothing,
+    /// as the exact reading says).
+    pub fn kind_on(&self, path: &str) -> FaultKind {
+        let open_on_v2 = matches!(
+            self,
+            Fault::OldestFirst | Fault::TieBreakDescending | Fault::OrderById | Fault::IpPrefixMatch
+        );
+        if path == super::server::LIST_V2_PATH && open_on_v2 {
+            FaultKind::Tolerated
+        } else {
+            self.kind()
+        }
+    }
+
+    /// Sets of the switches the contract of the list at `path` tolerates, to switch on
+    /// at once: each tolerated switch is in at least one set, with every other one it
+    /// can go with (switches that answer one point differently never share a set).
+    pub fn tolerated_together(path: &str) -> Vec<Vec<Fault>> {
+        const EXCLUSIVE: [&[Fault]; 3] = [
+            &[Fault::OrderById, Fault::OldestFirst],
+            &[Fault::TagsItemKeyOnly, Fault::TagsItemIgnored, Fault::TagsItem400],
+            &[Fault::IpSubstring, Fault::IpPrefixMatch],
+        ];
+        let tolerated: Vec<Fault> = CATALOGUE
+            .iter()
+            .copied()
+            .filter(|f| {
+                f.kind_on(path) == FaultKind::Tolerated
+                    && !f.rule_on(path).is_empty()
+                    && !f.needs_churn()
+            })
+            .collect();
+        let groups: Vec<Vec<Fault>> = EXCLUSIVE
+            .iter()
+            .map(|g| g.iter().copied().filter(|f| tolerated.contains(f)).collect::<Vec<_>>())
+            .filter(|g: &Vec<Fault>| !g.is_empty())
+            .collect();
+        let free: Vec<Fault> = tolerated
+            .iter()
+            .copied()
+            .filter(|f| !groups.iter().any(|g| g.contains(f)))
+            .collect();
+        let rounds = groups.iter().map(Vec::len).max().unwrap_or(1);
+        if tolerated.is_empty() {
+            return Vec::new();
+        }
+        (0..rounds)
+            .map(|i| {
+                let mut set = free.clone();
+                set.extend(groups.iter().map(|g| g[i % g.len()]));
+                set
+            })
+            .collect()
     }
 
     /// True for the faults that show only while the account moves (`--churn`): on a

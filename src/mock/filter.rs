@@ -26,6 +26,31 @@ pub(crate) const STATUSES: [&str; 12] = [
     "FLUSHING",
 ];
 
+/// The status table the v2 page links (its own revision of 缓存实例状态说明, V4): 9 of
+/// the 12, without STARTING, CLOSING and CLOSED.
+pub(crate) const STATUSES_V2: [&str; 9] = [
+    "CREATING",
+    "CREATEFAILED",
+    "RUNNING",
+    "ERROR",
+    "RESTARTING",
+    "FROZEN",
+    "EXTENDING",
+    "RESTORING",
+    "FLUSHING",
+];
+
+/// An instance's status as the v2 list shows it: the v2 table has no STARTING, CLOSING
+/// or CLOSED, so a starting instance shows as RESTARTING and a closing or closed one as
+/// FROZEN (out of service); every other status as it is.
+pub(crate) fn status_v2(status: &str) -> &str {
+    match status {
+        "STARTING" => "RESTARTING",
+        "CLOSING" | "CLOSED" => "FROZEN",
+        other => other,
+    }
+}
+
 /// One instance as the filters see it, with its serialised form.
 pub(crate) struct Row {
     pub name: String,
@@ -121,6 +146,8 @@ pub(crate) struct Selection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SelectError {
     UnknownStatus(String),
+    /// A `tags` value with an item without `=` (`tags-item-400`).
+    BadTags(String),
     UnknownId(String),
     /// `offset` is 0-based (v1.0's start - 1).
     StartPastEnd {
@@ -133,9 +160,12 @@ impl ProjectIndex {
     pub(crate) fn new(mut rows: Vec<Row>, faults: FaultSet) -> ProjectIndex {
         let oldest_first = faults.has(Fault::OldestFirst);
         let ties_descending = faults.has(Fault::TieBreakDescending);
+        let by_id_only = faults.has(Fault::OrderById);
         // C8: newest first; equal timestamps by instance_id ascending.
         rows.sort_by(|a, b| {
-            let by_time = if oldest_first {
+            let by_time = if by_id_only {
+                std::cmp::Ordering::Equal
+            } else if oldest_first {
                 a.created_at.cmp(&b.created_at)
             } else {
                 b.created_at.cmp(&a.created_at)
@@ -187,12 +217,19 @@ impl ProjectIndex {
         request_no: u64,
     ) -> Result<Selection, SelectError> {
         if let Some(status) = &q.status {
-            if faults.has(Fault::UnknownStatus400) && !STATUSES.contains(&status.as_str()) {
+            let table: &[&str] = if q.v2 { &STATUSES_V2 } else { &STATUSES };
+            if faults.has(Fault::UnknownStatus400) && !table.contains(&status.as_str()) {
                 return Err(SelectError::UnknownStatus(status.clone()));
             }
             // C4: the later revisions' statuses are in the table too.
             if faults.has(Fault::LaterStatuses400) && STATUSES[10..].contains(&status.as_str()) {
                 return Err(SelectError::UnknownStatus(status.clone()));
+            }
+        }
+        // S4 (v2): an item without `=` is outside the page; one reading refuses it.
+        if let Some(tags) = &q.tags {
+            if faults.has(Fault::TagsItem400) && tags.split(',').any(|i| !i.contains('=')) {
+                return Err(SelectError::BadTags(tags.clone()));
             }
         }
         let any_filter = q.name.is_some()
@@ -214,19 +251,24 @@ impl ProjectIndex {
             || (faults.has(Fault::IncludeDeleteAnyValue) && q.include_delete.is_some());
         // `stale-page-cursor`: a later page is cut from the list as it was at start.
         let old_cursor = faults.has(Fault::StalePageCursor) && q.offset > 0;
-        let shows = |row: &Row| -> bool {
-            !(old_cursor && row.fresh())
-                && (include_failed || !row.hidden_failed(faults))
-                && (include_deleted
-                    || !row.deleted
-                    || (q.v2 && faults.has(Fault::DeletedShownWithFilters) && any_filter))
-        };
         // C3: only the literal `true` turns exact matching on.
         let exact = match q.exact.as_deref() {
             _ if faults.has(Fault::ExactIgnored) => false,
             Some("true") => true,
             Some("TRUE" | "True" | "1" | "yes") => faults.has(Fault::ExactAnyTruthy),
             _ => false,
+        };
+        // `exact-shows-*`: an exact query finds the hidden instance of that name.
+        let named = |row: &Row| exact && q.name.as_deref() == Some(row.name.as_str());
+        let shows = |row: &Row| -> bool {
+            !(old_cursor && row.fresh())
+                && (include_failed
+                    || !row.hidden_failed(faults)
+                    || (faults.has(Fault::ExactShowsFailed) && named(row)))
+                && (include_deleted
+                    || !row.deleted
+                    || (q.v2 && faults.has(Fault::DeletedShownWithFilters) && any_filter)
+                    || (q.v2 && faults.has(Fault::ExactShowsDeleted) && named(row)))
         };
         let name_ok = |name: &str, term: &str| -> bool {
             if exact && faults.has(Fault::ExactCaseInsensitive) {
@@ -276,6 +318,8 @@ impl ProjectIndex {
                 addresses.next() == Some(want)
             } else if faults.has(Fault::IpPrefixMatch) {
                 addresses.any(|a| a.starts_with(want))
+            } else if faults.has(Fault::IpSubstring) {
+                addresses.any(|a| a.contains(want))
             } else {
                 addresses.any(|a| a == want)
             }
@@ -288,7 +332,9 @@ impl ProjectIndex {
                     have.iter().any(|(hk, _)| hk == k)
                 }
                 Some((k, v)) => have.iter().any(|(hk, hv)| hk == k && hv == v),
-                None => false,
+                // S4: the page has no item without `=`; three readings of one.
+                None if faults.has(Fault::TagsItemKeyOnly) => have.iter().any(|(hk, _)| hk == item),
+                None => faults.has(Fault::TagsItemIgnored),
             };
             if faults.has(Fault::TagsAnyPair) {
                 want.split(',').any(has)
@@ -303,7 +349,10 @@ impl ProjectIndex {
                 let whole = row.capacity.map(|w| (w, String::new()));
                 return whole.is_some() && whole == gigabytes(want);
             }
-            row.size.is_some() && row.size == gigabytes(want)
+            let small_at_zero = faults.has(Fault::CapacityZeroFindsSmall)
+                && row.capacity == Some(0)
+                && gigabytes(want) == Some((0, String::new()));
+            small_at_zero || (row.size.is_some() && row.size == gigabytes(want))
         };
         let matches = |row: &Row| -> bool {
             let (name_then, status_then) = match &row.at_start {
@@ -318,10 +367,11 @@ impl ProjectIndex {
                 }
             });
             let status = q.status.as_deref().map(|s| {
+                let shown = |st: &'_ str| if q.v2 { status_v2(st).to_string() } else { st.to_string() };
                 if faults.has(Fault::StaleStatusIndex) {
-                    status_ok(status_then, s)
+                    status_ok(&shown(status_then), s)
                 } else {
-                    status_ok(&row.status, s)
+                    status_ok(&shown(&row.status), s)
                 }
             });
             let id = q

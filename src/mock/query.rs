@@ -221,7 +221,7 @@ pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery,
     let mut values: [Option<String>; 11] = Default::default();
     let mut unlisted: Option<String> = None;
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        let key = if key == "id" {
+        let key = if key == "id" && !faults.has(Fault::IdAliasIgnored) {
             "instance_id".into()
         } else {
             key

@@ -129,15 +129,23 @@ fn render_v2(inst: &Value, faults: FaultSet) -> Vec<u8> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        // The page: "如果未开启公网访问功能，该字段值为null" (publicip_*), "按需实例时此值为
+        // null" (order_id, for pay-per-use instances).
+        let none = if faults.has(Fault::NullsAsEmpty) { json!("") } else { Value::Null };
+        let order_id = if o.get("charging_mode").and_then(Value::as_i64) == Some(1) {
+            json!(format!("CS{}", id.chars().filter(char::is_ascii_alphanumeric).take(12).collect::<String>()))
+        } else {
+            none.clone()
+        };
         let defaults = [
             ("spec_code", spec),
             ("capacity_minor", Value::Null),
-            ("publicip_id", json!("")),
+            ("publicip_id", none.clone()),
             ("subnet_id", json!("")),
             ("security_group_id", json!("")),
             ("enable_ssl", json!(false)),
-            ("publicip_address", Value::Null),
-            ("order_id", json!("")),
+            ("publicip_address", none.clone()),
+            ("order_id", order_id),
             ("service_upgrade", json!(false)),
             ("no_password_access", json!("false")),
             ("service_task_id", json!("")),
@@ -158,6 +166,28 @@ fn render_v2(inst: &Value, faults: FaultSet) -> Vec<u8> {
         }
         // Not members of the v2 answer: how the mock files an instance.
         o.shift_remove("deleted");
+        // The v2 page's status table has 9 statuses (V4).
+        if let Some(st) = o.get("status").and_then(Value::as_str) {
+            let shown = super::filter::status_v2(st).to_string();
+            o.insert("status".into(), json!(shown));
+        }
+        if faults.has(Fault::CreatedAtSeconds) {
+            if let Some(at) = o.get("created_at").and_then(Value::as_str) {
+                let seconds = match (at.find('.'), at.ends_with('Z')) {
+                    (Some(dot), true) => format!("{}Z", &at[..dot]),
+                    _ => at.to_string(),
+                };
+                o.insert("created_at".into(), json!(seconds));
+            }
+        }
+        if faults.has(Fault::CapacityMinorLeadingZero) {
+            if let Some(m) = o.get("capacity_minor").and_then(Value::as_str) {
+                if m.starts_with('.') {
+                    let with_zero = format!("0{m}");
+                    o.insert("capacity_minor".into(), json!(with_zero));
+                }
+            }
+        }
         if missing {
             o.shift_remove("domain_name");
         }
@@ -552,6 +582,12 @@ fn serve(
             StatusCode::BAD_REQUEST,
             bad_code,
             &format!("invalid parameter status: {s:?} is not in the status table"),
+        ),
+        Err(SelectError::BadTags(t)) => error(
+            mock,
+            StatusCode::BAD_REQUEST,
+            bad_code,
+            &format!("invalid parameter tags: {t:?} has an item without `=`"),
         ),
         Err(SelectError::UnknownId(id)) => error(
             mock,

@@ -730,8 +730,14 @@ pub fn expected_status(
     if p.auth != AuthSel::Configured {
         return vec![UNAUTHORIZED, FORBIDDEN];
     }
-    if Query::parse(desc, query).invalid_paging {
-        return vec![BAD_REQUEST];
+    let q = Query::parse(desc, query);
+    if q.invalid_paging {
+        // A limit above the maximum may be refused or clamped (S9 of the v2 notes).
+        return if q.over_max {
+            vec![BAD_REQUEST, OK]
+        } else {
+            vec![BAD_REQUEST]
+        };
     }
     let outside = space.dims.iter().zip(&p.classes).any(|(d, &c)| {
         d.role == Role::Filter
@@ -743,7 +749,13 @@ pub fn expected_status(
                         .is_some_and(|v| !v.is_empty() && !f.values.iter().any(|x| x == v))
             })
     });
-    if outside {
+    // A value a filter cannot read (a number filter's non-number, a pairs item without
+    // `=`): the page does not say whether it is refused or matches nothing.
+    let unreadable = q
+        .active
+        .iter()
+        .any(|a| !desc.filters[a.filter].readable(&a.value));
+    if outside || unreadable {
         vec![OK, BAD_REQUEST]
     } else {
         vec![OK]

@@ -255,7 +255,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             while b
                 .instances
                 .iter()
-                .any(|i| f.admits(i, &n.to_string(), false, false))
+                .any(|i| f.admits(i, &n.to_string(), false, None))
             {
                 n += 1;
             }
@@ -268,7 +268,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             } else {
                 "zq-conform-absent"
             });
-            let taken = |c: &str| b.instances.iter().any(|i| f.admits(i, c, false, false));
+            let taken = |c: &str| b.instances.iter().any(|i| f.admits(i, c, false, None));
             while taken(&candidate) {
                 candidate.push('x');
             }
@@ -321,6 +321,15 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
                 .collect(),
             d,
             &format!("{noun} listing several items"),
+        ),
+        DrawKind::Key => pick(
+            visible()
+                .flat_map(|i| f.terms(i))
+                .filter_map(|t| t.split_once('=').map(|(k, _)| k.to_string()))
+                .filter(|k| !k.is_empty())
+                .collect(),
+            d,
+            &format!("{noun} with a key=value pair"),
         ),
         DrawKind::PastEnd | DrawKind::Total => unreachable!("paging draws return above"),
     }
