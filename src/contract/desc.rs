@@ -1586,4 +1586,50 @@ rule = "C1"
             e[0]
         );
     }
+
+    #[test]
+    fn an_open_order_is_read_from_the_walked_list_and_a_fixed_one_is_not() {
+        let v2 = crate::contract::Contract::from_file(std::path::Path::new(
+            "schemas/v2/list-instances.contract.toml",
+        ))
+        .expect("the v2 contract loads");
+        let item = |c: &crate::contract::Contract, id: &str, at: &str| {
+            c.item(id, &[("status", "RUNNING"), ("created_at", at)])
+        };
+        let walked = |c: &crate::contract::Contract, ids: &[(&str, &str)]| -> Vec<Inst> {
+            ids.iter().map(|(id, at)| item(c, id, at)).collect()
+        };
+        let d = v2.desc();
+        assert!(d.order.any_stable);
+        let newest = walked(&v2, &[("b", "2024-02-01T00:00:00Z"), ("a", "2024-01-01T00:00:00Z")]);
+        assert_eq!(d.order_of(&newest), d.layout.order, "the contract's own is tried first");
+        let oldest = walked(&v2, &[("b", "2024-01-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")]);
+        let o = d.order_of(&oldest);
+        assert!(!o.newest_first && !o.as_listed && o.by.is_some(), "{o:?}");
+        let by_id = walked(
+            &v2,
+            &[("a", "2024-01-01T00:00:00Z"), ("b", "2024-03-01T00:00:00Z"), ("c", "2024-02-01T00:00:00Z")],
+        );
+        let o = d.order_of(&by_id);
+        assert!(o.by.is_none() && !o.id_descending && !o.as_listed, "{o:?}");
+        let neither = walked(
+            &v2,
+            &[("b", "2024-01-01T00:00:00Z"), ("c", "2024-03-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")],
+        );
+        assert!(d.order_of(&neither).as_listed, "an order conform cannot name is kept as walked");
+        // v1.0's C8 fixes the order: a list out of it keeps the contract's (and fails).
+        let v1 = crate::contract::Contract::embedded();
+        assert!(!v1.desc().order.any_stable);
+        let out = walked(v1, &[("b", "2024-01-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")]);
+        assert_eq!(v1.desc().order_of(&out), v1.desc().layout.order);
+    }
+
+    #[test]
+    fn written_forms_hide_digits_but_keep_fraction_lengths() {
+        assert_eq!(written_form("2024-05-18T13:14:15.161Z"), "9-9-9T9:9:9.999Z");
+        assert_eq!(written_form("2024-05-18T13:14:15Z"), "9-9-9T9:9:9Z");
+        assert_eq!(written_form(".125"), ".999");
+        assert_eq!(written_form("0.125"), "9.999");
+        assert_eq!(written_form(""), "empty");
+    }
 }

@@ -457,4 +457,76 @@ mod tests {
             "C7: status lets it in, name not"
         );
     }
+
+    fn v2() -> Contract {
+        Contract::from_file(std::path::Path::new("schemas/v2/list-instances.contract.toml"))
+            .expect("the v2 contract loads")
+    }
+
+    /// The ids `q` must return, under its own reading or under one of its alternatives.
+    fn ids<'a>(b: &'a Baseline, q: &Query<'_>) -> Vec<&'a str> {
+        expected(b, q).iter().map(|i| i.id()).collect()
+    }
+
+    #[test]
+    fn silent_points_offer_their_readings_and_nothing_else() {
+        let v2 = v2();
+        let desc = v2.desc();
+        let item = |id: &str, ip: &str, tags: &str, cap: &str, minor: &str| {
+            v2.item(
+                id,
+                &[
+                    ("name", id),
+                    ("status", "RUNNING"),
+                    ("created_at", "2024-01-01T00:00:00Z"),
+                    ("ip", ip),
+                    ("tags", tags),
+                    ("capacity", cap),
+                    ("capacity_minor", minor),
+                ],
+            )
+        };
+        let b = v2.baseline(vec![
+            item("a", "192.168.0.82", r#"[{"key":"env","value":"prod"}]"#, "0", ".125"),
+            item("b", "10.0.0.1,10.0.0.2", "[]", "2", ""),
+            item("c", "172.16.0.5", r#"[{"key":"team","value":"x"}]"#, "0", ""),
+        ]);
+        // S5: a prefix of an address is nothing exactly, the instance as a substring.
+        let q = Query::parse(desc, &pairs(&[("ip", "192.168.0.8")]));
+        assert!(ids(&b, &q).is_empty());
+        let alts = q.alternatives();
+        assert_eq!(alts.len(), 1);
+        assert_eq!(ids(&b, &alts[0]), ["a"]);
+        assert!(alts[0].readings_said().starts_with("S5: ip also matches"), "{}", alts[0].readings_said());
+        // S4: an item without `=`: nothing, the key alone, or every instance.
+        let q = Query::parse(desc, &pairs(&[("tags", "env")]));
+        assert!(ids(&b, &q).is_empty());
+        let mut under: Vec<Vec<&str>> = q.alternatives().iter().map(|a| ids(&b, a)).collect();
+        under.sort();
+        assert_eq!(under, vec![vec!["a"], vec!["a", "b", "c"]]);
+        // A well-formed pair has no alternative reading.
+        assert!(Query::parse(desc, &pairs(&[("tags", "env=prod")])).alternatives().is_empty());
+        // S7: capacity=0 finds no small instance, or every one whose integer capacity is 0.
+        let q = Query::parse(desc, &pairs(&[("capacity", "0")]));
+        assert_eq!(ids(&b, &q), ["c"]);
+        assert_eq!(ids(&b, &q.alternatives()[0]), ["a", "c"]);
+        let q = Query::parse(desc, &pairs(&[("capacity", "0.125")]));
+        assert_eq!(ids(&b, &q), ["a"], "both readings find the small instance by its size");
+        assert_eq!(ids(&b, &q.alternatives()[0]), ["a"]);
+        // S1: `id` is the synonym of instance_id when that is absent, or ignored.
+        let q = Query::parse(desc, &pairs(&[("id", "b")]));
+        assert!(q.active[0].alias);
+        assert_eq!(ids(&b, &q), ["b"]);
+        assert_eq!(ids(&b, &q.alternatives()[0]), ["a", "b", "c"]);
+        let q = Query::parse(desc, &pairs(&[("instance_id", "c"), ("id", "b")]));
+        assert_eq!(ids(&b, &q), ["c"], "instance_id wins over its alias");
+        assert!(q.alternatives().is_empty());
+        // Two open points at once: every combination is offered.
+        let q = Query::parse(desc, &pairs(&[("ip", "10.0.0"), ("capacity", "0")]));
+        assert_eq!(q.alternatives().len(), 3);
+        // v1.0's C2 tolerates case; nothing else is open there.
+        let q = Query::parse(Contract::embedded().desc(), &pairs(&[("name", "x"), ("id", "y")]));
+        assert_eq!(q.alternatives().len(), 1);
+        assert_eq!(q.alternatives()[0].readings, vec![(0, Reading::IgnoreCase)]);
+    }
 }

@@ -208,6 +208,43 @@ async fn the_v2_suite_scores_every_v2_fault() {
     assert!(r.faults.iter().all(|f| f.rule.starts_with('V')));
     assert!(!r.faults.iter().any(|f| f.fault == "start-zero-based"));
     assert!(r.faults.iter().any(|f| f.fault == "tags-any-pair"));
+    // Issue 23: where the page is silent, every reading the mock serves is tolerated,
+    // alone and together, and the exact flag's family of faults is caught.
+    let kind_of = |name: &str| {
+        r.faults
+            .iter()
+            .find(|f| f.fault == name)
+            .unwrap_or_else(|| panic!("{name} is not run"))
+            .kind
+    };
+    for reading in [
+        "ip-substring",
+        "ip-prefix-match",
+        "capacity-zero-finds-small",
+        "tags-item-key-only",
+        "tags-item-ignored",
+        "tags-item-400",
+        "id-alias-ignored",
+        "oldest-first",
+        "tie-break-descending",
+        "order-by-id",
+        "nulls-as-empty",
+        "created-at-seconds",
+        "capacity-minor-leading-zero",
+    ] {
+        assert_eq!(kind_of(reading), "tolerated", "{reading}");
+    }
+    for fault in ["exact-case-insensitive", "exact-shows-failed", "exact-shows-deleted"] {
+        let f = r.faults.iter().find(|f| f.fault == fault).expect("run");
+        assert!(!f.caught_by.is_empty(), "{fault} slipped through");
+    }
+    assert!(r.together.len() >= 3, "{:?}", r.together);
+    let every: std::collections::HashSet<&str> =
+        r.together.iter().flat_map(|t| t.switches.iter().copied()).collect();
+    assert!(every.contains("tags-item-400") && every.contains("order-by-id"), "{every:?}");
+    for t in &r.together {
+        assert!(t.failures.is_empty(), "false alarms with {:?}: {:?}", t.switches, t.failures);
+    }
 }
 
 /// The moving-account column (issue 22): against a mock whose account moves, the

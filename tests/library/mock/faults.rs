@@ -589,6 +589,107 @@ fn probes() -> Vec<Probe> {
                 assert_eq!(bad[0].ids(), s(&[]));
             },
         ),
+        // The exact flag and the hidden instances (issue 23).
+        p(
+            "exact-shows-failed",
+            "/v1.0/p1/instances?name=prod-cache&isExactMatchName=true",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a4"]));
+            },
+        ),
+        p(
+            "exact-shows-deleted",
+            "/v2/p1/instances?name=cache-old&name_equal=true",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["d1"]));
+            },
+        ),
+        // Readings of the points the v2 page leaves open.
+        p(
+            "order-by-id",
+            "/v1.0/p1/instances?includeFailure=true",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a4", "a5", "a6", "a7", "b0"]));
+            },
+        ),
+        p(
+            "ip-substring",
+            "/v2/p1/instances?ip=168.0.1",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a5", "a6", "b0"]));
+            },
+        ),
+        p(
+            "capacity-zero-finds-small",
+            "/v2/p1/instances?capacity=0",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a2"]));
+            },
+        ),
+        p(
+            "tags-item-key-only",
+            "/v2/p1/instances?tags=team",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a1", "a7"]));
+            },
+        ),
+        p(
+            "tags-item-ignored",
+            "/v2/p1/instances?tags=team",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        p(
+            "tags-item-400",
+            "/v2/p1/instances?tags=team",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                bad[0].assert_json_error(400);
+            },
+        ),
+        p(
+            "id-alias-ignored",
+            "/v2/p1/instances?id=a3",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&["a3"]));
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            },
+        ),
+        p(
+            "nulls-as-empty",
+            "/v2/p1/instances?instance_id=a1",
+            |good, bad| {
+                let (g, b) = (good[0].json(), bad[0].json());
+                for member in ["publicip_id", "publicip_address", "order_id"] {
+                    assert_eq!(g["instances"][0][member], serde_json::Value::Null, "{member}");
+                    assert_eq!(b["instances"][0][member], "", "{member}");
+                }
+            },
+        ),
+        p(
+            "created-at-seconds",
+            "/v2/p1/instances?instance_id=a2",
+            |good, bad| {
+                assert_eq!(good[0].json()["instances"][0]["created_at"], "2024-05-02T00:00:00.5Z");
+                assert_eq!(bad[0].json()["instances"][0]["created_at"], "2024-05-02T00:00:00Z");
+            },
+        ),
+        p(
+            "capacity-minor-leading-zero",
+            "/v2/p1/instances?instance_id=a2",
+            |good, bad| {
+                assert_eq!(good[0].json()["instances"][0]["capacity_minor"], ".125");
+                assert_eq!(bad[0].json()["instances"][0]["capacity_minor"], "0.125");
+            },
+        ),
     ]
 }
 

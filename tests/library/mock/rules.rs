@@ -308,3 +308,20 @@ async fn v2_pages_from_offset_zero_with_ten_by_default_and_its_own_flags() {
         assert_eq!(a.json()["error_code"], "DCS.4800", "{bad}");
     }
 }
+
+/// The v2 list as its own page says (issue 23): the 9 statuses of the status table it
+/// links (a CLOSED instance shows as FROZEN; STARTING, CLOSING, CLOSED find nothing),
+/// and null where the page says null (no public access; pay-per-use: no order).
+#[tokio::test]
+async fn v2_speaks_its_own_status_table_and_the_pages_nulls() {
+    let app = app(&[], None);
+    let a3 = v2(&app, "?instance_id=a3").await.json();
+    assert_eq!(a3["instances"][0]["status"], "FROZEN");
+    assert!(v2(&app, "?status=CLOSED").await.ids().is_empty());
+    assert!(v2(&app, "?status=FROZEN").await.ids().contains(&"a3".to_string()));
+    assert_eq!(list(&app, "?id=a3").await.json()["instances"][0]["status"], "CLOSED");
+    let a1 = &a3["instances"][0];
+    for member in ["publicip_id", "publicip_address", "order_id"] {
+        assert_eq!(a1[member], serde_json::Value::Null, "{member}");
+    }
+}
