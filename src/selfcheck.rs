@@ -244,7 +244,8 @@ pub async fn selfcheck_moving(
     };
     let together = stream::iter(Fault::tolerated_together(&contract.desc().path.text()))
         .map(|set| async move {
-            let run = run_against_mock_with(cases, contract, data.clone(), set.clone(), None).await?;
+            let run =
+                run_against_mock_with(cases, contract, data.clone(), set.clone(), None).await?;
             let failures = run
                 .results
                 .iter()

@@ -30,9 +30,9 @@ pub fn check(
     if strict.findings.is_empty() {
         // Recorded only when another reading would have given another answer: then
         // this answer tells which one the target follows.
-        let differs = alternatives
-            .iter()
-            .any(|alt| expected_positions(ctx.baseline, alt) != expected_positions(ctx.baseline, &q));
+        let differs = alternatives.iter().any(|alt| {
+            expected_positions(ctx.baseline, alt) != expected_positions(ctx.baseline, &q)
+        });
         if differs {
             out.observe(
                 q.active

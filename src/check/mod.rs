@@ -294,14 +294,25 @@ fn read_response(
     if let Some(list) = &view.instances {
         order::check_sorted(ctx.contract.desc(), ctx.baseline, i, list, out);
         let desc = ctx.contract.desc();
-        if desc.order.any_stable && purpose == Purpose::Main && ctx.case.rules.contains(&desc.order.rule) {
+        if desc.order.any_stable
+            && purpose == Purpose::Main
+            && ctx.case.rules.contains(&desc.order.rule)
+        {
             // The page leaves the order open: the case about order records the one the
             // target follows, so a change of order is a snapshot diff, not a failure.
-            let point = desc.order.point.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+            let point = desc
+                .order
+                .point
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
             out.observe(
                 desc.order.rule,
                 i,
-                format!("{point}order followed: {}", order::describe_spec(desc, &ctx.baseline.order)),
+                format!(
+                    "{point}order followed: {}",
+                    order::describe_spec(desc, &ctx.baseline.order)
+                ),
             );
         }
         tenancy::check(ctx, i, list, out);

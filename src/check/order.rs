@@ -9,7 +9,13 @@ use crate::contract::Desc;
 
 /// Every adjacent pair must be in the baseline's order (the contract's, or the reading
 /// the target follows); the first pair that is not is reported.
-pub fn check_sorted(desc: &Desc, baseline: &Baseline, request: usize, list: &[Inst], out: &mut Outcome) {
+pub fn check_sorted(
+    desc: &Desc,
+    baseline: &Baseline,
+    request: usize,
+    list: &[Inst],
+    out: &mut Outcome,
+) {
     let order = &baseline.order;
     if order.as_listed {
         return check_as_listed(desc, baseline, request, list, out);
@@ -66,7 +72,13 @@ fn field_word(field: &str) -> &str {
 
 /// An answer to a target whose order is none that conform can name: its items must
 /// come in the order of the unfiltered list (items it does not hold are skipped).
-fn check_as_listed(desc: &Desc, baseline: &Baseline, request: usize, list: &[Inst], out: &mut Outcome) {
+fn check_as_listed(
+    desc: &Desc,
+    baseline: &Baseline,
+    request: usize,
+    list: &[Inst],
+    out: &mut Outcome,
+) {
     let mut last: Option<(usize, &Inst)> = None;
     for (i, inst) in list.iter().enumerate() {
         let Some(at) = baseline.position(inst.id()) else {
@@ -82,7 +94,10 @@ fn check_as_listed(desc: &Desc, baseline: &Baseline, request: usize, list: &[Ins
                         "instances out of the target's own order",
                     )
                     .expected_actual(
-                        format!("the order of the unfiltered list ({})", describe_spec(desc, &baseline.order)),
+                        format!(
+                            "the order of the unfiltered list ({})",
+                            describe_spec(desc, &baseline.order)
+                        ),
                         format!(
                             "{} (position {} there) comes after {} (position {})",
                             inst.id(),

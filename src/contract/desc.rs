@@ -307,9 +307,10 @@ impl Filter {
             Match::Contains => v.contains(value),
             Match::Equals if reading == Some(Reading::Substring) => v.contains(value),
             Match::Equals => v == value,
-            Match::OneOf => v.split(',').map(str::trim).any(|a| {
-                a == value || (reading == Some(Reading::Substring) && a.contains(value))
-            }),
+            Match::OneOf => v
+                .split(',')
+                .map(str::trim)
+                .any(|a| a == value || (reading == Some(Reading::Substring) && a.contains(value))),
             Match::Pairs => {
                 let have = pairs_of(v);
                 value.split(',').all(|item| match item.split_once('=') {
@@ -322,9 +323,8 @@ impl Filter {
             }
             Match::Number => {
                 let want = decimal_value(value);
-                let equal = |read: Option<&str>| {
-                    want.is_some() && read.and_then(decimal_value) == want
-                };
+                let equal =
+                    |read: Option<&str>| want.is_some() && read.and_then(decimal_value) == want;
                 equal(self.number_of(inst))
                     || (reading == Some(Reading::IntegerToo) && equal(Some(v)))
             }
@@ -620,10 +620,11 @@ impl Desc {
 
     /// The filter a parameter drives, if any.
     pub fn filter(&self, param: &str) -> Option<&Filter> {
-        self.filters
-            .iter()
-            .find(|f| f.param == param)
-            .or_else(|| self.filters.iter().find(|f| f.alias.as_deref() == Some(param)))
+        self.filters.iter().find(|f| f.param == param).or_else(|| {
+            self.filters
+                .iter()
+                .find(|f| f.alias.as_deref() == Some(param))
+        })
     }
 
     /// The name of a member, for messages.
@@ -1076,7 +1077,11 @@ impl Validator<'_> {
                     Some(x) if !x.applies_to(matching) => {
                         self.error(
                             r.span(),
-                            format!("reading `{}` does not apply to a \"{}\" filter", x.name(), matching.name()),
+                            format!(
+                                "reading `{}` does not apply to a \"{}\" filter",
+                                x.name(),
+                                matching.name()
+                            ),
                         );
                     }
                     Some(Reading::AliasIgnored) if f.alias.is_none() => {
@@ -1251,8 +1256,11 @@ impl Validator<'_> {
             None => false,
             Some(a) if a.get_ref() == "any_stable" => true,
             Some(a) => {
-                self.error(a.span(), format!("unknown order acceptance `{}`", a.get_ref()))
-                    .hint = Some("accept = \"any_stable\" when the page leaves the order open".into());
+                self.error(
+                    a.span(),
+                    format!("unknown order acceptance `{}`", a.get_ref()),
+                )
+                .hint = Some("accept = \"any_stable\" when the page leaves the order open".into());
                 false
             }
         };
@@ -1601,26 +1609,50 @@ rule = "C1"
         };
         let d = v2.desc();
         assert!(d.order.any_stable);
-        let newest = walked(&v2, &[("b", "2024-02-01T00:00:00Z"), ("a", "2024-01-01T00:00:00Z")]);
-        assert_eq!(d.order_of(&newest), d.layout.order, "the contract's own is tried first");
-        let oldest = walked(&v2, &[("b", "2024-01-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")]);
+        let newest = walked(
+            &v2,
+            &[("b", "2024-02-01T00:00:00Z"), ("a", "2024-01-01T00:00:00Z")],
+        );
+        assert_eq!(
+            d.order_of(&newest),
+            d.layout.order,
+            "the contract's own is tried first"
+        );
+        let oldest = walked(
+            &v2,
+            &[("b", "2024-01-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")],
+        );
         let o = d.order_of(&oldest);
         assert!(!o.newest_first && !o.as_listed && o.by.is_some(), "{o:?}");
         let by_id = walked(
             &v2,
-            &[("a", "2024-01-01T00:00:00Z"), ("b", "2024-03-01T00:00:00Z"), ("c", "2024-02-01T00:00:00Z")],
+            &[
+                ("a", "2024-01-01T00:00:00Z"),
+                ("b", "2024-03-01T00:00:00Z"),
+                ("c", "2024-02-01T00:00:00Z"),
+            ],
         );
         let o = d.order_of(&by_id);
         assert!(o.by.is_none() && !o.id_descending && !o.as_listed, "{o:?}");
         let neither = walked(
             &v2,
-            &[("b", "2024-01-01T00:00:00Z"), ("c", "2024-03-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")],
+            &[
+                ("b", "2024-01-01T00:00:00Z"),
+                ("c", "2024-03-01T00:00:00Z"),
+                ("a", "2024-02-01T00:00:00Z"),
+            ],
         );
-        assert!(d.order_of(&neither).as_listed, "an order conform cannot name is kept as walked");
+        assert!(
+            d.order_of(&neither).as_listed,
+            "an order conform cannot name is kept as walked"
+        );
         // v1.0's C8 fixes the order: a list out of it keeps the contract's (and fails).
         let v1 = crate::contract::Contract::embedded();
         assert!(!v1.desc().order.any_stable);
-        let out = walked(v1, &[("b", "2024-01-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")]);
+        let out = walked(
+            v1,
+            &[("b", "2024-01-01T00:00:00Z"), ("a", "2024-02-01T00:00:00Z")],
+        );
         assert_eq!(v1.desc().order_of(&out), v1.desc().layout.order);
     }
 

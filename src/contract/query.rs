@@ -251,7 +251,11 @@ impl<'d> Query<'d> {
             .iter()
             .map(|&(k, r)| {
                 let f = &self.desc.filters[k];
-                let point = f.point.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+                let point = f
+                    .point
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default();
                 format!("{point}{}", r.says(&f.param))
             })
             .collect();
@@ -288,7 +292,9 @@ impl<'d> Query<'d> {
 
     /// The rule an accepted reading is recorded under: the first reading's filter's.
     pub fn readings_rule(&self) -> Option<Rule> {
-        self.readings.first().map(|&(k, _)| self.desc.filters[k].rule)
+        self.readings
+            .first()
+            .map(|&(k, _)| self.desc.filters[k].rule)
     }
 
     /// How many filters are active (for blaming the AND rule when they are OR-ed).
@@ -459,8 +465,10 @@ mod tests {
     }
 
     fn v2() -> Contract {
-        Contract::from_file(std::path::Path::new("schemas/v2/list-instances.contract.toml"))
-            .expect("the v2 contract loads")
+        Contract::from_file(std::path::Path::new(
+            "schemas/v2/list-instances.contract.toml",
+        ))
+        .expect("the v2 contract loads")
     }
 
     /// The ids `q` must return, under its own reading or under one of its alternatives.
@@ -487,9 +495,21 @@ mod tests {
             )
         };
         let b = v2.baseline(vec![
-            item("a", "192.168.0.82", r#"[{"key":"env","value":"prod"}]"#, "0", ".125"),
+            item(
+                "a",
+                "192.168.0.82",
+                r#"[{"key":"env","value":"prod"}]"#,
+                "0",
+                ".125",
+            ),
             item("b", "10.0.0.1,10.0.0.2", "[]", "2", ""),
-            item("c", "172.16.0.5", r#"[{"key":"team","value":"x"}]"#, "0", ""),
+            item(
+                "c",
+                "172.16.0.5",
+                r#"[{"key":"team","value":"x"}]"#,
+                "0",
+                "",
+            ),
         ]);
         // S5: a prefix of an address is nothing exactly, the instance as a substring.
         let q = Query::parse(desc, &pairs(&[("ip", "192.168.0.8")]));
@@ -497,7 +517,11 @@ mod tests {
         let alts = q.alternatives();
         assert_eq!(alts.len(), 1);
         assert_eq!(ids(&b, &alts[0]), ["a"]);
-        assert!(alts[0].readings_said().starts_with("S5: ip also matches"), "{}", alts[0].readings_said());
+        assert!(
+            alts[0].readings_said().starts_with("S5: ip also matches"),
+            "{}",
+            alts[0].readings_said()
+        );
         // S4: an item without `=`: nothing, the key alone, or every instance.
         let q = Query::parse(desc, &pairs(&[("tags", "env")]));
         assert!(ids(&b, &q).is_empty());
@@ -505,13 +529,19 @@ mod tests {
         under.sort();
         assert_eq!(under, vec![vec!["a"], vec!["a", "b", "c"]]);
         // A well-formed pair has no alternative reading.
-        assert!(Query::parse(desc, &pairs(&[("tags", "env=prod")])).alternatives().is_empty());
+        assert!(Query::parse(desc, &pairs(&[("tags", "env=prod")]))
+            .alternatives()
+            .is_empty());
         // S7: capacity=0 finds no small instance, or every one whose integer capacity is 0.
         let q = Query::parse(desc, &pairs(&[("capacity", "0")]));
         assert_eq!(ids(&b, &q), ["c"]);
         assert_eq!(ids(&b, &q.alternatives()[0]), ["a", "c"]);
         let q = Query::parse(desc, &pairs(&[("capacity", "0.125")]));
-        assert_eq!(ids(&b, &q), ["a"], "both readings find the small instance by its size");
+        assert_eq!(
+            ids(&b, &q),
+            ["a"],
+            "both readings find the small instance by its size"
+        );
         assert_eq!(ids(&b, &q.alternatives()[0]), ["a"]);
         // S1: `id` is the synonym of instance_id when that is absent, or ignored.
         let q = Query::parse(desc, &pairs(&[("id", "b")]));
@@ -525,7 +555,10 @@ mod tests {
         let q = Query::parse(desc, &pairs(&[("ip", "10.0.0"), ("capacity", "0")]));
         assert_eq!(q.alternatives().len(), 3);
         // v1.0's C2 tolerates case; nothing else is open there.
-        let q = Query::parse(Contract::embedded().desc(), &pairs(&[("name", "x"), ("id", "y")]));
+        let q = Query::parse(
+            Contract::embedded().desc(),
+            &pairs(&[("name", "x"), ("id", "y")]),
+        );
         assert_eq!(q.alternatives().len(), 1);
         assert_eq!(q.alternatives()[0].readings, vec![(0, Reading::IgnoreCase)]);
     }

@@ -294,7 +294,10 @@ impl Fault {
     pub fn kind_on(&self, path: &str) -> FaultKind {
         let open_on_v2 = matches!(
             self,
-            Fault::OldestFirst | Fault::TieBreakDescending | Fault::OrderById | Fault::IpPrefixMatch
+            Fault::OldestFirst
+                | Fault::TieBreakDescending
+                | Fault::OrderById
+                | Fault::IpPrefixMatch
         );
         if path == super::server::LIST_V2_PATH && open_on_v2 {
             FaultKind::Tolerated
@@ -309,7 +312,11 @@ impl Fault {
     pub fn tolerated_together(path: &str) -> Vec<Vec<Fault>> {
         const EXCLUSIVE: [&[Fault]; 3] = [
             &[Fault::OrderById, Fault::OldestFirst],
-            &[Fault::TagsItemKeyOnly, Fault::TagsItemIgnored, Fault::TagsItem400],
+            &[
+                Fault::TagsItemKeyOnly,
+                Fault::TagsItemIgnored,
+                Fault::TagsItem400,
+            ],
             &[Fault::IpSubstring, Fault::IpPrefixMatch],
         ];
         let tolerated: Vec<Fault> = CATALOGUE
@@ -323,7 +330,12 @@ impl Fault {
             .collect();
         let groups: Vec<Vec<Fault>> = EXCLUSIVE
             .iter()
-            .map(|g| g.iter().copied().filter(|f| tolerated.contains(f)).collect::<Vec<_>>())
+            .map(|g| {
+                g.iter()
+                    .copied()
+                    .filter(|f| tolerated.contains(f))
+                    .collect::<Vec<_>>()
+            })
             .filter(|g: &Vec<Fault>| !g.is_empty())
             .collect();
         let free: Vec<Fault> = tolerated

@@ -367,7 +367,13 @@ impl ProjectIndex {
                 }
             });
             let status = q.status.as_deref().map(|s| {
-                let shown = |st: &'_ str| if q.v2 { status_v2(st).to_string() } else { st.to_string() };
+                let shown = |st: &'_ str| {
+                    if q.v2 {
+                        status_v2(st).to_string()
+                    } else {
+                        st.to_string()
+                    }
+                };
                 if faults.has(Fault::StaleStatusIndex) {
                     status_ok(&shown(status_then), s)
                 } else {

@@ -131,9 +131,19 @@ fn render_v2(inst: &Value, faults: FaultSet) -> Vec<u8> {
             .to_string();
         // The page: "如果未开启公网访问功能，该字段值为null" (publicip_*), "按需实例时此值为
         // null" (order_id, for pay-per-use instances).
-        let none = if faults.has(Fault::NullsAsEmpty) { json!("") } else { Value::Null };
+        let none = if faults.has(Fault::NullsAsEmpty) {
+            json!("")
+        } else {
+            Value::Null
+        };
         let order_id = if o.get("charging_mode").and_then(Value::as_i64) == Some(1) {
-            json!(format!("CS{}", id.chars().filter(char::is_ascii_alphanumeric).take(12).collect::<String>()))
+            json!(format!(
+                "CS{}",
+                id.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(12)
+                    .collect::<String>()
+            ))
         } else {
             none.clone()
         };

@@ -139,7 +139,8 @@ fn contract_all_runs_both_shipped_contracts_against_the_mock() {
     let o = conform(&["run", "--contract", "all"], &[("CI", "1")]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    let v1 = case_files(std::path::Path::new("cases")) - case_files(std::path::Path::new("cases/v2"));
+    let v1 =
+        case_files(std::path::Path::new("cases")) - case_files(std::path::Path::new("cases/v2"));
     assert!(
         out.contains(&format!("{v1} cases: {} passed", v1 - 1))
             && out.contains(&format!(
@@ -213,8 +214,12 @@ async fn contract_all_runs_both_suites_against_one_target() {
     mock.shutdown().await;
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    let v1 = case_files(std::path::Path::new("cases")) - case_files(std::path::Path::new("cases/v2"));
-    assert!(out.contains(&format!("{v1} cases: {} passed", v1 - 1)), "{out}");
+    let v1 =
+        case_files(std::path::Path::new("cases")) - case_files(std::path::Path::new("cases/v2"));
+    assert!(
+        out.contains(&format!("{v1} cases: {} passed", v1 - 1)),
+        "{out}"
+    );
     let n = case_files(std::path::Path::new("cases/v2"));
     assert!(
         out.contains(&format!("{n} cases: {} passed", n - 1)),
@@ -245,24 +250,39 @@ fn a_reading_the_page_allows_passes_and_is_recorded_and_none_of_them_fails() {
         }
         conform(&args, &[])
     };
-    let o = run(&["ip-substring", "capacity-zero-finds-small", "order-by-id"], "cases/v2");
+    let o = run(
+        &["ip-substring", "capacity-zero-finds-small", "order-by-id"],
+        "cases/v2",
+    );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
         out.contains("reading followed: S5: ip also matches a part of the member"),
         "{out}"
     );
-    assert!(out.contains("reading followed: S7: capacity also matches the integer member"), "{out}");
-    assert!(out.contains("S8: order followed: instance_id ascending"), "{out}");
+    assert!(
+        out.contains("reading followed: S7: capacity also matches the integer member"),
+        "{out}"
+    );
+    assert!(
+        out.contains("S8: order followed: instance_id ascending"),
+        "{out}"
+    );
     // The faithful mock follows the contract's own readings, recorded as such.
     let o = run(&[], "cases/v2/ip");
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("reading followed: S5 (ip): `one_of`, also accepted: substring"), "{out}");
+    assert!(
+        out.contains("reading followed: S5 (ip): `one_of`, also accepted: substring"),
+        "{out}"
+    );
     // Matching a cluster by its first address only is no reading: it fails, and says
     // which readings it was judged under.
     let o = run(&["ip-cluster-first-only"], "cases/v2/ip");
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("under every accepted reading: S5 (ip)"), "{out}");
+    assert!(
+        out.contains("under every accepted reading: S5 (ip)"),
+        "{out}"
+    );
 }

@@ -234,16 +234,31 @@ async fn the_v2_suite_scores_every_v2_fault() {
     ] {
         assert_eq!(kind_of(reading), "tolerated", "{reading}");
     }
-    for fault in ["exact-case-insensitive", "exact-shows-failed", "exact-shows-deleted"] {
+    for fault in [
+        "exact-case-insensitive",
+        "exact-shows-failed",
+        "exact-shows-deleted",
+    ] {
         let f = r.faults.iter().find(|f| f.fault == fault).expect("run");
         assert!(!f.caught_by.is_empty(), "{fault} slipped through");
     }
     assert!(r.together.len() >= 3, "{:?}", r.together);
-    let every: std::collections::HashSet<&str> =
-        r.together.iter().flat_map(|t| t.switches.iter().copied()).collect();
-    assert!(every.contains("tags-item-400") && every.contains("order-by-id"), "{every:?}");
+    let every: std::collections::HashSet<&str> = r
+        .together
+        .iter()
+        .flat_map(|t| t.switches.iter().copied())
+        .collect();
+    assert!(
+        every.contains("tags-item-400") && every.contains("order-by-id"),
+        "{every:?}"
+    );
     for t in &r.together {
-        assert!(t.failures.is_empty(), "false alarms with {:?}: {:?}", t.switches, t.failures);
+        assert!(
+            t.failures.is_empty(),
+            "false alarms with {:?}: {:?}",
+            t.switches,
+            t.failures
+        );
     }
 }
 

@@ -611,8 +611,14 @@ fn probes() -> Vec<Probe> {
             "order-by-id",
             "/v1.0/p1/instances?includeFailure=true",
             |good, bad| {
-                assert_eq!(good[0].ids(), s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"]));
-                assert_eq!(bad[0].ids(), s(&["a1", "a2", "a3", "a4", "a5", "a6", "a7", "b0"]));
+                assert_eq!(
+                    good[0].ids(),
+                    s(&["a4", "a1", "a2", "a3", "a5", "a6", "a7", "b0"])
+                );
+                assert_eq!(
+                    bad[0].ids(),
+                    s(&["a1", "a2", "a3", "a4", "a5", "a6", "a7", "b0"])
+                );
             },
         ),
         p(
@@ -655,21 +661,21 @@ fn probes() -> Vec<Probe> {
                 bad[0].assert_json_error(400);
             },
         ),
-        p(
-            "id-alias-ignored",
-            "/v2/p1/instances?id=a3",
-            |good, bad| {
-                assert_eq!(good[0].ids(), s(&["a3"]));
-                assert_eq!(bad[0].ids(), s(&DEFAULT));
-            },
-        ),
+        p("id-alias-ignored", "/v2/p1/instances?id=a3", |good, bad| {
+            assert_eq!(good[0].ids(), s(&["a3"]));
+            assert_eq!(bad[0].ids(), s(&DEFAULT));
+        }),
         p(
             "nulls-as-empty",
             "/v2/p1/instances?instance_id=a1",
             |good, bad| {
                 let (g, b) = (good[0].json(), bad[0].json());
                 for member in ["publicip_id", "publicip_address", "order_id"] {
-                    assert_eq!(g["instances"][0][member], serde_json::Value::Null, "{member}");
+                    assert_eq!(
+                        g["instances"][0][member],
+                        serde_json::Value::Null,
+                        "{member}"
+                    );
                     assert_eq!(b["instances"][0][member], "", "{member}");
                 }
             },
@@ -678,8 +684,14 @@ fn probes() -> Vec<Probe> {
             "created-at-seconds",
             "/v2/p1/instances?instance_id=a2",
             |good, bad| {
-                assert_eq!(good[0].json()["instances"][0]["created_at"], "2024-05-02T00:00:00.5Z");
-                assert_eq!(bad[0].json()["instances"][0]["created_at"], "2024-05-02T00:00:00Z");
+                assert_eq!(
+                    good[0].json()["instances"][0]["created_at"],
+                    "2024-05-02T00:00:00.5Z"
+                );
+                assert_eq!(
+                    bad[0].json()["instances"][0]["created_at"],
+                    "2024-05-02T00:00:00Z"
+                );
             },
         ),
         p(

@@ -318,8 +318,14 @@ async fn v2_speaks_its_own_status_table_and_the_pages_nulls() {
     let a3 = v2(&app, "?instance_id=a3").await.json();
     assert_eq!(a3["instances"][0]["status"], "FROZEN");
     assert!(v2(&app, "?status=CLOSED").await.ids().is_empty());
-    assert!(v2(&app, "?status=FROZEN").await.ids().contains(&"a3".to_string()));
-    assert_eq!(list(&app, "?id=a3").await.json()["instances"][0]["status"], "CLOSED");
+    assert!(v2(&app, "?status=FROZEN")
+        .await
+        .ids()
+        .contains(&"a3".to_string()));
+    assert_eq!(
+        list(&app, "?id=a3").await.json()["instances"][0]["status"],
+        "CLOSED"
+    );
     let a1 = &a3["instances"][0];
     for member in ["publicip_id", "publicip_address", "order_id"] {
         assert_eq!(a1[member], serde_json::Value::Null, "{member}");
