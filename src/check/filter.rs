@@ -111,7 +111,26 @@ fn check_with(
     // The total counts every match, across pages (C11). Any number is compared: one
     // beyond 64 bits arrives as a float and must fail here, not be skipped.
     if let (Some(n), Some(total)) = (total_member, &desc.total) {
-        if n.as_u64() != Some(full.len() as u64) {
+        let counts_all = n.as_u64() == Some(full.len() as u64);
+        let counts_page = n.as_u64() == Some(got.len() as u64);
+        if full.len() != got.len() && total.counts_page_too && (counts_all || counts_page) {
+            // The page leaves open what the total counts (S10): this answer tells.
+            let point = total
+                .point
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            let what = if counts_all {
+                "every match"
+            } else {
+                "this page's items"
+            };
+            out.observe(
+                total.rule,
+                request,
+                format!("{point}reading followed: {} counts {what}", total.field),
+            );
+        } else if !counts_all && !(total.counts_page_too && counts_page) {
             out.fail(
                 Finding::new(
                     total.rule,
@@ -119,7 +138,14 @@ fn check_with(
                     request,
                     format!("{} is not the number of matches", total.field),
                 )
-                .expected_actual(full.len().to_string(), n.to_string())
+                .expected_actual(
+                    if total.counts_page_too {
+                        format!("{} (every match) or {} (this page)", full.len(), got.len())
+                    } else {
+                        full.len().to_string()
+                    },
+                    n.to_string(),
+                )
                 .at(format!("/{}", total.field)),
             );
         }

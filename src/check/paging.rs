@@ -91,7 +91,7 @@ fn walk(
     let label = |index: u32| format!("page {} with {lp}={limit}", index + 1);
     let mut seen = IdSet::default();
     let mut concat: Vec<&str> = Vec::new();
-    let mut nums: Vec<(u32, usize, &Number)> = Vec::new();
+    let mut nums: Vec<(u32, usize, &Number, usize)> = Vec::new();
     let mut complete = true;
     for (_, index, request, body) in pages {
         let Some(Kept {
@@ -104,7 +104,7 @@ fn walk(
         };
         // Any number, so that one beyond 64 bits (a float) is compared, not skipped.
         if let Some(n) = page_total {
-            nums.push((*index, *request, n));
+            nums.push((*index, *request, n, list.len()));
         }
         if *index == last_index && full.len() <= (last_index * limit) as usize {
             // The page past the end must be empty and still a 200 (C9).
@@ -155,9 +155,18 @@ fn walk(
             concat.push(id);
         }
     }
-    // The total is the same on every page and counts every match (C11).
-    if let (Some((_, _, first)), Some(total)) = (nums.first(), &desc.total) {
-        for (index, request, n) in &nums {
+    // The total is the same on every page and counts every match (C11); where the page
+    // leaves it open (S10 of the v2 notes), it may count each page's items instead.
+    let per_page = desc.total.as_ref().is_some_and(|t| t.counts_page_too)
+        && !nums.is_empty()
+        && nums
+            .iter()
+            .all(|(_, _, n, len)| n.as_u64() == Some(*len as u64));
+    if let (Some((_, _, first, _)), Some(total)) = (nums.first(), &desc.total) {
+        for (index, request, n, _) in &nums {
+            if per_page {
+                break;
+            }
             if *n != *first || n.as_u64() != Some(full.len() as u64) {
                 out.fail(
                     Finding::new(
@@ -170,6 +179,23 @@ fn walk(
                 );
                 break;
             }
+        }
+    }
+    if let (true, Some(total), Some((_, request, _, _))) = (per_page, &desc.total, nums.first()) {
+        if nums.iter().any(|(_, _, _, len)| *len != full.len()) {
+            let point = total
+                .point
+                .as_deref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            out.observe(
+                total.rule,
+                *request,
+                format!(
+                    "{point}reading followed: {} counts each page's items",
+                    total.field
+                ),
+            );
         }
     }
     let walked_all = (last_index * limit) as usize >= full.len();

@@ -422,6 +422,11 @@ pub struct Limit {
 pub struct Total {
     pub field: String,
     pub rule: Rule,
+    /// The page leaves open whether the total counts every match or only this page's
+    /// items (`readings = ["page"]`): the one followed is recorded.
+    pub counts_page_too: bool,
+    /// The point of the notes that leaves it open (`S10`), for messages.
+    pub point: Option<String>,
 }
 
 /// `field <= at_most` within one item.
@@ -760,6 +765,9 @@ struct RawAnswer {
 struct RawTotal {
     field: Name,
     rule: Name,
+    #[serde(default)]
+    readings: Vec<Name>,
+    point: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1226,9 +1234,26 @@ impl Validator<'_> {
                     );
                 }
             }
+            let mut counts_page_too = false;
+            for r in &t.readings {
+                if r.get_ref() == "page" {
+                    counts_page_too = true;
+                } else {
+                    self.error(
+                        r.span(),
+                        format!("unknown reading of the total `{}`", r.get_ref()),
+                    )
+                    .hint = Some(
+                        "the total's one other reading: \"page\" (it counts this page's items)"
+                            .into(),
+                    );
+                }
+            }
             Total {
                 field: t.field.get_ref().clone(),
                 rule: self.rule(&t.rule),
+                counts_page_too,
+                point: t.point.clone(),
             }
         });
         let header = raw.auth.token_header.get_ref();

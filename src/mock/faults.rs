@@ -288,7 +288,8 @@ impl Fault {
 
     /// How the contract of the list at `path` judges this fault: the v2 page leaves the
     /// order open (S8), so an order other than newest first is a reading there, though
-    /// v1.0's C8 fixes it; and a prefix match of `ip` is, request by request, one of the
+    /// v1.0's C8 fixes it; so is a total of this page's items (S10; C11 fixes it on
+    /// v1.0); and a prefix match of `ip` is, request by request, one of the
     /// accepted readings (a prefix is a part of the address; an infix finds nothing,
     /// as the exact reading says).
     pub fn kind_on(&self, path: &str) -> FaultKind {
@@ -298,6 +299,7 @@ impl Fault {
                 | Fault::TieBreakDescending
                 | Fault::OrderById
                 | Fault::IpPrefixMatch
+                | Fault::InstanceNumPageSize
         );
         if path == super::server::LIST_V2_PATH && open_on_v2 {
             FaultKind::Tolerated

@@ -251,11 +251,20 @@ fn a_reading_the_page_allows_passes_and_is_recorded_and_none_of_them_fails() {
         conform(&args, &[])
     };
     let o = run(
-        &["ip-substring", "capacity-zero-finds-small", "order-by-id"],
+        &[
+            "ip-substring",
+            "capacity-zero-finds-small",
+            "order-by-id",
+            "instance-num-page-size",
+        ],
         "cases/v2",
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("S10: reading followed: instance_num counts this page's items"),
+        "{out}"
+    );
     assert!(
         out.contains("reading followed: S5: ip also matches a part of the member"),
         "{out}"

@@ -231,6 +231,7 @@ async fn the_v2_suite_scores_every_v2_fault() {
         "nulls-as-empty",
         "created-at-seconds",
         "capacity-minor-leading-zero",
+        "instance-num-page-size",
     ] {
         assert_eq!(kind_of(reading), "tolerated", "{reading}");
     }
