@@ -902,6 +902,22 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
         ));
     }
     h.push_str("</table>");
+    if !r.together.is_empty() {
+        h.push_str("<h2>Tolerated switches together</h2><ul>");
+        for t in &r.together {
+            let verdict = if t.failures.is_empty() {
+                "every case passed".to_string()
+            } else {
+                format!("false alarms: {}", t.failures.join(", "))
+            };
+            h.push_str(&format!(
+                "<li><code>{}</code>: {}</li>",
+                esc(&t.switches.join(" + ")),
+                esc(&verdict)
+            ));
+        }
+        h.push_str("</ul>");
+    }
     if !r.unexercised.is_empty() {
         h.push_str("<h2>Rules the data could not fully exercise</h2><ul>");
         for u in &r.unexercised {
@@ -915,7 +931,7 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
     }
     h.push_str(&format!(
         "<p>{} suite runs in {:.2} s</p></body></html>\n",
-        r.faults.len() + 1,
+        r.faults.len() + 1 + r.together.len(),
         r.seconds
     ));
     h

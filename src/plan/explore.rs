@@ -486,6 +486,9 @@ fn dim_for(
                 by_draw("unknown", DrawKind::Absent, &mut classes, unreachable);
                 if matching == Match::Pairs {
                     by_draw("several", DrawKind::Several, &mut classes, unreachable);
+                    // An item outside the `key=value` syntax: its readings (S4 of the v2
+                    // notes) are accepted, and a 400 too.
+                    by_draw("key alone", DrawKind::Key, &mut classes, unreachable);
                 }
                 if matching == Match::OneOf {
                     by_draw("not first", DrawKind::NotFirst, &mut classes, unreachable);
