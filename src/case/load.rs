@@ -811,8 +811,14 @@ impl Validator<'_> {
 
         self.query_schema(
             &query,
-            raw_query.as_deref().zip(raw_query_span),
+            raw_query.as_deref().zip(raw_query_span.clone()),
             &expect,
+            contract,
+        );
+        self.unlisted_params(
+            &query,
+            raw_query.as_deref().zip(raw_query_span.clone()),
+            &rules,
             contract,
         );
 
@@ -1130,6 +1136,67 @@ impl Validator<'_> {
             }
         }
         e
+    }
+
+    /// A query parameter the contract does not list is sent only by a case about unknown
+    /// parameters (one citing the AND rule, C7 / V11); anywhere else it is most likely a
+    /// misspelling that would quietly test something else (`isExactMatchNmae` = fuzzy).
+    fn unlisted_params(
+        &mut self,
+        query: &[Param],
+        raw_query: Option<(&str, Range<usize>)>,
+        rules: &[Rule],
+        contract: &Contract,
+    ) {
+        let desc = contract.desc();
+        if rules.contains(&desc.and_rule) {
+            return;
+        }
+        let listed: Vec<String> = contract
+            .query_schema()
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        if listed.is_empty() {
+            return;
+        }
+        let known = |name: &str| {
+            listed.iter().any(|l| l == name)
+                || desc.filters.iter().any(|f| f.alias.as_deref() == Some(name))
+        };
+        let candidates: Vec<&str> = listed.iter().map(String::as_str).collect();
+        let report = |this: &mut Self, name: &str, span: Option<Range<usize>>| {
+            let message = format!("query parameter `{name}` is not one the contract lists");
+            let hint = match crate::diag::did_you_mean(name, &candidates) {
+                Some(s) => format!(
+                    "did you mean `{s}`? (to send a parameter the page does not list on purpose, cite {})",
+                    desc.and_rule
+                ),
+                None => format!(
+                    "the contract lists {}; to send another on purpose, cite {} (unknown parameters are ignored)",
+                    candidates.join(", "),
+                    desc.and_rule
+                ),
+            };
+            let d = match span {
+                Some(span) => Diagnostic::at_span(this.file, this.text, span, message),
+                None => Diagnostic::whole_file(this.file, message),
+            };
+            this.diags.push(d.with_hint(hint));
+        };
+        for p in query.iter().filter(|p| !known(&p.name)) {
+            let offset = offset_of(self.text, p.loc.at.line, p.loc.at.col);
+            report(self, &p.name, Some(offset..offset + p.name.len()));
+        }
+        // A raw query with a leading `?` is refused on its own already.
+        if let Some((raw, span)) = raw_query.filter(|(r, _)| !r.starts_with('?')) {
+            for (k, _) in form_urlencoded::parse(raw.as_bytes()) {
+                if !known(&k) {
+                    report(self, &k, Some(span.clone()));
+                }
+            }
+        }
     }
 
     /// A literal query that breaks the query schema is only allowed in a case that
