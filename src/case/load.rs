@@ -1163,7 +1163,10 @@ impl Validator<'_> {
         }
         let known = |name: &str| {
             listed.iter().any(|l| l == name)
-                || desc.filters.iter().any(|f| f.alias.as_deref() == Some(name))
+                || desc
+                    .filters
+                    .iter()
+                    .any(|f| f.alias.as_deref() == Some(name))
         };
         let candidates: Vec<&str> = listed.iter().map(String::as_str).collect();
         let report = |this: &mut Self, name: &str, span: Option<Range<usize>>| {

@@ -270,14 +270,26 @@ fn real_target(args: &TargetArgs, url: &str) -> Result<TargetSpec, u8> {
     let credentials =
         read_credentials(&args.credentials, &crate::auth::ProcessEnv).map_err(input_error)?;
     if let Err(e) = reqwest::Url::parse(url) {
-        return Err(input_error(format!("--target {url} is not a URL: {e}")));
+        let hint = if url.contains("://") {
+            String::new()
+        } else {
+            format!("\n  = hint: give the scheme too: --target http://{url} (or https://)")
+        };
+        return Err(input_error(format!(
+            "--target {url} is not a URL: {e}{hint}"
+        )));
     }
+    // A reproduction carries a token reference only when there is a token to refer to.
+    let token_var = match credentials {
+        crate::auth::Credentials::None => String::new(),
+        _ => args.credentials.token_env.clone(),
+    };
     Ok(TargetSpec {
         base_url: url.trim_end_matches('/').to_string(),
         project,
         other_project: args.other_project_id.clone(),
         credentials,
-        token_var: args.credentials.token_env.clone(),
+        token_var,
     })
 }
 

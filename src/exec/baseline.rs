@@ -17,8 +17,15 @@ pub enum NoBaseline {
         status: u16,
         preview: String,
     },
-    #[error("the list answer is not JSON: {0}")]
-    NotJson(String),
+    #[error("the list request GET {path} answered {status} with {content_type}, not JSON ({error}): {preview}")]
+    NotJson {
+        path: String,
+        status: u16,
+        /// The Content-Type as answered, or "no Content-Type".
+        content_type: String,
+        error: String,
+        preview: String,
+    },
     #[error("the list answer has no `{0}` array")]
     NoList(String),
     #[error("an instance of the baseline has no {0}")]
@@ -174,7 +181,18 @@ async fn walk_pages(
         }
         let body = match resp.json() {
             Ok(b) => b,
-            Err(e) => return Ok(Err(NoBaseline::NotJson(e.to_string()))),
+            Err(e) => {
+                return Ok(Err(NoBaseline::NotJson {
+                    path: req.path_and_query(),
+                    status: resp.status,
+                    content_type: resp
+                        .content_type
+                        .clone()
+                        .unwrap_or_else(|| "no Content-Type".into()),
+                    error: e.to_string(),
+                    preview: preview(&resp.body),
+                }))
+            }
         };
         let Some(list) = body.get(&desc.list).and_then(Value::as_array) else {
             return Ok(Err(NoBaseline::NoList(desc.list.clone())));

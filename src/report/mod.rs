@@ -49,10 +49,11 @@ impl RunInfo {
 
     /// A curl command that sends the same request, with the token as a variable
     /// reference (`-H "X-Auth-Token: $CONFORM_TOKEN"`, in the contract's token header):
-    /// never the token itself.
+    /// never the token itself; without a token header when the run has no credentials
+    /// (an empty `token_var`).
     pub fn curl(&self, q: &RequestRecord) -> String {
         let url = self.url(q).replace('\'', "'\\''");
-        if q.with_token {
+        if q.with_token && !self.token_var.is_empty() {
             format!(
                 "curl -sS -H \"{}: ${}\" '{url}'",
                 self.token_header, self.token_var

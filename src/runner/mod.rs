@@ -100,6 +100,10 @@ pub struct RunReport {
 pub enum RunError {
     #[error(transparent)]
     Unreachable(#[from] crate::exec::Unreachable),
+    /// The target answered the unfiltered list, but not with a list: nothing can be
+    /// judged against it, so nothing more is sent.
+    #[error("the target answered nothing usable: {error}\n  = hint: check the base URL (--target), the project id and the credentials; {sent} request(s) were sent, no case was run")]
+    NoList { error: NoBaseline, sent: u64 },
     #[error(transparent)]
     Client(#[from] crate::exec::ClientError),
 }
@@ -328,6 +332,17 @@ async fn fetch_baselines(
     observer: &mut impl RunObserver,
 ) -> Result<Baselines, RunError> {
     let main = fetch_baseline(client, desc, &spec.project, page, |l| observer.baseline(l)).await?;
+    // Without the main project's list no case can be judged (and exploration would only
+    // pile up failures that say the same): the run stops here.
+    let main = match main {
+        Ok(b) => Ok(b),
+        Err(error) => {
+            return Err(RunError::NoList {
+                error,
+                sent: client.sent(),
+            })
+        }
+    };
     // The other project's list is fetched whenever it is known: every list answer is
     // checked for its instances (C14), not only the tenancy cases'.
     let other = match &spec.other_project {

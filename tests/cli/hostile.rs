@@ -112,6 +112,9 @@ fn a_body_that_is_not_json_fails_that_case() {
     )));
     let r = run(&s);
     assert_per_case(&r, "FAIL", 1, &["C12 body: body is not JSON", "<html>"]);
+    // No credentials were given: the reproduction refers to no token.
+    assert!(r.stdout.contains("reproduce: curl -sS '"), "{}", r.text());
+    assert!(!r.stdout.contains("X-Auth-Token"), "{}", r.text());
 }
 
 #[test]
@@ -410,20 +413,22 @@ fn a_baseline_that_never_answers_exits_3_quickly() {
 }
 
 #[test]
-fn a_baseline_that_is_not_json_fails_every_case_that_needs_it() {
+fn a_baseline_that_is_not_json_stops_the_run_with_exit_3_and_says_what_came_back() {
     let s = serve(Applies::Baseline, Act::Raw(json_200(b"{\"instances\": [")));
     let r = run(&s);
-    assert_eq!(r.code, Some(1), "{}", r.text());
-    assert!(r.stdout.contains("no usable baseline"), "{}", r.text());
+    assert_eq!(r.code, Some(3), "{}", r.text());
     assert!(
-        r.stdout
-            .contains("no usable baseline: the list answer is not JSON"),
+        r.stderr.contains("the target answered nothing usable")
+            && r.stderr.contains("not JSON")
+            && r.stderr.contains("instances"),
         "{}",
         r.text()
     );
+    assert!(!r.stdout.contains("FAIL"), "no case is run: {}", r.text());
+    let sent = s.requests.load(Ordering::SeqCst);
     assert!(
-        r.stdout.contains("3 cases: 0 passed, 3 failed"),
-        "{}",
-        r.text()
+        sent <= 2,
+        "nothing is sent after the baseline: {sent} requests"
     );
+    assert!(r.elapsed < Duration::from_secs(8), "{}", r.text());
 }
