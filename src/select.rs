@@ -43,9 +43,21 @@ impl SelectArgs {
         })?;
         let cases = self.apply(cases);
         if cases.is_empty() {
+            let mut by = Vec::new();
+            if !self.filter.is_empty() {
+                by.push(format!("--filter {}", self.filter.join(" --filter ")));
+            }
+            if let Some(s) = &self.shard {
+                by.push(format!("--shard {}/{}", s.index, s.count));
+            }
+            let by = if by.is_empty() {
+                String::new()
+            } else {
+                format!(" by {}", by.join(", "))
+            };
             let _ = writeln!(
                 anstream::stderr(),
-                "error: no case selected in {}",
+                "error: no case selected in {}{by}",
                 dir.display()
             );
             return Err(crate::exit::NOTHING_SELECTED);

@@ -300,7 +300,8 @@ pub(super) async fn serve_mock(args: &TargetArgs) -> Result<(RunningMock, Target
             Some(f) => faults.push(f),
             None => {
                 return Err(input_error(format!(
-                    "unknown mock fault `{name}`\n  = hint: `conform mock --list-faults` prints the catalogue"
+                    "unknown mock fault `{name}`\n  = hint: {}",
+                    Fault::hint_for(name)
                 )))
             }
         }

@@ -363,9 +363,10 @@ impl Client {
             if e.is_timeout() {
                 TransportError::Timeout(timeout)
             } else if e.is_connect() {
-                TransportError::Connect(error_chain(&e))
+                // The request's URL is in every message about it already.
+                TransportError::Connect(error_chain(&e.without_url()))
             } else {
-                TransportError::Other(error_chain(&e))
+                TransportError::Other(error_chain(&e.without_url()))
             }
         };
         let mut resp = builder.send().await.map_err(classify)?;

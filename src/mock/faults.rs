@@ -368,6 +368,17 @@ impl Fault {
     pub fn from_name(name: &str) -> Option<Fault> {
         CATALOGUE.iter().copied().find(|f| f.name() == name)
     }
+
+    /// The hint for a name that is no fault: the closest one, or where the list is.
+    pub fn hint_for(name: &str) -> String {
+        let names: Vec<&str> = CATALOGUE.iter().map(Fault::name).collect();
+        match crate::diag::did_you_mean(name, &names) {
+            Some(n) => {
+                format!("did you mean `{n}`? (`conform mock --list-faults` prints the catalogue)")
+            }
+            None => "`conform mock --list-faults` prints the catalogue".into(),
+        }
+    }
 }
 
 impl fmt::Display for Fault {

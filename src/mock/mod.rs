@@ -107,7 +107,7 @@ pub struct MockArgs {
 /// Why `conform mock`'s options cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum MockArgError {
-    #[error("no fault named {0:?}; `conform mock --list-faults` lists them")]
+    #[error("no fault named {name:?}; {hint}", name = .0, hint = Fault::hint_for(.0))]
     UnknownFault(String),
     #[error("--token-env {0}: the variable is not set (or not UTF-8)")]
     TokenEnv(String),

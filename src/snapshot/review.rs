@@ -17,8 +17,10 @@ use crate::exit;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Without --accept-all, --reject-all or --list, each pending snapshot's diff is shown and
-one answer is read per line from standard input: a (accept), r (reject), s (skip),
-q (skip this and every remaining one). `cargo insta review` reads the same files.
+one answer is read per line from standard input: a (accept), A (accept this and every
+remaining one), r (reject), s (skip), q (skip this and every remaining one). With
+--remove-orphans alone, only orphans are removed and the pending snapshots are left for
+another review. `cargo insta review` reads the same files.
 
 Exit codes:
   0  no pending snapshot is left (all accepted or rejected, or there were none)
@@ -145,12 +147,21 @@ pub fn review(
     let (mut accepted, mut rejected, mut skipped) = (0usize, 0usize, 0usize);
     let total = pending.len();
     let mut quit = false;
+    let mut accept_rest = false;
+    // `--remove-orphans` alone only removes orphans: the pending snapshots are left for
+    // a review of their own.
+    let orphans_only = args.remove_orphans && !args.accept_all && !args.reject_all;
+    let mut left = 0usize;
     for (i, p) in pending.iter().enumerate() {
         if orphans.iter().any(|o| o.path == p.path) && args.remove_orphans {
             continue; // removed below, with the other orphans
         }
+        if orphans_only {
+            left += 1;
+            continue;
+        }
         let target = store::pending_target(&p.path);
-        let choice = if args.accept_all {
+        let choice = if args.accept_all || accept_rest {
             'a'
         } else if args.reject_all {
             'r'
@@ -158,12 +169,16 @@ pub fn review(
             's'
         } else {
             show(out, p, &target, i + 1, total).map_err(io_err)?;
-            let c = ask(input, out).map_err(io_err)?;
-            if c == 'q' {
-                quit = true;
-                's'
-            } else {
-                c
+            match ask(input, out).map_err(io_err)? {
+                'q' => {
+                    quit = true;
+                    's'
+                }
+                'A' => {
+                    accept_rest = true;
+                    'a'
+                }
+                c => c,
             }
         };
         match choice {
@@ -206,6 +221,13 @@ pub fn review(
             "{YELLOW}warning:{YELLOW:#} {} snapshot file(s) belong to no case in {} (`--remove-orphans` deletes them)",
             orphans.len(),
             args.cases.display()
+        )
+        .map_err(io_err)?;
+    }
+    if left > 0 {
+        writeln!(
+            out,
+            "{left} pending snapshot(s) left for review (`conform review` to go through them)"
         )
         .map_err(io_err)?;
     }
@@ -256,19 +278,22 @@ fn show(out: &mut dyn Write, p: &Listed, target: &Path, n: usize, total: usize) 
 /// Reads answers until one is valid; end of input means quit.
 fn ask(input: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<char> {
     loop {
-        write!(out, "  {BOLD}a{BOLD:#} accept, {BOLD}r{BOLD:#} reject, {BOLD}s{BOLD:#} skip, {BOLD}q{BOLD:#} quit > ")?;
+        write!(out, "  {BOLD}a{BOLD:#} accept, {BOLD}A{BOLD:#} accept this and all remaining, {BOLD}r{BOLD:#} reject, {BOLD}s{BOLD:#} skip, {BOLD}q{BOLD:#} quit > ")?;
         out.flush()?;
         let mut line = String::new();
         if input.read_line(&mut line)? == 0 {
             writeln!(out)?;
             return Ok('q');
         }
+        if matches!(line.trim(), "A" | "all") {
+            return Ok('A');
+        }
         match line.trim().to_ascii_lowercase().as_str() {
             "a" | "accept" => return Ok('a'),
             "r" | "reject" => return Ok('r'),
             "s" | "skip" | "" => return Ok('s'),
             "q" | "quit" => return Ok('q'),
-            other => writeln!(out, "  unknown answer `{other}`: type a, r, s or q")?,
+            other => writeln!(out, "  unknown answer `{other}`: type a, A, r, s or q")?,
         }
     }
 }

@@ -331,8 +331,23 @@ fn interactive_review_reads_answers_from_stdin() {
 
     let o = p.run_with_stdin(&["review"], "q\n");
     assert!(stdout(&o).ends_with("0 accepted, 0 rejected, 4 skipped\n"));
-    let o = p.run_with_stdin(&["review"], "r\nr\nr\nr\n");
+    // --remove-orphans alone leaves the pending snapshots alone and says so.
+    let o = p.run_with_stdin(&["review", "--remove-orphans"], "");
     assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("4 pending snapshot(s) left for review"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(p.pending().len(), 4);
+    // r, then A: this one and every remaining one accepted without more questions.
+    let o = p.run_with_stdin(&["review"], "r\nA\n");
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).ends_with("3 accepted, 1 rejected, 0 skipped\n"),
+        "{}",
+        stdout(&o)
+    );
     assert!(p.pending().is_empty());
 }
 
