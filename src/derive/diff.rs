@@ -266,6 +266,12 @@ fn format_of(f: &Field) -> Option<String> {
         .and_then(|x| x.format.clone().or_else(|| x.pattern.clone()))
 }
 
+/// A field's format for a change line: the format, or "none" when the page gives none
+/// (so that a format that went away still shows both sides).
+fn format_said(f: &Field) -> String {
+    format_of(f).unwrap_or_else(|| "none".into())
+}
+
 /// Changes of one parameter present in both pages.
 fn parameter(at: &str, o: &Field, n: &Field, out: &mut Vec<Change>) {
     if type_of(o) != type_of(n) {
@@ -298,8 +304,8 @@ fn parameter(at: &str, o: &Field, n: &Field, out: &mut Vec<Change>) {
             Severity::Breaking,
             "format changed",
             at,
-            format_of(o),
-            format_of(n),
+            Some(format_said(o)),
+            Some(format_said(n)),
         ));
     }
     if o.default != n.default {
@@ -428,8 +434,8 @@ fn response(old: &[(String, &Field)], new: &[(String, &Field)], out: &mut Vec<Ch
                         Severity::Breaking,
                         "format changed",
                         &at,
-                        format_of(o),
-                        format_of(n),
+                        Some(format_said(o)),
+                        Some(format_said(n)),
                     ));
                 }
             }

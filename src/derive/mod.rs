@@ -402,8 +402,14 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
                 default.is_file().then_some(default)
             })
         };
-        if let Some(o) = &overlay {
-            println!("overlay {}", o.display());
+        match &overlay {
+            Some(o) => println!("overlay {}", o.display()),
+            // Said, not silent: a user who moved --out may expect the overlay to follow.
+            None if !args.no_overlay => println!(
+                "overlay: none ({} does not exist; the schemas are the page's alone; --overlay FILE merges one)",
+                args.out.join(format!("{name}.overlay.json")).display()
+            ),
+            None => {}
         }
         all.push(derive_operation(operation, name, overlay.as_deref())?);
     }
