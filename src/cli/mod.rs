@@ -12,10 +12,13 @@ pub mod suite;
 
 use clap::{Parser, Subcommand};
 
+/// The version with the commit it was built from: `0.1.0 (1a2b3c4d5e6f)`.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CONFORM_COMMIT"), ")");
+
 /// conform turns a vendor's API reference page into an executable contract and checks
 /// any endpoint against it.
 #[derive(Debug, Parser)]
-#[command(name = "conform", version, about, long_about = None, after_help = crate::exit::HELP_TABLE)]
+#[command(name = "conform", version = VERSION, about, long_about = None, after_help = crate::exit::HELP_TABLE)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -586,3 +586,20 @@ fn summary_of_a_run_with_a_snapshot_diff() {
     let _guard = settings().bind_to_scope();
     insta::assert_snapshot!("run_with_diff", stdout(&o));
 }
+
+/// `--version` names the commit the binary was built from (issue 25).
+#[test]
+fn version_names_the_commit() {
+    let o = crate::support::conform(&["--version"], &[]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.starts_with(&format!("conform {} (", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
+    let inside = out.trim().rsplit('(').next().unwrap().trim_end_matches(')');
+    assert!(
+        inside == "unknown commit"
+            || (inside.len() == 12 && inside.chars().all(|c| c.is_ascii_hexdigit())),
+        "{out}"
+    );
+}
