@@ -184,11 +184,24 @@ async fn one_contract(args: RunArgs) -> u8 {
     )
     .await;
     stream.progress.bar.finish_and_clear();
+    let mock_served = mock.is_some();
     if let Some(m) = mock {
         m.shutdown().await;
     }
     match report {
-        Ok(report) => stream.finish(&args.report, &report),
+        Ok(report) => {
+            let code = stream.finish(&args.report, &report);
+            if mock_served && code == crate::exit::CONTRACT_BROKEN {
+                // The mock of this run is gone; the same one can be served again.
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "to reproduce a failure: `CONFORM_TOKEN=dev {}` serves the same mock on 127.0.0.1:8080; \
+                     then run its curl line above with CONFORM_TOKEN=dev",
+                    mock_command(&args.endpoint)
+                );
+            }
+            code
+        }
         Err(e) => {
             let _ = writeln!(anstream::stderr(), "error: {e}");
             crate::exit::TARGET_UNREACHABLE
@@ -352,6 +365,27 @@ pub(super) fn client_target(args: &TargetArgs, spec: &TargetSpec, desc: &Desc) -
     }
 }
 
+/// The `conform mock` command that serves the mock of a run again: its data, faults and
+/// moves, on the mock's default port, with the token from `CONFORM_TOKEN`.
+fn mock_command(args: &TargetArgs) -> String {
+    let mut cmd = String::from("conform mock --token-env CONFORM_TOKEN");
+    if let Some(d) = &args.mock_data {
+        cmd.push_str(&format!(" --data {}", d.display()));
+    }
+    for f in &args.mock_faults {
+        cmd.push_str(&format!(" --fault {f}"));
+    }
+    if let Some(c) = &args.mock_churn {
+        cmd.push_str(&format!(
+            " --churn {}:{} --seed {}",
+            c.kind.name(),
+            c.every,
+            args.mock_seed
+        ));
+    }
+    cmd
+}
+
 /// Says on stderr what is about to run, and returns the same for the reporters.
 fn announce(args: &RunArgs, cases: &[Case], spec: &TargetSpec, mock: bool, desc: &Desc) -> RunInfo {
     let shown = if mock {
@@ -372,7 +406,13 @@ fn announce(args: &RunArgs, cases: &[Case], spec: &TargetSpec, mock: bool, desc:
     RunInfo {
         version: env!("CARGO_PKG_VERSION"),
         target: shown.to_string(),
-        base_url: spec.base_url.clone(),
+        // The in-process mock's port is gone after the run: reproductions point at the
+        // port `conform mock` serves the same mock on (see `mock_command`).
+        base_url: if mock {
+            format!("http://127.0.0.1:{}", crate::mock::DEFAULT_PORT)
+        } else {
+            spec.base_url.clone()
+        },
         token_var: spec.token_var.clone(),
         token_header: desc.token_header.clone(),
         rules: desc.rules.clone(),

@@ -42,6 +42,10 @@ impl From<&[Fault]> for FaultSet {
     }
 }
 
+/// The port `conform mock` listens on by default (and reproductions of a run against the
+/// built-in mock point at).
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// Options of `conform mock`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -53,7 +57,7 @@ pub struct MockArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// Port to listen on; 0 picks a free one (printed on the first line).
-    #[arg(long, default_value_t = 8080)]
+    #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Serve this data set instead of the built-in one: `{"projects": {"<project id>":
     /// [<instance>, ...]}}`, each instance as the endpoint returns it.
