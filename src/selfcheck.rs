@@ -203,7 +203,14 @@ pub async fn selfcheck_moving(
     variants.extend(rules.iter().map(|(f, _)| Some(*f)));
     let runs: Vec<(Option<Fault>, Run)> = stream::iter(variants)
         .map(|fault| async move {
-            let results = run_against_mock(cases, contract, data.clone(), fault, None).await?;
+            let results = run_against_mock(
+                cases,
+                contract,
+                data.clone(),
+                fault.into_iter().collect(),
+                None,
+            )
+            .await?;
             Ok::<_, SelfcheckError>((fault, results))
         })
         .buffer_unordered(parallel.max(1))
@@ -244,8 +251,7 @@ pub async fn selfcheck_moving(
     };
     let together = stream::iter(Fault::tolerated_together(&contract.desc().path.text()))
         .map(|set| async move {
-            let run =
-                run_against_mock_with(cases, contract, data.clone(), set.clone(), None).await?;
+            let run = run_against_mock(cases, contract, data.clone(), set.clone(), None).await?;
             let failures = run
                 .results
                 .iter()
@@ -319,18 +325,9 @@ struct Run {
     explored_results: Vec<CaseResult>,
 }
 
+/// The suite (and, where it can change a verdict, the exploration) against the mock with
+/// `faults` switched on at once.
 async fn run_against_mock<'a>(
-    cases: &'a [Case],
-    contract: &'a Contract,
-    data: DataSet,
-    fault: Option<Fault>,
-    churn: Option<Churn>,
-) -> Result<Run, SelfcheckError> {
-    run_against_mock_with(cases, contract, data, fault.into_iter().collect(), churn).await
-}
-
-/// [`run_against_mock`] with any set of faults switched on at once.
-async fn run_against_mock_with<'a>(
     cases: &'a [Case],
     contract: &'a Contract,
     data: DataSet,
@@ -455,7 +452,14 @@ async fn moving_column(
     variants.extend(moving_only.iter().copied().map(Some));
     let runs: Vec<(Option<Fault>, Run)> = stream::iter(variants)
         .map(|fault| async move {
-            let run = run_against_mock(cases, contract, data.clone(), fault, Some(churn)).await?;
+            let run = run_against_mock(
+                cases,
+                contract,
+                data.clone(),
+                fault.into_iter().collect(),
+                Some(churn),
+            )
+            .await?;
             Ok::<_, SelfcheckError>((fault, run))
         })
         .buffer_unordered(parallel.max(1))
