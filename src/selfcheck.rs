@@ -228,13 +228,8 @@ pub async fn selfcheck_moving(
         })
         .collect();
     let (_, faithful_run) = runs.remove(&None).ok_or(SelfcheckError::NoFaithfulRun)?;
+    let faithful_failures = faithful_run.false_alarms();
     let faithful = faithful_run.results;
-    let faithful_failures = faithful
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
-        .map(|r| r.name.clone())
-        .chain(faithful_run.explored)
-        .collect();
     let mut faults = Vec::new();
     for (_, (fault, results)) in runs {
         let fault = fault.expect("fault runs have a fault");
@@ -252,16 +247,9 @@ pub async fn selfcheck_moving(
     let together = stream::iter(Fault::tolerated_together(&contract.desc().path.text()))
         .map(|set| async move {
             let run = run_against_mock(cases, contract, data.clone(), set.clone(), None).await?;
-            let failures = run
-                .results
-                .iter()
-                .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
-                .map(|r| r.name.clone())
-                .chain(run.explored)
-                .collect();
             Ok::<_, SelfcheckError>(TogetherRun {
                 switches: set.iter().map(Fault::name).collect(),
-                failures,
+                failures: run.false_alarms(),
             })
         })
         .buffered(parallel.max(1))
@@ -327,6 +315,19 @@ struct Run {
 
 /// The suite (and, where it can change a verdict, the exploration) against the mock with
 /// `faults` switched on at once.
+impl Run {
+    /// The cases that failed or errored, then the exploration's distinct failures: on a
+    /// run that should pass (the faithful mock, tolerated switches), false alarms.
+    fn false_alarms(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+            .map(|r| r.name.clone())
+            .chain(self.explored.iter().cloned())
+            .collect()
+    }
+}
+
 async fn run_against_mock<'a>(
     cases: &'a [Case],
     contract: &'a Contract,
@@ -478,13 +479,7 @@ async fn moving_column(
     };
     for (fault, run) in runs {
         let Some(fault) = fault else {
-            summary.faithful_failures = run
-                .results
-                .iter()
-                .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
-                .map(|r| r.name.clone())
-                .chain(run.explored)
-                .collect();
+            summary.faithful_failures = run.false_alarms();
             continue;
         };
         let rule = fault.rule_on(&path);

@@ -5,7 +5,7 @@
 
 use serde_json::Number;
 
-use super::{CheckKind, Context, Finding, Outcome};
+use super::{CheckKind, Context, Finding, Observation, Outcome};
 use crate::base::Inst;
 use crate::case::ResultsExpect;
 pub use crate::contract::query::{expected, expected_positions, paging_rules, Active, Query};
@@ -22,17 +22,19 @@ pub fn check(
 ) {
     let q = Query::parse(ctx.contract.desc(), &req.decoded_query());
     let mut strict = Outcome::default();
-    check_with(ctx, request, &q, total_member, got, &mut strict);
+    let shown = check_with(ctx, request, &q, total_member, got, &mut strict);
     // Where the page is silent, a filter accepts other readings (the contract notes'
     // S points): the answer passes when it is right under one of them (items, page
-    // window and total alike), and the reading it follows is recorded.
+    // window and total alike), and the reading it follows is recorded. A reading is
+    // recorded only for an answer that is right under it.
     let alternatives = q.alternatives();
     if strict.findings.is_empty() {
         // Recorded only when another reading would have given another answer: then
         // this answer tells which one the target follows.
-        let differs = alternatives.iter().any(|alt| {
-            expected_positions(ctx.baseline, alt) != expected_positions(ctx.baseline, &q)
-        });
+        let own = expected_positions(ctx.baseline, &q);
+        let differs = alternatives
+            .iter()
+            .any(|alt| expected_positions(ctx.baseline, alt) != own);
         if differs {
             out.observe(
                 q.active
@@ -44,27 +46,24 @@ pub fn check(
                 format!("reading followed: {}", q.open_points().join("; ")),
             );
         }
+        out.observations.extend(shown);
         out.absorb(strict);
         return;
     }
     for alt in &alternatives {
         let mut under = Outcome::default();
-        check_with(ctx, request, alt, total_member, got, &mut under);
+        let shown = check_with(ctx, request, alt, total_member, got, &mut under);
         if under.findings.is_empty() {
             out.observe(
                 alt.readings_rule().unwrap_or(q.desc.and_rule),
                 request,
                 format!("reading followed: {} (accepted)", alt.readings_said()),
             );
+            out.observations.extend(shown);
             out.absorb(under);
             return;
         }
     }
-    // A reading is recorded only for an answer that is right under it: a count that
-    // matches this page's length says nothing when the page itself is wrong.
-    strict
-        .observations
-        .retain(|o| !o.message.contains("reading followed"));
     let open = q.open_points();
     if !open.is_empty() {
         // Wrong under every reading the contract accepts: say which were tried.
@@ -86,8 +85,11 @@ fn check_with(
     total_member: Option<&Number>,
     got: &[Inst],
     out: &mut Outcome,
-) {
+) -> Option<Observation> {
     let desc = q.desc;
+    // What this answer shows of an open point (what the total counts), for the caller
+    // to record if the answer is right under the reading it is judged by.
+    let mut shown = None;
     let (start_rule, limit_rule) = paging_rules(desc);
     let full_at = expected_positions(ctx.baseline, q);
     let full: Vec<&Inst> = full_at
@@ -120,21 +122,17 @@ fn check_with(
         let counts_page = n.as_u64() == Some(got.len() as u64);
         if full.len() != got.len() && total.counts_page_too && (counts_all || counts_page) {
             // The page leaves open what the total counts (S10): this answer tells.
-            let point = total
-                .point
-                .as_deref()
-                .map(|p| format!("{p}: "))
-                .unwrap_or_default();
+            let point = crate::contract::desc::point_prefix(&total.point);
             let what = if counts_all {
                 "every match"
             } else {
                 "this page's items"
             };
-            out.observe(
-                total.rule,
+            shown = Some(Observation {
+                rule: total.rule,
                 request,
-                format!("{point}reading followed: {} counts {what}", total.field),
-            );
+                message: format!("{point}reading followed: {} counts {what}", total.field),
+            });
         } else if !counts_all && !(total.counts_page_too && counts_page) {
             out.fail(
                 Finding::new(
@@ -244,7 +242,7 @@ fn check_with(
                 )
                 .expected_actual(format!("at most {limit}"), got.len().to_string()),
             );
-            return;
+            return shown;
         }
     }
     let missing: Vec<&&Inst> = page
@@ -254,7 +252,7 @@ fn check_with(
         .map(|(i, _)| i)
         .collect();
     if missing.is_empty() {
-        return;
+        return shown;
     }
     if paged && unsound == 0 {
         // Every returned instance matches, but the window is wrong: name the position.
@@ -271,7 +269,7 @@ fn check_with(
                     format!("position {}", offset + 1),
                 ),
             );
-            return;
+            return shown;
         }
         if q.limit.is_some()
             && got.len() < page.len()
@@ -286,7 +284,7 @@ fn check_with(
                 )
                 .expected_actual(page.len().to_string(), got.len().to_string()),
             );
-            return;
+            return shown;
         }
     }
     for m in missing.iter().take(20) {
@@ -318,6 +316,7 @@ fn check_with(
             .about(missing[20..].iter().filter(|_| !paged).map(|m| m.id())),
         );
     }
+    shown
 }
 
 /// The most items an answer reports as seen in another state than the list.

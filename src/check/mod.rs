@@ -292,20 +292,15 @@ fn read_response(
         return (None, is_page);
     };
     if let Some(list) = &view.instances {
-        order::check_sorted(ctx.contract.desc(), ctx.baseline, i, list, out);
         let desc = ctx.contract.desc();
+        order::check_sorted(desc, ctx.baseline, i, list, out);
         if desc.order.any_stable
             && purpose == Purpose::Main
             && ctx.case.rules.contains(&desc.order.rule)
         {
             // The page leaves the order open: the case about order records the one the
             // target follows, so a change of order is a snapshot diff, not a failure.
-            let point = desc
-                .order
-                .point
-                .as_deref()
-                .map(|p| format!("{p}: "))
-                .unwrap_or_default();
+            let point = crate::contract::desc::point_prefix(&desc.order.point);
             out.observe(
                 desc.order.rule,
                 i,

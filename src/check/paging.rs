@@ -181,23 +181,23 @@ fn walk(
             }
         }
     }
-    if let (true, Some(total), Some((_, request, _, _))) = (per_page, &desc.total, nums.first()) {
-        if nums.iter().any(|(_, _, _, len)| *len != full.len()) {
-            let point = total
-                .point
-                .as_deref()
-                .map(|p| format!("{p}: "))
-                .unwrap_or_default();
-            out.observe(
+    // What the total counts, recorded below only if the walk is right otherwise.
+    let shown = match (per_page, &desc.total, nums.first()) {
+        (true, Some(total), Some((_, request, _, _)))
+            if nums.iter().any(|(_, _, _, len)| *len != full.len()) =>
+        {
+            Some((
                 total.rule,
                 *request,
                 format!(
-                    "{point}reading followed: {} counts each page's items",
+                    "{}reading followed: {} counts each page's items",
+                    crate::contract::desc::point_prefix(&total.point),
                     total.field
                 ),
-            );
+            ))
         }
-    }
+        _ => None,
+    };
     let walked_all = (last_index * limit) as usize >= full.len();
     if complete && walked_all {
         let expected: Vec<&str> = full.to_vec();
@@ -252,5 +252,8 @@ fn walk(
                 );
             }
         }
+    }
+    if let Some((rule, request, message)) = shown.filter(|_| out.findings.is_empty()) {
+        out.observe(rule, request, message);
     }
 }

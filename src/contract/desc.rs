@@ -88,6 +88,15 @@ impl Match {
     }
 }
 
+/// The point of the contract notes an open question answers, as a message prefix:
+/// `"S5: "`, or nothing when the description names none.
+pub fn point_prefix(point: &Option<String>) -> String {
+    point
+        .as_deref()
+        .map(|p| format!("{p}: "))
+        .unwrap_or_default()
+}
+
 /// The written form of a value, digits hidden: a run of digits before a `.` reads `9`,
 /// each digit after it `9`, so `2024-05-18T13:14:15.161Z` is `9-9-9T9:9:9.999Z`, `.125`
 /// is `.999` and `0.125` is `9.999`; the empty string (or null) is `empty`.
@@ -176,17 +185,18 @@ impl Reading {
         }
     }
 
+    /// Every reading a description can declare.
+    const ALL: [Reading; 6] = [
+        Reading::IgnoreCase,
+        Reading::Substring,
+        Reading::IntegerToo,
+        Reading::KeyOnly,
+        Reading::ItemIgnored,
+        Reading::AliasIgnored,
+    ];
+
     fn parse(word: &str) -> Option<Reading> {
-        [
-            Reading::IgnoreCase,
-            Reading::Substring,
-            Reading::IntegerToo,
-            Reading::KeyOnly,
-            Reading::ItemIgnored,
-            Reading::AliasIgnored,
-        ]
-        .into_iter()
-        .find(|r| r.name() == word)
+        Reading::ALL.into_iter().find(|r| r.name() == word)
     }
 
     /// The matches a reading can bend (`AliasIgnored` any filter with an alias).
@@ -1099,10 +1109,10 @@ impl Validator<'_> {
                     Some(_) => {}
                     None => {
                         self.error(r.span(), format!("unknown reading `{}`", r.get_ref()))
-                            .hint = Some(
-                            "readings: ignore_case, substring, integer_too, key_only, item_ignored, alias_ignored"
-                                .into(),
-                        );
+                            .hint = Some(format!(
+                            "readings: {}",
+                            Reading::ALL.map(Reading::name).join(", ")
+                        ));
                     }
                 }
             }

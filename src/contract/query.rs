@@ -251,11 +251,7 @@ impl<'d> Query<'d> {
             .iter()
             .map(|&(k, r)| {
                 let f = &self.desc.filters[k];
-                let point = f
-                    .point
-                    .as_deref()
-                    .map(|p| format!("{p}: "))
-                    .unwrap_or_default();
+                let point = super::desc::point_prefix(&f.point);
                 format!("{point}{}", r.says(&f.param))
             })
             .collect();

@@ -367,18 +367,13 @@ impl ProjectIndex {
                 }
             });
             let status = q.status.as_deref().map(|s| {
-                let shown = |st: &'_ str| {
-                    if q.v2 {
-                        status_v2(st).to_string()
-                    } else {
-                        st.to_string()
-                    }
-                };
-                if faults.has(Fault::StaleStatusIndex) {
-                    status_ok(&shown(status_then), s)
+                // The v2 list shows its own status table (no allocation per row).
+                let then = if faults.has(Fault::StaleStatusIndex) {
+                    status_then
                 } else {
-                    status_ok(&shown(&row.status), s)
-                }
+                    row.status.as_str()
+                };
+                status_ok(if q.v2 { status_v2(then) } else { then }, s)
             });
             let id = q
                 .id
