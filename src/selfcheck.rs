@@ -434,7 +434,7 @@ async fn moving_column(
     data: &DataSet,
     parallel: usize,
     churn: Churn,
-    faults: &mut Vec<FaultResult>,
+    faults: &mut [FaultResult],
 ) -> Result<MovingSummary, SelfcheckError> {
     let path = contract.desc().path.text();
     let moving_only: Vec<Fault> = Fault::catalogue()

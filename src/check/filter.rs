@@ -133,7 +133,7 @@ fn check_with(
                 request,
                 message: format!("{point}reading followed: {} counts {what}", total.field),
             });
-        } else if !counts_all && !(total.counts_page_too && counts_page) {
+        } else if !counts_all && (!total.counts_page_too || !counts_page) {
             out.fail(
                 Finding::new(
                     total.rule,

@@ -79,6 +79,9 @@ const CODE_METHOD: &str = "APIGW.0105";
 const CODE_NO_INSTANCE: &str = "DCS.4404";
 const CODE_INTERNAL: &str = "DCS.5000";
 
+/// The account's data (each project's instances) and what moves it, with `--churn`.
+type Moving = (Mover, Vec<(String, Vec<Value>)>);
+
 struct Mock {
     faults: FaultSet,
     token: Option<String>,
@@ -88,7 +91,7 @@ struct Mock {
     /// What is served now: the projects' indexes (replaced whole when the account moves).
     served: RwLock<Served>,
     /// The account's data and what moves it, with `--churn`.
-    mover: Option<Mutex<(Mover, Vec<(String, Vec<Value>)>)>>,
+    mover: Option<Mutex<Moving>>,
     /// Each instance's name and status when the mock started (the `stale-*` faults read
     /// them; an instance created since has none).
     start: Arc<HashMap<String, (String, String)>>,
@@ -357,7 +360,7 @@ impl Mock {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let (mover, data) = &mut *guard;
-            if n > 0 && n % mover.every() == 0 {
+            if n > 0 && n.is_multiple_of(mover.every()) {
                 let change = mover.step(data);
                 let next = Arc::new(indexes(data, self.faults, &self.start));
                 let mut served = self

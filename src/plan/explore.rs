@@ -934,6 +934,101 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// A query that finds a moved instance: its parameters, the rule it exercises, and what
+/// the instance is.
+type MovedQuery = (Vec<(String, String)>, Rule, String);
+
+/// Probes about instances that moved while the run read the account (created, their
+/// status changed): each filter with the value such an instance offers it now (with the
+/// exact flag too, where a filter has one), and a page past the first. An index, a cache
+/// or a cursor that missed the change shows here, where a sweep of the first look's
+/// values cannot reach. As literal cases, named `explore/moved-NN`, with their case files.
+pub fn moved_cases(desc: &Desc, moved: &[&Inst]) -> Vec<(Case, String)> {
+    let loc = Loc {
+        file: Arc::from("explore"),
+        at: LineCol { line: 0, col: 0 },
+    };
+    let mut queries: Vec<MovedQuery> = Vec::new();
+    for inst in moved {
+        let label = format!("{} ({:?})", inst.id(), inst.label(&desc.layout));
+        for f in &desc.filters {
+            let Some(term) = f.terms(inst).into_iter().next() else {
+                continue;
+            };
+            let term = term.into_owned();
+            queries.push((
+                vec![(f.param.clone(), term.clone())],
+                f.rule,
+                format!("{}={term} of {label}, which moved", f.param),
+            ));
+            if let Some(flag) = &f.exact {
+                queries.push((
+                    vec![
+                        (f.param.clone(), term.clone()),
+                        (flag.param.clone(), flag.value.clone()),
+                    ],
+                    flag.rule,
+                    format!("{}={term} exactly, of {label}, which moved", f.param),
+                ));
+            }
+        }
+    }
+    // A page past the first: a cursor over the list as it was misses what moved.
+    if let (Some(start), Some(limit)) = (&desc.start, &desc.limit) {
+        if !moved.is_empty() {
+            queries.push((
+                vec![
+                    (start.param.clone(), (1 + u32::from(start.base)).to_string()),
+                    (limit.param.clone(), "2".to_string()),
+                ],
+                start.rule,
+                "the second page of two, after instances moved".to_string(),
+            ));
+        }
+    }
+    queries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (query, rule, why))| {
+            let case = Case {
+                name: format!("explore/moved-{i:02}"),
+                loc: loc.clone(),
+                description: why.clone(),
+                rules: vec![rule],
+                project: ProjectSel::Main,
+                auth: AuthSel::Configured,
+                query: query
+                    .iter()
+                    .map(|(name, v)| Param {
+                        name: name.clone(),
+                        value: QueryValue::Literal(v.clone()),
+                        loc: loc.clone(),
+                    })
+                    .collect(),
+                raw_query: None,
+                headers: Vec::new(),
+                expect: Expect {
+                    status: vec![200],
+                    status_loc: None,
+                    results: ResultsExpect::Any,
+                    pages: Vec::new(),
+                    pages_loc: None,
+                    repeat: 1,
+                },
+            };
+            let mut file = format!(
+                "description = {}\nrules = [{}]\n\n[query]\n",
+                toml_str(&format!("found by exploration: {why}")),
+                toml_str(&rule.to_string())
+            );
+            for (k, v) in &query {
+                file.push_str(&format!("{} = {}\n", toml_str(k), toml_str(v)));
+            }
+            (case, file)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1070,95 +1165,4 @@ mod tests {
         assert_eq!(c[1].classes, [2, 0, 0, 0, 0, 0, 0, 0]);
         assert!(c.iter().all(|q| q != &p));
     }
-}
-
-/// Probes about instances that moved while the run read the account (created, their
-/// status changed): each filter with the value such an instance offers it now (with the
-/// exact flag too, where a filter has one), and a page past the first. An index, a cache
-/// or a cursor that missed the change shows here, where a sweep of the first look's
-/// values cannot reach. As literal cases, named `explore/moved-NN`, with their case files.
-pub fn moved_cases(desc: &Desc, moved: &[&Inst]) -> Vec<(Case, String)> {
-    let loc = Loc {
-        file: Arc::from("explore"),
-        at: LineCol { line: 0, col: 0 },
-    };
-    let mut queries: Vec<(Vec<(String, String)>, Rule, String)> = Vec::new();
-    for inst in moved {
-        let label = format!("{} ({:?})", inst.id(), inst.label(&desc.layout));
-        for f in &desc.filters {
-            let Some(term) = f.terms(inst).into_iter().next() else {
-                continue;
-            };
-            let term = term.into_owned();
-            queries.push((
-                vec![(f.param.clone(), term.clone())],
-                f.rule,
-                format!("{}={term} of {label}, which moved", f.param),
-            ));
-            if let Some(flag) = &f.exact {
-                queries.push((
-                    vec![
-                        (f.param.clone(), term.clone()),
-                        (flag.param.clone(), flag.value.clone()),
-                    ],
-                    flag.rule,
-                    format!("{}={term} exactly, of {label}, which moved", f.param),
-                ));
-            }
-        }
-    }
-    // A page past the first: a cursor over the list as it was misses what moved.
-    if let (Some(start), Some(limit)) = (&desc.start, &desc.limit) {
-        if !moved.is_empty() {
-            queries.push((
-                vec![
-                    (start.param.clone(), (1 + u32::from(start.base)).to_string()),
-                    (limit.param.clone(), "2".to_string()),
-                ],
-                start.rule,
-                "the second page of two, after instances moved".to_string(),
-            ));
-        }
-    }
-    queries
-        .into_iter()
-        .enumerate()
-        .map(|(i, (query, rule, why))| {
-            let case = Case {
-                name: format!("explore/moved-{i:02}"),
-                loc: loc.clone(),
-                description: why.clone(),
-                rules: vec![rule],
-                project: ProjectSel::Main,
-                auth: AuthSel::Configured,
-                query: query
-                    .iter()
-                    .map(|(name, v)| Param {
-                        name: name.clone(),
-                        value: QueryValue::Literal(v.clone()),
-                        loc: loc.clone(),
-                    })
-                    .collect(),
-                raw_query: None,
-                headers: Vec::new(),
-                expect: Expect {
-                    status: vec![200],
-                    status_loc: None,
-                    results: ResultsExpect::Any,
-                    pages: Vec::new(),
-                    pages_loc: None,
-                    repeat: 1,
-                },
-            };
-            let mut file = format!(
-                "description = {}\nrules = [{}]\n\n[query]\n",
-                toml_str(&format!("found by exploration: {why}")),
-                toml_str(&rule.to_string())
-            );
-            for (k, v) in &query {
-                file.push_str(&format!("{} = {}\n", toml_str(k), toml_str(v)));
-            }
-            (case, file)
-        })
-        .collect()
 }

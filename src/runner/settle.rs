@@ -222,6 +222,9 @@ struct Open {
     moved_last: bool,
     /// The look the current result was judged against (0: the baseline).
     judged_at: usize,
+    /// The looks taken before the case's answers came in: a look after this one is
+    /// after them.
+    answered_after: usize,
     /// Instances an answer of this case listed though the look lacked them, and ones an
     /// answer missed though the look held them (a new instance that replicas disagree
     /// about is in both).
@@ -254,22 +257,11 @@ pub(crate) async fn settle(
             unseen: Vec::new(),
             moved_last: false,
             judged_at: account.judged_at,
+            answered_after,
             seen_listed: std::collections::HashSet::new(),
             seen_missed: std::collections::HashSet::new(),
         };
-        done.push(
-            settle_one(
-                client,
-                contract,
-                spec,
-                account,
-                cases,
-                o,
-                keep_bodies,
-                answered_after,
-            )
-            .await,
-        );
+        done.push(settle_one(client, contract, spec, account, cases, o, keep_bodies).await);
     }
     // Whatever is judged from now on is judged against the latest look.
     account.judged_at = account.looks;
@@ -284,14 +276,13 @@ async fn settle_one(
     cases: &[Case],
     mut o: Open,
     keep_bodies: bool,
-    answered_after: usize,
 ) -> (usize, CaseResult) {
     let empty = Baseline::default();
     let case = &cases[o.ci];
     let mut looks = 0;
     // A look already taken after the case's answers (another case's) may hold the
     // evidence: it is tried first, and a fresh look is taken only when it does not.
-    let mut reuse = account.looks > answered_after;
+    let mut reuse = account.looks > o.answered_after;
     while looks < MAX_LOOKS {
         if !reuse {
             // The look after the last answers: what moved since the look they were
