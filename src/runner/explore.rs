@@ -19,7 +19,8 @@ use super::{judge_plans, plan_batch, RunError, TargetSpec};
 /// How much to explore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExploreOptions {
-    /// Probes sent (shrinking comes on top, see [`SHRINK_REQUESTS`]).
+    /// Requests the exploration may send in all: its probes, shrinking its failures
+    /// and probing what moved.
     pub budget: usize,
     pub seed: u64,
     /// Only this shard's probes (by the probe's name, as cases are sharded).
@@ -28,6 +29,9 @@ pub struct ExploreOptions {
 
 /// The most requests spent shrinking one failure.
 pub const SHRINK_REQUESTS: usize = 120;
+/// The share of the budget held back from the sweep's first part for shrinking (one
+/// fifth), at most [`SHRINK_REQUESTS`]; unused, it goes to the rest of the sweep.
+pub const RESERVE_SHARE: usize = 5;
 /// The most distinct failures shrunk (the others are counted with the one they repeat).
 pub const MAX_FAILURES: usize = 12;
 /// The most instances that moved during the run probed after the sweep.
@@ -69,65 +73,84 @@ pub(crate) async fn explore_with(
                 .is_none_or(|s| s.contains(&format!("explore/{i:04}")))
         })
         .collect();
-    let cases: Vec<Case> = probes
-        .iter()
-        .map(|(i, p)| explore::probe_case(desc, &space, p, *i))
-        .collect();
-    let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
-    let mut requests = results.iter().map(|r| r.requests.len()).sum::<usize>();
-    let results = settled(client, contract, spec, account, &cases, plans, results).await;
-    let errors = results
-        .iter()
-        .filter(|r| r.verdict == Verdict::Error)
-        .count();
+    // The budget holds every request the exploration sends: the sweep first, less a
+    // reserve; the failures found are shrunk within what is left; then the rest of the
+    // sweep with what remains (the same probes as without a failure, the plan being
+    // fixed by the seed; what no longer fits is left out and counted as not sent).
+    let reserve = (opts.budget / RESERVE_SHARE).min(SHRINK_REQUESTS);
+    let split = probes.len().saturating_sub(reserve);
+    let mut requests = 0;
+    let mut errors = 0;
     let mut failures: Vec<(Probe, ExploreFailure)> = Vec::new();
-    for ((i, probe), result) in probes.iter().zip(results) {
-        let Some(rule) = first_rule(&result) else {
-            continue;
-        };
-        // A failure a known minimal one explains (same rule, its parameters a subset of
-        // this probe's) is counted with it, not shrunk again.
-        if let Some((_, known)) = failures
-            .iter_mut()
-            .find(|(min, f)| first_rule(&f.result) == Some(rule) && explains(min, probe))
-        {
-            known.repeats += 1;
+    let mut sent: Vec<Probe> = Vec::new();
+    for part in [&probes[..split], &probes[split..]] {
+        let room = opts.budget.saturating_sub(requests);
+        let part = &part[..part.len().min(room)];
+        if part.is_empty() {
             continue;
         }
-        if failures.len() >= MAX_FAILURES {
-            continue;
+        let cases: Vec<Case> = part
+            .iter()
+            .map(|(i, p)| explore::probe_case(desc, &space, p, *i))
+            .collect();
+        let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
+        requests += results.iter().map(|r| r.requests.len()).sum::<usize>();
+        let results = settled(client, contract, spec, account, &cases, plans, results).await;
+        errors += results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Error)
+            .count();
+        for ((i, probe), result) in part.iter().zip(results) {
+            sent.push(probe.clone());
+            let Some(rule) = first_rule(&result) else {
+                continue;
+            };
+            // A failure a known minimal one explains (same rule, its parameters a subset
+            // of this probe's) is counted with it, not shrunk again.
+            if let Some((_, known)) = failures
+                .iter_mut()
+                .find(|(min, f)| first_rule(&f.result) == Some(rule) && explains(min, probe))
+            {
+                known.repeats += 1;
+                continue;
+            }
+            if failures.len() >= MAX_FAILURES {
+                continue;
+            }
+            let found = space.describe(probe);
+            let limit = SHRINK_REQUESTS.min(opts.budget.saturating_sub(requests));
+            let (minimal, result, spent) = shrink(
+                client, contract, spec, account, &space, probe, result, rule, *i, limit,
+            )
+            .await;
+            requests += spent;
+            let why = format!(
+                "{} {}",
+                rule,
+                result
+                    .findings
+                    .first()
+                    .map(|f| f.message.as_str())
+                    .unwrap_or("")
+            );
+            failures.push((
+                minimal.clone(),
+                ExploreFailure {
+                    case_file: explore::case_file(desc, &space, &minimal, &why),
+                    result,
+                    found,
+                    repeats: 0,
+                },
+            ));
         }
-        let found = space.describe(probe);
-        let (minimal, result, spent) = shrink(
-            client, contract, spec, account, &space, probe, result, rule, *i,
-        )
-        .await;
-        requests += spent;
-        let why = format!(
-            "{} {}",
-            rule,
-            result
-                .findings
-                .first()
-                .map(|f| f.message.as_str())
-                .unwrap_or("")
-        );
-        failures.push((
-            minimal.clone(),
-            ExploreFailure {
-                case_file: explore::case_file(desc, &space, &minimal, &why),
-                result,
-                found,
-                repeats: 0,
-            },
-        ));
     }
     // Where the account moved, the instances that moved are probed too: an index, a
     // cache or a cursor that missed a change shows only there. Nothing is sent when the
     // account did not move (or was never looked at again).
     let moved: Vec<crate::base::Inst> = account.moved(MOVED_PROBED).into_iter().cloned().collect();
     let moved: Vec<&crate::base::Inst> = moved.iter().collect();
-    let extra = explore::moved_cases(desc, &moved);
+    let mut extra = explore::moved_cases(desc, &moved);
+    extra.truncate(opts.budget.saturating_sub(requests));
     if !extra.is_empty() && opts.shard.is_none() {
         let (cases, files): (Vec<Case>, Vec<String>) = extra.into_iter().unzip();
         let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
@@ -162,7 +185,6 @@ pub(crate) async fn explore_with(
             ));
         }
     }
-    let sent: Vec<Probe> = probes.into_iter().map(|(_, p)| p).collect();
     ExploreReport {
         seed: opts.seed,
         budget: opts.budget,
@@ -246,6 +268,7 @@ async fn shrink(
     result: CaseResult,
     rule: Rule,
     index: usize,
+    limit: usize,
 ) -> (Probe, CaseResult, usize) {
     let desc = contract.desc();
     let (mut best, mut best_result) = (probe.clone(), result);
@@ -255,7 +278,7 @@ async fn shrink(
         let candidates: Vec<Probe> = explore::shrink_candidates(space, &best)
             .into_iter()
             .filter(|c| tried.insert(c.clone()))
-            .take(SHRINK_REQUESTS.saturating_sub(spent))
+            .take(limit.saturating_sub(spent))
             .collect();
         if candidates.is_empty() {
             break;

@@ -88,3 +88,22 @@ async fn a_failure_is_shrunk_to_the_parameters_that_matter_and_saved_as_a_case()
         .unwrap_or_else(|e| panic!("{e:?}\n{}", f.case_file));
     assert_eq!(case.expect.status, [200]);
 }
+
+/// The budget is every request the exploration sends, shrinking included: a fault that
+/// fails many probes is found, shrunk within the budget, and nothing more is sent; the
+/// faithful mock gets the whole budget as probes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_budget_holds_every_request_shrinking_included() {
+    for budget in [40, 150] {
+        let r = explore(vec![Fault::StatusIgnored], 0, budget).await;
+        assert!(!r.failures.is_empty(), "the fault is found");
+        assert!(
+            r.requests <= budget,
+            "{} requests, budget {budget}",
+            r.requests
+        );
+        assert!(r.probes < budget, "part of the budget went to shrinking");
+        let faithful = explore(vec![], 0, budget).await;
+        assert_eq!((faithful.probes, faithful.requests), (budget, budget));
+    }
+}
