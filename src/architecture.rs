@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["atomic", "diag", "exit", "json", "secret", "base"],
     &["auth", "contract"],
     &["derive", "mock"],
-    &["case", "select"],
+    &["case", "select", "workspace"],
     &["plan"],
     &["exec"],
     &["check"],

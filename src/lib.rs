@@ -35,3 +35,4 @@ pub mod select;
 pub mod selfcheck;
 pub mod snapshot;
 pub mod waiver;
+pub mod workspace;

@@ -28,21 +28,42 @@ pub struct SelectArgs {
 }
 
 impl SelectArgs {
-    /// Loads every case below `dir` and keeps the selected ones. On failure the problem
-    /// is already printed to stderr and the exit code is returned: 2 for broken case
-    /// files (nothing is sent), 4 when nothing is selected.
+    /// Loads a folder of cases against a contract and applies the selection; says on
+    /// stderr what is wrong and returns the exit code: 2 for a broken case file, 4 when
+    /// nothing is selected.
     pub fn load(
         &self,
         dir: &std::path::Path,
         contract: &crate::contract::Contract,
     ) -> Result<Vec<Case>, u8> {
+        self.load_each(&[(dir, contract)])
+            .map(|mut each| each.pop().unwrap_or_default())
+    }
+
+    /// [`SelectArgs::load`] for several contracts' folders: every folder is read (every
+    /// broken file said) before the selection is applied to each; exit code 4 only when
+    /// nothing is selected in any of them (a contract with nothing selected gets an
+    /// empty list).
+    pub fn load_each(
+        &self,
+        suites: &[(&std::path::Path, &crate::contract::Contract)],
+    ) -> Result<Vec<Vec<Case>>, u8> {
         use std::io::Write;
-        let cases = crate::case::load_dir(dir, contract).map_err(|e| {
-            let _ = writeln!(anstream::stderr(), "{e}");
-            crate::exit::INPUT_INVALID
-        })?;
-        let cases = self.apply(cases);
-        if cases.is_empty() {
+        let mut loaded = Vec::new();
+        let mut broken = false;
+        for (dir, contract) in suites {
+            match crate::case::load_dir(dir, contract) {
+                Ok(cases) => loaded.push(self.apply(cases)),
+                Err(e) => {
+                    let _ = writeln!(anstream::stderr(), "{e}");
+                    broken = true;
+                }
+            }
+        }
+        if broken {
+            return Err(crate::exit::INPUT_INVALID);
+        }
+        if loaded.iter().all(Vec::is_empty) {
             let mut by = Vec::new();
             if !self.filter.is_empty() {
                 by.push(format!("--filter {}", self.filter.join(" --filter ")));
@@ -55,14 +76,18 @@ impl SelectArgs {
             } else {
                 format!(" by {}", by.join(", "))
             };
+            let dirs: Vec<String> = suites
+                .iter()
+                .map(|(d, _)| d.display().to_string())
+                .collect();
             let _ = writeln!(
                 anstream::stderr(),
                 "error: no case selected in {}{by}",
-                dir.display()
+                dirs.join(" or ")
             );
             return Err(crate::exit::NOTHING_SELECTED);
         }
-        Ok(cases)
+        Ok(loaded)
     }
 
     /// The cases this selection keeps, in their original order.
@@ -147,7 +172,7 @@ mod tests {
     use crate::contract::Contract;
 
     fn suite() -> Vec<Case> {
-        crate::case::load_dir(std::path::Path::new("cases"), Contract::embedded())
+        crate::case::load_dir(std::path::Path::new("cases/v1.0"), Contract::embedded())
             .expect("the shipped cases load")
     }
 
@@ -231,7 +256,7 @@ mod tests {
             by_name.contains(&"name/exact-name".to_string()),
             "{by_name:?}"
         );
-        let by_path = pick("cases/errors/");
+        let by_path = pick("cases/v1.0/errors/");
         assert!(!by_path.is_empty());
         assert!(
             by_path.iter().all(|n| n.starts_with("errors/")),

@@ -10,6 +10,8 @@
 //! reason = "ties are ordered by name; vendor ticket 1234"
 //! expires = 2027-03-01       # a date, or
 //! link = "https://tracker.example.com/1234"   # a link to where the deviation is tracked
+//! contract = "v1.0"          # only this contract of the workspace; default: every
+//!                            # contract that has the rule
 //! ```
 
 use std::path::Path;
@@ -30,6 +32,9 @@ pub struct Waiver {
     /// `YYYY-MM-DD`; after that day the waiver no longer applies.
     pub expires: Option<String>,
     pub link: Option<String>,
+    /// The contract (its name in the workspace) it is for; `None` = every contract
+    /// whose rules name its rule.
+    pub contract: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,10 +52,17 @@ struct RawWaiver {
     reason: String,
     expires: Option<toml::value::Datetime>,
     link: Option<String>,
+    contract: Option<String>,
 }
 
-/// Loads a waiver file; every problem is reported, located.
-pub fn load(path: &Path, desc: &crate::contract::Desc) -> Result<Vec<Waiver>, Vec<Diagnostic>> {
+/// Loads a waiver file for a run of the named contracts (one, or several run together);
+/// every problem is reported, located. A waiver's rule must be a rule of its `contract`
+/// or, without one, of some contract of the run; [`Waivers::for_contract`] then picks
+/// each contract's.
+pub fn load(
+    path: &Path,
+    contracts: &[(&str, &crate::contract::Desc)],
+) -> Result<Vec<Waiver>, Vec<Diagnostic>> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![Diagnostic::whole_file(
@@ -71,10 +83,32 @@ pub fn load(path: &Path, desc: &crate::contract::Desc) -> Result<Vec<Waiver>, Ve
     for w in raw.waiver {
         let span = w.span();
         let w = w.into_inner();
-        let Some(rule) = Rule::parse(&w.rule).filter(|r| desc.has_rule(*r)) else {
+        let mut scope: Vec<&(&str, &crate::contract::Desc)> = contracts.iter().collect();
+        if let Some(name) = &w.contract {
+            scope.retain(|(n, _)| n == name);
+            if scope.is_empty() {
+                let names: Vec<&str> = contracts.iter().map(|(n, _)| *n).collect();
+                problems.push(
+                    Diagnostic::at_span(
+                        &shown,
+                        &text,
+                        span,
+                        format!("no contract `{name}` in this run"),
+                    )
+                    .with_hint(format!("the run's contracts: {}", names.join(", "))),
+                );
+                continue;
+            }
+        }
+        let Some(rule) = Rule::parse(&w.rule).filter(|r| scope.iter().any(|(_, d)| d.has_rule(*r)))
+        else {
+            let known: Vec<String> = scope
+                .iter()
+                .map(|(n, d)| format!("{n}: {}", rule_range(d)))
+                .collect();
             problems.push(
                 Diagnostic::at_span(&shown, &text, span, format!("unknown rule `{}`", w.rule))
-                    .with_hint("rules are C1..C14"),
+                    .with_hint(format!("rules are {}", known.join("; "))),
             );
             continue;
         };
@@ -118,12 +152,21 @@ pub fn load(path: &Path, desc: &crate::contract::Desc) -> Result<Vec<Waiver>, Ve
             reason: w.reason,
             expires,
             link: w.link,
+            contract: w.contract,
         });
     }
     if problems.is_empty() {
         Ok(out)
     } else {
         Err(problems)
+    }
+}
+
+/// The contract's rules as a range, `C1..C14`.
+fn rule_range(desc: &crate::contract::Desc) -> String {
+    match (desc.rules.first(), desc.rules.last()) {
+        (Some((a, _)), Some((b, _))) => format!("{a}..{b}"),
+        _ => "none".into(),
     }
 }
 
@@ -178,6 +221,22 @@ pub struct Waivers {
 }
 
 impl Waivers {
+    /// The waivers of `list` for one contract of the run: those naming it, and those
+    /// naming none whose rule it has.
+    pub fn for_contract(
+        list: &[Waiver],
+        name: &str,
+        desc: &crate::contract::Desc,
+        today: String,
+    ) -> Waivers {
+        let mine = list
+            .iter()
+            .filter(|w| w.contract.as_deref().is_none_or(|c| c == name) && desc.has_rule(w.rule))
+            .cloned()
+            .collect();
+        Waivers::new(mine, today)
+    }
+
     pub fn new(list: Vec<Waiver>, today: String) -> Waivers {
         Waivers {
             used: vec![false; list.len()],
@@ -282,6 +341,7 @@ mod tests {
             reason: "known".into(),
             expires: expires.map(String::from),
             link: None,
+            contract: None,
         }
     }
 
@@ -345,13 +405,67 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("w.toml");
         std::fs::write(&p, "[[waiver]]\nrule = \"C8\"\nreason = \"x\"\n\n[[waiver]]\nrule = \"C99\"\nreason = \"y\"\nlink = \"l\"\n").unwrap();
-        let e = load(&p, crate::contract::Contract::embedded().desc()).unwrap_err();
+        let e = load(
+            &p,
+            &[("v1.0", crate::contract::Contract::embedded().desc())],
+        )
+        .unwrap_err();
         assert_eq!(e.len(), 2);
         assert!(e[0].message.contains("expiry date or a link"));
         assert_eq!(e[0].at.line, 1);
         assert!(e[1].message.contains("C99"));
         std::fs::write(&p, "[[waiver]]\nrule = \"C8\"\ncase = \"paging/*\"\nreason = \"x\"\nexpires = 2027-03-01\n").unwrap();
-        let w = load(&p, crate::contract::Contract::embedded().desc()).unwrap();
+        let w = load(
+            &p,
+            &[("v1.0", crate::contract::Contract::embedded().desc())],
+        )
+        .unwrap();
         assert_eq!(w[0].expires.as_deref(), Some("2027-03-01"));
+    }
+
+    #[test]
+    fn a_waiver_file_serves_several_contracts_each_its_own() {
+        let v1 = crate::contract::Contract::embedded();
+        let v2 = crate::contract::Contract::from_file(Path::new(
+            "schemas/v2/list-instances.contract.toml",
+        ))
+        .unwrap();
+        let both = [("v1.0", v1.desc()), ("v2", v2.desc())];
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.toml");
+        let entry = |rule: &str, contract: &str| {
+            format!("[[waiver]]\nrule = \"{rule}\"\nreason = \"r\"\nlink = \"l\"\n{contract}\n")
+        };
+        let text = entry("C8", "")
+            + &entry("V5", "")
+            + &entry("C3", "contract = \"v1.0\"")
+            + &entry("V5", "contract = \"v2\"");
+        std::fs::write(&p, &text).unwrap();
+        let list = load(&p, &both).unwrap();
+        let rules = |w: &Waivers| {
+            w.list
+                .iter()
+                .map(|w| w.rule.to_string())
+                .collect::<Vec<_>>()
+        };
+        let today = || "2026-12-07".to_string();
+        assert_eq!(
+            rules(&Waivers::for_contract(&list, "v1.0", v1.desc(), today())),
+            ["C8", "C3"]
+        );
+        assert_eq!(
+            rules(&Waivers::for_contract(&list, "v2", v2.desc(), today())),
+            ["V5", "V5"]
+        );
+        // A rule of the other contract only, or a contract not in the run: located errors.
+        std::fs::write(
+            &p,
+            entry("V5", "contract = \"v1.0\"") + &entry("C1", "contract = \"v3\""),
+        )
+        .unwrap();
+        let e = load(&p, &both).unwrap_err();
+        assert!(e[0].message.contains("unknown rule `V5`"), "{}", e[0]);
+        assert!(e[0].to_string().contains("v1.0: C1..C14"), "{}", e[0]);
+        assert!(e[1].message.contains("no contract `v3`"), "{}", e[1]);
     }
 }

@@ -30,7 +30,7 @@ pub enum LoadError {
     #[error("{}", render(.0))]
     Invalid(Vec<Diagnostic>),
     /// The folder is the suite of another contract (its `CONTRACT` file names it).
-    #[error("{path} holds the cases of contract `{theirs}`, not of `{ours}`\n  = hint: run them with the --contract that describes `{theirs}` (for the v2 list: --contract schemas/v2/list-instances.contract.toml --cases cases/v2 --snapshot-dir snapshots/v2; `conform check --schemas schemas/v2 --cases cases/v2` checks them)")]
+    #[error("{path} holds the cases of contract `{theirs}`, not of `{ours}`\n  = hint: run them with their own contract: `--contract NAME` with the name conform.toml gives the contract whose description is named `{theirs}`, and without --cases or --snapshot-dir (it finds its own)")]
     OtherContract {
         path: PathBuf,
         theirs: String,
@@ -44,8 +44,9 @@ pub enum LoadError {
 /// folder itself.
 pub const SUITE_MARKER: &str = "CONTRACT";
 
-/// The contract a folder's `CONTRACT` file names, if it has one.
-fn suite_contract(dir: &Path) -> Option<String> {
+/// The contract a folder's `CONTRACT` file names, if it has one (a folder of cases or of
+/// snapshots).
+pub fn suite_contract(dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(dir.join(SUITE_MARKER)).ok()?;
     text.lines()
         .map(str::trim)

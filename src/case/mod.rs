@@ -7,7 +7,9 @@
 
 mod load;
 
-pub use load::{load_dir, load_file, parse_case, parse_case_bytes, LoadError, SUITE_MARKER};
+pub use load::{
+    load_dir, load_file, parse_case, parse_case_bytes, suite_contract, LoadError, SUITE_MARKER,
+};
 
 use std::fmt;
 use std::sync::Arc;

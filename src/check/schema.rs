@@ -162,7 +162,7 @@ mod tests {
     fn full_path() -> Contract {
         Contract::from_dir(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("schemas")
+                .join("schemas/v1.0")
                 .as_path(),
         )
         .unwrap()

@@ -25,7 +25,8 @@ pub struct ExploreArgs {
     /// Seed of the exploration: the same seed and data send the same requests.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
-    /// Write each distinct minimal failure as a case file into this folder.
+    /// Write each distinct minimal failure as a case file into this folder (into
+    /// DIR/NAME, one folder per contract, when several are explored).
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
     /// Only this shard of the generated requests (K/N, as `run --shard`).
@@ -36,14 +37,52 @@ pub struct ExploreArgs {
     pub color: terminal::ColorWhen,
 }
 
-/// Runs `conform explore`; returns the exit code.
+/// Runs `conform explore`: every contract selected (`--contract`, default all; outside
+/// a workspace the built-in one), one after the other; returns the worst exit code.
 pub async fn command(args: ExploreArgs) -> u8 {
     args.color.choice().write_global();
-    let loaded = match super::options::load_contract(&args.endpoint) {
-        Ok(l) => l,
-        Err(code) => return code,
+    let outside = args.endpoint.contract.is_none()
+        && matches!(
+            crate::workspace::Workspace::find(std::path::Path::new(".")),
+            Ok(None)
+        );
+    let contracts = if outside {
+        vec![("v1.0".to_string(), super::run::Loaded::Builtin)]
+    } else {
+        match super::run::selected_contracts(
+            args.endpoint.contract.as_deref(),
+            None,
+            None,
+            args.endpoint.target.is_some(),
+            true,
+        ) {
+            Ok(c) => c.into_iter().map(|(s, c)| (s.name, c)).collect(),
+            Err(code) => return code,
+        }
     };
-    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
+    let many = contracts.len() > 1;
+    let mut code: Option<u8> = None;
+    for (name, contract) in &contracts {
+        let save = args
+            .save
+            .as_ref()
+            .map(|d| if many { d.join(name) } else { d.clone() });
+        let one = explore_one(&args, name, contract.get(), save.as_deref()).await;
+        if one == crate::exit::INPUT_INVALID {
+            return one;
+        }
+        code = Some(code.map_or(one, |c| super::run::worse(c, one)));
+    }
+    code.unwrap_or(crate::exit::SUCCESS)
+}
+
+/// One contract's exploration.
+async fn explore_one(
+    args: &ExploreArgs,
+    name: &str,
+    contract: &Contract,
+    save_dir: Option<&std::path::Path>,
+) -> u8 {
     let e = &args.endpoint;
     if e.jobs == 0 || !positive(e.timeout) || e.rate.is_some_and(|r| !non_negative(r)) {
         return input_error("--jobs and --timeout must be positive, --rate 0 or more");
@@ -61,7 +100,7 @@ pub async fn command(args: ExploreArgs) -> u8 {
     };
     let _ = writeln!(
         anstream::stderr(),
-        "conform: exploring {shown} with {} requests (seed {})",
+        "conform: {name}: exploring {shown} with {} requests (seed {})",
         args.budget,
         args.seed
     );
@@ -89,6 +128,8 @@ pub async fn command(args: ExploreArgs) -> u8 {
     };
     let info = RunInfo {
         version: env!("CARGO_PKG_VERSION"),
+        contract: name.to_string(),
+        contracts: 1,
         target: shown,
         base_url: spec.base_url.clone(),
         token_var: spec.token_var.clone(),
@@ -117,7 +158,7 @@ pub async fn command(args: ExploreArgs) -> u8 {
         }
     ));
     let _ = anstream::stdout().write_all(redactor.redact(&text).as_bytes());
-    if let Some(dir) = &args.save {
+    if let Some(dir) = save_dir {
         if let Err(e) = save(dir, &report) {
             return input_error(e);
         }

@@ -3,6 +3,7 @@
 //! turns what they return into output and an exit code ([`crate::exit`]).
 
 pub mod explore;
+pub mod init;
 pub mod options;
 pub mod record;
 pub mod review;
@@ -48,6 +49,8 @@ pub enum Command {
     Record(record::RecordArgs),
     /// Review pending snapshots: show each diff, then accept, reject or skip it.
     Review(crate::snapshot::review::ReviewArgs),
+    /// Write the shipped workspace (conform.toml, schemas, cases, snapshots) into a folder.
+    Init(init::InitArgs),
 }
 
 /// Runs one command; returns its exit code.
@@ -62,6 +65,7 @@ pub fn dispatch(command: Command) -> u8 {
         Command::Check(args) => suite::check_command(args),
         Command::Record(args) => runtime().block_on(record::command(args)),
         Command::Review(args) => review::command(args),
+        Command::Init(args) => init::command(args),
     }
 }
 

@@ -9,13 +9,12 @@ use std::path::PathBuf;
 /// and rate.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
-    /// A contract description (`*.contract.toml`, with the schemas it names beside it)
-    /// to check instead of the built-in one, e.g. schemas/v2/list-instances.contract.toml
-    /// (the v2 list, with --cases cases/v2). Without --target it needs a path the
-    /// built-in mock serves (`/v1.0/{project_id}/instances`, `/v2/{project_id}/instances`).
-    /// `conform run --contract all`: the built-in contract, then the v2 list (cases/v2,
-    /// snapshots/v2), against the built-in mock or the one --target.
-    #[arg(long, value_name = "FILE")]
+    /// The contract to check: a name from conform.toml (`v1.0`, `v2`), a
+    /// `*.contract.toml` file, or `all` (the default of run and explore): every contract
+    /// of the workspace, one after the other, into one set of reports. Without --target,
+    /// the built-in mock serves them all (`/v1.0/{project_id}/instances`,
+    /// `/v2/{project_id}/instances`).
+    #[arg(long, value_name = "NAME|FILE|all")]
     pub contract: Option<PathBuf>,
     /// Base URL of the endpoint to check, e.g. https://dcs.example.com. Without it, the
     /// built-in mock is served in-process on an ephemeral loopback port.

@@ -26,10 +26,11 @@ pub struct RecordArgs {
     /// The project to record (repeatable: each becomes a project of the data set).
     #[arg(long = "project-id", value_name = "ID", required = true)]
     pub projects: Vec<String>,
-    /// The contract whose list to walk (`*.contract.toml`); the built-in one by default.
-    /// With the v2 list's (schemas/v2/list-instances.contract.toml) the recording also
-    /// holds tags, small capacities and the deleted instances, marked `"deleted": true`.
-    #[arg(long, value_name = "FILE")]
+    /// The contract whose list to walk: a name from conform.toml (`v1.0`, `v2`) or a
+    /// `*.contract.toml` file; the built-in v1.0 one by default. With the v2 list's the
+    /// recording also holds tags, small capacities and the deleted instances, marked
+    /// `"deleted": true`.
+    #[arg(long, value_name = "NAME|FILE")]
     pub contract: Option<PathBuf>,
     /// Where to write the data set (JSON, the `conform mock --data` format).
     #[arg(long, value_name = "FILE")]
@@ -57,11 +58,30 @@ pub struct RecordArgs {
 
 /// Runs `conform record`; returns the exit code.
 pub async fn command(args: RecordArgs) -> u8 {
-    let loaded = match super::options::load_contract_file(args.contract.as_deref()) {
-        Ok(c) => c,
-        Err(code) => return code,
+    if args.contract.as_deref() == Some(std::path::Path::new(crate::workspace::ALL)) {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: record walks one contract's list into one data set\n  = hint: give one: --contract v1.0 or --contract v2"
+        );
+        return crate::exit::INPUT_INVALID;
+    }
+    let loaded = match &args.contract {
+        None => super::run::Loaded::Builtin,
+        Some(file) if file.is_file() => match super::options::load_contract_file(Some(file)) {
+            Ok(c) => c.map_or(super::run::Loaded::Builtin, |c| {
+                super::run::Loaded::File(Box::new(c))
+            }),
+            Err(code) => return code,
+        },
+        Some(_) => {
+            match super::run::selected_contracts(args.contract.as_deref(), None, None, true, false)
+            {
+                Ok(mut c) => c.remove(0).1,
+                Err(code) => return code,
+            }
+        }
     };
-    let contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
+    let contract = loaded.get();
     let desc = contract.desc();
     let mut err = anstream::stderr();
     let credentials = match read_credentials(&args.credentials, &crate::auth::ProcessEnv) {

@@ -17,15 +17,16 @@ use crate::secret::Redactor;
 use crate::select::SelectArgs;
 use crate::snapshot::{self, SnapshotArgs};
 use crate::waiver::{self, Waivers};
+use crate::workspace::{self, Selected};
 
 use super::options::{non_negative, positive, read_credentials, TargetArgs};
 
 /// Options of `conform run`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// Folder of case files (`**/*.toml`).
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
+    /// Folder of case files (`**/*.toml`), instead of the contract's own (conform.toml).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
     #[command(flatten)]
     pub endpoint: TargetArgs,
     /// Explore the query space after the cases with this many generated requests
@@ -36,7 +37,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
     /// Known deviations of the target: a TOML file of `[[waiver]]` entries (rule, case,
-    /// reason, expires or link). A failure a live waiver covers is reported as WAIVED.
+    /// reason, expires or link, and `contract` to apply to one contract only). A failure
+    /// a live waiver covers is reported as WAIVED.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
     #[command(flatten)]
@@ -54,51 +56,188 @@ pub const DEFAULT_RUN_BUDGET: usize = 150;
 /// The default request rate for a target outside this machine, in requests per second.
 pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
 
-/// `--contract all`: every contract the repository ships, one run after the other.
-pub const ALL_CONTRACTS: &str = "all";
-
-/// The second contract as the repository lays it out: its description, its cases and its
-/// snapshots (the first is the built-in one, with `--cases` and `--snapshot-dir`).
-pub(crate) const V2_CONTRACT: [&str; 3] = [
-    "schemas/v2/list-instances.contract.toml",
-    "cases/v2",
-    "snapshots/v2",
-];
-
-/// Runs `conform run`; returns the exit code.
-pub async fn command(args: RunArgs) -> u8 {
-    if args.endpoint.contract.as_deref() == Some(std::path::Path::new(ALL_CONTRACTS)) {
-        return every_contract(args).await;
-    }
-    one_contract(args).await
+/// The contracts `--contract`, `--cases` and `--snapshot-dir` name ([`workspace::resolve`]),
+/// each loaded (a description that does not load, or that the built-in mock does not
+/// serve, is said on stderr: exit code 2). `many`: the command takes several.
+pub(super) fn selected_contracts(
+    contract: Option<&std::path::Path>,
+    cases: Option<&std::path::Path>,
+    snapshots: Option<&std::path::Path>,
+    remote: bool,
+    many: bool,
+) -> Result<Vec<(Selected, Loaded)>, u8> {
+    let selected = workspace::resolve(workspace::Ask {
+        contract,
+        cases,
+        snapshots,
+        many,
+    })
+    .map_err(input_error)?;
+    selected
+        .into_iter()
+        .map(|sel| {
+            let contract = match &sel.description {
+                None => Loaded::Builtin,
+                Some(path) => match super::options::load_served_contract(Some(path), remote)? {
+                    Some(c) => Loaded::File(Box::new(c)),
+                    None => Loaded::Builtin,
+                },
+            };
+            Ok((sel, contract))
+        })
+        .collect()
 }
 
-/// `--contract all`: the built-in contract (v1.0), then the v2 list, each with its own
-/// cases and snapshots, against the built-in mock or one `--target`; the exit code is the
-/// worse of the two.
-async fn every_contract(args: RunArgs) -> u8 {
-    use std::io::Write;
-    if args.report.junit.is_some() || args.report.html.is_some() {
-        let _ = writeln!(
-            anstream::stderr(),
-            "error: --contract all runs the shipped contracts one after the other, and a report file holds one run\n  = hint: for --junit or --html, give one contract per run (--contract {})",
-            V2_CONTRACT[0]
-        );
-        return crate::exit::INPUT_INVALID;
+/// A contract as loaded for a command: the one built into conform or one read from a file.
+pub(super) enum Loaded {
+    Builtin,
+    File(Box<Contract>),
+}
+
+impl Loaded {
+    pub(super) fn get(&self) -> &Contract {
+        match self {
+            Loaded::Builtin => Contract::embedded(),
+            Loaded::File(c) => c,
+        }
     }
-    let mut first = args.clone();
-    first.endpoint.contract = None;
-    let one = one_contract(first).await;
-    if one == crate::exit::INTERRUPTED || one == crate::exit::INPUT_INVALID {
-        return one;
+}
+
+/// Runs `conform run`: every contract selected, one after the other, against one target
+/// (one built-in mock serves them all), into one set of reports; returns the exit code,
+/// the worst of the contracts'.
+pub async fn command(args: RunArgs) -> u8 {
+    args.report.color.choice().write_global();
+    let contracts = match selected_contracts(
+        args.endpoint.contract.as_deref(),
+        args.cases.as_deref(),
+        args.snapshots.snapshot_dir.as_deref(),
+        args.endpoint.target.is_some(),
+        true,
+    ) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    // Everything is read before anything is sent: a broken case file of the second
+    // contract stops the run before the first is sent.
+    let all: Vec<(&str, &Desc)> = contracts
+        .iter()
+        .map(|(s, c)| (s.name.as_str(), c.get().desc()))
+        .collect();
+    let waivers = match &args.waivers {
+        None => Vec::new(),
+        Some(path) => match waiver::load(path, &all) {
+            Ok(w) => w,
+            Err(diags) => {
+                for d in diags {
+                    let _ = writeln!(anstream::stderr(), "{d}");
+                }
+                return crate::exit::INPUT_INVALID;
+            }
+        },
+    };
+    if let Err(e) = args.report.validate() {
+        return input_error(e);
     }
-    let mut second = args;
-    second.endpoint.contract = Some(V2_CONTRACT[0].into());
-    second.cases = V2_CONTRACT[1].into();
-    second.snapshots.snapshot_dir = V2_CONTRACT[2].into();
-    println!();
-    let two = one_contract(second).await;
-    worse(one, two)
+    let suites: Vec<(&std::path::Path, &Contract)> = contracts
+        .iter()
+        .map(|(s, c)| (s.cases.as_path(), c.get()))
+        .collect();
+    let selected = match args.select.load_each(&suites) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut inputs = Vec::new();
+    for ((sel, contract), cases) in contracts.iter().zip(selected) {
+        match Inputs::read(&args, sel, contract.get(), cases, &waivers) {
+            Ok(i) => inputs.push(i),
+            Err(code) => return code,
+        }
+    }
+    let (spec, mock) = match reach_target(&args.endpoint).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut redactor = Redactor::new();
+    spec.credentials.register(&mut redactor);
+    let width = inputs
+        .iter()
+        .map(|i| name_width(&i.cases))
+        .max()
+        .unwrap_or(10);
+    let mut reporters = Reporters::new(&args.report, width, &redactor);
+    let many = contracts.len();
+    let mut ends: Vec<(String, u8, Option<Summary>)> = Vec::new();
+    for ((sel, contract), inputs) in contracts.iter().zip(inputs) {
+        if inputs.cases.is_empty() {
+            // Another contract's cases were selected: this one has nothing to run.
+            let _ = writeln!(
+                anstream::stderr(),
+                "conform: {}: no case selected, not run",
+                sel.name
+            );
+            continue;
+        }
+        let run = OneRun {
+            args: &args,
+            name: &sel.name,
+            contracts: many,
+            contract: contract.get(),
+            spec: &spec,
+            mock: mock.is_some(),
+        };
+        let (code, summary) = run.go(inputs, &mut reporters).await;
+        ends.push((sel.name.clone(), code, summary));
+        if code == crate::exit::INTERRUPTED {
+            break;
+        }
+    }
+    if let Some(m) = mock {
+        m.shutdown().await;
+        if ends
+            .iter()
+            .any(|(_, c, _)| *c == crate::exit::CONTRACT_BROKEN)
+        {
+            // The mock of this run is gone; the same one can be served again.
+            let _ = writeln!(
+                anstream::stderr(),
+                "to reproduce a failure: `CONFORM_TOKEN=dev {}` serves the same mock on 127.0.0.1:8080; \
+                 then run its curl line above with CONFORM_TOKEN=dev",
+                mock_command(&args.endpoint)
+            );
+        }
+    }
+    let code = ends.iter().fold(None, |acc: Option<u8>, (_, c, _)| {
+        Some(acc.map_or(*c, |a| worse(a, *c)))
+    });
+    let code = code.unwrap_or(crate::exit::SUCCESS);
+    if many > 1 && args.report.format == Format::Human {
+        let _ = write!(anstream::stdout(), "{}", combined_summary(&ends, code));
+    }
+    code
+}
+
+/// The last lines of a run over several contracts: each contract's outcome on one line,
+/// then the exit code the run ends with.
+fn combined_summary(ends: &[(String, u8, Option<Summary>)], code: u8) -> String {
+    let mut s = String::from("\nall contracts:\n");
+    for (name, c, summary) in ends {
+        let what = match summary {
+            Some(sum) => format!(
+                "{} passed, {} failed, {} errors",
+                sum.passed, sum.failed, sum.errors
+            ),
+            None => "did not finish".to_string(),
+        };
+        let verdict = if *c == crate::exit::SUCCESS {
+            "ok"
+        } else {
+            "FAILED"
+        };
+        s.push_str(&format!("  {name:<8} {verdict:<7} {what} (exit {c})\n"));
+    }
+    s.push_str(&format!("exit code {code}\n"));
+    s
 }
 
 /// Of two runs' exit codes, the one a CI job should see: an interruption, then bad
@@ -123,88 +262,75 @@ pub(crate) fn worse(a: u8, b: u8) -> u8 {
     }
 }
 
-/// One contract's run.
-async fn one_contract(args: RunArgs) -> u8 {
-    args.report.color.choice().write_global();
-    let loaded = match super::options::load_contract(&args.endpoint) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
-    let inputs = match Inputs::read(&args, contract) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
-    let (spec, mock) = match reach_target(&args.endpoint).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let desc = contract.desc();
-    let target = client_target(&args.endpoint, &spec, desc);
-    let info = announce(&args, &inputs.cases, &spec, mock.is_some(), desc);
-    let mut redactor = Redactor::new();
-    spec.credentials.register(&mut redactor);
-    let mut stream = Stream {
-        reporters: Reporters::new(&args.report, name_width(&inputs.cases), &redactor),
-        info: &info,
-        started: false,
-        errors: Vec::new(),
-        waivers: inputs.waivers,
-        snapshots: inputs.snapshots.map(|s| {
-            s.start(
-                &spec.base_url,
-                &spec.credentials,
-                snapshot::Projects {
-                    main: spec.project.clone(),
-                    other: spec.other_project.clone(),
-                },
-            )
-            .with_draws(&inputs.cases)
-            .with_documented(contract.item_members())
-        }),
-        progress: Progress::new(inputs.cases.len()),
-    };
-    let keep_bodies = stream.snapshots.is_some();
-    let report = runner::run_cases_until(
-        RunOptions {
-            cases: &inputs.cases,
-            target,
-            spec: &spec,
+/// One contract's part of a run.
+struct OneRun<'a> {
+    args: &'a RunArgs,
+    name: &'a str,
+    contracts: usize,
+    contract: &'a Contract,
+    spec: &'a TargetSpec,
+    mock: bool,
+}
+
+impl OneRun<'_> {
+    /// Runs the contract's cases into the shared reporters; its exit code and summary
+    /// (none when the target could not be read).
+    async fn go(self, inputs: Inputs, reporters: &mut Reporters) -> (u8, Option<Summary>) {
+        let OneRun {
+            args,
             contract,
-            baseline_page: args.endpoint.baseline_page,
-            keep_bodies,
-            explore: (args.explore > 0).then_some(runner::ExploreOptions {
-                budget: args.explore,
-                seed: args.seed,
-                shard: args.select.shard,
+            spec,
+            ..
+        } = self;
+        let desc = contract.desc();
+        let target = client_target(&args.endpoint, spec, desc);
+        let info = announce(args, &self, &inputs.cases, spec, self.mock, desc);
+        let mut stream = Stream {
+            reporters,
+            info: &info,
+            started: false,
+            errors: Vec::new(),
+            waivers: inputs.waivers,
+            snapshots: inputs.snapshots.map(|s| {
+                s.start(
+                    &spec.base_url,
+                    &spec.credentials,
+                    snapshot::Projects {
+                        main: spec.project.clone(),
+                        other: spec.other_project.clone(),
+                    },
+                )
+                .with_draws(&inputs.cases)
+                .with_documented(contract.item_members())
             }),
-        },
-        &mut stream,
-        ctrl_c(),
-    )
-    .await;
-    stream.progress.bar.finish_and_clear();
-    let mock_served = mock.is_some();
-    if let Some(m) = mock {
-        m.shutdown().await;
-    }
-    match report {
-        Ok(report) => {
-            let code = stream.finish(&args.report, &report);
-            if mock_served && code == crate::exit::CONTRACT_BROKEN {
-                // The mock of this run is gone; the same one can be served again.
-                let _ = writeln!(
-                    anstream::stderr(),
-                    "to reproduce a failure: `CONFORM_TOKEN=dev {}` serves the same mock on 127.0.0.1:8080; \
-                     then run its curl line above with CONFORM_TOKEN=dev",
-                    mock_command(&args.endpoint)
-                );
+            progress: Progress::new(inputs.cases.len()),
+        };
+        let keep_bodies = stream.snapshots.is_some();
+        let report = runner::run_cases_until(
+            RunOptions {
+                cases: &inputs.cases,
+                target,
+                spec,
+                contract,
+                baseline_page: args.endpoint.baseline_page,
+                keep_bodies,
+                explore: (args.explore > 0).then_some(runner::ExploreOptions {
+                    budget: args.explore,
+                    seed: args.seed,
+                    shard: args.select.shard,
+                }),
+            },
+            &mut stream,
+            ctrl_c(),
+        )
+        .await;
+        stream.progress.bar.finish_and_clear();
+        match report {
+            Ok(report) => stream.finish(&args.report, &report),
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "error: {}: {e}", self.name);
+                (crate::exit::TARGET_UNREACHABLE, None)
             }
-            code
-        }
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e}");
-            crate::exit::TARGET_UNREACHABLE
         }
     }
 }
@@ -217,11 +343,16 @@ struct Inputs {
 }
 
 impl Inputs {
-    /// Loads the cases, waivers and snapshot profile and checks every option; on a
-    /// problem, says so on stderr and returns the exit code.
-    fn read(args: &RunArgs, contract: &Contract) -> Result<Inputs, u8> {
+    /// One contract's selected cases, with its waivers and snapshot profile, every option
+    /// checked; on a problem, says so on stderr and returns the exit code.
+    fn read(
+        args: &RunArgs,
+        sel: &Selected,
+        contract: &Contract,
+        cases: Vec<Case>,
+        waivers: &[waiver::Waiver],
+    ) -> Result<Inputs, u8> {
         let desc = contract.desc();
-        let cases = args.select.load(&args.cases, contract)?;
         if args.endpoint.jobs == 0
             || !positive(args.endpoint.timeout)
             || args.endpoint.rate.is_some_and(|r| !non_negative(r))
@@ -230,19 +361,13 @@ impl Inputs {
                 "--jobs and --timeout must be positive, --rate 0 or more",
             ));
         }
-        let waivers = match &args.waivers {
-            None => Vec::new(),
-            Some(path) => waiver::load(path, desc).map_err(|diags| {
-                for d in diags {
-                    let _ = writeln!(anstream::stderr(), "{d}");
-                }
-                crate::exit::INPUT_INVALID
-            })?,
+        let snapshot_args = SnapshotArgs {
+            snapshot_dir: sel.snapshots.clone(),
+            ..args.snapshots.clone()
         };
-        args.report.validate().map_err(input_error)?;
         let snapshots = snapshot::Session::open_moving(
-            &args.snapshots,
-            &args.cases,
+            &snapshot_args,
+            &sel.cases,
             args.endpoint.target.as_deref(),
             args.endpoint.mock_churn.is_some(),
             desc,
@@ -250,7 +375,7 @@ impl Inputs {
         .map_err(input_error)?;
         Ok(Inputs {
             cases,
-            waivers: Waivers::new(waivers, waiver::today()),
+            waivers: Waivers::for_contract(waivers, &sel.name, desc, waiver::today()),
             snapshots,
         })
     }
@@ -387,7 +512,14 @@ fn mock_command(args: &TargetArgs) -> String {
 }
 
 /// Says on stderr what is about to run, and returns the same for the reporters.
-fn announce(args: &RunArgs, cases: &[Case], spec: &TargetSpec, mock: bool, desc: &Desc) -> RunInfo {
+fn announce(
+    args: &RunArgs,
+    run: &OneRun<'_>,
+    cases: &[Case],
+    spec: &TargetSpec,
+    mock: bool,
+    desc: &Desc,
+) -> RunInfo {
     let shown = if mock {
         "the built-in mock"
     } else {
@@ -400,11 +532,14 @@ fn announce(args: &RunArgs, cases: &[Case], spec: &TargetSpec, mock: bool, desc:
         .unwrap_or_default();
     let _ = writeln!(
         anstream::stderr(),
-        "conform: {} cases{shard} against {shown}",
+        "conform: {}: {} cases{shard} against {shown}",
+        run.name,
         cases.len()
     );
     RunInfo {
         version: env!("CARGO_PKG_VERSION"),
+        contract: run.name.to_string(),
+        contracts: run.contracts,
         target: shown.to_string(),
         // The in-process mock's port is gone after the run: reproductions point at the
         // port `conform mock` serves the same mock on (see `mock_command`).
@@ -500,7 +635,7 @@ impl Progress {
 /// The observer of a run: applies waivers and snapshots to each result as it comes,
 /// in case order, and hands it to the reporters at once.
 struct Stream<'a> {
-    reporters: Reporters,
+    reporters: &'a mut Reporters,
     info: &'a RunInfo,
     /// Whether `RunStarted` went out: it goes with the first result, so that a run that
     /// cannot reach its target writes nothing on stdout.
@@ -569,7 +704,7 @@ impl Stream<'_> {
 
     /// Ends the run: what the results amount to (summary, report files, snapshot
     /// bookkeeping, the interruption), and the exit code.
-    fn finish(mut self, args: &ReportArgs, report: &runner::RunReport) -> u8 {
+    fn finish(mut self, args: &ReportArgs, report: &runner::RunReport) -> (u8, Option<Summary>) {
         for unused in self.waivers.unused() {
             let _ = writeln!(anstream::stderr(), "warning: unused {unused}");
         }
@@ -608,12 +743,12 @@ impl Stream<'_> {
                 Format::Human => writeln!(anstream::stdout(), "{line}"),
                 Format::Json => writeln!(anstream::stderr(), "{line}"),
             };
-            return crate::exit::INTERRUPTED;
+            return (crate::exit::INTERRUPTED, Some(summary));
         }
         if self.errors.is_empty() {
-            code
+            (code, Some(summary))
         } else {
-            crate::exit::INPUT_INVALID
+            (crate::exit::INPUT_INVALID, Some(summary))
         }
     }
 }

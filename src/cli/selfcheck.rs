@@ -12,14 +12,13 @@ use crate::selfcheck::{faults_for, html, selfcheck_moving, write_human};
 /// Options of `conform selfcheck`.
 #[derive(Debug, clap::Args)]
 pub struct SelfcheckArgs {
-    /// Folder of case files.
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
-    /// A contract description to measure the suite of instead of the built-in one; the
-    /// mock must serve its path. E.g. `--contract schemas/v2/list-instances.contract.toml
-    /// --cases cases/v2` for the v2 list: its faults are the catalogue's with a v2 rule.
-    /// `--contract all`: the built-in contract's suite, then the v2 list's (cases/v2).
-    #[arg(long, value_name = "FILE")]
+    /// Folder of case files, instead of the contract's own (conform.toml).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// The contract whose suite is measured: a name from conform.toml (`v1.0`, `v2`), a
+    /// `*.contract.toml` file (the mock must serve its path), or `all` (the default):
+    /// one matrix per contract. Each contract's faults are the catalogue's with its rules.
+    #[arg(long, value_name = "NAME|FILE|all")]
     pub contract: Option<PathBuf>,
     /// Data set for the mock (same format as `conform mock --data`); the built-in one by default.
     #[arg(long, value_name = "FILE")]
@@ -43,56 +42,54 @@ pub struct SelfcheckArgs {
     pub seed: u64,
 }
 
-/// Runs `conform selfcheck`; returns the exit code.
+/// Runs `conform selfcheck`: one matrix per contract selected; returns the exit code,
+/// the worst of the contracts'.
 pub async fn command(args: SelfcheckArgs) -> u8 {
-    use super::run::{worse, ALL_CONTRACTS, V2_CONTRACT};
-    if args.contract.as_deref() != Some(std::path::Path::new(ALL_CONTRACTS)) {
-        return one_contract(args).await;
-    }
-    if args.html.is_some() || args.format == "json" {
-        let _ = writeln!(
-            anstream::stderr(),
-            "error: --contract all prints one matrix per shipped contract\n  = hint: for --html or --format json, give one contract per run (--contract {})",
-            V2_CONTRACT[0]
-        );
-        return crate::exit::INPUT_INVALID;
-    }
-    let first = SelfcheckArgs {
-        contract: None,
-        ..args
-    };
-    let second = SelfcheckArgs {
-        contract: Some(V2_CONTRACT[0].into()),
-        cases: V2_CONTRACT[1].into(),
-        data: first.data.clone(),
-        parallel: first.parallel,
-        format: first.format.clone(),
-        html: None,
-        churn: first.churn,
-        seed: first.seed,
-    };
-    let one = one_contract(first).await;
-    if one == crate::exit::INPUT_INVALID {
-        return one;
-    }
-    println!();
-    let two = one_contract(second).await;
-    worse(one, two)
-}
-
-/// One contract's selfcheck.
-async fn one_contract(args: SelfcheckArgs) -> u8 {
-    let loaded = match super::options::load_served_contract(args.contract.as_deref(), false) {
+    use super::run::{selected_contracts, worse};
+    let contracts = match selected_contracts(
+        args.contract.as_deref(),
+        args.cases.as_deref(),
+        None,
+        false,
+        true,
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
-    let cases = match case::load_dir(&args.cases, contract) {
+    if contracts.len() > 1 && (args.html.is_some() || args.format == "json") {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: --html and --format json write one contract's matrix\n  = hint: give the contract: --contract {}",
+            contracts[0].0.name
+        );
+        return crate::exit::INPUT_INVALID;
+    }
+    let mut code: Option<u8> = None;
+    for (i, (sel, contract)) in contracts.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let one = one_contract(&args, &sel.cases, contract.get()).await;
+        if one == crate::exit::INPUT_INVALID {
+            return one;
+        }
+        code = Some(code.map_or(one, |c| worse(c, one)));
+    }
+    code.unwrap_or(crate::exit::SUCCESS)
+}
+
+/// One contract's selfcheck.
+async fn one_contract(
+    args: &SelfcheckArgs,
+    cases_dir: &std::path::Path,
+    contract: &Contract,
+) -> u8 {
+    let cases = match case::load_dir(cases_dir, contract) {
         Ok(c) if c.is_empty() => {
             let _ = writeln!(
                 anstream::stderr(),
                 "error: no case in {}",
-                args.cases.display()
+                cases_dir.display()
             );
             return crate::exit::NOTHING_SELECTED;
         }

@@ -16,12 +16,12 @@ use crate::select::SelectArgs;
 /// Options of `conform list`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Folder of case files (`**/*.toml`).
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
-    /// Read the cases against this contract description (`*.contract.toml`) instead of
-    /// the built-in one.
-    #[arg(long, value_name = "FILE")]
+    /// Folder of case files (`**/*.toml`), instead of the contract's own (conform.toml).
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// The contract whose cases to list: a name from conform.toml (`v1.0`, `v2`), a
+    /// `*.contract.toml` file (with --cases), or `all` (the default).
+    #[arg(long, value_name = "NAME|FILE|all")]
     pub contract: Option<PathBuf>,
     #[command(flatten)]
     pub select: SelectArgs,
@@ -33,18 +33,23 @@ pub struct ListArgs {
 /// Options of `conform check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Folder of case files (`**/*.toml`).
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
-    /// Check against the contract in this folder (its `*.contract.toml` and the schemas
-    /// it names, as `conform derive` writes them) instead of the one built into conform.
+    /// Folder of case files (`**/*.toml`), instead of the contract's own (conform.toml).
     #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// The contract to check the cases against: a name from conform.toml (`v1.0`, `v2`),
+    /// a `*.contract.toml` file (with --cases), or `all` (the default).
+    #[arg(long, value_name = "NAME|FILE|all", conflicts_with = "schemas")]
+    pub contract: Option<PathBuf>,
+    /// Check against the contract in this folder (its `*.contract.toml` and the schemas
+    /// it names, as `conform derive` writes them), with --cases.
+    #[arg(long, value_name = "DIR", requires = "cases")]
     pub schemas: Option<PathBuf>,
 }
 
 /// One case as `conform list --format json` prints it.
 #[derive(Debug, Serialize)]
 pub struct ListedCase<'a> {
+    pub contract: &'a str,
     pub name: &'a str,
     pub file: &'a str,
     pub line: usize,
@@ -53,8 +58,9 @@ pub struct ListedCase<'a> {
 }
 
 impl<'a> ListedCase<'a> {
-    pub fn of(c: &'a Case) -> Self {
+    pub fn of(contract: &'a str, c: &'a Case) -> Self {
         ListedCase {
+            contract,
             name: &c.name,
             file: &c.loc.file,
             line: c.loc.at.line,
@@ -65,7 +71,12 @@ impl<'a> ListedCase<'a> {
 }
 
 /// Writes the list of cases.
-pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io::Result<()> {
+pub fn write_list(
+    w: &mut dyn Write,
+    contract: &str,
+    cases: &[Case],
+    format: Format,
+) -> std::io::Result<()> {
     let width = cases
         .iter()
         .map(|c| c.name.len())
@@ -85,7 +96,7 @@ pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io:
                 )?;
             }
             Format::Json => {
-                let line = serde_json::to_string(&ListedCase::of(c))
+                let line = serde_json::to_string(&ListedCase::of(contract, c))
                     .expect("a listed case always serializes");
                 writeln!(w, "{line}")?;
             }
@@ -94,61 +105,107 @@ pub fn write_list(w: &mut dyn Write, cases: &[Case], format: Format) -> std::io:
     Ok(())
 }
 
-/// Runs `conform list`; returns the exit code.
+/// Runs `conform list`: the cases of every contract selected (the contract's name
+/// heads each block when there are several); returns the exit code.
 pub fn list_command(args: ListArgs) -> u8 {
-    let loaded = match super::options::load_contract_file(args.contract.as_deref()) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let contract: &Contract = loaded.as_ref().unwrap_or_else(|| Contract::embedded());
-    let cases = match args.select.load(&args.cases, contract) {
+    let contracts = match super::run::selected_contracts(
+        args.contract.as_deref(),
+        args.cases.as_deref(),
+        None,
+        true,
+        true,
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let suites: Vec<(&std::path::Path, &Contract)> = contracts
+        .iter()
+        .map(|(s, c)| (s.cases.as_path(), c.get()))
+        .collect();
+    let listed: Vec<(&str, Vec<Case>)> = match args.select.load_each(&suites) {
+        Ok(each) => contracts
+            .iter()
+            .map(|(s, _)| s.name.as_str())
+            .zip(each)
+            .filter(|(_, cases)| !cases.is_empty())
+            .collect(),
+        Err(code) => return code,
+    };
+    let many = listed.len() > 1;
     let mut out = std::io::stdout().lock();
-    // A broken pipe (`conform list | head`) ends the listing quietly.
-    let _ = write_list(&mut out, &cases, args.format).and_then(|_| out.flush());
+    for (i, (name, cases)) in listed.iter().enumerate() {
+        // A broken pipe (`conform list | head`) ends the listing quietly.
+        let header = match args.format {
+            Format::Human if many => {
+                let gap = if i > 0 { "\n" } else { "" };
+                writeln!(out, "{gap}{name}: {} cases", cases.len())
+            }
+            _ => Ok(()),
+        };
+        if header
+            .and_then(|_| write_list(&mut out, name, cases, args.format))
+            .is_err()
+        {
+            break;
+        }
+    }
+    let _ = out.flush();
     crate::exit::SUCCESS
 }
 
-/// Runs `conform check`; returns 0 when every case file and the schemas are valid, 2
-/// otherwise (with every problem on stderr).
+/// Runs `conform check`; returns 0 when every case file and the schemas of every
+/// contract selected are valid, 2 otherwise (with every problem on stderr).
 pub fn check_command(args: CheckArgs) -> u8 {
-    let loaded;
-    let contract: &Contract = match &args.schemas {
-        None => Contract::embedded(),
+    let contracts = match &args.schemas {
         Some(dir) => match Contract::from_dir(dir) {
-            Ok(c) => {
-                loaded = c;
-                &loaded
-            }
+            Ok(c) => vec![(
+                format!("the schemas in {}", dir.display()),
+                args.cases.clone().unwrap_or_default(),
+                super::run::Loaded::File(Box::new(c)),
+            )],
             Err(e) => {
                 let _ = writeln!(anstream::stderr(), "error: {e}");
                 return crate::exit::INPUT_INVALID;
             }
         },
+        None => match super::run::selected_contracts(
+            args.contract.as_deref(),
+            args.cases.as_deref(),
+            None,
+            true,
+            true,
+        ) {
+            Ok(c) => c
+                .into_iter()
+                .map(|(sel, c)| {
+                    let against = match &sel.description {
+                        Some(d) => format!("contract {} ({})", sel.name, d.display()),
+                        None => "the built-in contract".to_string(),
+                    };
+                    (against, sel.cases, c)
+                })
+                .collect(),
+            Err(code) => return code,
+        },
     };
-    match case::load_dir(&args.cases, contract) {
-        Ok(cases) => {
-            let schemas = args
-                .schemas
-                .as_ref()
-                .map_or("the built-in schemas".to_string(), |d| {
-                    format!("the schemas in {}", d.display())
-                });
-            let _ = writeln!(
-                std::io::stdout(),
-                "ok: {} case files in {} are valid against {schemas}",
-                cases.len(),
-                args.cases.display()
-            );
-            crate::exit::SUCCESS
-        }
-        Err(e) => {
-            let _ = writeln!(anstream::stderr(), "{e}");
-            crate::exit::INPUT_INVALID
+    let mut code = crate::exit::SUCCESS;
+    for (against, cases_dir, contract) in &contracts {
+        match case::load_dir(cases_dir, contract.get()) {
+            Ok(cases) => {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "ok: {} case files in {} are valid against {against}",
+                    cases.len(),
+                    cases_dir.display()
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "{e}");
+                code = crate::exit::INPUT_INVALID;
+            }
         }
     }
+    code
 }
 
 #[cfg(test)]
@@ -157,9 +214,10 @@ mod tests {
 
     #[test]
     fn list_prints_rules_in_both_formats() {
-        let cases = case::load_dir(std::path::Path::new("cases"), Contract::embedded()).unwrap();
+        let cases =
+            case::load_dir(std::path::Path::new("cases/v1.0"), Contract::embedded()).unwrap();
         let mut human = Vec::new();
-        write_list(&mut human, &cases, Format::Human).unwrap();
+        write_list(&mut human, "v1.0", &cases, Format::Human).unwrap();
         let human = String::from_utf8(human).unwrap();
         assert_eq!(human.lines().count(), cases.len());
         let line = human
@@ -168,10 +226,11 @@ mod tests {
             .unwrap();
         assert!(line.contains("C3"), "{line}");
         let mut json = Vec::new();
-        write_list(&mut json, &cases, Format::Json).unwrap();
+        write_list(&mut json, "v1.0", &cases, Format::Json).unwrap();
         let first: serde_json::Value =
             serde_json::from_str(String::from_utf8(json).unwrap().lines().next().unwrap()).unwrap();
         assert_eq!(first["name"], cases[0].name);
+        assert_eq!(first["contract"], "v1.0");
         assert!(first["file"].as_str().unwrap().ends_with(".toml"));
         assert!(first["rules"].as_array().is_some_and(|r| !r.is_empty()));
     }

@@ -29,9 +29,10 @@ pub const RESPONSE_SCHEMA_FILE: &str = "list-instances.response.schema.json";
 /// File name of the query schema inside a schemas folder.
 pub const QUERY_SCHEMA_FILE: &str = "list-instances.query.schema.json";
 
-const EMBEDDED_DESC: &str = include_str!("../../schemas/list-instances.contract.toml");
-const EMBEDDED_RESPONSE: &str = include_str!("../../schemas/list-instances.response.schema.json");
-const EMBEDDED_QUERY: &str = include_str!("../../schemas/list-instances.query.schema.json");
+const EMBEDDED_DESC: &str = include_str!("../../schemas/v1.0/list-instances.contract.toml");
+const EMBEDDED_RESPONSE: &str =
+    include_str!("../../schemas/v1.0/list-instances.response.schema.json");
+const EMBEDDED_QUERY: &str = include_str!("../../schemas/v1.0/list-instances.query.schema.json");
 
 /// Why a contract could not be loaded or compiled.
 #[derive(Debug, thiserror::Error)]

@@ -43,9 +43,11 @@ pub struct DeriveArgs {
     /// Output of --diff: `text` for people, `json` for machines.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text, requires = "diff")]
     pub format: DiffFormat,
-    /// Folder to write the schemas and the OpenAPI document into.
-    #[arg(long, default_value = "schemas")]
-    pub out: PathBuf,
+    /// Folder to write the schemas and the OpenAPI document into [default: the folder
+    /// above the page's when the page sits in a `source/` folder (schemas/v1.0/source/x.md
+    /// → schemas/v1.0), else `schemas`].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Prefix of the output file names, for a page of one request [default: from the URI,
     /// e.g. `list-instances` for `GET …/instances`].
     #[arg(long)]
@@ -338,6 +340,18 @@ pub fn diff_pages(old: &Path, new: &Path) -> Result<diff::Report, DeriveError> {
     Ok(diff::diff(&old, &new))
 }
 
+/// Where `derive` writes when `--out` is not given: the contract's folder for a page in
+/// its `source/` folder (`schemas/v1.0/source/page.md` → `schemas/v1.0`), else `schemas`.
+pub fn default_out(page: &Path) -> PathBuf {
+    match page.parent() {
+        Some(dir) if dir.file_name().is_some_and(|n| n == "source") => dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        _ => PathBuf::from("schemas"),
+    }
+}
+
 /// Runs `conform derive`; returns the exit code.
 pub fn command(args: DeriveArgs) -> u8 {
     if let Some([old, new]) = args.diff.as_deref() {
@@ -383,6 +397,7 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
     let Some(page_path) = &args.page else {
         return Ok((Vec::new(), Vec::new()));
     };
+    let out = args.out.clone().unwrap_or_else(|| default_out(page_path));
     let parsed = page::read(page_path)?;
     let operations = operations(&parsed)?;
     let names = output_names(&operations);
@@ -398,7 +413,7 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
             None
         } else {
             args.overlay.clone().or_else(|| {
-                let default = args.out.join(format!("{name}.overlay.json"));
+                let default = out.join(format!("{name}.overlay.json"));
                 default.is_file().then_some(default)
             })
         };
@@ -407,7 +422,7 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
             // Said, not silent: a user who moved --out may expect the overlay to follow.
             None if !args.no_overlay => println!(
                 "overlay: none ({} does not exist; the schemas are the page's alone; --overlay FILE merges one)",
-                args.out.join(format!("{name}.overlay.json")).display()
+                out.join(format!("{name}.overlay.json")).display()
             ),
             None => {}
         }
@@ -416,7 +431,7 @@ fn run(args: &DeriveArgs) -> Result<(Vec<Warning>, Vec<PathBuf>), DeriveError> {
     let mut warnings = Vec::new();
     let mut written = Vec::new();
     for derived in all {
-        written.extend(derived.write_to(&args.out)?);
+        written.extend(derived.write_to(&out)?);
         warnings.extend(derived.operation.warnings);
     }
     Ok((warnings, written))

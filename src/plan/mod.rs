@@ -685,8 +685,8 @@ mod tests {
     fn a_memoised_draw_is_the_draw() {
         let b = crowded();
         let desc = Contract::embedded().desc();
-        let cases =
-            crate::case::load_dir(std::path::Path::new("cases"), Contract::embedded()).unwrap();
+        let cases = crate::case::load_dir(std::path::Path::new("cases/v1.0"), Contract::embedded())
+            .unwrap();
         let memo = DrawMemo::default();
         for _ in 0..2 {
             for case in &cases {

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use super::{CaseResult, RunInfo, Summary, Verdict};
+use super::{CaseResult, RunInfo, RunSection, Summary, Verdict};
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn esc(s: &str) -> String {
@@ -39,6 +39,7 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 14px; background: #fff; min-width: 92px; }
 .card b { display: block; font-size: 20px; }
 .card.pass b { color: var(--pass); } .card.fail b, .card.error b { color: var(--fail); }
+h2.contract { font-size: 16px; margin: 16px 0 4px; }
 .card.vacuous b, .card.skipped b, .card.changed b, .card.waived b { color: var(--warn); }
 .verdict-line { font-weight: 600; margin-top: 10px; }
 .verdict-line.bad { color: var(--fail); } .verdict-line.good { color: var(--pass); }
@@ -117,19 +118,34 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-/// The whole document.
+/// The whole document for one run.
 pub fn render(
     info: &RunInfo,
     cases: &[CaseResult],
     s: &Summary,
     elapsed: std::time::Duration,
 ) -> String {
+    render_all(&[RunSection {
+        info: info.clone(),
+        cases: cases.to_vec(),
+        summary: s.clone(),
+        elapsed,
+    }])
+}
+
+/// The whole document for a run of one contract or several: a summary per contract at
+/// the top, one set of filters, then a table of cases per contract (headed by its name
+/// when there are several).
+pub fn render_all(sections: &[RunSection]) -> String {
     let mut h = String::new();
-    let title = format!("conform: {} against {}", verdict_word(s), info.target);
-    let started = info
-        .started_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let many = sections.len() > 1;
+    let worst = sections
+        .iter()
+        .map(|x| verdict_word(&x.summary))
+        .find(|w| *w != "passed")
+        .unwrap_or("passed");
+    let target = sections.first().map_or("", |x| x.info.target.as_str());
+    let title = format!("conform: {worst} against {target}");
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -137,15 +153,53 @@ pub fn render(
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         esc(&title)
     );
-    // Summary.
     let _ = writeln!(h, "<header>\n<h1>conform report</h1>");
+    for (k, x) in sections.iter().enumerate() {
+        if many {
+            let _ = writeln!(
+                h,
+                "<h2 class=\"contract\"><a href=\"#contract-{k}\">{}</a></h2>",
+                esc(&x.info.contract)
+            );
+        }
+        summary_block(&mut h, k, x);
+    }
+    h.push_str("</header>\n<main>\n");
+    filters(&mut h, sections);
+    for (k, x) in sections.iter().enumerate() {
+        if many {
+            let _ = writeln!(
+                h,
+                "<h2 class=\"contract\" id=\"contract-{k}\">{}</h2>",
+                esc(&x.info.contract)
+            );
+        }
+        h.push_str("<table class=\"cases\">\n<thead><tr><th>verdict</th><th>case</th><th>rules</th><th>time</th></tr></thead>\n<tbody>\n");
+        for (i, c) in x.cases.iter().enumerate() {
+            row(&mut h, &format!("c{k}-{i}"), c, &x.info);
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("<div id=\"none\" class=\"hidden\">No case matches the filters.</div>\n</main>\n");
+    let _ = write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
+    h
+}
+
+/// One contract's summary: what ran where, the verdict line, the cards, and links to
+/// the cases that broke.
+fn summary_block(h: &mut String, k: usize, x: &RunSection) {
+    let (info, s, cases) = (&x.info, &x.summary, &x.cases);
+    let started = info
+        .started_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     let mut meta = format!(
         "target {} ({}) · conform {} · started {} · {:.2} s · {} requests ({} retried)",
         esc(&info.target),
         esc(&info.base_url),
         esc(info.version),
         esc(&started),
-        elapsed.as_secs_f64(),
+        x.elapsed.as_secs_f64(),
         s.requests,
         s.retried
     );
@@ -198,16 +252,18 @@ pub fn render(
     if !broken.is_empty() {
         h.push_str("<div class=\"jump\">Failed: ");
         for (i, c) in broken {
-            let _ = write!(h, "<a href=\"#c{i}\">{}</a>", esc(&c.name));
+            let _ = write!(h, "<a href=\"#c{k}-{i}\">{}</a>", esc(&c.name));
         }
         h.push_str("</div>\n");
     }
-    h.push_str("</header>\n<main>\n");
+}
 
-    // Filters.
-    let mut rules: Vec<crate::case::Rule> =
-        cases.iter().flat_map(|c| c.rules.iter().copied()).collect();
-    rules.extend(cases.iter().flat_map(|c| c.findings.iter().map(|f| f.rule)));
+/// The filters over every contract's cases: verdicts, rules (with each contract's
+/// titles), text.
+fn filters(h: &mut String, sections: &[RunSection]) {
+    let all = || sections.iter().flat_map(|x| x.cases.iter());
+    let mut rules: Vec<crate::case::Rule> = all().flat_map(|c| c.rules.iter().copied()).collect();
+    rules.extend(all().flat_map(|c| c.findings.iter().map(|f| f.rule)));
     rules.sort();
     rules.dedup();
     h.push_str("<div class=\"filters\"><span>Show:</span>");
@@ -220,7 +276,7 @@ pub fn render(
         Verdict::Skipped,
         Verdict::Pass,
     ] {
-        let n = cases.iter().filter(|c| c.verdict == v).count();
+        let n = all().filter(|c| c.verdict == v).count();
         let _ = write!(
             h,
             "<label><input type=\"checkbox\" name=\"verdict\" value=\"{}\" checked> {} ({n})</label>",
@@ -230,9 +286,9 @@ pub fn render(
     }
     h.push_str("<label>rule <select id=\"rule\"><option value=\"\">any</option>");
     for r in rules {
-        let title = info
-            .rules
+        let title = sections
             .iter()
+            .flat_map(|x| x.info.rules.iter())
             .find(|(id, _)| *id == r)
             .map_or("unknown rule", |(_, t)| t.as_str());
         let _ = write!(h, "<option value=\"{r}\">{r} {}</option>", esc(title));
@@ -240,15 +296,6 @@ pub fn render(
     h.push_str(
         "</select></label><input type=\"search\" id=\"text\" placeholder=\"name or text\"></div>\n",
     );
-
-    // The table.
-    h.push_str("<table class=\"cases\">\n<thead><tr><th>verdict</th><th>case</th><th>rules</th><th>time</th></tr></thead>\n<tbody>\n");
-    for (i, c) in cases.iter().enumerate() {
-        row(&mut h, i, c, info);
-    }
-    h.push_str("</tbody>\n</table>\n<div id=\"none\" class=\"hidden\">No case matches the filters.</div>\n</main>\n");
-    let _ = write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
-    h
 }
 
 fn verdict_word(s: &Summary) -> &'static str {
@@ -264,7 +311,7 @@ fn verdict_word(s: &Summary) -> &'static str {
 /// Findings shown open per case; the others are folded.
 const SHOWN_FINDINGS: usize = 3;
 
-fn row(h: &mut String, i: usize, c: &CaseResult, info: &RunInfo) {
+fn row(h: &mut String, id: &str, c: &CaseResult, info: &RunInfo) {
     let rules: Vec<String> = c.rules.iter().map(|r| r.to_string()).collect();
     // Filter by rule matches both the rules a case cites and the rules it broke.
     let mut filter_rules = rules.clone();
@@ -283,7 +330,7 @@ fn row(h: &mut String, i: usize, c: &CaseResult, info: &RunInfo) {
     let v = c.verdict;
     let _ = writeln!(
         h,
-        "<tr class=\"case\" id=\"c{i}\" data-verdict=\"{}\" data-rules=\"{}\" data-search=\"{}\">\
+        "<tr class=\"case\" id=\"{id}\" data-verdict=\"{}\" data-rules=\"{}\" data-search=\"{}\">\
          <td><span class=\"badge {}\">{}</span></td>\
          <td class=\"name\">{}<div class=\"desc\">{}</div></td>\
          <td class=\"rules\">{}</td><td class=\"num\">{} ms</td></tr>",
@@ -306,7 +353,7 @@ fn row(h: &mut String, i: usize, c: &CaseResult, info: &RunInfo) {
     if !has_detail {
         return;
     }
-    let _ = write!(h, "<tr class=\"detail\" id=\"d-c{i}\"><td colspan=\"4\">");
+    let _ = write!(h, "<tr class=\"detail\" id=\"d-{id}\"><td colspan=\"4\">");
     for (n, f) in c.findings.iter().enumerate() {
         // Long walks can break a rule on every page: the first few say it all, the
         // rest stay one click away.

@@ -28,11 +28,13 @@ impl<W: Write> JsonReporter<W> {
 
 impl<W: Write> Reporter for JsonReporter<W> {
     fn report(&mut self, event: &Event<'_>) -> io::Result<()> {
+        if let Event::RunStarted(info) = event {
+            self.info = Some((*info).clone());
+        }
+        let contract = self.info.as_ref().map_or("", |i| i.contract.as_str());
+        let to_line = |value: &dyn erased::Line| to_line(value, contract);
         let line = match event {
-            Event::RunStarted(info) => {
-                self.info = Some((*info).clone());
-                to_line(&RunStarted::of(info))
-            }
+            Event::RunStarted(info) => to_line(&RunStarted::of(info)),
             Event::CaseFinished(r) => match &self.info {
                 Some(info) => to_line(&CaseFinished::of(r, info)),
                 None => return Ok(()),
@@ -86,10 +88,33 @@ impl<W: Write> Reporter for JsonReporter<W> {
     }
 }
 
-fn to_line<T: Serialize>(value: &T) -> String {
-    let mut s = serde_json::to_string(value).expect("report events always serialize");
+/// One event as a line, with the contract it belongs to right after its `event` member.
+fn to_line(value: &dyn erased::Line, contract: &str) -> String {
+    let mut object = match value.to_value() {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!("every event is a JSON object"),
+    };
+    let event = object.shift_remove("event").unwrap_or_default();
+    let mut line = serde_json::Map::with_capacity(object.len() + 2);
+    line.insert("event".into(), event);
+    line.insert("contract".into(), contract.into());
+    line.extend(object);
+    let mut s = serde_json::to_string(&line).expect("report events always serialize");
     s.push('\n');
     s
+}
+
+/// Events of different types through one function.
+mod erased {
+    pub trait Line {
+        fn to_value(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Line for T {
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("report events always serialize")
+        }
+    }
 }
 
 fn millis(d: std::time::Duration) -> f64 {

@@ -1,7 +1,7 @@
 //! The JUnit XML reporter (`--junit PATH`): one `<testcase>` per case, for CI test
 //! dashboards (Jenkins, GitLab, GitHub test reporters).
 //!
-//! Layout: `<testsuites>` → one `<testsuite name="conform">` with the run's properties
+//! Layout: `<testsuites>` → one `<testsuite name="conform NAME">` per contract, with the run's properties
 //! → one `<testcase>` per case: `classname` is the case's folder (dotted: `name`,
 //! `paging`), `name` the case's name, `file`/`line` where it is written. A failure is
 //! one `<failure>` carrying every finding as text; a transport problem is `<error>`; a
@@ -21,43 +21,51 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use super::{detail_text, CaseResult, RunInfo, Verdict};
+use super::{detail_text, CaseResult, RunInfo, RunSection, Verdict};
 
 type Xml = Writer<Vec<u8>>;
 
-/// The whole document.
+/// The whole document for one run.
 pub fn render(info: &RunInfo, cases: &[CaseResult], elapsed: std::time::Duration) -> String {
+    render_all(&[RunSection {
+        info: info.clone(),
+        cases: cases.to_vec(),
+        summary: crate::outcome::Summary::of(cases),
+        elapsed,
+    }])
+}
+
+/// The whole document for a run of one contract or several: one `<testsuite>` per
+/// contract, named `conform NAME`, so that two contracts' cases of the same name stay
+/// apart in a dashboard.
+pub fn render_all(sections: &[RunSection]) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    document(&mut w, info, cases, elapsed).expect("writing into memory cannot fail");
+    document(&mut w, sections).expect("writing into memory cannot fail");
     let mut bytes = w.into_inner();
     bytes.push(b'\n');
     // Every byte comes from a `&str` or an ASCII literal: the lossy path is never taken.
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn document(
-    w: &mut Xml,
-    info: &RunInfo,
-    cases: &[CaseResult],
-    elapsed: std::time::Duration,
-) -> io::Result<()> {
-    let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
-    let (failures, errors, skipped) = (
-        count(Verdict::Fail),
-        count(Verdict::Error),
-        count(Verdict::Skipped),
-    );
-    let (tests, failures, errors, skipped) = (
-        cases.len().to_string(),
-        failures.to_string(),
-        errors.to_string(),
-        skipped.to_string(),
-    );
-    let time = secs(elapsed);
-    let timestamp = info
-        .started_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+/// Tests, failures, errors, skipped of some cases.
+fn counts<'a>(cases: impl Iterator<Item = &'a CaseResult>) -> [usize; 4] {
+    let mut n = [0; 4];
+    for c in cases {
+        n[0] += 1;
+        match c.verdict {
+            Verdict::Fail => n[1] += 1,
+            Verdict::Error => n[2] += 1,
+            Verdict::Skipped => n[3] += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+fn document(w: &mut Xml, sections: &[RunSection]) -> io::Result<()> {
+    let [tests, failures, errors, _] =
+        counts(sections.iter().flat_map(|x| x.cases.iter())).map(|n| n.to_string());
+    let time = secs(sections.iter().map(|x| x.elapsed).sum());
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.write_event(Event::Start(element(
         "testsuites",
@@ -69,10 +77,25 @@ fn document(
             ("time", &time),
         ],
     )))?;
+    for x in sections {
+        testsuite(w, x)?;
+    }
+    w.write_event(Event::End(BytesEnd::new("testsuites")))
+}
+
+fn testsuite(w: &mut Xml, x: &RunSection) -> io::Result<()> {
+    let (info, cases) = (&x.info, &x.cases);
+    let [tests, failures, errors, skipped] = counts(cases.iter()).map(|n| n.to_string());
+    let time = secs(x.elapsed);
+    let timestamp = info
+        .started_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let name = format!("conform {}", info.contract);
     w.write_event(Event::Start(element(
         "testsuite",
         &[
-            ("name", "conform"),
+            ("name", &name),
             ("tests", &tests),
             ("failures", &failures),
             ("errors", &errors),
@@ -84,6 +107,7 @@ fn document(
     w.write_event(Event::Start(BytesStart::new("properties")))?;
     let mut props = vec![
         ("conform.version", info.version.to_string()),
+        ("contract", info.contract.clone()),
         ("target", info.target.clone()),
         ("base_url", info.base_url.clone()),
     ];
@@ -103,8 +127,7 @@ fn document(
     for c in cases {
         testcase(w, c, info)?;
     }
-    w.write_event(Event::End(BytesEnd::new("testsuite")))?;
-    w.write_event(Event::End(BytesEnd::new("testsuites")))
+    w.write_event(Event::End(BytesEnd::new("testsuite")))
 }
 
 /// The element a verdict adds to its `<testcase>`: `<failure>`, `<error>` or
@@ -307,9 +330,10 @@ mod tests {
         let xml = render(&info, &results[..2], std::time::Duration::from_millis(1234));
         let want = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
 <testsuites name=\"conform\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"1.234\">
-  <testsuite name=\"conform\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.234\" timestamp=\"2025-01-02T03:04:05Z\">
+  <testsuite name=\"conform v1.0\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.234\" timestamp=\"2025-01-02T03:04:05Z\">
     <properties>
       <property name=\"conform.version\" value=\"0.1.0\"/>
+      <property name=\"contract\" value=\"v1.0\"/>
       <property name=\"target\" value=\"the built-in mock\"/>
       <property name=\"base_url\" value=\"http://127.0.0.1:4000\"/>
     </properties>
@@ -336,7 +360,7 @@ reproduce: curl -sS -H \"X-Auth-Token: $CONFORM_TOKEN\" 'http://127.0.0.1:4000/v
         let (info, results) = sample();
         let xml = render(&info, &results, std::time::Duration::from_millis(1234));
         assert_eq!(xml.matches("<testcase ").count(), results.len());
-        assert!(xml.contains("<testsuite name=\"conform\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"1.234\" timestamp=\"2025-01-02T03:04:05Z\">"), "{xml}");
+        assert!(xml.contains("<testsuite name=\"conform v1.0\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"1.234\" timestamp=\"2025-01-02T03:04:05Z\">"), "{xml}");
         assert!(xml.contains("name=\"paging/limit-&lt;one&gt;\" classname=\"paging\" file=\"cases/paging/limit-&lt;one&gt;.toml\" line=\"1\""), "{xml}");
         assert!(xml.contains(
             "<failure message=\"C10 paging: more instances than limit\" type=\"C10 paging\">"
@@ -350,5 +374,29 @@ reproduce: curl -sS -H \"X-Auth-Token: $CONFORM_TOKEN\" 'http://127.0.0.1:4000/v
         assert!(xml.contains("<system-out>VACUOUS: passed"));
         assert!(xml.contains("observed (C2): case-insensitive match tolerated"));
         assert!(xml.contains("<testcase name=\"basics/unfiltered\" classname=\"basics\""));
+    }
+
+    #[test]
+    fn one_testsuite_per_contract_with_distinct_names_and_totals_over_all() {
+        let (info, results) = sample();
+        let mut v2 = info.clone();
+        v2.contract = "v2".into();
+        let section = |info: &RunInfo| RunSection {
+            info: info.clone(),
+            cases: results.clone(),
+            summary: crate::outcome::Summary::of(&results),
+            elapsed: std::time::Duration::from_millis(500),
+        };
+        let xml = render_all(&[section(&info), section(&v2)]);
+        assert_eq!(xml.matches("<testsuite ").count(), 2);
+        assert!(
+            xml.contains("<testsuite name=\"conform v1.0\" tests=\"5\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<testsuite name=\"conform v2\" tests=\"5\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<testsuites name=\"conform\" tests=\"10\" failures=\"2\" errors=\"2\" time=\"1.000\">"), "{xml}");
     }
 }

@@ -24,6 +24,12 @@ pub use crate::outcome::{CaseResult, ExploreReport, RequestRecord, Summary, Verd
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     pub version: &'static str,
+    /// The contract's name in the workspace (`v1.0`): on every JSON line, the JUnit
+    /// testsuite's name, the HTML section's title.
+    pub contract: String,
+    /// How many contracts the invocation runs, one after the other (a header on each
+    /// terminal block when more than one).
+    pub contracts: usize,
     /// How the target is named to people: `the built-in mock` or its base URL.
     pub target: String,
     /// Base URL requests go to (reproductions prepend it to each path).
@@ -100,17 +106,30 @@ pub trait Reporter {
     fn report(&mut self, event: &Event<'_>) -> io::Result<()>;
 }
 
-/// How a whole-run file report (JUnit, HTML) turns the collected run into its text.
-pub type RenderFn = fn(&RunInfo, &[CaseResult], &RunEnd<'_>) -> String;
+/// One contract's finished run, as a file report holds it.
+#[derive(Debug, Clone)]
+pub struct RunSection {
+    pub info: RunInfo,
+    pub cases: Vec<CaseResult>,
+    pub summary: Summary,
+    pub elapsed: Duration,
+}
+
+/// How a whole-run file report (JUnit, HTML) turns the collected runs (one per contract)
+/// into its text.
+pub type RenderFn = fn(&[RunSection]) -> String;
 
 /// A reporter that collects the run and writes one file, atomically and through the
 /// redactor, when the run finishes: the shared part of the JUnit and HTML reporters.
+/// A run over several contracts sends one run after the other: each finished run is
+/// kept, and the file is written again, whole, with every run so far.
 pub struct FileReporter {
     path: PathBuf,
     redactor: Redactor,
     render: RenderFn,
     info: Option<RunInfo>,
     cases: Vec<CaseResult>,
+    done: Vec<RunSection>,
 }
 
 impl FileReporter {
@@ -121,6 +140,7 @@ impl FileReporter {
             render,
             info: None,
             cases: Vec::new(),
+            done: Vec::new(),
         }
     }
 }
@@ -134,8 +154,14 @@ impl Reporter for FileReporter {
             // Each distinct exploration failure is one more entry (a JUnit testcase).
             Event::Explored(e) => self.cases.extend(e.results().map(without_bodies)),
             Event::RunFinished(end) => {
-                if let Some(info) = &self.info {
-                    let text = (self.render)(info, &self.cases, end);
+                if let Some(info) = self.info.take() {
+                    self.done.push(RunSection {
+                        info,
+                        cases: std::mem::take(&mut self.cases),
+                        summary: end.summary.clone(),
+                        elapsed: end.elapsed,
+                    });
+                    let text = (self.render)(&self.done);
                     write_atomic(&self.path, &self.redactor, &text)?;
                 }
             }
@@ -319,15 +345,11 @@ impl Reporters {
         };
         let mut files: Vec<(&'static str, PathBuf, Box<dyn Reporter>)> = Vec::new();
         if let Some(p) = &args.junit {
-            let r = FileReporter::new(p.clone(), redactor.clone(), |info, cases, end| {
-                junit::render(info, cases, end.elapsed)
-            });
+            let r = FileReporter::new(p.clone(), redactor.clone(), junit::render_all);
             files.push(("JUnit", p.clone(), Box::new(r)));
         }
         if let Some(p) = &args.html {
-            let r = FileReporter::new(p.clone(), redactor.clone(), |info, cases, end| {
-                html::render(info, cases, end.summary, end.elapsed)
-            });
+            let r = FileReporter::new(p.clone(), redactor.clone(), html::render_all);
             files.push(("HTML", p.clone(), Box::new(r)));
         }
         Reporters {
@@ -447,6 +469,8 @@ pub(crate) mod tests {
     pub fn sample() -> (RunInfo, Vec<CaseResult>) {
         let info = RunInfo {
             version: "0.1.0",
+            contract: "v1.0".into(),
+            contracts: 1,
             target: "the built-in mock".into(),
             base_url: "http://127.0.0.1:4000".into(),
             token_var: "CONFORM_TOKEN".into(),

@@ -93,9 +93,16 @@ impl<W: Write> Reporter for TerminalReporter<W> {
     fn report(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
             // The header goes to stderr with the diagnostics (see `run`): stdout holds
-            // results only.
+            // results only, and, when one run checks several contracts, the name of the
+            // contract whose block follows.
             Event::RunStarted(info) => {
                 self.info = Some((*info).clone());
+                if info.contracts > 1 {
+                    let title = format!("contract {} ({} cases)", info.contract, info.cases);
+                    return self
+                        .out
+                        .write_text(&format!("{BOLD}== {title} =={BOLD:#}\n"));
+                }
                 Ok(())
             }
             Event::CaseFinished(r) => {

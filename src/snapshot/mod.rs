@@ -58,9 +58,10 @@ pub struct SnapshotArgs {
     /// the port) with --target.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Folder holding one subfolder per snapshot profile.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    pub snapshot_dir: PathBuf,
+    /// Folder holding one subfolder per snapshot profile, instead of the contract's own
+    /// (conform.toml). A contract of no workspace has its snapshots compared only with it.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
 }
 
 /// True in CI, as insta decides it: `CI` set to anything but `false`, `0` or empty (or
@@ -152,6 +153,13 @@ pub enum SessionError {
     ProfileName(String),
     #[error(transparent)]
     Profile(#[from] redact::ProfileError),
+    /// The folder holds another contract's snapshots (its `CONTRACT` file names it).
+    #[error("{} holds the snapshots of contract `{theirs}`, not of `{ours}`\n  = hint: leave --snapshot-dir out: `--contract NAME` finds each contract's own snapshots (conform.toml)", .dir.display())]
+    OtherContract {
+        dir: PathBuf,
+        theirs: String,
+        ours: String,
+    },
 }
 
 impl Session {
@@ -174,8 +182,19 @@ impl Session {
         moving: bool,
         desc: &crate::contract::Desc,
     ) -> Result<Option<Session>, SessionError> {
-        if args.mode == Mode::Off {
+        let Some(root) = args
+            .snapshot_dir
+            .as_deref()
+            .filter(|_| args.mode != Mode::Off)
+        else {
             return Ok(None);
+        };
+        if let Some(theirs) = crate::case::suite_contract(root).filter(|t| *t != desc.name) {
+            return Err(SessionError::OtherContract {
+                dir: root.to_path_buf(),
+                theirs,
+                ours: desc.name.clone(),
+            });
         }
         let name = args.profile.clone().unwrap_or_else(|| {
             if moving && target.is_none() {
@@ -187,7 +206,7 @@ impl Session {
         if !valid_profile(&name) {
             return Err(SessionError::ProfileName(name));
         }
-        let dir = args.snapshot_dir.join(&name);
+        let dir = root.join(&name);
         let still_mock = target.is_none() && !moving;
         let (profile, new_profile) = Profile::load(desc, &name, &dir, still_mock)?;
         Ok(Some(Session {
@@ -214,10 +233,24 @@ impl Session {
         let mut redactor = Redactor::new();
         credentials.register(&mut redactor);
         redactor.add(&Secret::new(base_url.to_string()), "<target>");
-        let cases_label = self
+        // The case file as the workspace names it (`cases/v1.0/...`); an absolute folder
+        // is named by its last part only, so that no machine's paths reach a snapshot.
+        // (`..` and `.` left out: the same wherever in the workspace conform was started.)
+        let named: Vec<String> = self
             .cases_dir
-            .file_name()
-            .map_or_else(|| "cases".to_string(), |n| n.to_string_lossy().into_owned());
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        let cases_label = if self.cases_dir.is_relative() && !named.is_empty() {
+            named.join("/")
+        } else {
+            self.cases_dir
+                .file_name()
+                .map_or_else(|| "cases".to_string(), |n| n.to_string_lossy().into_owned())
+        };
         Comparison {
             footer: Footer {
                 profile: self.profile.name.clone(),
@@ -690,7 +723,7 @@ mod tests {
         let args = SnapshotArgs {
             mode: Mode::Update,
             profile: Some("real".into()),
-            snapshot_dir: dir.path().to_path_buf(),
+            snapshot_dir: Some(dir.path().to_path_buf()),
         };
         let session = Session::open(
             &args,
@@ -782,7 +815,7 @@ mod tests {
         let args = |profile: Option<&str>| SnapshotArgs {
             mode: Mode::Check,
             profile: profile.map(str::to_string),
-            snapshot_dir: tmp.path().to_path_buf(),
+            snapshot_dir: Some(tmp.path().to_path_buf()),
         };
         let open = |profile, target| {
             Session::open(

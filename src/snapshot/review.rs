@@ -30,9 +30,13 @@ pub struct ReviewArgs {
     /// Only this profile (a folder under --snapshot-dir); default: every profile.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Folder holding one subfolder per snapshot profile.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    pub snapshot_dir: PathBuf,
+    /// The contract whose snapshots to review: a name from conform.toml (`v1.0`, `v2`),
+    /// a `*.contract.toml` file, or `all` (the default): each contract's in turn.
+    #[arg(long, value_name = "NAME|FILE|all")]
+    pub contract: Option<PathBuf>,
+    /// Folder holding one subfolder per snapshot profile, instead of the contract's own.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
     /// Accept every pending snapshot without asking.
     #[arg(long, conflicts_with_all = ["reject_all", "list"])]
     pub accept_all: bool,
@@ -45,9 +49,24 @@ pub struct ReviewArgs {
     /// Also delete snapshots (accepted or pending) whose case file is gone from --cases.
     #[arg(long, conflicts_with = "list")]
     pub remove_orphans: bool,
-    /// Folder of case files, to tell which snapshots are orphaned.
-    #[arg(long, default_value = "cases", value_name = "DIR")]
-    pub cases: PathBuf,
+    /// Folder of case files, to tell which snapshots are orphaned, instead of the
+    /// contract's own.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+impl ReviewArgs {
+    /// The snapshot folder reviewed (the command sets it from the contract).
+    fn snapshots(&self) -> &Path {
+        self.snapshot_dir
+            .as_deref()
+            .unwrap_or(Path::new("snapshots"))
+    }
+
+    /// The cases folder orphans are told by (the command sets it from the contract).
+    fn cases_dir(&self) -> &Path {
+        self.cases.as_deref().unwrap_or(Path::new("cases"))
+    }
 }
 
 const BOLD: Style = Style::new().bold();
@@ -79,7 +98,7 @@ pub enum ReviewError {
 /// The profile folders to walk.
 fn profile_dirs(args: &ReviewArgs) -> Result<Vec<PathBuf>, ReviewError> {
     if let Some(p) = &args.profile {
-        let dir = args.snapshot_dir.join(p);
+        let dir = args.snapshots().join(p);
         if !dir.is_dir() {
             return Err(ReviewError::NoProfile {
                 profile: p.clone(),
@@ -88,12 +107,12 @@ fn profile_dirs(args: &ReviewArgs) -> Result<Vec<PathBuf>, ReviewError> {
         }
         return Ok(vec![dir]);
     }
-    if !args.snapshot_dir.is_dir() {
-        return Err(ReviewError::NoSnapshotDir(args.snapshot_dir.clone()));
+    if !args.snapshots().is_dir() {
+        return Err(ReviewError::NoSnapshotDir(args.snapshots().to_path_buf()));
     }
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&args.snapshot_dir)
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(args.snapshots())
         .map_err(|source| ReviewError::ReadDir {
-            dir: args.snapshot_dir.clone(),
+            dir: args.snapshots().to_path_buf(),
             source,
         })?
         .filter_map(Result::ok)
@@ -118,10 +137,10 @@ pub fn review(
     let mut orphans: Vec<Listed> = Vec::new();
     for dir in &dirs {
         pending.extend(store::list(dir).into_iter().filter(|l| l.pending));
-        orphans.extend(super::orphans(dir, &args.cases));
+        orphans.extend(super::orphans(dir, args.cases_dir()));
     }
-    if args.remove_orphans && !args.cases.is_dir() {
-        return Err(ReviewError::NoCases(args.cases.clone()));
+    if args.remove_orphans && !args.cases_dir().is_dir() {
+        return Err(ReviewError::NoCases(args.cases_dir().to_path_buf()));
     }
 
     if args.list {
@@ -220,7 +239,7 @@ pub fn review(
             out,
             "{YELLOW}warning:{YELLOW:#} {} snapshot file(s) belong to no case in {} (`--remove-orphans` deletes them)",
             orphans.len(),
-            args.cases.display()
+            args.cases_dir().display()
         )
         .map_err(io_err)?;
     }

@@ -17,7 +17,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A temporary project folder holding copies of `cases/` and `snapshots/`.
+/// A temporary workspace holding copies of the v1.0 contract's schemas, cases and
+/// snapshots, with a conform.toml that names that contract only.
 struct Project {
     dir: tempfile::TempDir,
 }
@@ -37,8 +38,15 @@ fn copy_tree(from: &Path, to: &Path) {
 impl Project {
     fn new() -> Project {
         let dir = tempfile::tempdir().expect("tempdir");
-        copy_tree(&root().join("cases"), &dir.path().join("cases"));
-        copy_tree(&root().join("snapshots"), &dir.path().join("snapshots"));
+        for part in ["schemas/v1.0", "cases/v1.0", "snapshots/v1.0"] {
+            copy_tree(&root().join(part), &dir.path().join(part));
+        }
+        std::fs::write(
+            dir.path().join("conform.toml"),
+            "[[contract]]\nname = \"v1.0\"\ndescription = \"schemas/v1.0/list-instances.contract.toml\"\n\
+             cases = \"cases/v1.0\"\nsnapshots = \"snapshots/v1.0\"\n",
+        )
+        .expect("manifest written");
         Project { dir }
     }
 
@@ -128,7 +136,7 @@ fn verdicts(out: &str) -> Vec<(String, String)> {
 }
 
 fn committed_snapshots() -> Vec<store::Listed> {
-    store::list(&root().join("snapshots/mock"))
+    store::list(&root().join("snapshots/v1.0/mock"))
 }
 
 #[test]
@@ -138,15 +146,13 @@ fn every_shipped_case_has_a_committed_mock_snapshot_and_no_pending_one() {
         listed.iter().all(|l| !l.pending),
         "pending files are committed"
     );
-    let cases: Vec<String> = walkdir::WalkDir::new(root().join("cases"))
+    let cases: Vec<String> = walkdir::WalkDir::new(root().join("cases/v1.0"))
         .into_iter()
-        // cases/v2 is the second contract's suite, with snapshots of its own.
-        .filter_entry(|e| !e.path().join("CONTRACT").exists())
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
         .map(|e| {
             e.path()
-                .strip_prefix(root().join("cases"))
+                .strip_prefix(root().join("cases/v1.0"))
                 .expect("below")
                 .with_extension("")
                 .to_string_lossy()
@@ -178,7 +184,7 @@ fn committed_snapshots_parse_with_insta_and_hold_no_port_host_or_token() {
         let theirs = insta::Snapshot::from_file(&l.path).expect("insta parses it");
         assert_eq!(
             theirs.metadata().source(),
-            Some(format!("cases/{}.toml", l.case).as_str())
+            Some(format!("cases/v1.0/{}.toml", l.case).as_str())
         );
         assert_eq!(theirs.metadata().expression(), Some(l.case.as_str()));
         let contents = theirs.as_text().expect("a text snapshot").to_string();
@@ -222,9 +228,8 @@ fn an_additive_change_fails_only_through_snapshot_diffs() {
     let out = stdout(&o);
     assert_eq!(code(&o), 1, "{out}");
     let v = verdicts(&out);
-    let shipped = walkdir::WalkDir::new("cases")
+    let shipped = walkdir::WalkDir::new("cases/v1.0")
         .into_iter()
-        .filter_entry(|e| !e.path().join("CONTRACT").exists())
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
         .count();
@@ -268,13 +273,13 @@ fn review_lists_rejects_and_accepts_pending_snapshots() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     let pending = p.pending();
     assert_eq!(pending.len(), 6, "{pending:?}");
-    assert!(stdout(&o).contains("6 pending in snapshots/mock"));
+    assert!(stdout(&o).contains("6 pending in snapshots/v1.0/mock"));
 
     let list = p.run(&["review", "--list"], false);
     assert_eq!(code(&list), 1);
     let text = stdout(&list);
     assert!(
-        text.contains("pending  changed  snapshots/mock/basics/unfiltered.snap.new"),
+        text.contains("pending  changed  snapshots/v1.0/mock/basics/unfiltered.snap.new"),
         "{text}"
     );
     assert!(text.ends_with("6 pending, 0 orphaned\n"), "{text}");
@@ -290,7 +295,7 @@ fn review_lists_rejects_and_accepts_pending_snapshots() {
     let accept = p.run(&["review", "--accept-all", "--profile", "mock"], false);
     assert_eq!(code(&accept), 0, "{}", stdout(&accept));
     assert!(p.pending().is_empty());
-    let unfiltered = &p.files()["snapshots/mock/basics/unfiltered.snap"];
+    let unfiltered = &p.files()["snapshots/v1.0/mock/basics/unfiltered.snap"];
     assert!(unfiltered.contains("\n  az_codes\n"), "{unfiltered}");
     // The accepted snapshots now describe the faulty mock, and the plain mock differs.
     assert_eq!(code(&p.run(&args, true)), 0);
@@ -312,7 +317,7 @@ fn interactive_review_reads_answers_from_stdin() {
     let out = stdout(&o);
     assert_eq!(code(&o), 1, "{out}");
     assert!(
-        out.contains("[1/6] snapshots/mock/basics/doc-example-request.snap.new"),
+        out.contains("[1/6] snapshots/v1.0/mock/basics/doc-example-request.snap.new"),
         "{out}"
     );
     assert!(out.contains("+  az_codes"), "{out}");
@@ -322,10 +327,10 @@ fn interactive_review_reads_answers_from_stdin() {
         "{out}"
     );
     let after = p.files();
-    assert!(after["snapshots/mock/basics/doc-example-request.snap"].contains("az_codes"));
+    assert!(after["snapshots/v1.0/mock/basics/doc-example-request.snap"].contains("az_codes"));
     assert_eq!(
-        after["snapshots/mock/basics/empty-values-ignored.snap"],
-        before["snapshots/mock/basics/empty-values-ignored.snap"]
+        after["snapshots/v1.0/mock/basics/empty-values-ignored.snap"],
+        before["snapshots/v1.0/mock/basics/empty-values-ignored.snap"]
     );
     assert_eq!(p.pending(), pending[2..].to_vec());
 
@@ -354,7 +359,7 @@ fn interactive_review_reads_answers_from_stdin() {
 #[test]
 fn a_missing_snapshot_is_new_written_locally_and_never_in_ci() {
     let p = Project::new();
-    let snap = p.path().join("snapshots/mock/id/present.snap");
+    let snap = p.path().join("snapshots/v1.0/mock/id/present.snap");
     let accepted = std::fs::read_to_string(&snap).expect("committed");
     std::fs::remove_file(&snap).expect("removed");
 
@@ -362,7 +367,7 @@ fn a_missing_snapshot_is_new_written_locally_and_never_in_ci() {
     assert_eq!(code(&o), 1);
     assert!(
         stdout(&o).contains(
-            "snapshot: new, no accepted snapshots/mock/id/present.snap yet; CI: nothing written"
+            "snapshot: new, no accepted snapshots/v1.0/mock/id/present.snap yet; CI: nothing written"
         ),
         "{}",
         stdout(&o)
@@ -372,8 +377,8 @@ fn a_missing_snapshot_is_new_written_locally_and_never_in_ci() {
     let o = p.run(&["run", "--filter", "id/"], false);
     assert_eq!(code(&o), 1);
     assert!(verdicts(&stdout(&o)).contains(&("CHANGED".into(), "id/present".into())));
-    assert_eq!(p.pending(), ["snapshots/mock/id/present.snap.new"]);
-    let pending = std::fs::read_to_string(p.path().join("snapshots/mock/id/present.snap.new"))
+    assert_eq!(p.pending(), ["snapshots/v1.0/mock/id/present.snap.new"]);
+    let pending = std::fs::read_to_string(p.path().join("snapshots/v1.0/mock/id/present.snap.new"))
         .expect("written");
     assert_eq!(pending, accepted);
 
@@ -397,7 +402,7 @@ fn update_accepts_everything_and_off_ignores_snapshots() {
         true,
     );
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(stdout(&o).contains("snapshot updated: snapshots/mock/basics/unfiltered.snap"));
+    assert!(stdout(&o).contains("snapshot updated: snapshots/v1.0/mock/basics/unfiltered.snap"));
     assert_eq!(
         code(&p.run(&["run", "--mock-fault", "extra-field"], true)),
         0
@@ -410,8 +415,8 @@ fn update_accepts_everything_and_off_ignores_snapshots() {
 #[test]
 fn orphans_are_reported_by_run_and_removed_by_review() {
     let p = Project::new();
-    let orphan = p.path().join("snapshots/mock/gone/case.snap");
-    let text = std::fs::read_to_string(p.path().join("snapshots/mock/id/present.snap"))
+    let orphan = p.path().join("snapshots/v1.0/mock/gone/case.snap");
+    let text = std::fs::read_to_string(p.path().join("snapshots/v1.0/mock/id/present.snap"))
         .expect("committed");
     store::write_atomic(&orphan, &text).expect("written");
     let o = p.run(&["run", "--filter", "id/present"], true);
@@ -421,11 +426,11 @@ fn orphans_are_reported_by_run_and_removed_by_review() {
         out.contains("warning: 1 snapshot file(s) belong to no case"),
         "{out}"
     );
-    assert!(out.contains("snapshots/mock/gone/case.snap"), "{out}");
+    assert!(out.contains("snapshots/v1.0/mock/gone/case.snap"), "{out}");
 
     let list = p.run(&["review", "--list"], false);
     assert!(
-        stdout(&list).contains("orphan            snapshots/mock/gone/case.snap"),
+        stdout(&list).contains("orphan            snapshots/v1.0/mock/gone/case.snap"),
         "{}",
         stdout(&list)
     );
@@ -557,7 +562,7 @@ fn a_broken_case_file_is_diagnosed_and_nothing_is_sent() {
     )
     .expect("written");
     let o = Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(["run"])
+        .args(["run", "--cases", "cases"])
         .current_dir(dir.path())
         .env("CI", "true")
         .env("NO_COLOR", "1")

@@ -24,6 +24,8 @@ fn a_generated_set_is_deterministic_and_the_shipped_suite_passes_on_it() {
     let o = support::conform(
         &[
             "run",
+            "--contract",
+            "v1.0",
             "--mock-data",
             file.to_str().unwrap(),
             "--snapshots",

@@ -7,10 +7,13 @@
 //! hostile::` runs the hostile-target tests. Insta snapshots live in `snapshots/` next to
 //! this file, named after the module path (`cli__cli__help.snap`).
 
+#[path = "../support/need.rs"]
+mod need;
 #[path = "../support/mod.rs"]
 mod support;
 
 mod cases_invalid;
+mod ci_examples;
 mod cli;
 mod generated;
 mod hostile;
@@ -22,3 +25,4 @@ mod run_cli;
 mod sdk_python;
 mod second_contract;
 mod v2_contract;
+mod workspace;

@@ -24,6 +24,16 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The Python the tests use: `.ci/run`'s virtual environment when there is one.
+fn test_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-sdk/bin/python");
+    if venv.is_file() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
 fn have(tool: &str, arg: &str) -> bool {
     Command::new(tool)
         .arg(arg)
@@ -48,6 +58,8 @@ fn failing_run() -> FailingRun {
     let html = dir.path().join("report.html");
     let out = run(&[
         "run",
+        "--contract",
+        "v1.0",
         "--explore",
         "0",
         "--mock-fault",
@@ -132,9 +144,9 @@ fn a_failing_run_writes_json_lines_junit_and_html() {
 #[test]
 fn junit_report_validates_against_the_jenkins_schema() {
     if !have("xmllint", "--version") {
-        eprintln!(
-            "SKIPPED: xmllint is not installed (Debian: apt-get install libxml2-utils); \
-             the JUnit report was not validated against tests/fixtures/junit/junit-10.xsd"
+        crate::need::missing(
+            "xmllint",
+            "Debian: apt-get install libxml2-utils (`bash .ci/run` installs it); it validates the JUnit report against tests/fixtures/junit/junit-10.xsd",
         );
         return;
     }
@@ -156,12 +168,16 @@ fn junit_report_validates_against_the_jenkins_schema() {
 
 #[test]
 fn junit_report_loads_in_junitparser() {
-    let probe = Command::new("python3")
+    let python = test_python();
+    let probe = Command::new(&python)
         .args(["-c", "import junitparser"])
         .stderr(Stdio::null())
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: Python's junitparser is not installed (pip install junitparser)");
+        crate::need::missing(
+            "junitparser",
+            "Python's junitparser: `bash .ci/run` installs it into .venv-sdk (pip install -r tests/sdk/requirements.txt)",
+        );
         return;
     }
     let r = failing_run();
@@ -174,7 +190,7 @@ fails = [c for c in cases if any(isinstance(x, Failure) for x in c.result)]
 skips = [c for c in cases if any(isinstance(x, Skipped) for x in c.result)]
 print(len(cases), len(fails), len(skips), fails[0].classname, fails[0].name)
 "#;
-    let out = Command::new("python3")
+    let out = Command::new(&python)
         .args(["-c", script])
         .arg(&r.junit)
         .output()
@@ -189,7 +205,13 @@ print(len(cases), len(fails), len(skips), fails[0].classname, fails[0].name)
     assert_eq!(parts[3], "basics", "{line}");
 }
 
+/// The names of the cases `conform list ARGS` selects.
 fn listed(args: &[&str]) -> Vec<String> {
+    listed_in(args).into_iter().map(|(_, name)| name).collect()
+}
+
+/// The (contract, name) of the cases `conform list ARGS` selects.
+fn listed_in(args: &[&str]) -> Vec<(String, String)> {
     let mut all = vec!["list", "--format", "json"];
     all.extend_from_slice(args);
     let out = run(&all);
@@ -201,21 +223,23 @@ fn listed(args: &[&str]) -> Vec<String> {
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
-            v["name"].as_str().unwrap().to_string()
+            let contract = v["contract"].as_str().unwrap().to_string();
+            (contract, v["name"].as_str().unwrap().to_string())
         })
         .collect()
 }
 
 #[test]
 fn shards_cover_the_suite_exactly_once() {
-    let all = listed(&[]);
-    assert!(all.len() > 10);
+    // Both contracts: a case name may be in each (basics/unfiltered), as two cases.
+    let all = listed_in(&[]);
+    assert!(all.iter().any(|(c, _)| c == "v1.0") && all.iter().any(|(c, _)| c == "v2"));
     for n in [2, 3, 7] {
         let mut seen = Vec::new();
         for k in 1..=n {
-            seen.extend(listed(&["--shard", &format!("{k}/{n}")]));
+            seen.extend(listed_in(&["--shard", &format!("{k}/{n}")]));
         }
-        let unique: BTreeSet<&String> = seen.iter().collect();
+        let unique: BTreeSet<&(String, String)> = seen.iter().collect();
         assert_eq!(unique.len(), seen.len(), "shards of {n} overlap");
         assert_eq!(unique, all.iter().collect(), "shards of {n} miss cases");
     }
@@ -226,8 +250,8 @@ fn shards_cover_the_suite_exactly_once() {
 #[test]
 fn filter_selects_by_name_path_and_rule() {
     assert_eq!(
-        listed(&["--filter", "cases/errors/limit-zero.toml"]),
-        ["errors/limit-zero"]
+        listed_in(&["--filter", "cases/v1.0/errors/limit-zero.toml"]),
+        [("v1.0".to_string(), "errors/limit-zero".to_string())]
     );
     let errors = listed(&["--filter", "errors/"]);
     assert!(errors.len() > 3 && errors.iter().all(|n| n.starts_with("errors/")));
@@ -261,7 +285,13 @@ fn check_validates_without_sending() {
     let ok = run(&["check"]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert!(text(&ok.stdout).starts_with("ok: "));
-    let ok_dir = run(&["check", "--schemas", "schemas"]);
+    let ok_dir = run(&[
+        "check",
+        "--schemas",
+        "schemas/v1.0",
+        "--cases",
+        "cases/v1.0",
+    ]);
     assert_eq!(ok_dir.status.code(), Some(0), "{}", text(&ok_dir.stderr));
 
     let dir = tempfile::tempdir().unwrap();

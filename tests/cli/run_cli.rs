@@ -16,7 +16,7 @@ fn shipped_suite_passes_against_the_built_in_mock() {
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains(" 0 failed"), "{out}");
-    let cases = std::fs::read_dir("cases").unwrap().count();
+    let cases = std::fs::read_dir("cases/v1.0").unwrap().count();
     assert!(cases >= 8, "case folders: {cases}");
 }
 
@@ -38,7 +38,10 @@ fn a_rule_breaking_fault_exits_1_and_names_rule_file_request_and_repro() {
         out.contains("C10 paging: more instances than limit"),
         "{out}"
     );
-    assert!(out.contains("--> cases/paging/limit-one.toml:"), "{out}");
+    assert!(
+        out.contains("--> cases/v1.0/paging/limit-one.toml:"),
+        "{out}"
+    );
     assert!(
         out.contains("request:  GET http://127.0.0.1:") && out.contains("/instances?limit=1"),
         "{out}"
@@ -55,6 +58,8 @@ fn a_rule_breaking_fault_exits_1_and_names_rule_file_request_and_repro() {
 fn many_unexpected_instances_are_one_block_under_one_request_line() {
     let o = conform(&[
         "run",
+        "--contract",
+        "v1.0",
         "--explore",
         "0",
         "--mock-fault",

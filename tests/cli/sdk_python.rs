@@ -40,7 +40,7 @@ fn python() -> Result<PathBuf, String> {
         Ok(candidate)
     } else {
         Err(format!(
-            "skipped: no Python with the vendor's SDK at {} (set CONFORM_SDK_PYTHON, or run \
+            "no Python with the vendor's SDK at {} (set CONFORM_SDK_PYTHON, or run \
              `python3 -m venv .venv-sdk && .venv-sdk/bin/pip install -r tests/sdk/requirements.txt`; \
              `bash .ci/run` does both)",
             candidate.display()
@@ -160,7 +160,7 @@ fn the_vendors_python_sdk_lists_through_every_filter_and_sees_the_contracts_resu
     let python = match python() {
         Ok(p) => p,
         Err(why) => {
-            eprintln!("{why}");
+            crate::need::missing("sdk", &why);
             return;
         }
     };

@@ -95,20 +95,50 @@ fn a_v2_case_whose_expectation_the_answer_breaks_fails_on_its_v_rule() {
 }
 
 #[test]
-fn the_default_run_skips_the_v2_suite_and_refuses_it_as_its_own_cases() {
-    let o = conform(&["list"], &[]);
+fn one_contracts_folders_are_refused_for_another_with_the_command_to_use() {
+    let o = conform(&["list", "--contract", "v1.0"], &[]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
         !out.contains("V13") && !out.contains("offset-past-end"),
         "{out}"
     );
+    // v2's cases with the v1.0 contract (the first, which --cases alone means).
     let o = conform(&["run", "--cases", "cases/v2"], &[]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(
         out.contains("cases/v2 holds the cases of contract `dcs-v2-list-instances`")
-            && out.contains("--contract schemas/v2/list-instances.contract.toml"),
+            && out.contains("--contract NAME"),
+        "{out}"
+    );
+    // v2 with v1.0's snapshots: refused before anything is sent or written.
+    let o = conform(
+        &[
+            "run",
+            "--contract",
+            "v2",
+            "--snapshot-dir",
+            "snapshots/v1.0",
+        ],
+        &[],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("snapshots/v1.0 holds the snapshots of contract `dcs-v1.0-list-instances`, not of `dcs-v2-list-instances`"),
+        "{out}"
+    );
+    // An override with every contract at once is ambiguous.
+    let o = conform(&["run", "--contract", "all", "--cases", "cases/v2"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("give the contract too"), "{}", text(&o));
+    // A name that is not in conform.toml: the names it has, and the near one.
+    let o = conform(&["run", "--contract", "V2"], &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("it names v1.0, v2") && out.contains("did you mean `--contract v2`?"),
         "{out}"
     );
 }
@@ -135,24 +165,88 @@ fn a_contract_the_built_in_mock_does_not_serve_needs_a_target() {
 }
 
 #[test]
-fn contract_all_runs_both_shipped_contracts_against_the_mock() {
-    let o = conform(&["run", "--contract", "all"], &[("CI", "1")]);
+fn the_default_run_runs_both_shipped_contracts_into_one_set_of_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("j.xml");
+    let html = dir.path().join("r.html");
+    let o = conform(
+        &[
+            "run",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[("CI", "1")],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v1 = case_files(std::path::Path::new("cases/v1.0"));
+    let v2 = case_files(std::path::Path::new("cases/v2"));
+    // Every line is JSON and names its contract; each contract's events in a block.
+    let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut order = Vec::new();
+    for line in out.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"));
+        let c = v["contract"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no contract: {line}"));
+        assert_eq!(
+            line.find("\"contract\""),
+            Some(line.find(',').unwrap() + 1),
+            "{line}"
+        );
+        if v["event"] == "case-finished" {
+            *per.entry(c.to_string()).or_default() += 1;
+        }
+        if order.last() != Some(&c.to_string()) {
+            order.push(c.to_string());
+        }
+    }
+    assert_eq!(order, ["v1.0", "v2"], "one block per contract");
+    assert_eq!(per["v1.0"], v1);
+    assert_eq!(per["v2"], v2);
+    // One JUnit file, a testsuite per contract with distinct names.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
+    assert!(
+        xml.contains(&format!("<testsuite name=\"conform v1.0\" tests=\"{v1}\"")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("<testsuite name=\"conform v2\" tests=\"{v2}\"")),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!(
+        "<testsuites name=\"conform\" tests=\"{}\"",
+        v1 + v2
+    )));
+    // One HTML report, a section per contract.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("id=\"contract-0\">v1.0</h2>") && page.contains("id=\"contract-1\">v2</h2>")
+    );
+    // The terminal: a block per contract, labelled, and the combined summary last.
+    let o = conform(&["run", "--snapshots", "off"], &[]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    let v1 =
-        case_files(std::path::Path::new("cases")) - case_files(std::path::Path::new("cases/v2"));
+    let a = out
+        .find(&format!("== contract v1.0 ({v1} cases) =="))
+        .expect("v1.0 block");
+    let b = out
+        .find(&format!("== contract v2 ({v2} cases) =="))
+        .expect("v2 block");
+    let end = out.find("all contracts:").expect("combined summary");
+    assert!(a < b && b < end, "{out}");
     assert!(
-        out.contains(&format!("{v1} cases: {} passed", v1 - 1))
-            && out.contains(&format!(
-                "{} cases: {} passed",
-                case_files(std::path::Path::new("cases/v2")),
-                case_files(std::path::Path::new("cases/v2")) - 1
-            )),
+        out.contains("  v1.0     ok")
+            && out.contains("  v2       ok")
+            && out.contains("\nexit code 0\n"),
         "{out}"
     );
-    // One report file per contract: refused for both at once.
-    let o = conform(&["run", "--contract", "all", "--junit", "x.xml"], &[]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
 /// `conform selfcheck --contract all`: one matrix per shipped contract, each against the

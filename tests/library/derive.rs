@@ -28,14 +28,14 @@ pub(crate) fn derive_cli(args: &[&str], out: &Path) -> std::process::Output {
 }
 
 fn vendor_page() -> PathBuf {
-    root().join("schemas/source/查询所有实例列表.md")
+    root().join("schemas/v1.0/source/查询所有实例列表.md")
 }
 
 /// The vendor page derived the way the committed files were: with the committed overlay.
 fn derive_vendor_page() -> Derived {
     let options = DeriveOptions {
         name: None,
-        overlay: Some(root().join("schemas/list-instances.overlay.json")),
+        overlay: Some(root().join("schemas/v1.0/list-instances.overlay.json")),
     };
     derive_page_with(&vendor_page(), &options).expect("the vendor page derives")
 }
@@ -66,13 +66,13 @@ fn committed_schemas_are_byte_equal_to_a_fresh_derivation() {
                 "{name} is readable by others: {mode:o}"
             );
         }
-        let committed = std::fs::read_to_string(root().join("schemas").join(&name))
+        let committed = std::fs::read_to_string(root().join("schemas/v1.0").join(&name))
             .unwrap_or_else(|e| panic!("schemas/{name} is missing ({e})"));
         if fresh != committed {
             let diff = similar::TextDiff::from_lines(&committed, &fresh);
             panic!(
                 "schemas/{name} differs from what the page derives to; re-derive with\n  \
-                 cargo run -- derive schemas/source/查询所有实例列表.md --out schemas\n{}",
+                 cargo run -- derive schemas/v1.0/source/查询所有实例列表.md --out schemas/v1.0\n{}",
                 diff.unified_diff().header("committed", "derived")
             );
         }
@@ -84,7 +84,7 @@ fn committed_schemas_are_byte_equal_to_a_fresh_derivation() {
 fn committed_v2_schemas_are_byte_equal_to_a_fresh_derivation_of_the_v2_page() {
     let page = root().join("../shared/vendor-docs/reference/查询所有实例列表.md");
     if !page.exists() {
-        eprintln!("skipped: the vendor corpus is not beside the repository");
+        crate::need::shared();
         return;
     }
     let options = DeriveOptions {
@@ -787,9 +787,9 @@ fn the_cli_derives_and_exits_2_on_a_bad_page() {
     // The committed overlay is picked up from --out by default.
     let out = derive_cli(
         &[
-            "schemas/source/查询所有实例列表.md",
+            "schemas/v1.0/source/查询所有实例列表.md",
             "--overlay",
-            "schemas/list-instances.overlay.json",
+            "schemas/v1.0/list-instances.overlay.json",
         ],
         tmp.path(),
     );
@@ -807,7 +807,7 @@ fn the_cli_derives_and_exits_2_on_a_bad_page() {
     ] {
         assert!(stdout.contains(file), "{stdout}");
         let fresh = std::fs::read(tmp.path().join(file)).expect("written");
-        let committed = std::fs::read(root().join("schemas").join(file)).expect("committed");
+        let committed = std::fs::read(root().join("schemas/v1.0").join(file)).expect("committed");
         assert!(fresh == committed, "{file} differs");
     }
 }
@@ -816,7 +816,7 @@ fn the_cli_derives_and_exits_2_on_a_bad_page() {
 fn an_overlay_for_another_page_is_refused() {
     let options = DeriveOptions {
         name: None,
-        overlay: Some(root().join("schemas/list-instances.overlay.json")),
+        overlay: Some(root().join("schemas/v1.0/list-instances.overlay.json")),
     };
     let err = derive_page_with(&root().join(OK_FIXTURES[0]), &options).expect_err("refused");
     let message = err.to_string();
@@ -854,7 +854,7 @@ fn truncated_pages_give_errors_not_panics() {
     let text = std::fs::read_to_string(vendor_page()).expect("the vendor page");
     let tmp = tempfile::tempdir().expect("a temp dir");
     std::fs::copy(
-        root().join("schemas/source/缓存实例状态说明.md"),
+        root().join("schemas/v1.0/source/缓存实例状态说明.md"),
         tmp.path().join("缓存实例状态说明.md"),
     )
     .expect("copies the status page");

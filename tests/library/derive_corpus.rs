@@ -110,8 +110,7 @@ const PAGES: &[(&str, Expect)] = &[
 ];
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vendor-docs");
-    dir.join("reference").is_dir().then_some(dir)
+    crate::need::shared()
 }
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
@@ -253,7 +252,6 @@ fn problems(derived: &conform::derive::Derived, oas: &jsonschema::Validator) -> 
 #[test]
 fn every_get_page_of_the_corpus_derives_as_expected() {
     let Some(dir) = corpus() else {
-        println!("skipped: no ../shared/vendor-docs beside the repository");
         return;
     };
     let listed: Vec<String> = {
@@ -461,7 +459,6 @@ const PROSE_NULLABLE_MEMBERS: usize = 169;
 #[test]
 fn members_whose_description_says_null_are_nullable_across_the_corpus() {
     let Some(dir) = corpus() else {
-        println!("skipped: no ../shared/vendor-docs beside the repository");
         return;
     };
     let mut by_page: Vec<(String, Vec<ProseNull>)> = Vec::new();

@@ -14,7 +14,10 @@ fn revisions() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("skipped: no ../shared/vendor-docs beside the repository");
+        crate::need::missing(
+            "shared",
+            "the vendor pages: check out the shared folder (contract notes and vendor-docs/) beside the repository, as ../shared",
+        );
         None
     }
 }

@@ -48,9 +48,9 @@ fn derive_page_corpus_replays_without_panic() {
     let (n, ok) = replay(
         "derive_page",
         conform::fuzz::derive_page,
-        &["schemas/source", "tests/fixtures/derive"],
+        &["schemas/v1.0/source", "tests/fixtures/derive"],
     );
-    // The vendor pages under schemas/source/ derive; the bad fixtures do not.
+    // The vendor pages under schemas/v1.0/source/ derive; the bad fixtures do not.
     assert!(ok >= 1 && ok < n, "{ok} of {n} derived");
 }
 

@@ -9,6 +9,9 @@
 //! live in `snapshots/` next to this file, named after the module path
 //! (`library__derive__list-flavors.query.snap`).
 
+#[path = "../support/need.rs"]
+mod need;
+
 mod body_budget;
 mod derive;
 mod derive_corpus;

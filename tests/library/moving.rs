@@ -15,7 +15,7 @@ async fn run(faults: Vec<Fault>, churn: Option<&str>, seed: u64) -> RunReport {
     });
     let (mock, spec) = serve_mock(DataSet::builtin(), faults, churn).await.unwrap();
     let contract = Contract::embedded();
-    let cases = conform::case::load_dir(std::path::Path::new("cases"), contract).unwrap();
+    let cases = conform::case::load_dir(std::path::Path::new("cases/v1.0"), contract).unwrap();
     let target = crate::mock_target(&spec, contract);
     let report = run_cases(RunOptions {
         cases: &cases,

@@ -27,7 +27,8 @@ fn instance(i: usize, name: &str, status: &str, created_at: &str) -> Value {
 }
 
 async fn run(data: DataSet) -> SelfcheckReport {
-    let cases = load_dir(Path::new("cases"), Contract::embedded()).expect("shipped cases load");
+    let cases =
+        load_dir(Path::new("cases/v1.0"), Contract::embedded()).expect("shipped cases load");
     selfcheck(&cases, Contract::embedded(), &data, 4)
         .await
         .expect("selfcheck runs")
@@ -269,7 +270,8 @@ async fn the_v2_suite_scores_every_v2_fault() {
 /// (an index, a cache or a cursor that misses changes) are measured, most of them caught.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_moving_column_raises_no_false_alarm_and_keeps_the_catches() {
-    let cases = load_dir(Path::new("cases"), Contract::embedded()).expect("shipped cases load");
+    let cases =
+        load_dir(Path::new("cases/v1.0"), Contract::embedded()).expect("shipped cases load");
     let churn = conform::mock::Churn {
         seed: 1,
         ..conform::mock::Churn::parse("mix:20").unwrap()
