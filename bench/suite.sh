@@ -15,9 +15,9 @@ args=(run)
 echo "== one run's own summary"
 CI=1 NO_COLOR=1 "$bin" "${args[@]}" | tail -2
 if command -v hyperfine >/dev/null 2>&1; then
-  # The README's main command (both contracts, snapshots compared), the first contract
-  # alone with snapshots compared (the default) and off.
-  cmds=("$bin run --contract all" "$bin run" "$bin ${args[*]}")
+  # The README's main command (every contract of conform.toml, snapshots compared), the
+  # first contract alone with snapshots compared, and the main command with them off.
+  cmds=("$bin run" "$bin run --contract v1.0" "$bin ${args[*]}")
   CI=1 hyperfine --warmup 2 --runs "$runs" -N "${cmds[@]}"
 else
   echo "== $runs runs (hyperfine not available)"

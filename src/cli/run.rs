@@ -224,8 +224,8 @@ fn combined_summary(ends: &[(String, u8, Option<Summary>)], code: u8) -> String 
     for (name, c, summary) in ends {
         let what = match summary {
             Some(sum) => format!(
-                "{} passed, {} failed, {} errors",
-                sum.passed, sum.failed, sum.errors
+                "{} passed, {} failed, {} changed, {} errors",
+                sum.passed, sum.failed, sum.changed, sum.errors
             ),
             None => "did not finish".to_string(),
         };
