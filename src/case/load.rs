@@ -721,14 +721,13 @@ impl Validator<'_> {
         };
         let auth = match &raw.auth {
             None => AuthSel::Configured,
-            Some(a) => match a.get_ref().as_str() {
-                "configured" => AuthSel::Configured,
-                "none" => AuthSel::None,
-                "wrong" => AuthSel::Wrong,
-                other => {
-                    let msg = format!("unknown auth `{other}`");
-                    self.error(a.span(), msg).hint =
-                        Some("`configured` (default), `none` or `wrong`".into());
+            Some(a) => match AuthSel::ALL.iter().find(|s| s.name() == a.get_ref()) {
+                Some(s) => *s,
+                None => {
+                    let msg = format!("unknown auth `{}`", a.get_ref());
+                    self.error(a.span(), msg).hint = Some(
+                        "`configured` (default), `none`, `wrong`, or the real credentials shaped: `empty`, `prefix`, `extended`, `other-case`".into(),
+                    );
                     AuthSel::Configured
                 }
             },

@@ -55,6 +55,65 @@ pub enum AuthSel {
     None,
     /// A token that is certainly wrong (C14: expect 401).
     Wrong,
+    /// The credentials' header sent empty (C14: expect 401).
+    Empty,
+    /// The real token, or signature, without its last character (C14: expect 401).
+    Prefix,
+    /// The real token, or signature, and one more character (C14: expect 401).
+    Extended,
+    /// The real token, or signature, with every letter's case swapped (C14: expect 401).
+    OtherCase,
+}
+
+impl AuthSel {
+    /// Every shape of credentials, valid first: what a case's `auth` names.
+    pub const ALL: [AuthSel; 7] = [
+        AuthSel::Configured,
+        AuthSel::None,
+        AuthSel::Wrong,
+        AuthSel::Empty,
+        AuthSel::Prefix,
+        AuthSel::Extended,
+        AuthSel::OtherCase,
+    ];
+
+    /// The name a case file gives it (`auth = "prefix"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthSel::Configured => "configured",
+            AuthSel::None => "none",
+            AuthSel::Wrong => "wrong",
+            AuthSel::Empty => "empty",
+            AuthSel::Prefix => "prefix",
+            AuthSel::Extended => "extended",
+            AuthSel::OtherCase => "other-case",
+        }
+    }
+
+    /// The shape made of the real credentials' value, if this is one.
+    pub fn shape(self, real: &str) -> Option<String> {
+        match self {
+            AuthSel::Empty => Some(String::new()),
+            AuthSel::Prefix => {
+                let mut v = real.to_string();
+                v.pop();
+                Some(v)
+            }
+            AuthSel::Extended => Some(format!("{real}x")),
+            AuthSel::OtherCase => Some(
+                real.chars()
+                    .map(|c| {
+                        if c.is_ascii_lowercase() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect(),
+            ),
+            AuthSel::Configured | AuthSel::None | AuthSel::Wrong => None,
+        }
+    }
 }
 
 /// How a value is drawn from the target's own unfiltered list (the baseline).

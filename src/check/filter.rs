@@ -271,21 +271,50 @@ fn check_with(
             );
             return shown;
         }
-        if q.limit.is_some()
-            && got.len() < page.len()
-            && got.iter().zip(page).all(|(a, b)| a.id() == b.id())
-        {
-            out.fail(
-                Finding::new(
-                    limit_rule,
-                    CheckKind::Paging,
-                    request,
-                    format!("fewer instances than {} allows", limit_param(desc)),
-                )
-                .expected_actual(page.len().to_string(), got.len().to_string()),
-            );
-            return shown;
-        }
+    }
+    // The answer is the start of the page it should be, cut short: a page size the
+    // target imposes (asked for 1000, got 50 of 60), not a filter.
+    // Unpaged, only when the answer's own total counts every match: then the target
+    // knows the rest and left it out, where a target that lost an item counts without it.
+    let counts_all = total_member
+        .and_then(Number::as_u64)
+        .is_some_and(|t| t == full.len() as u64);
+    let cut_short = unsound == 0
+        && got.len() < page.len()
+        && got.iter().zip(page).all(|(a, b)| a.id() == b.id());
+    if cut_short && (q.limit.is_some() || (!paged && counts_all)) {
+        let asked = match q.limit {
+            Some(l) => format!("{}={l}", limit_param(desc)),
+            None => format!("no {} (every match)", limit_param(desc)),
+        };
+        out.fail(
+            Finding::new(
+                limit_rule,
+                CheckKind::Paging,
+                request,
+                format!(
+                    "the page stops short: asked for {asked}, got {} of {}",
+                    got.len(),
+                    page.len()
+                ),
+            )
+            .expected_actual(
+                format!("{} instances", page.len()),
+                format!(
+                    "{} instances, the first {0} in order: the target caps its pages",
+                    got.len()
+                ),
+            )
+            // Unpaged, the items left out are the ones to look at again: an account
+            // that lost them since the list was read explains the short answer.
+            .about(
+                page[got.len()..]
+                    .iter()
+                    .filter(|_| !paged)
+                    .map(|i| i.id().to_string()),
+            ),
+        );
+        return shown;
     }
     for m in missing.iter().take(20) {
         out.fail(

@@ -134,6 +134,23 @@ pub async fn walk_list(
     Ok(walked.map(|()| instances))
 }
 
+/// Said once per walk where a page came back shorter than asked though the total says
+/// more: the target caps its pages (C10 says a page holds up to `limit`).
+fn capped(req: &Request, page: u32, got: usize, total: Option<u64>) {
+    use std::io::Write;
+    // Once per process: the walk is taken again whenever the account is looked at.
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let _ = writeln!(
+        anstream::stderr(),
+        "note: the baseline walk asked for {page} a page and got {got} of {} (GET {}): the target caps its pages; the walk goes on from where it got to",
+        total.map_or_else(|| "more".to_string(), |t| t.to_string()),
+        req.path_and_query()
+    );
+}
+
 /// The walk itself, with `flags` in every request: hands each page's items to `each`,
 /// in order.
 async fn walk_pages(
@@ -148,15 +165,15 @@ async fn walk_pages(
         Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
         None => page.max(1),
     };
+    // Where the next page starts: after the items held, not after `index` full pages,
+    // so that a target that caps its pages below `page` is walked whole all the same.
+    let mut held: u64 = 0;
     for index in 0..10_000u32 {
         let mut query = flags.clone();
         // The first page relies on the start's default (C9) so that an off-by-one in it
         // cannot corrupt the baseline; the paging cases check the start itself.
         if let Some(s) = desc.start.as_ref().filter(|_| index > 0) {
-            query.push((
-                s.param.clone(),
-                (index * page + u32::from(s.base)).to_string(),
-            ));
+            query.push((s.param.clone(), (held + u64::from(s.base)).to_string()));
         }
         if let Some(l) = &desc.limit {
             query.push((l.param.clone(), page.to_string()));
@@ -198,12 +215,24 @@ async fn walk_pages(
             return Ok(Err(NoBaseline::NoList(desc.list.clone())));
         };
         let got = list.len();
+        held += got as u64;
+        let total = desc
+            .total
+            .as_ref()
+            .and_then(|t| body.get(&t.field))
+            .and_then(Value::as_u64);
         each(list);
-        // Without paging parameters the first answer is the whole list. The total is
-        // not trusted to end the walk: a target may count each page's items in it
-        // (S10 of the v2 notes), and a full page is always followed by another request.
-        if desc.start.is_none() || got < page as usize || got == 0 {
+        // Without paging parameters the first answer is the whole list. Otherwise the
+        // walk ends at an empty page, or at a short page once it holds as many items as
+        // the total says: the page size alone is not trusted (a target may cap its
+        // pages below it), nor the total alone (it may count each page's items, S10 of
+        // the v2 notes).
+        let short = got < page as usize;
+        if desc.start.is_none() || got == 0 || (short && total.is_none_or(|t| held >= t)) {
             break;
+        }
+        if short {
+            capped(&req, page, got, total);
         }
     }
     Ok(Ok(()))

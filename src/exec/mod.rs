@@ -323,7 +323,11 @@ impl Client {
             .map_err(|e| TransportError::Other(format!("invalid URL {raw}: {e}")))?;
         let mut secret_headers: Vec<(String, crate::secret::Secret)> = Vec::new();
         match request.auth {
-            AuthSel::Configured => {
+            AuthSel::Configured
+            | AuthSel::Empty
+            | AuthSel::Prefix
+            | AuthSel::Extended
+            | AuthSel::OtherCase => {
                 let parts = crate::auth::UrlParts::from_url(&url);
                 let authorized = self.target.credentials.authorize(
                     &parts.request("GET", &request.headers, b""),
@@ -335,6 +339,17 @@ impl Client {
                     url.set_query((!q.is_empty()).then_some(q.as_str()));
                 }
                 secret_headers = authorized.headers;
+                // A shape of the real credentials (C14): the token, or the signature's
+                // header, changed as asked; still a secret.
+                let carrier = secret_headers.iter_mut().find(|(k, _)| {
+                    k.eq_ignore_ascii_case(&self.target.token_header)
+                        || k.eq_ignore_ascii_case("authorization")
+                });
+                if let Some((_, v)) = carrier {
+                    if let Some(shaped) = request.auth.shape(v.expose()) {
+                        *v = crate::secret::Secret::new(shaped);
+                    }
+                }
             }
             AuthSel::Wrong => secret_headers.push((
                 self.target.token_header.clone(),

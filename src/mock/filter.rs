@@ -288,6 +288,8 @@ impl ProjectIndex {
                 name.starts_with(term)
             } else if faults.has(Fault::FuzzyCaseInsensitive) {
                 name.to_lowercase().contains(&term.to_lowercase())
+            } else if faults.has(Fault::NameLikeWildcards) && term.contains(['%', '_']) {
+                like(name, &format!("%{term}%"))
             } else {
                 // C2: case-sensitive substring.
                 name.contains(term)
@@ -305,7 +307,9 @@ impl ProjectIndex {
             }
         };
         let id_ok = |id: &str, want: &str| -> bool {
-            if faults.has(Fault::IdPrefixMatch) {
+            if faults.has(Fault::IdCaseInsensitive) {
+                id.eq_ignore_ascii_case(want)
+            } else if faults.has(Fault::IdPrefixMatch) {
                 id.starts_with(want)
             } else {
                 id == want // C5
@@ -401,6 +405,9 @@ impl ProjectIndex {
             Some(l) => usize::try_from(l).unwrap_or(usize::MAX),
             None => usize::MAX,
         };
+        if faults.has(Fault::PageCap50) {
+            take = take.min(PAGE_CAP);
+        }
         if faults.has(Fault::LimitOffByOne) && q.limit.is_some() {
             take = take.saturating_add(1);
         }
@@ -514,6 +521,33 @@ impl ProjectIndex {
         }
         Ok(Selection { page, total })
     }
+}
+
+/// The page size `page-cap-50` never exceeds.
+const PAGE_CAP: usize = 50;
+
+/// SQL LIKE: `%` matches any text, `_` any one character, everything else itself.
+fn like(text: &str, pattern: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    // can[j]: the first i characters of the text match the first j of the pattern.
+    let mut can = vec![false; p.len() + 1];
+    can[0] = true;
+    for j in 0..p.len() {
+        can[j + 1] = can[j] && p[j] == '%';
+    }
+    for c in &t {
+        let mut next = vec![false; p.len() + 1];
+        for j in 0..p.len() {
+            next[j + 1] = match p[j] {
+                '%' => next[j] || can[j + 1],
+                '_' => can[j],
+                x => can[j] && x == *c,
+            };
+        }
+        can = next;
+    }
+    can[p.len()]
 }
 
 #[cfg(test)]

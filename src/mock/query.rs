@@ -75,7 +75,7 @@ const KNOWN: [&str; 7] = [
 /// Parses a decimal integer: optional `-`, then ASCII digits only (no `+`, spaces or
 /// exponents). Values too large for u64 saturate: they are still integers (C10), and a
 /// huge start is simply past the end (C9).
-fn decimal(param: &'static str, value: &str) -> Result<i128, QueryError> {
+fn decimal(param: &'static str, value: &str, faults: FaultSet) -> Result<i128, QueryError> {
     let digits = value.strip_prefix('-').unwrap_or(value);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(QueryError::NotAnInteger {
@@ -83,7 +83,12 @@ fn decimal(param: &'static str, value: &str) -> Result<i128, QueryError> {
             value: value.to_string(),
         });
     }
-    let magnitude = digits.parse::<u64>().unwrap_or(u64::MAX) as i128;
+    let octal = faults.has(Fault::LeadingZeroOctal) && digits.len() > 1 && digits.starts_with('0');
+    let magnitude = match octal {
+        true => u64::from_str_radix(digits, 8).ok(),
+        false => None,
+    }
+    .unwrap_or_else(|| digits.parse::<u64>().unwrap_or(u64::MAX)) as i128;
     Ok(if value.starts_with('-') {
         -magnitude
     } else {
@@ -98,7 +103,7 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     let mut limit: Option<String> = None;
     let mut unlisted: Option<String> = None;
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        let Some(slot) = KNOWN.iter().position(|k| *k == key) else {
+        let Some(slot) = KNOWN.iter().position(|k| same_name(k, &key, faults)) else {
             // C7: parameters the page does not list are ignored.
             if faults.has(Fault::UnknownParam400) {
                 return Err(QueryError::UnknownParam(key.into_owned()));
@@ -160,7 +165,7 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
 
     // C9/C10: start is 1-based, at least 1.
     if let Some(s) = start {
-        let n = decimal("start", &s)?;
+        let n = decimal("start", &s, faults)?;
         let min = if faults.has(Fault::StartZeroBased) {
             0
         } else {
@@ -181,7 +186,7 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     }
     // C10: limit is at least 1; absent means all.
     if let Some(l) = limit {
-        let n = decimal("limit", &l)?;
+        let n = decimal("limit", &l, faults)?;
         if n < 1 && !(n == 0 && faults.has(Fault::LimitZeroAccepted)) {
             return Err(QueryError::BelowOne {
                 param: "limit",
@@ -190,7 +195,47 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
         }
         q.limit = Some(n as u64);
     }
+    bend_values(&mut q, faults);
     Ok(q)
+}
+
+/// Whether a parameter arrived under a listed name: exactly (C7), or in any letter case
+/// under `param-name-case-insensitive`.
+fn same_name(listed: &str, arrived: &str, faults: FaultSet) -> bool {
+    listed == arrived
+        || (faults.has(Fault::ParamNameCaseInsensitive) && listed.eq_ignore_ascii_case(arrived))
+}
+
+/// What the grammar faults do to decoded values: trimming, decoding twice. A value left
+/// empty is absent (C1).
+fn bend_values(q: &mut ListQuery, faults: FaultSet) {
+    if faults.has(Fault::NameTrimmed) {
+        q.name = q
+            .name
+            .take()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+    }
+    if faults.has(Fault::NameDoubleDecoded) {
+        q.name = q.name.take().map(|n| {
+            percent_encoding::percent_decode_str(&n)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+    }
+    if faults.has(Fault::StatusTrimmed) {
+        q.status = q
+            .status
+            .take()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+    }
+    if faults.has(Fault::IdTrimmed) {
+        q.id =
+            q.id.take()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty());
+    }
 }
 
 /// The v2 list's parameters (docs/contract-v2-notes.md). Read into the same
@@ -226,7 +271,7 @@ pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery,
         } else {
             key
         };
-        let Some(slot) = PARAMS.iter().position(|k| *k == key) else {
+        let Some(slot) = PARAMS.iter().position(|k| same_name(k, &key, faults)) else {
             // V11: parameters the page does not list are ignored.
             if faults.has(Fault::UnknownParam400) {
                 return Err(QueryError::UnknownParam(key.into_owned()));
@@ -279,7 +324,7 @@ pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery,
     q.tags = tags;
     q.capacity = capacity;
     if let Some(o) = offset {
-        let n = decimal("offset", &o)?;
+        let n = decimal("offset", &o, faults)?;
         if n < 0 {
             return Err(QueryError::BelowOne {
                 param: "offset",
@@ -296,7 +341,7 @@ pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery,
         None if faults.has(Fault::DefaultLimitAll) => None,
         None => Some(V2_DEFAULT_LIMIT),
         Some(l) => {
-            let n = decimal("limit", &l)?;
+            let n = decimal("limit", &l, faults)?;
             if n > V2_MAX_LIMIT as i128 && faults.has(Fault::LimitOverMaxClamped) {
                 Some(V2_MAX_LIMIT)
             } else if n == 0 && faults.has(Fault::LimitZeroAccepted) {
@@ -311,6 +356,7 @@ pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery,
             }
         }
     };
+    bend_values(&mut q, faults);
     Ok(q)
 }
 

@@ -448,9 +448,15 @@ async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Respon
         return next.run(req).await;
     }
     let token_ok = mock.token.as_ref().is_some_and(|token| {
+        let t = token.as_bytes();
+        let f = |fault| mock.faults.has(fault);
         match req.headers().get("x-auth-token").map(HeaderValue::as_bytes) {
-            Some(g) if mock.faults.has(Fault::AuthAnyToken) => !g.is_empty(),
-            Some(g) => same_secret(g, token.as_bytes()),
+            Some(g) if f(Fault::AuthAnyToken) => !g.is_empty(),
+            Some([]) if f(Fault::TokenEmptyAccepted) => true,
+            Some(g) if f(Fault::TokenPrefixAccepted) && !g.is_empty() && t.starts_with(g) => true,
+            Some(g) if f(Fault::TokenExtendedAccepted) && g.starts_with(t) => true,
+            Some(g) if f(Fault::TokenCaseInsensitive) => g.eq_ignore_ascii_case(t),
+            Some(g) => same_secret(g, t),
             None => false,
         }
     });

@@ -26,6 +26,7 @@ pub fn judge(
             purpose: p,
             path: ex.request.path_and_query(),
             with_token: ex.request.auth == AuthSel::Configured,
+            auth: ex.request.auth,
             status: ex.outcome.as_ref().ok().map(|r| r.status),
             error: ex.outcome.as_ref().err().cloned(),
             retries: ex.retries,

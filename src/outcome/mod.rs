@@ -73,6 +73,9 @@ pub struct RequestRecord {
     pub path: String,
     /// Whether credentials were sent (shown as `$CONFORM_TOKEN` in reproductions).
     pub with_token: bool,
+    /// Which credentials: the configured ones, none, a wrong token, or a shape of the
+    /// real one (reproductions shape `$CONFORM_TOKEN` the same way).
+    pub auth: crate::case::AuthSel,
     pub status: Option<u16>,
     pub error: Option<TransportError>,
     pub retries: u32,

@@ -73,6 +73,11 @@ pub struct Space {
     /// Requests are also sent without and with wrong credentials (C14).
     pub credentials: bool,
     pub auth_rule: Option<Rule>,
+    /// The pairs of dimensions the contract says act on each other (a flag and the
+    /// filter it changes, a hiding flag and every filter, paging and every filter, the
+    /// credentials and everything; the credentials are dimension `dims.len()`): their
+    /// class pairs are planned first and their coverage is reported apart.
+    pub interacting: Vec<(usize, usize)>,
 }
 
 /// One generated request: a class per parameter (0 = absent), and the credentials.
@@ -101,10 +106,8 @@ impl Space {
             .filter(|(_, &c)| c != 0)
             .map(|(d, &c)| format!("{}={}", d.param, d.classes[c].name))
             .collect();
-        match p.auth {
-            AuthSel::Configured => {}
-            AuthSel::None => parts.push("credentials=none".into()),
-            AuthSel::Wrong => parts.push("credentials=wrong".into()),
+        if p.auth != AuthSel::Configured {
+            parts.push(format!("credentials={}", p.auth.name()));
         }
         if parts.is_empty() {
             "no parameters".into()
@@ -153,6 +156,9 @@ pub struct Coverage {
     pub classes_total: usize,
     pub pairs: usize,
     pub pairs_total: usize,
+    /// Of the pairs, those of interacting dimensions ([`Space::interacting`]).
+    pub interacting: usize,
+    pub interacting_total: usize,
 }
 
 /// The classes and pairs the probes cover.
@@ -175,11 +181,24 @@ pub fn coverage(space: &Space, probes: &[Probe]) -> Coverage {
         }
     }
     let (classes_total, pairs_total) = space.totals();
+    let sizes = space.sizes();
+    let interacting = pairs
+        .iter()
+        .filter(|(i, _, j, _)| space.interacting.contains(&(*i, *j)))
+        .count();
+    let interacting_total = space
+        .interacting
+        .iter()
+        .filter(|(i, j)| *i < sizes.len() && *j < sizes.len())
+        .map(|(i, j)| sizes[*i] * sizes[*j])
+        .sum();
     Coverage {
         classes: classes.len(),
         classes_total,
         pairs: pairs.len(),
         pairs_total,
+        interacting,
+        interacting_total,
     }
 }
 
@@ -247,6 +266,14 @@ fn point(p: &Probe, credentials: bool) -> Vec<usize> {
     v
 }
 
+/// The value with a space before it and with one after it.
+fn whitespace_around(v: &str) -> [Class; 2] {
+    [
+        lit("leading space", format!(" {v}")),
+        lit("trailing space", format!("{v} ")),
+    ]
+}
+
 fn absent() -> Class {
     Class {
         name: "absent".into(),
@@ -261,6 +288,16 @@ fn middle(mut v: Vec<String>) -> Option<String> {
     v.dedup();
     let i = v.len() / 2;
     (!v.is_empty()).then(|| v.swap_remove(i))
+}
+
+/// A parameter name in another letter case: its first letter's case swapped.
+fn other_case_name(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_lowercase() => f.to_uppercase().chain(c).collect(),
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn capitalise(s: &str) -> String {
@@ -357,11 +394,78 @@ pub fn space(
         classes: vec![absent(), lit("any", "1")],
         rule: desc.and_rule,
     });
+    // A listed parameter's name in another letter case is an unlisted parameter (C7):
+    // ignored, though a server that folds names applies it. One filter and the page
+    // size, each with a value that would change the answer if applied.
+    let page_size = desc.limit.as_ref().map(|l| l.param.as_str());
+    let renamed: Vec<Dim> = [Role::Filter, Role::Paging]
+        .iter()
+        .filter_map(|role| {
+            let d = out.dims.iter().find(|d| {
+                d.role == *role && (*role != Role::Paging || Some(d.param.as_str()) == page_size)
+            })?;
+            let value = match role {
+                Role::Paging => d.classes.iter().find(|c| c.name == "first")?,
+                _ => d.classes.get(1)?,
+            };
+            let name = other_case_name(&d.param);
+            let sent = value.value.clone()?;
+            (name != d.param && !out.dims.iter().any(|o| o.param == name)).then(|| Dim {
+                param: name,
+                role: Role::Other,
+                classes: vec![absent(), lit(format!("{}'s {}", d.param, value.name), sent)],
+                rule: desc.and_rule,
+            })
+        })
+        .collect();
+    out.dims.extend(renamed);
     for d in &mut out.dims {
         // One class per distinct value: the first name wins.
         let mut seen: HashSet<Option<String>> = HashSet::new();
         d.classes.retain(|c| seen.insert(c.value.clone()));
     }
+    out.interacting = interacting(desc, &out);
+    out
+}
+
+/// The pairs of dimensions that act on each other, as the description says (see
+/// [`Space::interacting`]), each as (lower index, higher index).
+fn interacting(desc: &Desc, space: &Space) -> Vec<(usize, usize)> {
+    let idx = |p: &str| space.dims.iter().position(|d| d.param == p);
+    let filters: Vec<usize> = (0..space.dims.len())
+        .filter(|&i| space.dims[i].role == Role::Filter)
+        .collect();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for f in &desc.filters {
+        if let (Some(fi), Some(ei)) = (idx(&f.param), f.exact.as_ref().and_then(|e| idx(&e.param)))
+        {
+            pairs.push((fi, ei));
+        }
+    }
+    let hiding = desc.hidden.iter().filter_map(|h| idx(&h.unless.param));
+    let paging: Vec<usize> = (0..space.dims.len())
+        .filter(|&i| space.dims[i].role == Role::Paging)
+        .collect();
+    for by in hiding.chain(paging.iter().copied()) {
+        pairs.extend(filters.iter().map(|&fi| (fi, by)));
+    }
+    // An unlisted parameter is ignored (C7), with paging too: a server that validates
+    // the whole query only when it pages refuses it there.
+    let unlisted = (0..space.dims.len()).filter(|&i| space.dims[i].role == Role::Other);
+    for u in unlisted {
+        pairs.extend(paging.iter().map(|&p| (u, p)));
+    }
+    if space.credentials {
+        let auth = space.dims.len();
+        pairs.extend((0..auth).map(|k| (k, auth)));
+    }
+    let mut out: Vec<(usize, usize)> = pairs
+        .into_iter()
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
@@ -462,6 +566,21 @@ fn dim_for(
                     Some(v) => classes.push(lit("non-ASCII part", v)),
                     None => unreachable.push("non-ASCII part (no value outside ASCII)".into()),
                 }
+                // The value's grammar, whatever the data: whitespace around a term, the
+                // characters a query language or a second decoding reads as special.
+                if let Some(w) = &whole {
+                    classes.extend(whitespace_around(w));
+                    if let Some(first) = w.chars().next().filter(char::is_ascii_alphanumeric) {
+                        let rest: String = w.chars().skip(1).collect();
+                        classes.push(lit(
+                            "percent escape, literal",
+                            format!("%{:02X}{rest}", first as u32),
+                        ));
+                    }
+                }
+                classes.push(lit("only spaces", "  "));
+                classes.push(lit("LIKE any text", "%"));
+                classes.push(lit("LIKE any character", "_"));
                 by_draw("no match", DrawKind::Absent, &mut classes, unreachable);
             }
             (Match::Equals, FieldRef::Slot(_)) if !enumerated.is_empty() => {
@@ -474,6 +593,8 @@ fn dim_for(
                         classes.push(lit(format!("lower {v}"), lower));
                     }
                 }
+                // A listed value with whitespace around it is not that value (C4).
+                classes.extend(whitespace_around(&enumerated[0]));
                 let mut outside = format!("{}X", enumerated[0]);
                 while enumerated.contains(&outside) {
                     outside.push('X');
@@ -492,6 +613,19 @@ fn dim_for(
                 }
                 if matching == Match::OneOf {
                     by_draw("not first", DrawKind::NotFirst, &mut classes, unreachable);
+                }
+                if matching == Match::Equals {
+                    // An equal value in another letter case, or with whitespace around
+                    // it, is another value (C5): found only by a server that folds it.
+                    let mut un = Vec::new();
+                    by_draw("swapped case", DrawKind::OtherCase, &mut classes, &mut un);
+                    let whole = classes
+                        .iter()
+                        .find(|c| c.name == "whole")
+                        .and_then(|c| c.value.clone());
+                    if let Some(w) = whole {
+                        classes.extend(whitespace_around(&w));
+                    }
                 }
             }
         }
@@ -543,11 +677,8 @@ fn dim_for(
             _ => unreachable!("one of them is set"),
         };
         let n = n as u64;
-        let mut grid = vec![
-            ("first", first),
-            ("second", first + 1),
-            ("middle", first + n / 2),
-        ];
+        let middle = first + n / 2;
+        let mut grid = vec![("first", first), ("second", first + 1), ("middle", middle)];
         if past {
             grid.push(("last", (first + n).saturating_sub(1).max(first)));
             grid.push(("past the end", first + n));
@@ -558,6 +689,8 @@ fn dim_for(
         for (name, v) in grid {
             classes.push(lit(name, v.to_string()));
         }
+        // A leading zero keeps a decimal integer's value (C10): `010` is ten, not eight.
+        classes.push(lit("middle, leading zero", format!("0{middle}")));
         classes.extend([
             lit("zero", "0"),
             lit("negative", "-1"),
@@ -615,7 +748,9 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
         }
     }
     if space.credentials {
-        for auth in [AuthSel::None, AuthSel::Wrong] {
+        // Every shape of credentials once, the real ones' shapes too (C14: an empty
+        // token, the token cut short or lengthened, in another case, all refused).
+        for auth in AuthSel::ALL.into_iter().skip(1) {
             push(
                 Probe {
                     auth,
@@ -654,6 +789,10 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
     }
     let mut pending: Vec<(usize, usize, usize, usize)> = uncovered.iter().copied().collect();
     rng.shuffle(&mut pending);
+    // The contract's interactions first (a flag and its filter, paging and every
+    // filter, ...): a small budget spends itself on the pairs most likely to break.
+    let interacts = |i: usize, j: usize| space.interacting.contains(&(i, j));
+    pending.sort_by_key(|&(i, _, j, _)| !interacts(i, j));
     let mut next = 0;
     while out.len() < budget && !uncovered.is_empty() {
         while next < pending.len() && !uncovered.contains(&pending[next]) {
@@ -672,15 +811,18 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
             let start = rng.below(sizes[k]);
             for off in 0..sizes[k] {
                 let c = (start + off) % sizes[k];
+                // An interacting pair counts for many others.
                 let gain = chosen
                     .iter()
                     .enumerate()
                     .filter_map(|(m, x)| x.map(|x| (m, x)))
-                    .filter(|&(m, x)| {
+                    .filter_map(|(m, x)| {
                         let key = if m < k { (m, x, k, c) } else { (k, c, m, x) };
-                        uncovered.contains(&key)
+                        uncovered
+                            .contains(&key)
+                            .then(|| if interacts(key.0, key.2) { 64 } else { 1 })
                     })
-                    .count();
+                    .sum::<usize>();
                 if off == 0 || gain > best.0 {
                     best = (gain, c);
                 }
@@ -892,10 +1034,8 @@ pub fn case_file(desc: &Desc, space: &Space, p: &Probe, why: &str) -> String {
     ));
     let rules: Vec<String> = rules.iter().map(|r| toml_str(&r.to_string())).collect();
     s.push_str(&format!("rules = [{}]\n", rules.join(", ")));
-    match p.auth {
-        AuthSel::Configured => {}
-        AuthSel::None => s.push_str("auth = \"none\"\n"),
-        AuthSel::Wrong => s.push_str("auth = \"wrong\"\n"),
+    if p.auth != AuthSel::Configured {
+        s.push_str(&format!("auth = \"{}\"\n", p.auth.name()));
     }
     if !query.is_empty() {
         s.push_str("\n[query]\n");
@@ -1063,7 +1203,9 @@ mod tests {
                 "includeFailure",
                 "start",
                 "limit",
-                UNLISTED_PARAM
+                UNLISTED_PARAM,
+                "Name",
+                "Limit",
             ]
         );
         let class = |p: &str, c: &str| {
@@ -1088,6 +1230,67 @@ mod tests {
         assert_eq!(class("start", "past the end").as_deref(), Some("5"));
         assert_eq!(class("limit", "list length").as_deref(), Some("4"));
         assert!(s.unreachable.is_empty(), "{:?}", s.unreachable);
+        // The grammar of a value, whatever the data.
+        let whole = class("name", "whole").unwrap();
+        assert_eq!(class("name", "leading space"), Some(format!(" {whole}")));
+        assert_eq!(class("name", "trailing space"), Some(format!("{whole} ")));
+        assert_eq!(class("name", "LIKE any text").as_deref(), Some("%"));
+        let escaped = class("name", "percent escape, literal").unwrap();
+        assert!(
+            escaped.starts_with('%') && escaped.ends_with(&whole[1..]),
+            "{escaped}"
+        );
+        assert_eq!(
+            class("status", "leading space").as_deref(),
+            Some(" CREATING")
+        );
+        let id = class("id", "whole").unwrap();
+        assert_eq!(class("id", "trailing space"), Some(format!("{id} ")));
+        let middle: u64 = class("limit", "middle").unwrap().parse().unwrap();
+        assert_eq!(
+            class("limit", "middle, leading zero"),
+            Some(format!("0{middle}"))
+        );
+        // A listed name in another case is an unlisted parameter with a telling value.
+        assert_eq!(class("Limit", "limit's first").as_deref(), Some("1"));
+        assert!(class("Name", &format!("name's {}", "whole")).is_some());
+    }
+
+    #[test]
+    fn the_contract_s_interactions_are_planned_first_and_counted_apart() {
+        let s = space(Contract::embedded(), &base(), Some(&other()), true);
+        let at = |p: &str| s.dims.iter().position(|d| d.param == p).unwrap();
+        let auth = s.dims.len();
+        for pair in [
+            (at("name"), at("isExactMatchName")),
+            (at("status"), at("includeFailure")),
+            (at("id"), at("start")),
+            (at("name"), at("limit")),
+            (at("limit"), auth),
+        ] {
+            assert!(s.interacting.contains(&pair), "{pair:?} interacts");
+        }
+        // Two filters, or a flag and a filter it does not change, do not.
+        assert!(!s.interacting.contains(&(at("name"), at("status"))));
+        assert!(!s
+            .interacting
+            .contains(&(at("status"), at("isExactMatchName"))));
+        // One probe covers one class pair of each pair of dimensions: of the interacting
+        // ones, as many as there are interacting pairs of dimensions.
+        let one = coverage(&s, &plan(&s, 1, 0));
+        assert_eq!(one.interacting, s.interacting.len());
+        let sizes = s.sizes();
+        let total: usize = s
+            .interacting
+            .iter()
+            .map(|&(i, j)| sizes[i] * sizes[j])
+            .sum();
+        assert_eq!(one.interacting_total, total);
+        let few = plan(&s, 120, 0);
+        // Every shape of credentials is sent, once at least, on its own.
+        for shape in AuthSel::ALL {
+            assert!(few.iter().any(|p| p.auth == shape), "{shape:?}");
+        }
     }
 
     #[test]

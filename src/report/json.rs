@@ -48,6 +48,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
                     requests: e.requests,
                     classes: [e.coverage.classes, e.coverage.classes_total],
                     pairs: [e.coverage.pairs, e.coverage.pairs_total],
+                    interacting_pairs: [e.coverage.interacting, e.coverage.interacting_total],
                     unreachable: &e.unreachable,
                     elapsed_ms: millis(e.elapsed),
                     failures: e
@@ -132,6 +133,7 @@ struct Explored<'a> {
     requests: usize,
     classes: [usize; 2],
     pairs: [usize; 2],
+    interacting_pairs: [usize; 2],
     unreachable: &'a [String],
     elapsed_ms: f64,
     failures: Vec<ExploreFailureJson<'a>>,

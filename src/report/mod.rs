@@ -58,14 +58,25 @@ impl RunInfo {
     /// never the token itself; without a token header when the run has no credentials
     /// (an empty `token_var`).
     pub fn curl(&self, q: &RequestRecord) -> String {
+        use crate::case::AuthSel;
         let url = self.url(q).replace('\'', "'\\''");
-        if q.with_token && !self.token_var.is_empty() {
-            format!(
-                "curl -sS -H \"{}: ${}\" '{url}'",
-                self.token_header, self.token_var
-            )
-        } else {
-            format!("curl -sS '{url}'")
+        let (h, var) = (&self.token_header, &self.token_var);
+        let header = match q.auth {
+            _ if var.is_empty() => None,
+            AuthSel::Configured => Some(format!("\"{h}: ${var}\"")),
+            AuthSel::None => None,
+            AuthSel::Wrong => Some(format!("\"{h}: {}\"", crate::exec::WRONG_TOKEN)),
+            // curl sends a header with an empty value as `Name;`.
+            AuthSel::Empty => Some(format!("\"{h};\"")),
+            AuthSel::Prefix => Some(format!("\"{h}: ${{{var}%?}}\"")),
+            AuthSel::Extended => Some(format!("\"{h}: ${{{var}}}x\"")),
+            AuthSel::OtherCase => Some(format!(
+                "\"{h}: $(printf %s \"${var}\" | tr a-zA-Z A-Za-z)\""
+            )),
+        };
+        match header {
+            Some(hv) => format!("curl -sS -H {hv} '{url}'"),
+            None => format!("curl -sS '{url}'"),
         }
     }
 
@@ -188,6 +199,7 @@ fn without_bodies(r: &CaseResult) -> CaseResult {
                 purpose: q.purpose,
                 path: q.path.clone(),
                 with_token: q.with_token,
+                auth: q.auth,
                 status: q.status,
                 error: q.error.clone(),
                 retries: q.retries,
@@ -485,6 +497,7 @@ pub(crate) mod tests {
             purpose: Purpose::Main,
             path: path.into(),
             with_token: true,
+            auth: crate::case::AuthSel::Configured,
             status,
             error: None,
             retries: 0,

@@ -135,7 +135,7 @@ pub fn explore_text(e: &super::ExploreReport, info: &RunInfo, name_width: usize)
     let _ = writeln!(w);
     let _ = writeln!(
         w,
-        "{head}exploration:{head:#} {} requests (seed {}, budget {}), {}/{} classes and {}/{} pairs covered; {} distinct failure(s)",
+        "{head}exploration:{head:#} {} requests (seed {}, budget {}), {}/{} classes and {}/{} pairs covered ({}/{} of the pairs the contract says interact); {} distinct failure(s)",
         e.requests,
         e.seed,
         e.budget,
@@ -143,6 +143,8 @@ pub fn explore_text(e: &super::ExploreReport, info: &RunInfo, name_width: usize)
         e.coverage.classes_total,
         e.coverage.pairs,
         e.coverage.pairs_total,
+        e.coverage.interacting,
+        e.coverage.interacting_total,
         e.failures.len(),
     );
     for f in &e.failures {

@@ -695,6 +695,7 @@ mod tests {
                 purpose: Purpose::Main,
                 path: format!("/v1.0/p1/instances?id={query}"),
                 with_token: true,
+                auth: crate::case::AuthSel::Configured,
                 status: Some(200),
                 error: None,
                 retries: 0,

@@ -553,6 +553,7 @@ mod tests {
             purpose,
             path: path.into(),
             with_token: true,
+            auth: crate::case::AuthSel::Configured,
             status: Some(status),
             error: None,
             retries: 0,

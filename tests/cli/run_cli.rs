@@ -332,3 +332,38 @@ fn the_first_result_is_printed_before_the_last_case_has_finished() {
         );
     }
 }
+
+/// A target that caps its pages (50, whatever `limit` asks): the baseline walk goes on
+/// from where it got to, says so once, and a case that asks for every instance fails
+/// under C10 with what it asked and what it got, not as missing instances.
+#[test]
+fn a_page_cap_is_walked_past_and_diagnosed_as_paging() {
+    let o = conform(&[
+        "run",
+        "--contract",
+        "v1.0",
+        "--explore",
+        "0",
+        "--snapshots",
+        "off",
+        "--mock-fault",
+        "page-cap-50",
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_eq!(
+        out.matches("note: the baseline walk asked for 1000 a page and got 50 of 56")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "C10 paging: the page stops short: asked for no limit (every match), got 50 of 56"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("missing instance"), "{out}");
+    // A case with its own limit under the cap is right: the cap is not blamed there.
+    assert!(out.contains("PASS    paging/limit-one"), "{out}");
+}

@@ -363,6 +363,124 @@ fn probes() -> Vec<Probe> {
                 assert_eq!(bad[0].ids(), s(&DEFAULT));
             })
         },
+        // The grammar of a value and of a parameter's name, the shapes of a token.
+        p(
+            "name-trimmed",
+            "/v1.0/p1/instances?name=%20zeta",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["b0"]));
+            },
+        ),
+        p(
+            "name-like-wildcards",
+            "/v1.0/p1/instances?name=c_che",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert!(
+                    bad[0].ids().contains(&"a3".to_string()),
+                    "{:?}",
+                    bad[0].ids()
+                );
+            },
+        ),
+        p(
+            "name-double-decoded",
+            "/v1.0/p1/instances?name=%257Aeta",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["b0"]));
+            },
+        ),
+        p(
+            "id-case-insensitive",
+            "/v1.0/p1/instances?id=B0",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["b0"]));
+            },
+        ),
+        p("id-trimmed", "/v1.0/p1/instances?id=b0%20", |good, bad| {
+            assert_eq!(good[0].ids(), s(&[]));
+            assert_eq!(bad[0].ids(), s(&["b0"]));
+        }),
+        p(
+            "status-trimmed",
+            "/v2/p1/instances?status=%20FROZEN",
+            |good, bad| {
+                // v2 shows CLOSED (a3) as FROZEN too.
+                assert_eq!(good[0].ids(), s(&[]));
+                assert_eq!(bad[0].ids(), s(&["a3", "a6"]));
+            },
+        ),
+        p(
+            "param-name-case-insensitive",
+            "/v1.0/p1/instances?Limit=1",
+            |good, bad| {
+                assert_eq!(good[0].ids(), s(&DEFAULT));
+                assert_eq!(bad[0].ids(), s(&["a1"]));
+            },
+        ),
+        Probe {
+            big: true,
+            ..p(
+                "leading-zero-octal",
+                "/v1.0/p1/instances?limit=010",
+                |good, bad| {
+                    assert_eq!(good[0].ids().len(), 10);
+                    assert_eq!(bad[0].ids().len(), 8);
+                },
+            )
+        },
+        Probe {
+            big: true,
+            ..p("page-cap-50", "/v1.0/p1/instances", |good, bad| {
+                let all = good[0].json()["instance_num"].as_u64().unwrap();
+                assert!(all > 50 && good[0].ids().len() as u64 == all, "{all}");
+                assert_eq!(bad[0].ids().len(), 50);
+                assert_eq!(bad[0].json()["instance_num"].as_u64(), Some(all));
+            })
+        },
+        Probe {
+            token: Some(""),
+            ..p("token-empty-accepted", "/v1.0/p1/instances", |good, bad| {
+                good[0].assert_json_error(401);
+                assert_eq!(bad[0].ids(), s(&DEFAULT));
+            })
+        },
+        Probe {
+            token: Some("s3cret-toke"),
+            ..p(
+                "token-prefix-accepted",
+                "/v1.0/p1/instances",
+                |good, bad| {
+                    good[0].assert_json_error(401);
+                    assert_eq!(bad[0].ids(), s(&DEFAULT));
+                },
+            )
+        },
+        Probe {
+            token: Some("s3cret-token-"),
+            ..p(
+                "token-extended-accepted",
+                "/v1.0/p1/instances",
+                |good, bad| {
+                    good[0].assert_json_error(401);
+                    assert_eq!(bad[0].ids(), s(&DEFAULT));
+                },
+            )
+        },
+        Probe {
+            token: Some("S3CRET-TOKEN"),
+            ..p(
+                "token-case-insensitive",
+                "/v1.0/p1/instances",
+                |good, bad| {
+                    good[0].assert_json_error(401);
+                    assert_eq!(bad[0].ids(), s(&DEFAULT));
+                },
+            )
+        },
         Probe {
             token: Some("not-the-token"),
             ..p("auth-any-token", "/v1.0/p1/instances", |good, bad| {
@@ -705,9 +823,10 @@ fn probes() -> Vec<Probe> {
     ]
 }
 
-/// A project of the built-in data set's shape, large enough for v2's default page.
+/// A project of the built-in data set's shape, large enough for v2's default page and
+/// for `page-cap-50`.
 fn big_data() -> conform::mock::DataSet {
-    let mut v = conform::mock::generate::generate_json(30, 1);
+    let mut v = conform::mock::generate::generate_json(60, 1);
     let main = v["projects"][conform::mock::MAIN_PROJECT].take();
     v["projects"] = serde_json::json!({ "p1": main });
     conform::mock::DataSet::from_json(v, "big").unwrap()
