@@ -303,7 +303,7 @@ pub async fn selfcheck_moving(
 }
 
 /// The exploration budget of each selfcheck run: `conform run`'s default.
-pub const EXPLORE_BUDGET: usize = 150;
+pub const EXPLORE_BUDGET: usize = crate::runner::explore::DEFAULT_BUDGET;
 
 /// One run's case results and its exploration's distinct failures.
 struct Run {

@@ -49,9 +49,9 @@ pub struct RunArgs {
     pub snapshots: SnapshotArgs,
 }
 
-/// The default exploration budget of `conform run`: small enough that the main
-/// command against the built-in mock stays well under a second.
-pub const DEFAULT_RUN_BUDGET: usize = 150;
+/// The default exploration budget of `conform run` ([`runner::explore::DEFAULT_BUDGET`]);
+/// the main command against the built-in mock stays well under a second with it.
+pub const DEFAULT_RUN_BUDGET: usize = runner::explore::DEFAULT_BUDGET;
 
 /// The default request rate for a target outside this machine, in requests per second.
 pub const DEFAULT_REMOTE_RATE: f64 = 10.0;

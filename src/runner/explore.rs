@@ -27,6 +27,11 @@ pub struct ExploreOptions {
     pub shard: Option<Shard>,
 }
 
+/// The exploration budget of a default `conform run` (and of each selfcheck run): enough
+/// to cover every pair of classes of the parameters the contract says interact, on both
+/// shipped contracts with the built-in data (`bench/explore.sh` prints the coverage).
+pub const DEFAULT_BUDGET: usize = 400;
+
 /// The most requests spent shrinking one failure.
 pub const SHRINK_REQUESTS: usize = 120;
 /// The share of the budget held back from the sweep's first part for shrinking (one

@@ -107,3 +107,36 @@ async fn the_budget_holds_every_request_shrinking_included() {
         assert_eq!((faithful.probes, faithful.requests), (budget, budget));
     }
 }
+
+/// The default budget covers every pair of classes of the parameters each shipped
+/// contract says interact, with the built-in data, and finds nothing on the faithful mock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_budget_covers_every_interacting_pair_of_both_contracts() {
+    let v2 = Contract::from_file(std::path::Path::new(
+        "schemas/v2/list-instances.contract.toml",
+    ))
+    .unwrap();
+    for contract in [Contract::embedded(), &v2] {
+        let (mock, spec) = serve_mock(DataSet::builtin(), vec![], None).await.unwrap();
+        let target = crate::mock_target(&spec, contract);
+        let opts = ExploreOptions {
+            budget: conform::runner::explore::DEFAULT_BUDGET,
+            seed: 0,
+            shard: None,
+        };
+        let r = explore_target(target, &spec, contract, 1000, opts)
+            .await
+            .unwrap();
+        mock.shutdown().await;
+        let c = &r.coverage;
+        assert!(c.interacting_total > 1000, "{c:?}");
+        assert_eq!(
+            c.interacting,
+            c.interacting_total,
+            "{}: {c:?}",
+            contract.desc().name
+        );
+        assert!(r.failures.is_empty(), "{:?}", verdicts(&r));
+        assert!(r.requests <= conform::runner::explore::DEFAULT_BUDGET);
+    }
+}
