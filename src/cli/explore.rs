@@ -47,9 +47,9 @@ pub async fn command(args: ExploreArgs) -> u8 {
             Ok(None)
         );
     let contracts = if outside {
-        vec![("v1.0".to_string(), super::run::Loaded::Builtin)]
+        vec![("v1.0".to_string(), super::options::Loaded::Builtin)]
     } else {
-        match super::run::selected_contracts(
+        match super::options::selected_contracts(
             args.endpoint.contract.as_deref(),
             None,
             None,

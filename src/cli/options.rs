@@ -1,8 +1,11 @@
-//! The options `conform run` and `conform record` share, in one place: where
-//! credentials come from, how a target's certificate is trusted, and the checks every
-//! numeric option goes through.
+//! The options the commands share, in one place: which contracts they work on
+//! ([`selected_contracts`]), where credentials come from, how a target's certificate is
+//! trusted, and the checks every numeric option goes through.
 
 use std::path::PathBuf;
+
+use crate::contract::Contract;
+use crate::workspace::{self, Selected};
 
 /// Where requests go and how they are sent (shared by `run` and `explore`): the
 /// target or the built-in mock, its contract, credentials, TLS, concurrency, timeout
@@ -201,6 +204,57 @@ pub fn positive(x: f64) -> bool {
 /// `x >= 0`, false for NaN.
 pub fn non_negative(x: f64) -> bool {
     x >= 0.0
+}
+
+/// The contracts `--contract`, `--cases` and `--snapshot-dir` name ([`workspace::resolve`]),
+/// each loaded (a description that does not load, or that the built-in mock does not
+/// serve, is said on stderr: exit code 2). `many`: the command takes several.
+pub(super) fn selected_contracts(
+    contract: Option<&std::path::Path>,
+    cases: Option<&std::path::Path>,
+    snapshots: Option<&std::path::Path>,
+    remote: bool,
+    many: bool,
+) -> Result<Vec<(Selected, Loaded)>, u8> {
+    let selected = workspace::resolve(workspace::Ask {
+        contract,
+        cases,
+        snapshots,
+        many,
+    })
+    .map_err(|e| {
+        use std::io::Write;
+        let _ = writeln!(anstream::stderr(), "error: {e}");
+        crate::exit::INPUT_INVALID
+    })?;
+    selected
+        .into_iter()
+        .map(|sel| {
+            let contract = match &sel.description {
+                None => Loaded::Builtin,
+                Some(path) => match load_served_contract(Some(path), remote)? {
+                    Some(c) => Loaded::File(Box::new(c)),
+                    None => Loaded::Builtin,
+                },
+            };
+            Ok((sel, contract))
+        })
+        .collect()
+}
+
+/// A contract as loaded for a command: the one built into conform or one read from a file.
+pub(super) enum Loaded {
+    Builtin,
+    File(Box<Contract>),
+}
+
+impl Loaded {
+    pub(super) fn get(&self) -> &Contract {
+        match self {
+            Loaded::Builtin => Contract::embedded(),
+            Loaded::File(c) => c,
+        }
+    }
 }
 
 #[cfg(test)]

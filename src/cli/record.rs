@@ -66,16 +66,21 @@ pub async fn command(args: RecordArgs) -> u8 {
         return crate::exit::INPUT_INVALID;
     }
     let loaded = match &args.contract {
-        None => super::run::Loaded::Builtin,
+        None => super::options::Loaded::Builtin,
         Some(file) if file.is_file() => match super::options::load_contract_file(Some(file)) {
-            Ok(c) => c.map_or(super::run::Loaded::Builtin, |c| {
-                super::run::Loaded::File(Box::new(c))
+            Ok(c) => c.map_or(super::options::Loaded::Builtin, |c| {
+                super::options::Loaded::File(Box::new(c))
             }),
             Err(code) => return code,
         },
         Some(_) => {
-            match super::run::selected_contracts(args.contract.as_deref(), None, None, true, false)
-            {
+            match super::options::selected_contracts(
+                args.contract.as_deref(),
+                None,
+                None,
+                true,
+                false,
+            ) {
                 Ok(mut c) => c.remove(0).1,
                 Err(code) => return code,
             }

@@ -17,9 +17,9 @@ use crate::secret::Redactor;
 use crate::select::SelectArgs;
 use crate::snapshot::{self, SnapshotArgs};
 use crate::waiver::{self, Waivers};
-use crate::workspace::{self, Selected};
+use crate::workspace::Selected;
 
-use super::options::{non_negative, positive, read_credentials, TargetArgs};
+use super::options::{non_negative, positive, read_credentials, selected_contracts, TargetArgs};
 
 /// Options of `conform run`.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,53 +55,6 @@ pub const DEFAULT_RUN_BUDGET: usize = runner::explore::DEFAULT_BUDGET;
 
 /// The default request rate for a target outside this machine, in requests per second.
 pub const DEFAULT_REMOTE_RATE: f64 = 10.0;
-
-/// The contracts `--contract`, `--cases` and `--snapshot-dir` name ([`workspace::resolve`]),
-/// each loaded (a description that does not load, or that the built-in mock does not
-/// serve, is said on stderr: exit code 2). `many`: the command takes several.
-pub(super) fn selected_contracts(
-    contract: Option<&std::path::Path>,
-    cases: Option<&std::path::Path>,
-    snapshots: Option<&std::path::Path>,
-    remote: bool,
-    many: bool,
-) -> Result<Vec<(Selected, Loaded)>, u8> {
-    let selected = workspace::resolve(workspace::Ask {
-        contract,
-        cases,
-        snapshots,
-        many,
-    })
-    .map_err(input_error)?;
-    selected
-        .into_iter()
-        .map(|sel| {
-            let contract = match &sel.description {
-                None => Loaded::Builtin,
-                Some(path) => match super::options::load_served_contract(Some(path), remote)? {
-                    Some(c) => Loaded::File(Box::new(c)),
-                    None => Loaded::Builtin,
-                },
-            };
-            Ok((sel, contract))
-        })
-        .collect()
-}
-
-/// A contract as loaded for a command: the one built into conform or one read from a file.
-pub(super) enum Loaded {
-    Builtin,
-    File(Box<Contract>),
-}
-
-impl Loaded {
-    pub(super) fn get(&self) -> &Contract {
-        match self {
-            Loaded::Builtin => Contract::embedded(),
-            Loaded::File(c) => c,
-        }
-    }
-}
 
 /// Runs `conform run`: every contract selected, one after the other, against one target
 /// (one built-in mock serves them all), into one set of reports; returns the exit code,

@@ -45,7 +45,8 @@ pub struct SelfcheckArgs {
 /// Runs `conform selfcheck`: one matrix per contract selected; returns the exit code,
 /// the worst of the contracts'.
 pub async fn command(args: SelfcheckArgs) -> u8 {
-    use super::run::{selected_contracts, worse};
+    use super::options::selected_contracts;
+    use super::run::worse;
     let contracts = match selected_contracts(
         args.contract.as_deref(),
         args.cases.as_deref(),

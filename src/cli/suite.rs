@@ -108,7 +108,7 @@ pub fn write_list(
 /// Runs `conform list`: the cases of every contract selected (the contract's name
 /// heads each block when there are several); returns the exit code.
 pub fn list_command(args: ListArgs) -> u8 {
-    let contracts = match super::run::selected_contracts(
+    let contracts = match super::options::selected_contracts(
         args.contract.as_deref(),
         args.cases.as_deref(),
         None,
@@ -161,14 +161,14 @@ pub fn check_command(args: CheckArgs) -> u8 {
             Ok(c) => vec![(
                 format!("the schemas in {}", dir.display()),
                 args.cases.clone().unwrap_or_default(),
-                super::run::Loaded::File(Box::new(c)),
+                super::options::Loaded::File(Box::new(c)),
             )],
             Err(e) => {
                 let _ = writeln!(anstream::stderr(), "error: {e}");
                 return crate::exit::INPUT_INVALID;
             }
         },
-        None => match super::run::selected_contracts(
+        None => match super::options::selected_contracts(
             args.contract.as_deref(),
             args.cases.as_deref(),
             None,

@@ -209,12 +209,20 @@ fn same_name(listed: &str, arrived: &str, faults: FaultSet) -> bool {
 /// What the grammar faults do to decoded values: trimming, decoding twice. A value left
 /// empty is absent (C1).
 fn bend_values(q: &mut ListQuery, faults: FaultSet) {
-    if faults.has(Fault::NameTrimmed) {
-        q.name = q
-            .name
+    let trim = |v: &mut Option<String>| {
+        *v = v
             .take()
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty());
+    };
+    if faults.has(Fault::NameTrimmed) {
+        trim(&mut q.name);
+    }
+    if faults.has(Fault::StatusTrimmed) {
+        trim(&mut q.status);
+    }
+    if faults.has(Fault::IdTrimmed) {
+        trim(&mut q.id);
     }
     if faults.has(Fault::NameDoubleDecoded) {
         q.name = q.name.take().map(|n| {
@@ -222,19 +230,6 @@ fn bend_values(q: &mut ListQuery, faults: FaultSet) {
                 .decode_utf8_lossy()
                 .into_owned()
         });
-    }
-    if faults.has(Fault::StatusTrimmed) {
-        q.status = q
-            .status
-            .take()
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty());
-    }
-    if faults.has(Fault::IdTrimmed) {
-        q.id =
-            q.id.take()
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty());
     }
 }
 
