@@ -212,6 +212,8 @@ faults! {
         "every project's list also holds the other projects' instances"),
     AuthIgnored = ("auth-ignored", "C14", "V20", Breaks,
         "the configured token is not required"),
+    AuthCached = ("auth-cached", "C14", "V20", Breaks,
+        "answers to a query with parameters are cached by URL in front of the credentials check: the same URL again without credentials gets the cached list"),
     TokenEmptyAccepted = ("token-empty-accepted", "C14", "V20", Breaks,
         "an empty X-Auth-Token header is let in"),
     TokenPrefixAccepted = ("token-prefix-accepted", "C14", "V20", Breaks,

@@ -95,6 +95,8 @@ struct Mock {
     /// Each instance's name and status when the mock started (the `stale-*` faults read
     /// them; an instance created since has none).
     start: Arc<HashMap<String, (String, String)>>,
+    /// `auth-cached`: the answers to authorized queries with parameters, by URL.
+    cached: Mutex<HashMap<String, (StatusCode, Vec<u8>)>>,
 }
 
 type Indexes = HashMap<String, ProjectIndex>;
@@ -278,6 +280,7 @@ fn index(config: MockConfig) -> Mock {
         served: RwLock::new(Served { now, lagging: None }),
         mover: config.churn.map(|c| Mutex::new((Mover::new(c), projects))),
         start,
+        cached: Mutex::new(HashMap::new()),
     }
 }
 
@@ -447,6 +450,22 @@ async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Respon
     if (mock.token.is_none() && mock.access_key.is_none()) || mock.faults.has(Fault::AuthIgnored) {
         return next.run(req).await;
     }
+    // `auth-cached`: a cache in front of the credentials check, for queries with
+    // parameters (what a search cache keys on).
+    let cache_key = (mock.faults.has(Fault::AuthCached) && req.uri().query().is_some())
+        .then(|| req.uri().to_string());
+    if let Some(key) = &cache_key {
+        let hit = mock
+            .cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned();
+        if let Some((status, body)) = hit {
+            return (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        }
+    }
+
     let token_ok = mock.token.as_ref().is_some_and(|token| {
         let t = token.as_bytes();
         let f = |fault| mock.faults.has(fault);
@@ -481,7 +500,11 @@ async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Respon
         _ => None,
     };
     if token_ok || matches!(signature, Some(Ok(()))) {
-        return next.run(req).await;
+        let answered = next.run(req).await;
+        return match cache_key {
+            Some(key) => remember(&mock, key, answered).await,
+            None => answered,
+        };
     }
     if mock.faults.has(Fault::Auth403) {
         return error(
@@ -497,6 +520,21 @@ async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Respon
         _ => "missing or invalid X-Auth-Token".to_string(),
     };
     error(&mock, StatusCode::UNAUTHORIZED, CODE_UNAUTHORIZED, &why)
+}
+
+/// `auth-cached`: keeps an authorized 200 answer by URL, and hands it on.
+async fn remember(mock: &Mock, key: String, answered: Response) -> Response {
+    let (parts, body) = answered.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    if parts.status == StatusCode::OK {
+        mock.cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, (parts.status, bytes.to_vec()));
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn not_found(State(mock): State<Arc<Mock>>, req: Request) -> Response {

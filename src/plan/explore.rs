@@ -141,6 +141,20 @@ impl Space {
         sizes
     }
 
+    /// The request sent twice in a row, with the configured credentials and then without
+    /// them: a query with parameters (the unlisted one, ignored by C7), what a cache in
+    /// front of the credentials check would key on. `None` without credentials to vary.
+    pub fn sequence(&self) -> Option<[Probe; 2]> {
+        let d = self.dims.iter().position(|d| d.param == UNLISTED_PARAM)?;
+        let mut with = self.absent();
+        with.classes[d] = 1;
+        let without = Probe {
+            auth: AuthSel::None,
+            ..with.clone()
+        };
+        self.credentials.then_some([with, without])
+    }
+
     fn absent(&self) -> Probe {
         Probe {
             classes: vec![0; self.dims.len()],

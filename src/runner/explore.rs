@@ -83,13 +83,18 @@ pub(crate) async fn explore_with(
     // sweep with what remains (the same probes as without a failure, the plan being
     // fixed by the seed; what no longer fits is left out and counted as not sent).
     let reserve = (opts.budget / RESERVE_SHARE).min(SHRINK_REQUESTS);
+    // The two requests of the sequence below are kept out of the sweep.
+    let pair = space
+        .sequence()
+        .filter(|_| opts.shard.is_none() && opts.budget >= 2);
+    let sequence = if pair.is_some() { 2 } else { 0 };
     let split = probes.len().saturating_sub(reserve);
     let mut requests = 0;
     let mut errors = 0;
     let mut failures: Vec<(Probe, ExploreFailure)> = Vec::new();
     let mut sent: Vec<Probe> = Vec::new();
     for part in [&probes[..split], &probes[split..]] {
-        let room = opts.budget.saturating_sub(requests);
+        let room = opts.budget.saturating_sub(requests + sequence);
         let part = &part[..part.len().min(room)];
         if part.is_empty() {
             continue;
@@ -123,7 +128,7 @@ pub(crate) async fn explore_with(
                 continue;
             }
             let found = space.describe(probe);
-            let limit = SHRINK_REQUESTS.min(opts.budget.saturating_sub(requests));
+            let limit = SHRINK_REQUESTS.min(opts.budget.saturating_sub(requests + sequence));
             let (minimal, result, spent) = shrink(
                 client, contract, spec, account, &space, probe, result, rule, *i, limit,
             )
@@ -147,6 +152,41 @@ pub(crate) async fn explore_with(
                     repeats: 0,
                 },
             ));
+        }
+    }
+    // The same request again, right after it was answered, without credentials: still
+    // refused (C14), whatever sits in front of the check (a cache keyed on the URL).
+    // Sent one after the other, nothing else in flight, and never shrunk.
+    if let Some(pair) = pair.filter(|_| requests + 2 <= opts.budget) {
+        let n = probes.len();
+        for (k, probe) in pair.iter().enumerate() {
+            let case = explore::probe_case(desc, &space, probe, n + k);
+            let cases = [case];
+            let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
+            requests += results.iter().map(|r| r.requests.len()).sum::<usize>();
+            let results = settled(client, contract, spec, account, &cases, plans, results).await;
+            sent.push(probe.clone());
+            for result in results {
+                let Some(rule) = first_rule(&result) else {
+                    continue;
+                };
+                let why = format!(
+                    "{rule} {} (sent right after the same request with credentials)",
+                    result.findings.first().map_or("", |f| f.message.as_str())
+                );
+                failures.push((
+                    probe.clone(),
+                    ExploreFailure {
+                        case_file: explore::case_file(desc, &space, probe, &why),
+                        found: format!(
+                            "{}, right after the same request with credentials",
+                            space.describe(probe)
+                        ),
+                        result,
+                        repeats: 0,
+                    },
+                ));
+            }
         }
     }
     // Where the account moved, the instances that moved are probed too: an index, a

@@ -140,3 +140,22 @@ async fn the_default_budget_covers_every_interacting_pair_of_both_contracts() {
         assert!(r.requests <= conform::runner::explore::DEFAULT_BUDGET);
     }
 }
+
+/// A cache in front of the credentials check lets the same request in without them right
+/// after it was answered with them: only the sequence after the sweep shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_request_without_credentials_right_after_is_still_refused() {
+    let r = explore(vec![Fault::AuthCached], 0, 150).await;
+    let f = r
+        .failures
+        .iter()
+        .find(|f| {
+            f.found
+                .contains("right after the same request with credentials")
+        })
+        .unwrap_or_else(|| panic!("{:?}", verdicts(&r)));
+    assert_eq!(f.result.findings[0].rule.to_string(), "C14");
+    assert!(r.requests <= 150);
+    let faithful = explore(vec![], 0, 150).await;
+    assert!(faithful.failures.is_empty(), "{:?}", verdicts(&faithful));
+}

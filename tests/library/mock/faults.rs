@@ -21,6 +21,8 @@ struct Probe {
     /// The request is sent this many times to both mocks (intermittent and unstable faults
     /// need more than one).
     times: usize,
+    /// The same request is sent once with the token first (a sequence: `auth-cached`).
+    primed: bool,
     check: fn(&[Answer], &[Answer]),
 }
 
@@ -31,6 +33,7 @@ fn p(fault: &'static str, uri: &'static str, check: fn(&[Answer], &[Answer])) ->
         uri,
         token: Some(TOKEN),
         times: 1,
+        primed: false,
         check,
     }
 }
@@ -440,6 +443,18 @@ fn probes() -> Vec<Probe> {
                 assert_eq!(bad[0].ids().len(), 50);
                 assert_eq!(bad[0].json()["instance_num"].as_u64(), Some(all));
             })
+        },
+        Probe {
+            token: None,
+            primed: true,
+            ..p(
+                "auth-cached",
+                "/v1.0/p1/instances?name=zeta",
+                |good, bad| {
+                    good[0].assert_json_error(401);
+                    assert_eq!(bad[0].ids(), s(&["b0"]));
+                },
+            )
         },
         Probe {
             token: Some(""),
@@ -860,6 +875,10 @@ async fn every_fault_differs_from_the_faithful_mock() {
         };
         let mut good = Vec::new();
         let mut bad = Vec::new();
+        if probe.primed {
+            request(&good_app, "GET", probe.uri, Some(TOKEN)).await;
+            request(&bad_app, "GET", probe.uri, Some(TOKEN)).await;
+        }
         for _ in 0..probe.times {
             good.push(request(&good_app, "GET", probe.uri, probe.token).await);
             bad.push(request(&bad_app, "GET", probe.uri, probe.token).await);
