@@ -61,7 +61,7 @@ pub async fn command(args: ExploreArgs) -> u8 {
         }
     };
     let many = contracts.len() > 1;
-    let mut code: Option<u8> = None;
+    let mut codes = Vec::new();
     for (name, contract) in &contracts {
         let save = args
             .save
@@ -71,9 +71,9 @@ pub async fn command(args: ExploreArgs) -> u8 {
         if one == crate::exit::INPUT_INVALID {
             return one;
         }
-        code = Some(code.map_or(one, |c| super::run::worse(c, one)));
+        codes.push(one);
     }
-    code.unwrap_or(crate::exit::SUCCESS)
+    super::run::worst(codes)
 }
 
 /// One contract's exploration.

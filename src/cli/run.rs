@@ -160,10 +160,7 @@ pub async fn command(args: RunArgs) -> u8 {
             );
         }
     }
-    let code = ends.iter().fold(None, |acc: Option<u8>, (_, c, _)| {
-        Some(acc.map_or(*c, |a| worse(a, *c)))
-    });
-    let code = code.unwrap_or(crate::exit::SUCCESS);
+    let code = worst(ends.iter().map(|(_, c, _)| *c));
     if many > 1 && args.report.format == Format::Human {
         let _ = write!(anstream::stdout(), "{}", combined_summary(&ends, code));
     }
@@ -191,6 +188,14 @@ fn combined_summary(ends: &[(String, u8, Option<Summary>)], code: u8) -> String 
     }
     s.push_str(&format!("exit code {code}\n"));
     s
+}
+
+/// The exit code of several contracts' runs: the worst of theirs ([`worse`]); 0 for none.
+pub(crate) fn worst(codes: impl IntoIterator<Item = u8>) -> u8 {
+    codes
+        .into_iter()
+        .reduce(worse)
+        .unwrap_or(crate::exit::SUCCESS)
 }
 
 /// Of two runs' exit codes, the one a CI job should see: an interruption, then bad

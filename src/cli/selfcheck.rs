@@ -46,7 +46,7 @@ pub struct SelfcheckArgs {
 /// the worst of the contracts'.
 pub async fn command(args: SelfcheckArgs) -> u8 {
     use super::options::selected_contracts;
-    use super::run::worse;
+    use super::run::worst;
     let contracts = match selected_contracts(
         args.contract.as_deref(),
         args.cases.as_deref(),
@@ -65,7 +65,7 @@ pub async fn command(args: SelfcheckArgs) -> u8 {
         );
         return crate::exit::INPUT_INVALID;
     }
-    let mut code: Option<u8> = None;
+    let mut codes = Vec::new();
     for (i, (sel, contract)) in contracts.iter().enumerate() {
         if i > 0 {
             println!();
@@ -74,9 +74,9 @@ pub async fn command(args: SelfcheckArgs) -> u8 {
         if one == crate::exit::INPUT_INVALID {
             return one;
         }
-        code = Some(code.map_or(one, |c| worse(c, one)));
+        codes.push(one);
     }
-    code.unwrap_or(crate::exit::SUCCESS)
+    worst(codes)
 }
 
 /// One contract's selfcheck.

@@ -805,7 +805,14 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
     rng.shuffle(&mut pending);
     // The contract's interactions first (a flag and its filter, paging and every
     // filter, ...): a small budget spends itself on the pairs most likely to break.
-    let interacts = |i: usize, j: usize| space.interacting.contains(&(i, j));
+    // Looked up for every candidate class of every probe: a table, not a search.
+    let mut table = vec![vec![false; dims]; dims];
+    for &(i, j) in &space.interacting {
+        if i < dims && j < dims {
+            table[i][j] = true;
+        }
+    }
+    let interacts = |i: usize, j: usize| table[i][j];
     pending.sort_by_key(|&(i, _, j, _)| !interacts(i, j));
     let mut next = 0;
     while out.len() < budget && !uncovered.is_empty() {

@@ -118,7 +118,8 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-/// The whole document for one run.
+/// The whole document for one run (the tests' shorthand for [`render_all`]).
+#[cfg(test)]
 pub fn render(
     info: &RunInfo,
     cases: &[CaseResult],

@@ -25,7 +25,8 @@ use super::{detail_text, CaseResult, RunInfo, RunSection, Verdict};
 
 type Xml = Writer<Vec<u8>>;
 
-/// The whole document for one run.
+/// The whole document for one run (the tests' shorthand for [`render_all`]).
+#[cfg(test)]
 pub fn render(info: &RunInfo, cases: &[CaseResult], elapsed: std::time::Duration) -> String {
     render_all(&[RunSection {
         info: info.clone(),
