@@ -721,7 +721,11 @@ impl Validator<'_> {
         };
         let auth = match &raw.auth {
             None => AuthSel::Configured,
-            Some(a) => match AuthSel::ALL.iter().find(|s| s.name() == a.get_ref()) {
+            Some(a) => match AuthSel::ALL
+                .iter()
+                .chain(&AuthSel::SIGNED)
+                .find(|s| s.name() == a.get_ref())
+            {
                 Some(s) => *s,
                 None => {
                     let msg = format!("unknown auth `{}`", a.get_ref());

@@ -63,6 +63,12 @@ pub enum AuthSel {
     Extended,
     /// The real token, or signature, with every letter's case swapped (C14: expect 401).
     OtherCase,
+    /// AK/SK only: a valid signature dated a day ago. The page states no window for
+    /// `X-Sdk-Date`: a refusal (401, 403) and an answer are both accepted, and recorded.
+    StaleDate,
+    /// AK/SK only: a valid signature over the same path without its query, sent with
+    /// the query (C14: expect 401, the signature does not cover what was sent).
+    OtherQuery,
 }
 
 impl AuthSel {
@@ -77,6 +83,14 @@ impl AuthSel {
         AuthSel::OtherCase,
     ];
 
+    /// The shapes that only signed (AK/SK) credentials have.
+    pub const SIGNED: [AuthSel; 2] = [AuthSel::StaleDate, AuthSel::OtherQuery];
+
+    /// True for a shape only signed (AK/SK) credentials have.
+    pub fn signed_only(self) -> bool {
+        AuthSel::SIGNED.contains(&self)
+    }
+
     /// The name a case file gives it (`auth = "prefix"`).
     pub fn name(self) -> &'static str {
         match self {
@@ -87,6 +101,8 @@ impl AuthSel {
             AuthSel::Prefix => "prefix",
             AuthSel::Extended => "extended",
             AuthSel::OtherCase => "other-case",
+            AuthSel::StaleDate => "stale-date",
+            AuthSel::OtherQuery => "other-query",
         }
     }
 
@@ -111,7 +127,11 @@ impl AuthSel {
                     })
                     .collect(),
             ),
-            AuthSel::Configured | AuthSel::None | AuthSel::Wrong => None,
+            AuthSel::Configured
+            | AuthSel::None
+            | AuthSel::Wrong
+            | AuthSel::StaleDate
+            | AuthSel::OtherQuery => None,
         }
     }
 }

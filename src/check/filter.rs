@@ -20,7 +20,55 @@ pub fn check(
     got: &[Inst],
     out: &mut Outcome,
 ) {
-    let q = Query::parse(ctx.contract.desc(), &req.decoded_query());
+    let desc = ctx.contract.desc();
+    let pairs = req.decoded_query();
+    let q = Query::parse(desc, &pairs);
+    // A repeated parameter: the page is silent, so the last value winning and the first
+    // are both readings; the answer passes under either and the one followed is recorded.
+    let Some(first) = Query::first_wins(desc, &pairs) else {
+        return check_query(ctx, request, &q, total_member, got, out);
+    };
+    let mut last = Outcome::default();
+    check_query(ctx, request, &q, total_member, got, &mut last);
+    if last.findings.is_empty() {
+        if expected_positions(ctx.baseline, &first) != expected_positions(ctx.baseline, &q) {
+            out.observe(
+                desc.and_rule,
+                request,
+                "reading followed: a repeated parameter, its last value counts",
+            );
+        }
+        return out.absorb(last);
+    }
+    let mut under_first = Outcome::default();
+    check_query(ctx, request, &first, total_member, got, &mut under_first);
+    if under_first.findings.is_empty() {
+        out.observe(
+            desc.and_rule,
+            request,
+            "reading followed: a repeated parameter, its first value counts (accepted)",
+        );
+        return out.absorb(under_first);
+    }
+    for f in &mut last.findings {
+        f.message = format!(
+            "{} (under both readings of the repeated parameter: its last value, its first)",
+            f.message
+        );
+    }
+    out.absorb(last);
+}
+
+/// Judges one answer under one reading of the query (and the readings of its filters).
+fn check_query(
+    ctx: &Context<'_>,
+    request: usize,
+    q: &Query<'_>,
+    total_member: Option<&Number>,
+    got: &[Inst],
+    out: &mut Outcome,
+) {
+    let q = q.clone();
     let mut strict = Outcome::default();
     let shown = check_with(ctx, request, &q, total_member, got, &mut strict);
     // Where the page is silent, a filter accepts other readings (the contract notes'
@@ -98,9 +146,12 @@ fn check_with(
         .collect();
     // The window this answer should hold (C9, C10): it decides whether the case
     // compared anything, and completeness is judged against it.
-    let start = q.start.unwrap_or(0) + 1;
+    // Saturating: a start or limit beyond any list (2^64 + 1) is read, not refused.
+    let start = q.start.unwrap_or(0).saturating_add(1);
     let from = (start - 1).min(full.len());
-    let to = q.limit.map_or(full.len(), |l| (from + l).min(full.len()));
+    let to = q
+        .limit
+        .map_or(full.len(), |l| from.saturating_add(l).min(full.len()));
     let page = &full[from..to];
     out.compared_list = true;
     out.expected_instances += page.len();

@@ -7,6 +7,9 @@ use super::desc::{Desc, FieldRef, Filter, Match, Reading};
 use super::Rule;
 use crate::base::{Baseline, Inst};
 
+/// The largest 32-bit signed integer: a paging value beyond it may be refused.
+const INT32_MAX: u64 = 2_147_483_647;
+
 /// One filter the query applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Active {
@@ -38,6 +41,10 @@ pub struct Query<'d> {
     /// True when the only paging fault is a limit above the maximum, which the page
     /// leaves open between a 400 and a clamped page (S9).
     pub over_max: bool,
+    /// A paging value the page leaves open between a 400 and its reading: beyond
+    /// 2^31 - 1 (the page's "Integer" may be 32-bit) or with a leading `+` (a sign is
+    /// not in "decimal integer" for every server). The value is read; a 400 is accepted.
+    pub refusal_tolerated: bool,
     /// The readings this query is judged under instead of the filters' own matches:
     /// (index into the description's filters, reading). Empty: the contract's own.
     pub readings: Vec<(usize, Reading)>,
@@ -87,10 +94,20 @@ impl<'d> Query<'d> {
             .collect();
         let mut invalid_paging = false;
         let mut over_max = false;
+        let mut refusal_tolerated = false;
         let mut number = |name: &str, min: u64, max: Option<u64>| -> Option<u64> {
             let v = non_empty(name)?;
-            match v.parse::<u64>() {
-                Ok(n) if n >= min && v.bytes().all(|b| b.is_ascii_digit()) => match max {
+            let digits = v.strip_prefix('+').unwrap_or(&v);
+            let read = match !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                // Digits beyond 64 bits are still an integer (C10): past any end.
+                true => Ok(digits.parse::<u64>().unwrap_or(u64::MAX)),
+                false => Err(()),
+            };
+            if read.is_ok() && (digits.len() < v.len() || read > Ok(INT32_MAX)) {
+                refusal_tolerated = true;
+            }
+            match read {
+                Ok(n) if n >= min => match max {
                     // Above the maximum: a 400 is due, and a target that clamps instead
                     // (tolerated, S9 of the v2 notes) is judged by the maximum.
                     Some(m) if n > m => {
@@ -124,8 +141,31 @@ impl<'d> Query<'d> {
             empty,
             invalid_paging,
             over_max,
+            refusal_tolerated,
             readings: Vec::new(),
         }
+    }
+
+    /// The query read with the first value of a repeated parameter winning, when a
+    /// parameter came more than once and that reading differs from [`Query::parse`]'s
+    /// (the last wins). The page is silent on repeats: both readings are accepted and
+    /// the one a target follows is recorded.
+    pub fn first_wins(desc: &'d Desc, pairs: &[(String, String)]) -> Option<Query<'d>> {
+        let mut seen: Vec<&str> = Vec::new();
+        let firsts: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| {
+                let new = !seen.contains(&k.as_str());
+                seen.push(k);
+                new
+            })
+            .cloned()
+            .collect();
+        if firsts.len() == pairs.len() {
+            return None;
+        }
+        let first = Query::parse(desc, &firsts);
+        (first != Query::parse(desc, pairs)).then_some(first)
     }
 
     /// The same query without paging: every match (for walks).
@@ -424,6 +464,44 @@ mod tests {
             &pairs(&[("name", "x"), ("isExactMatchName", "true")]),
         );
         assert!(q.active[0].exact);
+    }
+
+    #[test]
+    fn a_repeated_parameter_is_read_last_first_and_first_as_a_reading() {
+        let q = |p: &[(&str, &str)]| Query::parse(desc(), &pairs(p));
+        let twice = pairs(&[("limit", "5"), ("name", "a"), ("limit", "1")]);
+        assert_eq!(q(&[("limit", "5"), ("limit", "1")]).limit, Some(1));
+        let first = Query::first_wins(desc(), &twice).expect("another reading");
+        assert_eq!(first.limit, Some(5));
+        assert_eq!(first.active.len(), 1, "the other parameters are kept");
+        // The same value twice, or no repeat at all, is one reading.
+        let same = pairs(&[("limit", "1"), ("limit", "1")]);
+        assert!(Query::first_wins(desc(), &same).is_none());
+        assert!(Query::first_wins(desc(), &pairs(&[("limit", "1")])).is_none());
+        // An empty last value leaves the parameter absent; the first reading keeps it.
+        let emptied = pairs(&[("name", "a"), ("name", "")]);
+        assert!(q(&[("name", "a"), ("name", "")]).active.is_empty());
+        assert_eq!(Query::first_wins(desc(), &emptied).unwrap().active.len(), 1);
+    }
+
+    #[test]
+    fn paging_edges_the_page_leaves_open_are_read_with_a_400_tolerated() {
+        let q = |v: &str| Query::parse(desc(), &pairs(&[("start", v)]));
+        for (v, start) in [
+            ("2147483647", 2_147_483_646usize),
+            ("2147483648", 2_147_483_647),
+            ("18446744073709551617", usize::MAX - 1),
+            ("+2", 1),
+        ] {
+            let r = q(v);
+            assert!(!r.invalid_paging, "{v}");
+            assert_eq!(r.start, Some(start), "{v}");
+            assert_eq!(r.refusal_tolerated, v != "2147483647", "{v}");
+        }
+        for v in ["+", "-1", "+-1", "1.5", " 1", "0"] {
+            let r = q(v);
+            assert!(r.invalid_paging, "{v}: a 400 is due");
+        }
     }
 
     #[test]

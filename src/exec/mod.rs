@@ -327,15 +327,27 @@ impl Client {
             | AuthSel::Empty
             | AuthSel::Prefix
             | AuthSel::Extended
-            | AuthSel::OtherCase => {
-                let parts = crate::auth::UrlParts::from_url(&url);
+            | AuthSel::OtherCase
+            | AuthSel::StaleDate
+            | AuthSel::OtherQuery => {
+                let mut parts = crate::auth::UrlParts::from_url(&url);
+                let mut date = time::OffsetDateTime::now_utc();
+                match request.auth {
+                    // Signed over the path alone, sent with the query.
+                    AuthSel::OtherQuery => parts.query.clear(),
+                    AuthSel::StaleDate => date -= time::Duration::days(1),
+                    _ => {}
+                }
                 let authorized = self.target.credentials.authorize(
                     &parts.request("GET", &request.headers, b""),
-                    time::OffsetDateTime::now_utc(),
+                    date,
                     &self.target.token_header,
                 );
                 // AK/SK: send exactly the query string that was signed.
-                if let Some(q) = authorized.query {
+                if let Some(q) = authorized
+                    .query
+                    .filter(|_| request.auth != AuthSel::OtherQuery)
+                {
                     url.set_query((!q.is_empty()).then_some(q.as_str()));
                 }
                 secret_headers = authorized.headers;

@@ -289,7 +289,9 @@ impl ProjectIndex {
             } else if faults.has(Fault::FuzzyCaseInsensitive) {
                 name.to_lowercase().contains(&term.to_lowercase())
             } else if faults.has(Fault::NameLikeWildcards) && term.contains(['%', '_']) {
-                like(name, &format!("%{term}%"))
+                wildcard(name, &format!("%{term}%"), '%', '_')
+            } else if faults.has(Fault::NameGlob) && term.contains(['*', '?']) {
+                wildcard(name, &format!("*{term}*"), '*', '?')
             } else {
                 // C2: case-sensitive substring.
                 name.contains(term)
@@ -526,22 +528,23 @@ impl ProjectIndex {
 /// The page size `page-cap-50` never exceeds.
 const PAGE_CAP: usize = 50;
 
-/// SQL LIKE: `%` matches any text, `_` any one character, everything else itself.
-fn like(text: &str, pattern: &str) -> bool {
+/// A wildcard pattern: `any_text` matches any text, `any_char` any one character,
+/// everything else itself (SQL LIKE with `%` and `_`, a glob with `*` and `?`).
+fn wildcard(text: &str, pattern: &str, any_text: char, any_char: char) -> bool {
     let t: Vec<char> = text.chars().collect();
     let p: Vec<char> = pattern.chars().collect();
     // can[j]: the first i characters of the text match the first j of the pattern.
     let mut can = vec![false; p.len() + 1];
     can[0] = true;
     for j in 0..p.len() {
-        can[j + 1] = can[j] && p[j] == '%';
+        can[j + 1] = can[j] && p[j] == any_text;
     }
     for c in &t {
         let mut next = vec![false; p.len() + 1];
         for j in 0..p.len() {
             next[j + 1] = match p[j] {
-                '%' => next[j] || can[j + 1],
-                '_' => can[j],
+                x if x == any_text => next[j] || can[j + 1],
+                x if x == any_char => can[j],
                 x => can[j] && x == *c,
             };
         }

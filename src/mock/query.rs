@@ -4,6 +4,8 @@
 //! `+`, `&`, `%`, `=` and Chinese characters arrive intact. The first occurrence of a
 //! repeated parameter wins.
 
+use std::borrow::Cow;
+
 use super::faults::Fault;
 use super::FaultSet;
 
@@ -76,7 +78,11 @@ const KNOWN: [&str; 7] = [
 /// exponents). Values too large for u64 saturate: they are still integers (C10), and a
 /// huge start is simply past the end (C9).
 fn decimal(param: &'static str, value: &str, faults: FaultSet) -> Result<i128, QueryError> {
-    let digits = value.strip_prefix('-').unwrap_or(value);
+    let signed = match faults.has(Fault::PagingPlusSignRead) {
+        true => value.strip_prefix('+').unwrap_or(value),
+        false => value,
+    };
+    let digits = signed.strip_prefix('-').unwrap_or(signed);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(QueryError::NotAnInteger {
             param,
@@ -88,8 +94,21 @@ fn decimal(param: &'static str, value: &str, faults: FaultSet) -> Result<i128, Q
         true => u64::from_str_radix(digits, 8).ok(),
         false => None,
     }
-    .unwrap_or_else(|| digits.parse::<u64>().unwrap_or(u64::MAX)) as i128;
-    Ok(if value.starts_with('-') {
+    .unwrap_or_else(|| digits.parse::<u64>().unwrap_or(u64::MAX));
+    // Kept in 32 bits: the digits' value modulo 2^32 (2^64 + 1 and 2^32 + 1 are 1).
+    let magnitude = match faults.has(Fault::Paging32BitWrap) {
+        true => digits
+            .bytes()
+            .fold(0u64, |n, b| (n * 10 + u64::from(b - b'0')) % (1 << 32)),
+        false => magnitude,
+    } as i128;
+    if faults.has(Fault::PagingBeyond32Bit400) && magnitude > i128::from(i32::MAX) {
+        return Err(QueryError::NotAnInteger {
+            param,
+            value: value.to_string(),
+        });
+    }
+    Ok(if signed.starts_with('-') {
         -magnitude
     } else {
         magnitude
@@ -102,7 +121,7 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     let mut start: Option<String> = None;
     let mut limit: Option<String> = None;
     let mut unlisted: Option<String> = None;
-    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+    for (key, value) in decoded(raw, faults) {
         let Some(slot) = KNOWN.iter().position(|k| same_name(k, &key, faults)) else {
             // C7: parameters the page does not list are ignored.
             if faults.has(Fault::UnknownParam400) {
@@ -199,11 +218,39 @@ pub(crate) fn parse(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery, Qu
     Ok(q)
 }
 
-/// Whether a parameter arrived under a listed name: exactly (C7), or in any letter case
-/// under `param-name-case-insensitive`.
+/// Whether a parameter arrived under a listed name: exactly (C7), or, under the name
+/// faults, in any letter case, in the other naming convention, or with an `s` added.
 fn same_name(listed: &str, arrived: &str, faults: FaultSet) -> bool {
+    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
     listed == arrived
         || (faults.has(Fault::ParamNameCaseInsensitive) && listed.eq_ignore_ascii_case(arrived))
+        || (faults.has(Fault::ParamNameOtherConvention)
+            && listed.contains('_') != arrived.contains('_')
+            && squash(listed) == squash(arrived))
+        || (faults.has(Fault::ParamNamePlural) && arrived.strip_suffix('s') == Some(listed))
+}
+
+/// The query's decoded pairs in order. Under `repeated-param-joined` a repeated name's
+/// values are joined with commas into its first occurrence; under
+/// `repeated-param-last-wins` the last value replaces it.
+fn decoded(raw: Option<&str>, faults: FaultSet) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    let mut out: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if faults.has(Fault::RepeatedParamJoined) {
+            if let Some((_, v)) = out.iter_mut().find(|(k, _)| *k == key) {
+                *v = Cow::Owned(format!("{v},{value}"));
+                continue;
+            }
+        }
+        if faults.has(Fault::RepeatedParamLastWins) {
+            if let Some((_, v)) = out.iter_mut().find(|(k, _)| *k == key) {
+                *v = value;
+                continue;
+            }
+        }
+        out.push((key, value));
+    }
+    out
 }
 
 /// What the grammar faults do to decoded values: trimming, decoding twice. A value left
@@ -260,7 +307,7 @@ pub(crate) fn parse_v2(raw: Option<&str>, faults: FaultSet) -> Result<ListQuery,
     };
     let mut values: [Option<String>; 11] = Default::default();
     let mut unlisted: Option<String> = None;
-    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+    for (key, value) in decoded(raw, faults) {
         let key = if key == "id" && !faults.has(Fault::IdAliasIgnored) {
             "instance_id".into()
         } else {

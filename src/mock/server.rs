@@ -494,6 +494,8 @@ async fn auth(State(mock): State<Arc<Mock>>, req: Request, next: Next) -> Respon
                     path: req.uri().path(),
                     query: req.uri().query(),
                     header: &header,
+                    stale_accepted: mock.faults.has(Fault::SignatureStaleAccepted),
+                    query_fallback: mock.faults.has(Fault::SignatureQueryFallback),
                 },
             ))
         }

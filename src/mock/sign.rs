@@ -32,6 +32,27 @@ pub struct Arrived<'a> {
     pub query: Option<&'a str>,
     /// Header values by lower-case name (the first of each).
     pub header: &'a dyn Fn(&str) -> Option<String>,
+    /// `signature-stale-accepted`: any signing time is accepted.
+    pub stale_accepted: bool,
+    /// `signature-query-fallback`: a signature that fails is tried again over the path
+    /// alone, as a gateway lenient with clients that sign no query would.
+    pub query_fallback: bool,
+}
+
+/// How far the signing time may be from the mock's clock (the vendor's gateways allow
+/// 15 minutes; the page under test states no window, so conform accepts either answer).
+const WINDOW_SECONDS: i64 = 15 * 60;
+
+/// The signing time of `YYYYMMDDTHHMMSSZ`, in seconds since the epoch.
+fn signing_time(date: &str) -> Option<i64> {
+    if date.len() != 16 || !date.is_ascii() || &date[8..9] != "T" || &date[15..] != "Z" {
+        return None;
+    }
+    let n = |from: usize, to: usize| date[from..to].parse::<u16>().ok();
+    let month = time::Month::try_from(u8::try_from(n(4, 6)?).ok()?).ok()?;
+    let day = time::Date::from_calendar_date(i32::from(n(0, 4)?), month, n(6, 8)? as u8).ok()?;
+    let at = time::Time::from_hms(n(9, 11)? as u8, n(11, 13)? as u8, n(13, 15)? as u8).ok()?;
+    Some(day.with_time(at).assume_utc().unix_timestamp())
 }
 
 /// Why a signature is refused (said in the 401's message).
@@ -71,31 +92,38 @@ pub fn verify(key: &AccessKey, r: &Arrived<'_>) -> Result<(), String> {
         let value = (r.header)(name).ok_or_else(|| format!("signed header {name} is missing"))?;
         headers.push_str(&format!("{name}:{}\n", value.trim()));
     }
-    let canonical = format!(
-        "{}\n{}\n{}\n{headers}\n{signed}\n{}",
-        r.method.to_ascii_uppercase(),
-        canonical_uri(r.path),
-        canonical_query(r.query.unwrap_or("")),
-        hex::encode(Sha256::digest(b"")),
-    );
-    let to_sign = format!(
-        "{ALGORITHM}\n{date}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.sk.as_bytes()).map_err(|e| e.to_string())?;
-    mac.update(to_sign.as_bytes());
-    let want = hex::encode(mac.finalize().into_bytes());
-    let same = want.len() == signature.len()
-        && want
-            .bytes()
-            .zip(signature.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
-        Ok(())
-    } else {
-        Err("the signature does not match the request".into())
+    let signs = |query: &str| -> Result<bool, String> {
+        let canonical = format!(
+            "{}\n{}\n{}\n{headers}\n{signed}\n{}",
+            r.method.to_ascii_uppercase(),
+            canonical_uri(r.path),
+            canonical_query(query),
+            hex::encode(Sha256::digest(b"")),
+        );
+        let to_sign = format!(
+            "{ALGORITHM}\n{date}\n{}",
+            hex::encode(Sha256::digest(canonical.as_bytes()))
+        );
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(key.sk.as_bytes()).map_err(|e| e.to_string())?;
+        mac.update(to_sign.as_bytes());
+        let want = hex::encode(mac.finalize().into_bytes());
+        Ok(want.len() == signature.len()
+            && want
+                .bytes()
+                .zip(signature.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0)
+    };
+    if !(signs(r.query.unwrap_or(""))? || (r.query_fallback && signs("")?)) {
+        return Err("the signature does not match the request".into());
     }
+    let at = signing_time(&date).ok_or("X-Sdk-Date is not YYYYMMDDTHHMMSSZ")?;
+    let off = (time::OffsetDateTime::now_utc().unix_timestamp() - at).abs();
+    if off > WINDOW_SECONDS && !r.stale_accepted {
+        return Err("X-Sdk-Date is more than 15 minutes from the server's clock".into());
+    }
+    Ok(())
 }
 
 /// Percent-encodes all but the unreserved characters (letters, digits, `-._~`).
@@ -149,9 +177,33 @@ fn canonical_query(query: &str) -> String {
 mod tests {
     use super::*;
 
+    /// `YYYYMMDDTHHMMSSZ`, `seconds_ago` before now.
+    fn stamp(seconds_ago: i64) -> String {
+        let t = time::OffsetDateTime::now_utc() - time::Duration::seconds(seconds_ago);
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
     fn sign(key: &AccessKey, method: &str, path: &str, query: &str, host: &str) -> String {
+        sign_at(key, method, path, query, host, &stamp(0))
+    }
+
+    fn sign_at(
+        key: &AccessKey,
+        method: &str,
+        path: &str,
+        query: &str,
+        host: &str,
+        date: &str,
+    ) -> String {
         // The scheme as the SDKs describe it, step by step, for the mock's own tests.
-        let date = "20240101T000000Z";
         let canonical = format!(
             "{method}\n{}\n{}\nhost:{host}\nx-sdk-date:{date}\n\nhost;x-sdk-date\n{}",
             canonical_uri(path),
@@ -177,25 +229,10 @@ mod tests {
             ak: "AK1".into(),
             sk: "secret".into(),
         };
+        let now = stamp(0);
         let auth = sign(&key, "GET", "/v2/p/instances", "name=a%20b&limit=10", "h:1");
         let check = |path: &str, query: &str, host: &str, auth: &str| {
-            let auth = auth.to_string();
-            let host = host.to_string();
-            let header = move |n: &str| match n {
-                "authorization" => Some(auth.clone()),
-                "x-sdk-date" => Some("20240101T000000Z".to_string()),
-                "host" => Some(host.clone()),
-                _ => None,
-            };
-            verify(
-                &key,
-                &Arrived {
-                    method: "GET",
-                    path,
-                    query: Some(query),
-                    header: &header,
-                },
-            )
+            verify_at(&key, path, query, host, auth, &now, (false, false))
         };
         assert_eq!(
             check("/v2/p/instances", "limit=10&name=a%20b", "h:1", &auth),
@@ -217,5 +254,74 @@ mod tests {
         );
         assert!(check("/v2/p/instances", "limit=10&name=a%20b", "h:1", &forged).is_err());
         assert!(check("/v2/p/instances", "", "h:1", "Bearer x").is_err());
+    }
+
+    fn verify_at(
+        key: &AccessKey,
+        path: &str,
+        query: &str,
+        host: &str,
+        auth: &str,
+        date: &str,
+        (stale_accepted, query_fallback): (bool, bool),
+    ) -> Result<(), String> {
+        let (auth, host, date) = (auth.to_string(), host.to_string(), date.to_string());
+        let header = move |n: &str| match n {
+            "authorization" => Some(auth.clone()),
+            "x-sdk-date" => Some(date.clone()),
+            "host" => Some(host.clone()),
+            _ => None,
+        };
+        verify(
+            key,
+            &Arrived {
+                method: "GET",
+                path,
+                query: Some(query),
+                header: &header,
+                stale_accepted,
+                query_fallback,
+            },
+        )
+    }
+
+    #[test]
+    fn a_stale_date_and_a_signature_over_no_query_are_refused_unless_a_fault_allows_them() {
+        let key = AccessKey {
+            ak: "AK1".into(),
+            sk: "secret".into(),
+        };
+        let path = "/v2/p/instances";
+        let day_ago = stamp(86_400);
+        let stale = sign_at(&key, "GET", path, "limit=1", "h", &day_ago);
+        let refused = verify_at(&key, path, "limit=1", "h", &stale, &day_ago, (false, false));
+        assert!(refused.unwrap_err().contains("15 minutes"));
+        assert_eq!(
+            verify_at(&key, path, "limit=1", "h", &stale, &day_ago, (true, false)),
+            Ok(())
+        );
+        let minute_ago = stamp(60);
+        let recent = sign_at(&key, "GET", path, "limit=1", "h", &minute_ago);
+        assert_eq!(
+            verify_at(
+                &key,
+                path,
+                "limit=1",
+                "h",
+                &recent,
+                &minute_ago,
+                (false, false)
+            ),
+            Ok(())
+        );
+        let now = stamp(0);
+        let bare = sign_at(&key, "GET", path, "", "h", &now);
+        assert!(verify_at(&key, path, "limit=1", "h", &bare, &now, (false, false)).is_err());
+        assert_eq!(
+            verify_at(&key, path, "limit=1", "h", &bare, &now, (false, true)),
+            Ok(())
+        );
+        assert!(signing_time("20240101T000000").is_none());
+        assert!(signing_time("20241301T000000Z").is_none());
     }
 }

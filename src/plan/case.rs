@@ -31,6 +31,8 @@ pub struct Projects<'a> {
     pub other: Option<&'a str>,
     /// False when the run sends no credentials at all.
     pub credentials: bool,
+    /// True when the credentials sign requests (AK/SK).
+    pub signed: bool,
 }
 
 /// A case's requests, or why it sends none.
@@ -68,6 +70,12 @@ pub fn plan_case<E: std::fmt::Display>(
             }
         },
     };
+    if case.auth.signed_only() && !projects.signed {
+        return skip(format!(
+            "`auth = \"{}\"` shapes an AK/SK signature: the run has no access key",
+            case.auth.name()
+        ));
+    }
     if case.auth != AuthSel::Configured && !projects.credentials {
         return skip(format!(
             "no credentials configured: the target is run without auth, so {}'s 401 cannot be checked",

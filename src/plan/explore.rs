@@ -43,6 +43,11 @@ pub struct Class {
     pub value: Option<String>,
     /// The draw that finds this value in the data, when one does (for `--save`).
     pub draw: Option<Draw>,
+    /// An edge of the parameter's grammar whose answer the other parameters do not
+    /// change (a refused or past-the-end page): sent alone and with every shape of
+    /// credentials, never combined with other parameters' classes (as combinatorial
+    /// testing treats invalid values), so the pairs budget goes where filters interact.
+    pub lone: bool,
 }
 
 /// What a parameter is to the contract.
@@ -52,6 +57,9 @@ pub enum Role {
     Flag,
     Paging,
     Other,
+    /// A listed parameter sent a second time, after the dimension at this index: the
+    /// page is silent on repeats, so the first value and the last are both readings.
+    Repeat(usize),
 }
 
 /// One parameter and its classes; class 0 is always "absent".
@@ -72,6 +80,9 @@ pub struct Space {
     pub unreachable: Vec<String>,
     /// Requests are also sent without and with wrong credentials (C14).
     pub credentials: bool,
+    /// The credentials sign requests (AK/SK): their own shapes are sent too (a stale
+    /// `X-Sdk-Date`, a signature over another query).
+    pub signed: bool,
     pub auth_rule: Option<Rule>,
     /// The pairs of dimensions the contract says act on each other (a flag and the
     /// filter it changes, a hiding flag and every filter, paging and every filter, the
@@ -120,14 +131,28 @@ impl Space {
     /// (absent included: leaving one out is half of many bugs).
     pub fn totals(&self) -> (usize, usize) {
         let classes = self.dims.iter().map(|d| d.classes.len() - 1).sum();
+        (classes, self.pairs().len())
+    }
+
+    /// The class pairs the coverage counts, as (dimension, class, later dimension,
+    /// class): every pair, except a lone class ([`Class::lone`]) with anything but the
+    /// credentials.
+    fn pairs(&self) -> Vec<(usize, usize, usize, usize)> {
         let sizes = self.sizes();
-        let mut pairs = 0;
+        let lone = |k: usize, c: usize| self.dims.get(k).is_some_and(|d| d.classes[c].lone);
+        let mut out = Vec::new();
         for i in 0..sizes.len() {
             for j in i + 1..sizes.len() {
-                pairs += sizes[i] * sizes[j];
+                for a in 0..sizes[i] {
+                    for b in 0..sizes[j] {
+                        if j == self.dims.len() || !(lone(i, a) || lone(j, b)) {
+                            out.push((i, a, j, b));
+                        }
+                    }
+                }
             }
         }
-        (classes, pairs)
+        out
     }
 
     /// The number of values of each dimension of the pairwise coverage: every
@@ -194,18 +219,14 @@ pub fn coverage(space: &Space, probes: &[Probe]) -> Coverage {
             }
         }
     }
-    let (classes_total, pairs_total) = space.totals();
-    let sizes = space.sizes();
-    let interacting = pairs
-        .iter()
-        .filter(|(i, _, j, _)| space.interacting.contains(&(*i, *j)))
-        .count();
-    let interacting_total = space
-        .interacting
-        .iter()
-        .filter(|(i, j)| *i < sizes.len() && *j < sizes.len())
-        .map(|(i, j)| sizes[*i] * sizes[*j])
-        .sum();
+    let counted = space.pairs();
+    let (classes_total, pairs_total) = (space.totals().0, counted.len());
+    let interacts =
+        |&(i, _, j, _): &&(usize, usize, usize, usize)| space.interacting.contains(&(*i, *j));
+    let interacting_total = counted.iter().filter(interacts).count();
+    let counted: Vec<_> = counted.into_iter().filter(|k| pairs.contains(k)).collect();
+    let interacting = counted.iter().filter(interacts).count();
+    let pairs = counted;
     Coverage {
         classes: classes.len(),
         classes_total,
@@ -252,6 +273,15 @@ fn lit(name: impl Into<String>, value: impl Into<String>) -> Class {
         name: name.into(),
         value: Some(value.into()),
         draw: None,
+        lone: false,
+    }
+}
+
+/// A class sent alone ([`Class::lone`]).
+fn edge(name: impl Into<String>, value: impl Into<String>) -> Class {
+    Class {
+        lone: true,
+        ..lit(name, value)
     }
 }
 
@@ -265,6 +295,7 @@ fn drawn(name: &str, kind: DrawKind, value: String) -> Class {
             nth: None,
             hidden_by: None,
         }),
+        lone: false,
     }
 }
 
@@ -293,6 +324,7 @@ fn absent() -> Class {
         name: "absent".into(),
         value: None,
         draw: None,
+        lone: false,
     }
 }
 
@@ -302,6 +334,33 @@ fn middle(mut v: Vec<String>) -> Option<String> {
     v.dedup();
     let i = v.len() / 2;
     (!v.is_empty()).then(|| v.swap_remove(i))
+}
+
+/// A parameter name in the other naming convention: `include_failure` for
+/// `includeFailure` and back; empty for a name of one word.
+fn other_convention(s: &str) -> String {
+    if s.contains('_') {
+        let mut up = false;
+        s.chars()
+            .filter_map(|c| match c {
+                '_' => {
+                    up = true;
+                    None
+                }
+                c if std::mem::take(&mut up) => Some(c.to_ascii_uppercase()),
+                c => Some(c),
+            })
+            .collect()
+    } else if s.chars().any(|c| c.is_ascii_uppercase()) {
+        s.chars()
+            .flat_map(|c| match c.is_ascii_uppercase() {
+                true => vec!['_', c.to_ascii_lowercase()],
+                false => vec![c],
+            })
+            .collect()
+    } else {
+        String::new()
+    }
 }
 
 /// A parameter name in another letter case: its first letter's case swapped.
@@ -433,6 +492,51 @@ pub fn space(
         })
         .collect();
     out.dims.extend(renamed);
+    // Near misses of listed names, unlisted and so ignored (C7): a hiding flag in the
+    // other naming convention (`include_failure` beside `includeFailure`, as another
+    // version of the API spells it) with its literal value, and the page size with an
+    // `s` added. Applied, the first shows hidden items and the second cuts the page.
+    let near: Vec<Dim> = desc
+        .hidden
+        .iter()
+        .map(|h| (other_convention(&h.unless.param), h.unless.value.clone()))
+        .take(1)
+        .chain(page_size.map(|l| (format!("{l}s"), "1".to_string())))
+        .filter(|(name, _)| !name.is_empty() && !out.dims.iter().any(|d| d.param == *name))
+        .map(|(name, value)| Dim {
+            param: name,
+            role: Role::Other,
+            classes: vec![absent(), lit("near miss", value)],
+            rule: desc.and_rule,
+        })
+        .collect();
+    out.dims.extend(near);
+    // A repeated parameter: the page size again with the first page size, and the
+    // first filter again with its whole value (sent after the other parameters, so the
+    // probe's own class of that parameter comes first).
+    let repeats: Vec<Dim> = [Role::Filter, Role::Paging]
+        .iter()
+        .filter_map(|role| {
+            let at = out.dims.iter().position(|d| {
+                d.role == *role && (*role != Role::Paging || Some(d.param.as_str()) == page_size)
+            })?;
+            let d = &out.dims[at];
+            let value = match role {
+                Role::Paging => d.classes.iter().find(|c| c.name == "first")?,
+                _ => d.classes.get(1)?,
+            };
+            Some(Dim {
+                param: d.param.clone(),
+                role: Role::Repeat(at),
+                classes: vec![
+                    absent(),
+                    lit(format!("again, {}", value.name), value.value.clone()?),
+                ],
+                rule: d.rule,
+            })
+        })
+        .collect();
+    out.dims.extend(repeats);
     for d in &mut out.dims {
         // One class per distinct value: the first name wins.
         let mut seen: HashSet<Option<String>> = HashSet::new();
@@ -468,6 +572,12 @@ fn interacting(desc: &Desc, space: &Space) -> Vec<(usize, usize)> {
     let unlisted = (0..space.dims.len()).filter(|&i| space.dims[i].role == Role::Other);
     for u in unlisted {
         pairs.extend(paging.iter().map(|&p| (u, p)));
+    }
+    // A repeated parameter acts on its first occurrence.
+    for (i, d) in space.dims.iter().enumerate() {
+        if let Role::Repeat(of) = d.role {
+            pairs.push((of, i));
+        }
     }
     if space.credentials {
         let auth = space.dims.len();
@@ -595,6 +705,15 @@ fn dim_for(
                 classes.push(lit("only spaces", "  "));
                 classes.push(lit("LIKE any text", "%"));
                 classes.push(lit("LIKE any character", "_"));
+                // Any text to a glob or a regular expression; a term holding the
+                // characters URLs, forms, shells and query languages treat as special,
+                // which no name holds: each is a literal character (C2), so nothing.
+                classes.push(lit("glob any text", "*"));
+                classes.push(lit("regex any text", ".*"));
+                classes.push(lit("special characters", "+&=#/\\'\"?;"));
+                if let Some(w) = whole.as_deref().filter(|w| w.contains(' ')) {
+                    classes.push(lit("plus for space", w.replace(' ', "+")));
+                }
                 by_draw("no match", DrawKind::Absent, &mut classes, unreachable);
             }
             (Match::Equals, FieldRef::Slot(_)) if !enumerated.is_empty() => {
@@ -705,10 +824,18 @@ fn dim_for(
         }
         // A leading zero keeps a decimal integer's value (C10): `010` is ten, not eight.
         classes.push(lit("middle, leading zero", format!("0{middle}")));
+        // A sign and the integer edges: the page's "Integer" may be 32-bit, so a value
+        // beyond 2^31 - 1 may be refused or read (a 400 is tolerated, C10/V14); read, it
+        // is past any end. A server that wraps 2^32 + 1 or 2^64 + 1 to 1 is wrong either way.
+        classes.push(lit("plus sign", format!("+{}", first + 1)));
         classes.extend([
-            lit("zero", "0"),
-            lit("negative", "-1"),
-            lit("non-decimal", "1.5"),
+            edge("zero", "0"),
+            edge("negative", "-1"),
+            edge("non-decimal", "1.5"),
+            edge("32-bit maximum", "2147483647"),
+            edge("past 32 bits", "2147483648"),
+            edge("2^32 + 1", "4294967297"),
+            edge("2^64 + 1", "18446744073709551617"),
             lit("empty", ""),
         ]);
         return Dim {
@@ -773,6 +900,23 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
                 &mut out,
             );
         }
+        if space.signed {
+            // A signature dated a day ago, and one over the path alone sent with a
+            // query (the unlisted parameter, ignored by C7, so the query is all it adds).
+            let mut queried = space.absent();
+            if let Some(d) = space.dims.iter().position(|d| d.param == UNLISTED_PARAM) {
+                queried.classes[d] = 1;
+            }
+            for auth in AuthSel::SIGNED {
+                push(
+                    Probe {
+                        auth,
+                        ..queried.clone()
+                    },
+                    &mut out,
+                );
+            }
+        }
     }
     // All pairs, greedily: each new probe takes the first uncovered pair (in a seeded
     // order) and, parameter by parameter, the class that covers most uncovered pairs.
@@ -780,16 +924,8 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
     // parameter is also sent without and with wrong credentials (C14 whatever the query).
     let sizes: Vec<usize> = space.sizes();
     let dims = sizes.len();
-    let mut uncovered: BTreeSet<(usize, usize, usize, usize)> = BTreeSet::new();
-    for i in 0..dims {
-        for j in i + 1..dims {
-            for a in 0..sizes[i] {
-                for b in 0..sizes[j] {
-                    uncovered.insert((i, a, j, b));
-                }
-            }
-        }
-    }
+    let mut uncovered: BTreeSet<(usize, usize, usize, usize)> = space.pairs().into_iter().collect();
+    let lone = |k: usize, c: usize| space.dims.get(k).is_some_and(|d| d.classes[c].lone);
     let cover = |p: &Probe, u: &mut BTreeSet<(usize, usize, usize, usize)>| {
         let v = point(p, space.credentials);
         for i in 0..dims {
@@ -826,12 +962,19 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
         chosen[i] = Some(a);
         chosen[j] = Some(b);
         let mut rest: Vec<usize> = (0..dims).filter(|&k| k != i && k != j).collect();
+        if lone(i, a) {
+            // A lone class goes with the credentials only: the rest stays absent.
+            rest.clear();
+        }
         rng.shuffle(&mut rest);
         for k in rest {
             let mut best = (0usize, 0usize);
             let start = rng.below(sizes[k]);
             for off in 0..sizes[k] {
                 let c = (start + off) % sizes[k];
+                if lone(k, c) {
+                    continue;
+                }
                 // An interacting pair counts for many others.
                 let gain = chosen
                     .iter()
@@ -844,7 +987,7 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
                             .then(|| if interacts(key.0, key.2) { 64 } else { 1 })
                     })
                     .sum::<usize>();
-                if off == 0 || gain > best.0 {
+                if gain > best.0 || (best.0 == 0 && off == 0) {
                     best = (gain, c);
                 }
             }
@@ -867,7 +1010,10 @@ pub fn plan(space: &Space, budget: usize, seed: u64) -> Vec<Probe> {
             classes: space
                 .dims
                 .iter()
-                .map(|d| rng.below(d.classes.len()))
+                .map(|d| match rng.below(d.classes.len()) {
+                    c if d.classes[c].lone => 0,
+                    c => c,
+                })
                 .collect(),
             auth: match (space.credentials, rng.below(16)) {
                 (true, 0) => AuthSel::None,
@@ -893,10 +1039,32 @@ pub fn expected_status(
     p: &Probe,
     query: &[(String, String)],
 ) -> Vec<u16> {
+    if p.auth == AuthSel::StaleDate {
+        // The page states no window for the signing time: refused or answered.
+        return vec![UNAUTHORIZED, FORBIDDEN, OK];
+    }
     if p.auth != AuthSel::Configured {
         return vec![UNAUTHORIZED, FORBIDDEN];
     }
-    let q = Query::parse(desc, query);
+    let last = statuses(desc, space, p, &Query::parse(desc, query));
+    // A repeated parameter: the first value and the last are both readings (the page
+    // is silent), so either's statuses are accepted, the last's preferred.
+    match Query::first_wins(desc, query) {
+        Some(first) => {
+            let mut all = last;
+            for s in statuses(desc, space, p, &first) {
+                if !all.contains(&s) {
+                    all.push(s);
+                }
+            }
+            all
+        }
+        None => last,
+    }
+}
+
+/// The statuses the contract accepts for one reading of a probe's query.
+fn statuses(desc: &Desc, space: &Space, p: &Probe, q: &Query<'_>) -> Vec<u16> {
     if q.invalid_paging {
         // A limit above the maximum may be refused or clamped (S9 of the v2 notes).
         return if q.over_max {
@@ -921,7 +1089,7 @@ pub fn expected_status(
         .active
         .iter()
         .any(|a| !desc.filters[a.filter].readable(&a.value));
-    if outside || unreadable {
+    if outside || unreadable || q.refusal_tolerated {
         vec![OK, BAD_REQUEST]
     } else {
         vec![OK]
@@ -1058,7 +1226,18 @@ pub fn case_file(desc: &Desc, space: &Space, p: &Probe, why: &str) -> String {
     if p.auth != AuthSel::Configured {
         s.push_str(&format!("auth = \"{}\"\n", p.auth.name()));
     }
-    if !query.is_empty() {
+    let repeated = space
+        .dims
+        .iter()
+        .zip(&p.classes)
+        .any(|(d, &c)| c != 0 && matches!(d.role, Role::Repeat(_)));
+    if repeated {
+        // A table cannot name a parameter twice: the query as sent, literally.
+        let raw = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&query)
+            .finish();
+        s.push_str(&format!("raw_query = {}\n", toml_str(&raw)));
+    } else if !query.is_empty() {
         s.push_str("\n[query]\n");
         for (d, &c) in space.dims.iter().zip(&p.classes) {
             let class = &d.classes[c];
@@ -1227,6 +1406,10 @@ mod tests {
                 UNLISTED_PARAM,
                 "Name",
                 "Limit",
+                "include_failure",
+                "limits",
+                "name",
+                "limit",
             ]
         );
         let class = |p: &str, c: &str| {
@@ -1300,11 +1483,16 @@ mod tests {
         // ones, as many as there are interacting pairs of dimensions.
         let one = coverage(&s, &plan(&s, 1, 0));
         assert_eq!(one.interacting, s.interacting.len());
+        // Lone classes pair with the credentials only.
         let sizes = s.sizes();
+        let paired = |i: usize| s.dims[i].classes.iter().filter(|c| !c.lone).count();
         let total: usize = s
             .interacting
             .iter()
-            .map(|&(i, j)| sizes[i] * sizes[j])
+            .map(|&(i, j)| match j == s.dims.len() {
+                true => sizes[i] * sizes[j],
+                false => paired(i) * paired(j),
+            })
             .sum();
         assert_eq!(one.interacting_total, total);
         let few = plan(&s, 120, 0);
@@ -1312,6 +1500,64 @@ mod tests {
         for shape in AuthSel::ALL {
             assert!(few.iter().any(|p| p.auth == shape), "{shape:?}");
         }
+    }
+
+    #[test]
+    fn names_repeats_and_edges_are_dimensions_of_their_own() {
+        let s = space(Contract::embedded(), &base(), Some(&other()), true);
+        let at = |p: &str| s.dims.iter().position(|d| d.param == p).unwrap();
+        // Near misses of listed names: unlisted, with a value that would tell.
+        assert_eq!(
+            s.dims[at("include_failure")].classes[1].value.as_deref(),
+            Some("true")
+        );
+        assert_eq!(s.dims[at("limits")].role, Role::Other);
+        // The page size and the first filter again, after their first occurrence.
+        let again: Vec<(usize, usize)> = (0..s.dims.len())
+            .filter_map(|i| match s.dims[i].role {
+                Role::Repeat(of) => Some((of, i)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            again,
+            vec![(at("name"), again[0].1), (at("limit"), again[1].1)]
+        );
+        assert!(again.iter().all(|p| s.interacting.contains(p)), "{again:?}");
+        let mut p = s.absent();
+        p.classes[at("limit")] = 1;
+        p.classes[again[1].1] = 1;
+        let sent = s.query(&p);
+        assert_eq!(
+            sent.iter().filter(|(k, _)| k == "limit").count(),
+            2,
+            "{sent:?}"
+        );
+        // Edge classes are sent alone: never paired with another parameter's class.
+        let limit = &s.dims[at("limit")];
+        let wrap = limit
+            .classes
+            .iter()
+            .position(|c| c.name == "2^32 + 1")
+            .unwrap();
+        assert!(limit.classes[wrap].lone);
+        let probes = plan(&s, 5000, 3);
+        let with_edge: Vec<&Probe> = probes
+            .iter()
+            .filter(|p| p.classes[at("limit")] == wrap)
+            .collect();
+        assert!(!with_edge.is_empty());
+        for p in with_edge {
+            assert_eq!(p.classes.iter().filter(|&&c| c != 0).count(), 1, "{p:?}");
+        }
+        // Beyond 2^31 - 1 a 400 is accepted as well as the page; wrapping to 1 is not.
+        let desc = Contract::embedded().desc();
+        let mut e = s.absent();
+        e.classes[at("limit")] = wrap;
+        assert_eq!(
+            expected_status(desc, &s, &e, &s.query(&e)),
+            vec![OK, BAD_REQUEST]
+        );
     }
 
     #[test]
@@ -1372,7 +1618,12 @@ mod tests {
             let generated = probe_case(desc, &s, &p, 0);
             assert_eq!(case.expect.status, generated.expect.status, "{text}");
             assert_eq!(case.auth, generated.auth);
-            let resolved = crate::plan::resolve_query(desc, &case, &base()).unwrap();
+            let mut resolved: Vec<(String, String)> = case
+                .raw_query
+                .iter()
+                .flat_map(|r| form_urlencoded::parse(r.as_bytes()).into_owned())
+                .collect();
+            resolved.extend(crate::plan::resolve_query(desc, &case, &base()).unwrap());
             assert_eq!(resolved, s.query(&p), "{text}");
         }
     }

@@ -73,6 +73,10 @@ impl RunInfo {
             AuthSel::OtherCase => Some(format!(
                 "\"{h}: $(printf %s \"${var}\" | tr a-zA-Z A-Za-z)\""
             )),
+            // A signature is made per request: curl cannot repeat it, stale or not.
+            AuthSel::StaleDate | AuthSel::OtherQuery => {
+                return format!("# signed per request (AK/SK); not repeatable with curl: '{url}'")
+            }
         };
         match header {
             Some(hv) => format!("curl -sS -H {hv} '{url}'"),

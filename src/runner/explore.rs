@@ -64,12 +64,13 @@ pub(crate) async fn explore_with(
     // Probes are drawn from the first look, judged against the latest.
     let base = account.first_look().as_ref().unwrap_or(&empty);
     let credentials = spec.credentials != crate::auth::Credentials::None;
-    let space = explore::space(
+    let mut space = explore::space(
         contract,
         base,
         account.other.as_ref().and_then(|o| o.as_ref().ok()),
         credentials,
     );
+    space.signed = matches!(spec.credentials, crate::auth::Credentials::AkSk { .. });
     let probes: Vec<(usize, Probe)> = explore::plan(&space, opts.budget, opts.seed)
         .into_iter()
         .enumerate()

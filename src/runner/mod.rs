@@ -265,6 +265,7 @@ pub(crate) fn plan_batch(
         main: &spec.project,
         other: spec.other_project.as_deref(),
         credentials: spec.credentials != crate::auth::Credentials::None,
+        signed: matches!(spec.credentials, crate::auth::Credentials::AkSk { .. }),
     };
     let memo = DrawMemo::default();
     cases

@@ -159,3 +159,63 @@ async fn the_same_request_without_credentials_right_after_is_still_refused() {
     let faithful = explore(vec![], 0, 150).await;
     assert!(faithful.failures.is_empty(), "{:?}", verdicts(&faithful));
 }
+
+/// Exploration with AK/SK credentials against the mock that checks signatures.
+async fn explore_signed(faults: Vec<Fault>) -> ExploreReport {
+    use conform::auth::Credentials;
+    use conform::mock::{AccessKey, MockConfig, OTHER_PROJECT};
+    use conform::secret::Secret;
+    let key = AccessKey {
+        ak: "AK-explore".into(),
+        sk: "SK-explore-secret".into(),
+    };
+    let config = MockConfig {
+        faults,
+        token: None,
+        access_key: Some(key.clone()),
+        ..MockConfig::builtin()
+    };
+    let mock = conform::mock::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let spec = conform::runner::TargetSpec {
+        base_url: mock.base_url(),
+        project: conform::mock::MAIN_PROJECT.into(),
+        other_project: Some(OTHER_PROJECT.into()),
+        credentials: Credentials::AkSk {
+            access_key: Secret::new(key.ak),
+            secret_key: Secret::new(key.sk),
+            security_token: None,
+        },
+        token_var: "CONFORM_TOKEN".into(),
+    };
+    let target = crate::mock_target(&spec, Contract::embedded());
+    let opts = ExploreOptions {
+        budget: 150,
+        seed: 0,
+        shard: None,
+    };
+    let r = explore_target(target, &spec, Contract::embedded(), 1000, opts)
+        .await
+        .unwrap();
+    mock.shutdown().await;
+    r
+}
+
+/// Signed credentials have two shapes of their own: a signature over the path alone sent
+/// with a query must be refused (C14), and a signature dated a day ago may be refused or
+/// answered (the page states no window), never failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_over_another_query_is_refused_and_a_stale_one_is_either() {
+    let faithful = explore_signed(vec![]).await;
+    assert!(faithful.failures.is_empty(), "{:?}", verdicts(&faithful));
+    let fallback = explore_signed(vec![Fault::SignatureQueryFallback]).await;
+    let f = fallback
+        .failures
+        .iter()
+        .find(|f| f.result.description.contains("credentials=other-query"))
+        .unwrap_or_else(|| panic!("{:?}", verdicts(&fallback)));
+    assert_eq!(f.result.findings[0].rule.to_string(), "C14");
+    let stale = explore_signed(vec![Fault::SignatureStaleAccepted]).await;
+    assert!(stale.failures.is_empty(), "{:?}", verdicts(&stale));
+}
