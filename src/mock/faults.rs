@@ -234,6 +234,8 @@ faults! {
         "an AK/SK signature that does not match is tried again over the path alone: one over no query passes for any query"),
     SignatureStaleAccepted = ("signature-stale-accepted", "C14", "V20", Tolerated,
         "an AK/SK signature dated a day ago is accepted (the page states no window for X-Sdk-Date)"),
+    ConcurrentQueriesMixed = ("concurrent-queries-mixed", "C7", "V11", Breaks,
+        "the query is kept in one slot shared by every request in flight: requests sent at once may be answered with each other's filters"),
     TokenEmptyAccepted = ("token-empty-accepted", "C14", "V20", Breaks,
         "an empty X-Auth-Token header is let in"),
     TokenPrefixAccepted = ("token-prefix-accepted", "C14", "V20", Breaks,

@@ -97,6 +97,8 @@ struct Mock {
     start: Arc<HashMap<String, (String, String)>>,
     /// `auth-cached`: the answers to authorized queries with parameters, by URL.
     cached: Mutex<HashMap<String, (StatusCode, Vec<u8>)>>,
+    /// `concurrent-queries-mixed`: the one query slot every request in flight shares.
+    slot: Mutex<Option<String>>,
 }
 
 type Indexes = HashMap<String, ProjectIndex>;
@@ -281,6 +283,7 @@ fn index(config: MockConfig) -> Mock {
         mover: config.churn.map(|c| Mutex::new((Mover::new(c), projects))),
         start,
         cached: Mutex::new(HashMap::new()),
+        slot: Mutex::new(None),
     }
 }
 
@@ -570,7 +573,20 @@ async fn list(
     project: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let raw = shared_slot(&mock, raw).await;
     serve(&mock, Api::V1, project, raw.as_deref())
+}
+
+/// `concurrent-queries-mixed`: the query goes through one shared slot, read back after a
+/// pause, so a request in flight with others may read another's query. Else as it came.
+async fn shared_slot(mock: &Mock, raw: Option<String>) -> Option<String> {
+    if !mock.faults.has(Fault::ConcurrentQueriesMixed) {
+        return raw;
+    }
+    let slot = || mock.slot.lock().unwrap_or_else(|e| e.into_inner());
+    *slot() = raw;
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    slot().clone()
 }
 
 async fn list_v2(
@@ -578,6 +594,7 @@ async fn list_v2(
     project: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let raw = shared_slot(&mock, raw).await;
     serve(&mock, Api::V2, project, raw.as_deref())
 }
 

@@ -42,6 +42,10 @@ pub const MAX_FAILURES: usize = 12;
 /// The most instances that moved during the run probed after the sweep.
 pub const MOVED_PROBED: usize = 3;
 
+/// Requests of the sweep sent again at the end, all at once: the same request, repeated
+/// after others and in flight with others, must still be answered right.
+pub const AT_ONCE: usize = 8;
+
 /// What a failure is about: its first finding's rule.
 fn first_rule(r: &CaseResult) -> Option<Rule> {
     (r.verdict == Verdict::Fail)
@@ -88,7 +92,11 @@ pub(crate) async fn explore_with(
     let pair = space
         .sequence()
         .filter(|_| opts.shard.is_none() && opts.budget >= 2);
-    let sequence = if pair.is_some() { 2 } else { 0 };
+    let at_once = match opts.shard.is_none() && opts.budget >= 2 * AT_ONCE {
+        true => AT_ONCE,
+        false => 0,
+    };
+    let sequence = if pair.is_some() { 2 } else { 0 } + at_once;
     let split = probes.len().saturating_sub(reserve);
     let mut requests = 0;
     let mut errors = 0;
@@ -188,6 +196,54 @@ pub(crate) async fn explore_with(
                     },
                 ));
             }
+        }
+    }
+    // The first requests of the sweep that carry parameters and valid credentials, again,
+    // all in flight together: judged against the account as it is now, each must be
+    // right again (a server that mixes up concurrent requests, or a cache that went stale).
+    let again: Vec<(usize, Probe)> = probes
+        .iter()
+        .filter(|(_, p)| {
+            p.auth == crate::case::AuthSel::Configured && p.classes.iter().any(|&c| c != 0)
+        })
+        .filter(|(_, p)| sent.contains(p))
+        .take(at_once.min(opts.budget.saturating_sub(requests)))
+        .cloned()
+        .collect();
+    if !again.is_empty() {
+        let n = probes.len() + 2;
+        let cases: Vec<Case> = again
+            .iter()
+            .enumerate()
+            .map(|(k, (_, p))| explore::probe_case(desc, &space, p, n + k))
+            .collect();
+        let (plans, results) = plan_and_judge(client, contract, spec, account, &cases).await;
+        requests += results.iter().map(|r| r.requests.len()).sum::<usize>();
+        let results = settled(client, contract, spec, account, &cases, plans, results).await;
+        let others = again.len() - 1;
+        for ((_, probe), result) in again.iter().zip(results) {
+            let Some(rule) = first_rule(&result) else {
+                continue;
+            };
+            if failures.len() >= MAX_FAILURES {
+                break;
+            }
+            let why = format!(
+                "{rule} {} (the same request again, in flight with {others} others)",
+                result.findings.first().map_or("", |f| f.message.as_str())
+            );
+            failures.push((
+                probe.clone(),
+                ExploreFailure {
+                    case_file: explore::case_file(desc, &space, probe, &why),
+                    found: format!(
+                        "{}, sent again at once with {others} other requests",
+                        space.describe(probe)
+                    ),
+                    result,
+                    repeats: 0,
+                },
+            ));
         }
     }
     // Where the account moved, the instances that moved are probed too: an index, a

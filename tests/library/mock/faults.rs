@@ -920,10 +920,12 @@ fn every_fault_has_a_probe() {
     let probed: HashSet<&str> = probes().iter().map(|p| p.fault).collect();
     // The faults that show only while the account moves change nothing on a still mock:
     // tests/library/moving.rs probes them while it moves. The signature faults need a
-    // signed request: tests/library/explore.rs sends them through the signer.
+    // signed request: tests/library/explore.rs sends them through the signer. Requests
+    // in flight together: `concurrent_requests_are_mixed_up_only_by_their_fault` below.
     let still: Vec<&Fault> = Fault::catalogue()
         .iter()
         .filter(|f| !f.needs_churn() && !f.name().starts_with("signature-"))
+        .filter(|f| **f != Fault::ConcurrentQueriesMixed)
         .collect();
     let catalogue: HashSet<&str> = still.iter().map(|f| f.name()).collect();
     assert_eq!(probed, catalogue);
@@ -991,4 +993,20 @@ async fn unstable_order_makes_pages_overlap_and_skip() {
 async fn faults_combine() {
     let bad = app(&[Fault::OldestFirst, Fault::LimitOffByOne], None);
     assert_eq!(list(&bad, "?limit=1").await.ids(), s(&["b0", "a5"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_are_mixed_up_only_by_their_fault() {
+    for (faults, mixed) in [(vec![], false), (vec![Fault::ConcurrentQueriesMixed], true)] {
+        let app = app(&faults, Some(TOKEN));
+        let (a, b) = tokio::join!(
+            request(&app, "GET", "/v1.0/p1/instances?name=zeta", Some(TOKEN)),
+            request(&app, "GET", "/v1.0/p1/instances?limit=1", Some(TOKEN)),
+        );
+        let right = a.ids() == s(&["b0"]) && b.ids() == s(&DEFAULT[..1]);
+        assert_eq!(!right, mixed, "{faults:?}: {:?} {:?}", a.ids(), b.ids());
+        // One at a time, even the faulty mock answers right.
+        let alone = request(&app, "GET", "/v1.0/p1/instances?name=zeta", Some(TOKEN)).await;
+        assert_eq!(alone.ids(), s(&["b0"]));
+    }
 }
