@@ -76,8 +76,7 @@ pub fn weigh(
     }
     // A count or a position: any instance the query matches, before or after its move.
     let q = Query::parse(desc, query).unpaged();
-    let matches =
-        |i: &Option<crate::base::Inst>| i.as_ref().is_some_and(|i| q.excludes(i).is_none());
+    let matches = |i: &Option<crate::base::Inst>| i.as_ref().is_some_and(|i| q.admits(i));
     let explained: Vec<String> = moves
         .iter()
         .filter(|m| m.look > since && (matches(&m.before) || matches(&m.after)))

@@ -194,6 +194,22 @@ impl<'d> Query<'d> {
         f.admits(inst, &a.value, a.exact, reading)
     }
 
+    /// True when `inst` belongs in this query's result (no hidden rule and no filter
+    /// keeps it out): [`Query::excludes`] without building its reason, for the oracle.
+    pub fn admits(&self, inst: &Inst) -> bool {
+        let hidden = self
+            .desc
+            .hidden
+            .iter()
+            .enumerate()
+            .any(|(k, h)| !self.include[k] && h.hides(inst));
+        !hidden
+            && self
+                .active
+                .iter()
+                .all(|a| self.matches(&self.desc.filters[a.filter], a, inst))
+    }
+
     /// Why `inst` must not be in the result (the rule it would break), if so.
     pub fn excludes(&self, inst: &Inst) -> Option<(Rule, String)> {
         for (k, h) in self.desc.hidden.iter().enumerate() {
@@ -400,7 +416,7 @@ pub fn expected<'a>(baseline: &'a Baseline, q: &Query<'_>) -> Vec<&'a Inst> {
 pub fn expected_positions(baseline: &Baseline, q: &Query<'_>) -> Vec<usize> {
     // The baseline is kept in the contract's order, so filtering keeps it.
     (0..baseline.len())
-        .filter(|&p| q.excludes(&baseline.instances[p]).is_none())
+        .filter(|&p| q.admits(&baseline.instances[p]))
         .collect()
 }
 
