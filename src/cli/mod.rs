@@ -2,6 +2,7 @@
 //! ([`options`]). Each command reads its options, calls the library stages below it and
 //! turns what they return into output and an exit code ([`crate::exit`]).
 
+pub mod diff;
 pub mod explore;
 pub mod init;
 pub mod options;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Explore the query space systematically: generated requests judged by the same
     /// checks as the cases, failures shrunk and (with --save) written as case files.
     Explore(explore::ExploreArgs),
+    /// Ask two targets the same questions (the cases and generated ones) and report every
+    /// divergence: the mock against your account, one region against another.
+    Diff(diff::DiffArgs),
     /// Measure the suite's strength: run it against the mock with each fault switched on.
     Selfcheck(selfcheck::SelfcheckArgs),
     /// List the case files with the rules they exercise (sends nothing).
@@ -60,6 +64,7 @@ pub fn dispatch(command: Command) -> u8 {
         Command::Mock(args) => runtime().block_on(crate::mock::command(args)),
         Command::Run(args) => runtime().block_on(run::command(args)),
         Command::Explore(args) => runtime().block_on(explore::command(args)),
+        Command::Diff(args) => runtime().block_on(diff::command(args)),
         Command::Selfcheck(args) => runtime().block_on(selfcheck::command(args)),
         Command::List(args) => suite::list_command(args),
         Command::Check(args) => suite::check_command(args),

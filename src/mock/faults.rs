@@ -414,6 +414,12 @@ impl Fault {
         self.name().starts_with("stale-")
     }
 
+    /// True for a fault that touches only signed (AK/SK) requests: a run with a token
+    /// never meets it (`tests/library/explore.rs` sends it signed requests).
+    pub fn needs_signing(&self) -> bool {
+        self.name().starts_with("signature-")
+    }
+
     /// The fault with this name, if any.
     pub fn from_name(name: &str) -> Option<Fault> {
         CATALOGUE.iter().copied().find(|f| f.name() == name)

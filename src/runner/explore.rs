@@ -443,3 +443,38 @@ pub async fn explore_target(
     let mut account = Account::new(main, other, baseline_page);
     Ok(explore_with(&client, contract, spec, &mut account, opts).await)
 }
+
+/// The exploration's probes as cases, planned against `target`'s account (the first
+/// `budget` of the plan for `seed`), for sending elsewhere too: `conform diff` asks two
+/// targets the same generated questions.
+pub async fn probe_cases(
+    target: crate::exec::Target,
+    spec: &TargetSpec,
+    contract: &Contract,
+    baseline_page: u32,
+    budget: usize,
+    seed: u64,
+) -> Result<Vec<Case>, RunError> {
+    let client = Client::new(target)?;
+    let (main, other) = super::fetch_baselines(
+        &client,
+        contract.desc(),
+        spec,
+        baseline_page,
+        &mut super::Quiet,
+    )
+    .await?;
+    let empty = Baseline::default();
+    let mut space = explore::space(
+        contract,
+        main.as_ref().unwrap_or(&empty),
+        other.as_ref().and_then(|o| o.as_ref().ok()),
+        spec.credentials != crate::auth::Credentials::None,
+    );
+    space.signed = matches!(spec.credentials, crate::auth::Credentials::AkSk { .. });
+    Ok(explore::plan(&space, budget, seed)
+        .iter()
+        .enumerate()
+        .map(|(i, p)| explore::probe_case(contract.desc(), &space, p, i))
+        .collect())
+}

@@ -27,7 +27,7 @@ pub use crate::exec::{listed_without, walk_list};
 pub mod explore;
 pub(crate) mod settle;
 pub use crate::outcome::{AccountReport, ExploreFailure, ExploreReport};
-pub use explore::{explore_target, ExploreOptions};
+pub use explore::{explore_target, probe_cases, ExploreOptions};
 
 /// Where a run sends its requests.
 pub struct TargetSpec {

@@ -272,8 +272,8 @@ fn review_lists_rejects_and_accepts_pending_snapshots() {
     let o = p.run(&args, false);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     let pending = p.pending();
-    assert_eq!(pending.len(), 6, "{pending:?}");
-    assert!(stdout(&o).contains("6 pending in snapshots/v1.0/mock"));
+    assert_eq!(pending.len(), 8, "{pending:?}");
+    assert!(stdout(&o).contains("8 pending in snapshots/v1.0/mock"));
 
     let list = p.run(&["review", "--list"], false);
     assert_eq!(code(&list), 1);
@@ -282,11 +282,11 @@ fn review_lists_rejects_and_accepts_pending_snapshots() {
         text.contains("pending  changed  snapshots/v1.0/mock/basics/unfiltered.snap.new"),
         "{text}"
     );
-    assert!(text.ends_with("6 pending, 0 orphaned\n"), "{text}");
+    assert!(text.ends_with("8 pending, 0 orphaned\n"), "{text}");
 
     let reject = p.run(&["review", "--reject-all"], false);
     assert_eq!(code(&reject), 0, "{}", stdout(&reject));
-    assert!(stdout(&reject).ends_with("0 accepted, 6 rejected, 0 skipped\n"));
+    assert!(stdout(&reject).ends_with("0 accepted, 8 rejected, 0 skipped\n"));
     assert_eq!(p.files(), before);
     let list = p.run(&["review", "--list", "--profile", "mock"], false);
     assert_eq!(code(&list), 0);
@@ -311,19 +311,19 @@ fn interactive_review_reads_answers_from_stdin() {
         false,
     );
     let pending = p.pending();
-    assert_eq!(pending.len(), 6);
+    assert_eq!(pending.len(), 8);
     // accept, an unknown answer then reject, skip, then end of input: the rest is skipped.
     let o = p.run_with_stdin(&["review"], "a\nwhat\nr\ns\n");
     let out = stdout(&o);
     assert_eq!(code(&o), 1, "{out}");
     assert!(
-        out.contains("[1/6] snapshots/v1.0/mock/basics/doc-example-request.snap.new"),
+        out.contains("[1/8] snapshots/v1.0/mock/basics/doc-example-request.snap.new"),
         "{out}"
     );
     assert!(out.contains("+  az_codes"), "{out}");
     assert!(out.contains("unknown answer `what`"), "{out}");
     assert!(
-        out.ends_with("1 accepted, 1 rejected, 4 skipped\n"),
+        out.ends_with("1 accepted, 1 rejected, 6 skipped\n"),
         "{out}"
     );
     let after = p.files();
@@ -335,21 +335,21 @@ fn interactive_review_reads_answers_from_stdin() {
     assert_eq!(p.pending(), pending[2..].to_vec());
 
     let o = p.run_with_stdin(&["review"], "q\n");
-    assert!(stdout(&o).ends_with("0 accepted, 0 rejected, 4 skipped\n"));
+    assert!(stdout(&o).ends_with("0 accepted, 0 rejected, 6 skipped\n"));
     // --remove-orphans alone leaves the pending snapshots alone and says so.
     let o = p.run_with_stdin(&["review", "--remove-orphans"], "");
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("4 pending snapshot(s) left for review"),
+        stdout(&o).contains("6 pending snapshot(s) left for review"),
         "{}",
         stdout(&o)
     );
-    assert_eq!(p.pending().len(), 4);
+    assert_eq!(p.pending().len(), 6);
     // r, then A: this one and every remaining one accepted without more questions.
     let o = p.run_with_stdin(&["review"], "r\nA\n");
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(
-        stdout(&o).ends_with("3 accepted, 1 rejected, 0 skipped\n"),
+        stdout(&o).ends_with("5 accepted, 1 rejected, 0 skipped\n"),
         "{}",
         stdout(&o)
     );

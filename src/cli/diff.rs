@@ -1,0 +1,511 @@
+//! `conform diff`: two targets asked the same questions (every case of the contract and
+//! the exploration's probes, planned once against the left side's account), each side
+//! judged by the same checks against its own account, and every divergence reported by
+//! kind and rule (see [`crate::outcome::diff`]). The left side is `--target` (or the
+//! built-in mock); the right side is `--against` (or the built-in mock serving
+//! `--mock-data` with any `--mock-fault`).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::case::Case;
+use crate::contract::Contract;
+use crate::outcome::diff::{compare, Divergence, Kind, Side};
+use crate::outcome::CaseResult;
+use crate::report::RunInfo;
+use crate::runner::{self, RunObserver, RunOptions, TargetSpec};
+use crate::secret::Redactor;
+
+use super::options::{non_negative, positive, CredentialArgs, TargetArgs, TlsArgs};
+use super::run::{client_target, reach_target};
+
+/// Options of `conform diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The contract compared: a name from conform.toml, a `*.contract.toml` file, or
+    /// `all` (the default): each in turn.
+    #[arg(long, value_name = "NAME|FILE|all")]
+    pub contract: Option<PathBuf>,
+    /// The left side: base URL of an endpoint. Without it, the built-in mock (its own
+    /// data, no fault).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// The left side's project (required with --target).
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub project_id: Option<String>,
+    /// The left side's second project, for the tenancy cases.
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub other_project_id: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// The right side: base URL of another endpoint (another region, another account).
+    /// Without it, the built-in mock, with --mock-data and --mock-fault.
+    #[arg(long, value_name = "URL")]
+    pub against: Option<String>,
+    /// The right side's project (required with --against).
+    #[arg(long, value_name = "ID", requires = "against")]
+    pub against_project_id: Option<String>,
+    /// The right side's second project.
+    #[arg(long, value_name = "ID", requires = "against")]
+    pub against_other_project_id: Option<String>,
+    /// Name of the environment variable holding the right side's X-Auth-Token.
+    #[arg(long, value_name = "NAME", default_value = "CONFORM_AGAINST_TOKEN")]
+    pub against_token_env: String,
+    /// The right side's mock serves this data set (a `conform record` of your account:
+    /// the one-line check of the mock's fidelity to it).
+    #[arg(long = "mock-data", value_name = "FILE", conflicts_with = "against")]
+    pub mock_data: Option<PathBuf>,
+    /// Switch on a fault in the right side's mock (repeatable).
+    #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "against")]
+    pub mock_faults: Vec<String>,
+    /// Generated questions added to the cases' (0 = the cases only).
+    #[arg(long, default_value_t = runner::explore::DEFAULT_BUDGET, value_name = "N")]
+    pub explore: usize,
+    /// Seed of the generated questions.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Requests in flight at once, per side.
+    #[arg(long, short = 'j', default_value_t = 16, value_name = "N")]
+    pub jobs: usize,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// At most this many requests per second per side; 0 = unlimited (default: 10 for a
+    /// target outside this machine, unlimited on loopback).
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Page size used to walk each side's unfiltered list.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub baseline_page: u32,
+    /// Output: `human` (divergences grouped by kind and rule) or `json` (JSON Lines: one
+    /// `divergence` event each, then `diff-finished` per contract).
+    #[arg(long, default_value = "human", value_name = "FORMAT", value_parser = ["human", "json"])]
+    pub format: String,
+    /// Also write a JUnit XML report to PATH: one testcase per divergence group.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+}
+
+/// One contract's diff.
+struct Compared {
+    contract: String,
+    questions: usize,
+    probes: usize,
+    divergences: Vec<Divergence>,
+}
+
+/// Runs `conform diff`; exit 0 when the sides agree, 1 when they diverge, 2 for bad
+/// input, 3 when a side cannot be reached.
+pub async fn command(args: DiffArgs) -> u8 {
+    if args.jobs == 0
+        || !positive(args.timeout)
+        || args.rate.is_some_and(|r| !non_negative(r))
+    {
+        return input_error("--jobs and --timeout must be positive, --rate 0 or more");
+    }
+    let contracts = match super::options::selected_contracts(
+        args.contract.as_deref(),
+        None,
+        None,
+        args.target.is_some() || args.against.is_some(),
+        true,
+    ) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut all = Vec::new();
+    for (sel, contract) in &contracts {
+        let (name, contract) = (&sel.name, contract);
+        let cases = match crate::case::load_dir(&sel.cases, contract.get()) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(anstream::stderr(), "{e}");
+                return crate::exit::INPUT_INVALID;
+            }
+        };
+        match diff_one(&args, name, contract.get(), cases).await {
+            Ok(c) => all.push(c),
+            Err(code) => return code,
+        }
+    }
+    report(&args, &all)
+}
+
+/// The left side's and the right side's target options.
+fn sides(args: &DiffArgs) -> (TargetArgs, TargetArgs) {
+    let base = |target: Option<String>,
+                project_id: Option<String>,
+                other: Option<String>,
+                credentials: CredentialArgs| TargetArgs {
+        contract: None,
+        target,
+        project_id,
+        other_project_id: other,
+        credentials,
+        tls: args.tls.clone(),
+        jobs: args.jobs,
+        timeout: args.timeout,
+        rate: args.rate,
+        max_body: 64 * 1024 * 1024,
+        baseline_page: args.baseline_page,
+        mock_faults: Vec::new(),
+        mock_data: None,
+        mock_churn: None,
+        mock_seed: 1,
+    };
+    let left = base(
+        args.target.clone(),
+        args.project_id.clone(),
+        args.other_project_id.clone(),
+        args.credentials.clone(),
+    );
+    let mut right = base(
+        args.against.clone(),
+        args.against_project_id.clone(),
+        args.against_other_project_id.clone(),
+        CredentialArgs {
+            auth: "auto".into(),
+            token_env: args.against_token_env.clone(),
+            token_file: None,
+            credentials_file: None,
+        },
+    );
+    right.mock_faults = args.mock_faults.clone();
+    right.mock_data = args.mock_data.clone();
+    (left, right)
+}
+
+async fn diff_one(
+    args: &DiffArgs,
+    name: &str,
+    contract: &Contract,
+    cases: Vec<Case>,
+) -> Result<Compared, u8> {
+    let (left_args, right_args) = sides(args);
+    let (left, left_mock) = reach_target(&left_args).await?;
+    let (right, right_mock) = match reach_target(&right_args).await {
+        Ok(r) => r,
+        Err(code) => {
+            if let Some(m) = left_mock {
+                m.shutdown().await;
+            }
+            return Err(code);
+        }
+    };
+    let desc = contract.desc();
+    let shown = |spec: &TargetSpec, mock: bool, faults: &[String]| match (mock, faults) {
+        (true, []) => "the built-in mock".to_string(),
+        (true, f) => format!("the built-in mock with {}", f.join(", ")),
+        (false, _) => spec.base_url.clone(),
+    };
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform: {name}: {} against {}",
+        shown(&left, left_mock.is_some(), &[]),
+        shown(&right, right_mock.is_some(), &args.mock_faults)
+    );
+    let result = async {
+        let probes = runner::probe_cases(
+            client_target(&left_args, &left, desc),
+            &left,
+            contract,
+            args.baseline_page,
+            args.explore,
+            args.seed,
+        )
+        .await
+        .map_err(|e| unreachable_error(&e))?;
+        let probes_n = probes.len();
+        let mut questions = cases;
+        questions.extend(probes);
+        let (l, r) = tokio::join!(
+            ask(args, name, contract, &questions, &left_args, &left),
+            ask(args, name, contract, &questions, &right_args, &right)
+        );
+        let (l, r) = (
+            l.map_err(|e| unreachable_error(&e))?,
+            r.map_err(|e| unreachable_error(&e))?,
+        );
+        let divergences = questions
+            .iter()
+            .zip(l.iter().zip(&r))
+            .filter_map(|(case, (a, b))| {
+                let rules: Vec<String> = case.rules.iter().map(ToString::to_string).collect();
+                compare(&case.name, &rules, a, b)
+            })
+            .collect();
+        Ok(Compared {
+            contract: name.to_string(),
+            questions: questions.len(),
+            probes: probes_n,
+            divergences,
+        })
+    }
+    .await;
+    for m in [left_mock, right_mock].into_iter().flatten() {
+        m.shutdown().await;
+    }
+    // Tokens and keys never reach the reports: each side's secrets are redacted.
+    result.map(|mut c: Compared| {
+        let mut redactor = Redactor::new();
+        left.credentials.register(&mut redactor);
+        right.credentials.register(&mut redactor);
+        for d in &mut c.divergences {
+            d.what = redactor.redact(&d.what).into_owned();
+            d.request = redactor.redact(&d.request).into_owned();
+        }
+        c
+    })
+}
+
+/// Asks one side every question; each result reduced as it is judged.
+async fn ask(
+    args: &DiffArgs,
+    name: &str,
+    contract: &Contract,
+    questions: &[Case],
+    t: &TargetArgs,
+    spec: &TargetSpec,
+) -> Result<Vec<Side>, runner::RunError> {
+    let desc = contract.desc();
+    let mut reducer = Reducer {
+        sides: Vec::new(),
+        project: spec.project.clone(),
+        mask: desc.snapshot_mask.clone(),
+        info: info(name, contract, spec),
+    };
+    runner::run_cases_until(
+        RunOptions {
+            cases: questions,
+            target: client_target(t, spec, desc),
+            spec,
+            contract,
+            baseline_page: args.baseline_page,
+            keep_bodies: true,
+            explore: None,
+        },
+        &mut reducer,
+        std::future::pending::<()>(),
+    )
+    .await
+    .map(|_| reducer.sides)
+}
+
+/// Reduces each result as it is judged and drops its bodies.
+struct Reducer {
+    sides: Vec<Side>,
+    project: String,
+    mask: Vec<String>,
+    info: RunInfo,
+}
+
+impl RunObserver for Reducer {
+    fn finished(&mut self, result: &mut CaseResult) {
+        let curl = result.requests.first().map(|q| self.info.curl(q));
+        self.sides
+            .push(Side::of(result, &self.project, &self.mask, curl));
+        for q in &mut result.requests {
+            q.body = None;
+        }
+    }
+}
+
+fn info(name: &str, contract: &Contract, spec: &TargetSpec) -> RunInfo {
+    let desc = contract.desc();
+    RunInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        contract: name.to_string(),
+        contracts: 1,
+        target: spec.base_url.clone(),
+        base_url: spec.base_url.clone(),
+        token_var: spec.token_var.clone(),
+        token_header: desc.token_header.clone(),
+        rules: desc.rules.clone(),
+        cases: 0,
+        shard: None,
+        filters: Vec::new(),
+        started_at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+fn unreachable_error(e: &runner::RunError) -> u8 {
+    let _ = writeln!(anstream::stderr(), "error: {e}");
+    crate::exit::TARGET_UNREACHABLE
+}
+
+fn input_error(message: impl std::fmt::Display) -> u8 {
+    let _ = writeln!(anstream::stderr(), "error: {message}");
+    crate::exit::INPUT_INVALID
+}
+
+/// Writes the reports; the exit code.
+fn report(args: &DiffArgs, all: &[Compared]) -> u8 {
+    let text = if args.format == "json" {
+        json_lines(all)
+    } else {
+        human(all)
+    };
+    let _ = anstream::stdout().write_all(text.as_bytes());
+    if let Some(path) = &args.junit {
+        let xml = junit(all);
+        if let Err(e) = crate::atomic::write_with(
+            path,
+            ".conform-junit",
+            |w| w.write_all(xml.as_bytes()),
+            || Ok(()),
+        ) {
+            return input_error(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    if all.iter().any(|c| !c.divergences.is_empty()) {
+        crate::exit::CONTRACT_BROKEN
+    } else {
+        crate::exit::SUCCESS
+    }
+}
+
+/// The divergences of one contract, by group (kind, then first rule), in order.
+fn groups(c: &Compared) -> Vec<(String, Vec<&Divergence>)> {
+    let mut keyed: Vec<(Kind, String, &Divergence)> = c
+        .divergences
+        .iter()
+        .map(|d| (d.kind, d.group(), d))
+        .collect();
+    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut out: Vec<(String, Vec<&Divergence>)> = Vec::new();
+    for (_, g, d) in keyed {
+        match out.last_mut() {
+            Some((k, v)) if *k == g => v.push(d),
+            _ => out.push((g, vec![d])),
+        }
+    }
+    out
+}
+
+fn counts(c: &Compared) -> String {
+    let n = |k: Kind| c.divergences.iter().filter(|d| d.kind == k).count();
+    format!(
+        "contract {}, reading {}, answer {}, moved {}",
+        n(Kind::Contract),
+        n(Kind::Reading),
+        n(Kind::Answer),
+        n(Kind::Moved)
+    )
+}
+
+/// Questions shown per group in the terminal, the smallest requests first.
+const SHOWN: usize = 3;
+
+fn human(all: &[Compared]) -> String {
+    let mut s = String::new();
+    for c in all {
+        s.push_str(&format!(
+            "== contract {}: {} questions ({} cases, {} generated) ==\n",
+            c.contract,
+            c.questions,
+            c.questions - c.probes,
+            c.probes
+        ));
+        for (group, ds) in groups(c) {
+            s.push_str(&format!("{group} ({} questions)\n", ds.len()));
+            // The smallest request first: the one to look at.
+            let mut ds = ds;
+            ds.sort_by_key(|d| d.request.len());
+            let more = ds.len().saturating_sub(SHOWN);
+            for d in ds.into_iter().take(SHOWN) {
+                s.push_str(&format!("  {}: {}\n", d.case, d.what));
+                s.push_str(&format!("    request: {}\n", d.request));
+                if let Some(l) = &d.curl.0 {
+                    s.push_str(&format!("    left:  {l}\n"));
+                }
+                if let Some(r) = &d.curl.1 {
+                    s.push_str(&format!("    right: {r}\n"));
+                }
+            }
+            if more > 0 {
+                s.push_str(&format!("  ... and {more} more (all of them with --format json)\n"));
+            }
+        }
+        let verdict = if c.divergences.is_empty() {
+            "the two sides agree".to_string()
+        } else {
+            format!("{} divergences ({})", c.divergences.len(), counts(c))
+        };
+        s.push_str(&format!("{}: {verdict}\n", c.contract));
+    }
+    s
+}
+
+fn json_lines(all: &[Compared]) -> String {
+    let mut s = String::new();
+    for c in all {
+        for d in &c.divergences {
+            let line = serde_json::json!({
+                "event": "divergence",
+                "contract": c.contract,
+                "case": d.case,
+                "kind": d.kind.name(),
+                "group": d.group(),
+                "rules": d.rules,
+                "what": d.what,
+                "request": d.request,
+                "curl_left": d.curl.0,
+                "curl_right": d.curl.1,
+            });
+            s.push_str(&format!("{line}\n"));
+        }
+        let n = |k: Kind| c.divergences.iter().filter(|d| d.kind == k).count();
+        let line = serde_json::json!({
+            "event": "diff-finished",
+            "contract": c.contract,
+            "questions": c.questions,
+            "generated": c.probes,
+            "divergences": {
+                "contract": n(Kind::Contract),
+                "reading": n(Kind::Reading),
+                "answer": n(Kind::Answer),
+                "moved": n(Kind::Moved),
+            },
+        });
+        s.push_str(&format!("{line}\n"));
+    }
+    s
+}
+
+fn junit(all: &[Compared]) -> String {
+    use quick_xml::escape::escape;
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"conform diff\">\n");
+    for c in all {
+        let gs = groups(c);
+        s.push_str(&format!(
+            "  <testsuite name=\"conform diff {}\" tests=\"{}\" failures=\"{}\">\n",
+            escape(&c.contract),
+            gs.len().max(1),
+            gs.len()
+        ));
+        if gs.is_empty() {
+            s.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"the two sides agree\"/>\n",
+                escape(&c.contract)
+            ));
+        }
+        for (group, ds) in gs {
+            let body: String = ds
+                .iter()
+                .map(|d| format!("{}: {}\nrequest: {}\n", d.case, d.what, d.request))
+                .collect();
+            s.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{} questions diverge\">{}</failure>\n    </testcase>\n",
+                escape(&c.contract),
+                escape(&group),
+                ds.len(),
+                escape(&body)
+            ));
+        }
+        s.push_str("  </testsuite>\n");
+    }
+    s.push_str("</testsuites>\n");
+    s
+}
