@@ -99,10 +99,7 @@ struct Compared {
 /// Runs `conform diff`; exit 0 when the sides agree, 1 when they diverge, 2 for bad
 /// input, 3 when a side cannot be reached.
 pub async fn command(args: DiffArgs) -> u8 {
-    if args.jobs == 0
-        || !positive(args.timeout)
-        || args.rate.is_some_and(|r| !non_negative(r))
-    {
+    if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r)) {
         return input_error("--jobs and --timeout must be positive, --rate 0 or more");
     }
     let contracts = match super::options::selected_contracts(
@@ -425,7 +422,9 @@ fn human(all: &[Compared]) -> String {
                 }
             }
             if more > 0 {
-                s.push_str(&format!("  ... and {more} more (all of them with --format json)\n"));
+                s.push_str(&format!(
+                    "  ... and {more} more (all of them with --format json)\n"
+                ));
             }
         }
         let verdict = if c.divergences.is_empty() {
@@ -476,7 +475,9 @@ fn json_lines(all: &[Compared]) -> String {
 
 fn junit(all: &[Compared]) -> String {
     use quick_xml::escape::escape;
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"conform diff\">\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"conform diff\">\n",
+    );
     for c in all {
         let gs = groups(c);
         s.push_str(&format!(

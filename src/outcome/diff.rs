@@ -16,7 +16,7 @@
 //! Bodies are reduced to an [`Answer`] as each result arrives, so a diff of large
 //! accounts never holds two runs' bodies at once.
 
-use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 use serde_json::Value;
 
@@ -31,11 +31,62 @@ pub struct Answer {
     /// A transport error instead of an answer, in words.
     pub transport: Option<String>,
     pub error_code: Option<String>,
-    /// The ids of the list, in order.
-    pub ids: Vec<String>,
+    /// The ids of the list, in order, as hashes (a large account's lists are never kept
+    /// as text), and the first few as they are, for messages.
+    pub ids: Vec<u64>,
+    pub first_ids: Vec<String>,
     pub total: Option<String>,
-    /// Each instance's members, volatile ones set aside, as compact JSON, by id.
-    pub members: BTreeMap<String, String>,
+    /// Each instance's members, volatile ones set aside, as a hash, in list order.
+    pub members: Vec<u64>,
+}
+
+/// Ids shown in a message.
+const SHOWN_IDS: usize = 3;
+
+/// FNV-1a, 64 bits: fast for the short strings of an answer, and the same in every
+/// process (both sides are hashed in one anyway).
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash of a JSON value that does not depend on the order of an object's members (a
+/// member's hash is summed, so no sorting): `skip` names top-level members set aside.
+fn hash_of(v: &Value, skip: &[&str]) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    match v {
+        Value::Null => 0u8.hash(&mut h),
+        Value::Bool(b) => (1u8, b).hash(&mut h),
+        Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
+        Value::String(s) => (3u8, s).hash(&mut h),
+        Value::Array(a) => {
+            (4u8, a.len()).hash(&mut h);
+            for x in a {
+                hash_of(x, &[]).hash(&mut h);
+            }
+        }
+        Value::Object(o) => {
+            let sum = o
+                .iter()
+                .filter(|(k, _)| !skip.contains(&k.as_str()))
+                .map(|(k, x)| {
+                    let mut m = Fnv(0xcbf2_9ce4_8422_2325);
+                    (k, hash_of(x, &[])).hash(&mut m);
+                    m.finish()
+                })
+                .fold(0u64, u64::wrapping_add);
+            (5u8, sum).hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// One side's result of one case, reduced.
@@ -69,27 +120,8 @@ impl Side {
                 let list = body
                     .and_then(|b| b.get("instances"))
                     .and_then(Value::as_array);
-                let id_of = |i: &Value| {
-                    i.get("instance_id")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string()
-                };
-                let members = list
-                    .map(|l| {
-                        l.iter()
-                            .map(|i| {
-                                let mut i = i.clone();
-                                if let Some(o) = i.as_object_mut() {
-                                    for m in &set_aside {
-                                        o.remove(*m);
-                                    }
-                                }
-                                (id_of(&i), i.to_string())
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let items: &[Value] = list.map_or(&[], Vec::as_slice);
+                let id_of = |i: &Value| i.get("instance_id").cloned().unwrap_or(Value::Null);
                 Answer {
                     path: q.path.replace(project, "<project>"),
                     status: q.status,
@@ -97,11 +129,16 @@ impl Side {
                     error_code: body
                         .and_then(|b| b.get("error_code").or_else(|| b.pointer("/error/code")))
                         .map(|c| c.as_str().map_or_else(|| c.to_string(), String::from)),
-                    ids: list.map(|l| l.iter().map(id_of).collect()).unwrap_or_default(),
+                    ids: items.iter().map(|i| hash_of(&id_of(i), &[])).collect(),
+                    first_ids: items
+                        .iter()
+                        .take(SHOWN_IDS)
+                        .map(|i| id_of(i).as_str().unwrap_or("?").to_string())
+                        .collect(),
                     total: body
                         .and_then(|b| b.get("instance_num").or_else(|| b.get("count")))
                         .map(Value::to_string),
-                    members,
+                    members: items.iter().map(|i| hash_of(i, &set_aside)).collect(),
                 }
             })
             .collect();
@@ -210,10 +247,10 @@ pub fn compare(case: &str, rules: &[String], left: &Side, right: &Side) -> Optio
                 first.push(r);
             }
         }
-        let said = side
-            .broken
-            .first()
-            .map_or_else(|| format!("{:?}", side.verdict), |(r, m)| format!("{r}: {m}"));
+        let said = side.broken.first().map_or_else(
+            || format!("{:?}", side.verdict),
+            |(r, m)| format!("{r}: {m}"),
+        );
         let other = if who == "right" { left } else { right };
         return Some(make(
             Kind::Contract,
@@ -256,11 +293,7 @@ pub fn compare(case: &str, rules: &[String], left: &Side, right: &Side) -> Optio
     let pairs = left.answers.iter().zip(&right.answers);
     for (a, b) in pairs.filter(|(a, b)| a.path == b.path) {
         let what = if a.status != b.status || a.transport != b.transport {
-            format!(
-                "status {} against {}",
-                status_words(a),
-                status_words(b)
-            )
+            format!("status {} against {}", status_words(a), status_words(b))
         } else if a.error_code != b.error_code {
             format!(
                 "error code {} against {}",
@@ -268,11 +301,7 @@ pub fn compare(case: &str, rules: &[String], left: &Side, right: &Side) -> Optio
                 b.error_code.as_deref().unwrap_or("none")
             )
         } else if a.ids != b.ids {
-            format!(
-                "instances {} against {}",
-                ids_words(&a.ids),
-                ids_words(&b.ids)
-            )
+            format!("instances {} against {}", ids_words(a), ids_words(b))
         } else if a.total != b.total {
             format!(
                 "total {} against {}",
@@ -280,12 +309,20 @@ pub fn compare(case: &str, rules: &[String], left: &Side, right: &Side) -> Optio
                 b.total.as_deref().unwrap_or("none")
             )
         } else if a.members != b.members {
-            let id = a
+            let at = a
                 .members
                 .iter()
-                .find(|(k, v)| b.members.get(*k) != Some(v))
-                .map_or("?", |(k, _)| k.as_str());
-            format!("the members of instance {id} differ")
+                .zip(&b.members)
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
+            let id = a
+                .first_ids
+                .get(at)
+                .map_or(String::new(), |i| format!(" ({i})"));
+            format!(
+                "the members of the instance at position {}{id} differ",
+                at + 1
+            )
         } else {
             continue;
         };
@@ -327,13 +364,12 @@ fn status_words(a: &Answer) -> String {
     }
 }
 
-fn ids_words(ids: &[String]) -> String {
-    const SHOWN: usize = 3;
-    let mut v: Vec<&str> = ids.iter().take(SHOWN).map(String::as_str).collect();
-    if ids.len() > SHOWN {
+fn ids_words(a: &Answer) -> String {
+    let mut v: Vec<&str> = a.first_ids.iter().map(String::as_str).collect();
+    if a.ids.len() > SHOWN_IDS {
         v.push("...");
     }
-    format!("[{}] ({})", v.join(", "), ids.len())
+    format!("[{}] ({})", v.join(", "), a.ids.len())
 }
 
 #[cfg(test)]
@@ -343,12 +379,16 @@ mod tests {
     fn side(verdict: Verdict, broken: &[&str], observed: &[&str], ids: &[&str]) -> Side {
         Side {
             verdict,
-            broken: broken.iter().map(|r| (r.to_string(), "why".into())).collect(),
+            broken: broken
+                .iter()
+                .map(|r| (r.to_string(), "why".into()))
+                .collect(),
             observed: observed.iter().map(|o| o.to_string()).collect(),
             answers: vec![Answer {
                 path: "/v1.0/<project>/instances?name=a".into(),
                 status: Some(200),
-                ids: ids.iter().map(|i| i.to_string()).collect(),
+                ids: ids.iter().map(|i| hash_of(&Value::from(*i), &[])).collect(),
+                first_ids: ids.iter().map(|i| i.to_string()).collect(),
                 ..Answer::default()
             }],
             moved: false,
@@ -363,19 +403,41 @@ mod tests {
         assert_eq!(compare("x", &rules, &a, &a.clone()), None);
         let broken = side(Verdict::Fail, &["C11"], &[], &["a1"]);
         let d = compare("x", &rules, &a, &broken).unwrap();
-        assert_eq!((d.kind, d.rules.clone()), (Kind::Contract, vec!["C11".into(), "C2".into()]));
+        assert_eq!(
+            (d.kind, d.rules.clone()),
+            (Kind::Contract, vec!["C11".into(), "C2".into()])
+        );
         assert!(d.what.starts_with("the right side breaks"), "{}", d.what);
-        let read = side(Verdict::Pass, &[], &["C2: reading followed: ignore_case"], &["a1", "a2"]);
+        let read = side(
+            Verdict::Pass,
+            &[],
+            &["C2: reading followed: ignore_case"],
+            &["a1", "a2"],
+        );
         let d = compare("x", &rules, &a, &read).unwrap();
         assert_eq!((d.kind, d.rules[0].as_str()), (Kind::Reading, "C2"));
         let other = side(Verdict::Pass, &[], &[], &["a2", "a1"]);
         let d = compare("x", &rules, &a, &other).unwrap();
         assert_eq!(d.kind, Kind::Answer);
-        assert!(d.what.contains("[a1, a2] (2) against [a2, a1] (2)"), "{}", d.what);
+        assert!(
+            d.what.contains("[a1, a2] (2) against [a2, a1] (2)"),
+            "{}",
+            d.what
+        );
         let moved = Side {
             moved: true,
             ..other
         };
         assert_eq!(compare("x", &rules, &a, &moved).unwrap().kind, Kind::Moved);
+    }
+
+    #[test]
+    fn a_digest_sets_volatile_members_aside_and_ignores_member_order() {
+        let a = serde_json::json!({"id": "a", "used_memory": 1, "tags": [1, 2]});
+        let b = serde_json::json!({"tags": [1, 2], "used_memory": 9, "id": "a"});
+        assert_ne!(hash_of(&a, &[]), hash_of(&b, &[]));
+        assert_eq!(hash_of(&a, &["used_memory"]), hash_of(&b, &["used_memory"]));
+        let c = serde_json::json!({"id": "a", "used_memory": 1, "tags": [2, 1]});
+        assert_ne!(hash_of(&a, &["used_memory"]), hash_of(&c, &["used_memory"]));
     }
 }

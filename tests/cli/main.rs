@@ -15,6 +15,7 @@ mod support;
 mod cases_invalid;
 mod ci_examples;
 mod cli;
+mod diff;
 mod generated;
 mod hostile;
 mod interrupt;

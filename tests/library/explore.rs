@@ -106,7 +106,10 @@ async fn the_budget_holds_every_request_shrinking_included() {
         // Every request of the faithful run is a probe, but the eight sent again at once.
         let faithful = explore(vec![], 0, budget).await;
         let again = conform::runner::explore::AT_ONCE;
-        assert_eq!((faithful.probes, faithful.requests), (budget - again, budget));
+        assert_eq!(
+            (faithful.probes, faithful.requests),
+            (budget - again, budget)
+        );
     }
 }
 
