@@ -192,16 +192,24 @@ async fn diff_one(
         }
     };
     let desc = contract.desc();
-    let shown = |spec: &TargetSpec, mock: bool, faults: &[String]| match (mock, faults) {
-        (true, []) => "the built-in mock".to_string(),
-        (true, f) => format!("the built-in mock with {}", f.join(", ")),
-        (false, _) => spec.base_url.clone(),
+    let shown = |spec: &TargetSpec, mock: bool, t: &TargetArgs| {
+        if !mock {
+            return spec.base_url.clone();
+        }
+        let mut s = "the built-in mock".to_string();
+        if let Some(d) = &t.mock_data {
+            s.push_str(&format!(" serving {}", d.display()));
+        }
+        if !t.mock_faults.is_empty() {
+            s.push_str(&format!(" with {}", t.mock_faults.join(", ")));
+        }
+        s
     };
     let _ = writeln!(
         anstream::stderr(),
         "conform: {name}: {} against {}",
-        shown(&left, left_mock.is_some(), &[]),
-        shown(&right, right_mock.is_some(), &args.mock_faults)
+        shown(&left, left_mock.is_some(), &left_args),
+        shown(&right, right_mock.is_some(), &right_args)
     );
     let result = async {
         let probes = runner::probe_cases(

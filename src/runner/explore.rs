@@ -179,22 +179,8 @@ pub(crate) async fn explore_with(
                 let Some(rule) = first_rule(&result) else {
                     continue;
                 };
-                let why = format!(
-                    "{rule} {} (sent right after the same request with credentials)",
-                    result.findings.first().map_or("", |f| f.message.as_str())
-                );
-                failures.push((
-                    probe.clone(),
-                    ExploreFailure {
-                        case_file: explore::case_file(desc, &space, probe, &why),
-                        found: format!(
-                            "{}, right after the same request with credentials",
-                            space.describe(probe)
-                        ),
-                        result,
-                        repeats: 0,
-                    },
-                ));
+                let after = "right after the same request with credentials";
+                failures.push(follow_up(desc, &space, probe, result, rule, after));
             }
         }
     }
@@ -228,22 +214,8 @@ pub(crate) async fn explore_with(
             if failures.len() >= MAX_FAILURES {
                 break;
             }
-            let why = format!(
-                "{rule} {} (the same request again, in flight with {others} others)",
-                result.findings.first().map_or("", |f| f.message.as_str())
-            );
-            failures.push((
-                probe.clone(),
-                ExploreFailure {
-                    case_file: explore::case_file(desc, &space, probe, &why),
-                    found: format!(
-                        "{}, sent again at once with {others} other requests",
-                        space.describe(probe)
-                    ),
-                    result,
-                    repeats: 0,
-                },
-            ));
+            let after = format!("sent again at once with {others} other requests");
+            failures.push(follow_up(desc, &space, probe, result, rule, &after));
         }
     }
     // Where the account moved, the instances that moved are probed too: an index, a
@@ -298,6 +270,31 @@ pub(crate) async fn explore_with(
         errors,
         elapsed: started.elapsed(),
     }
+}
+
+/// A failure of a request sent after the sweep (the sequence, the repeat at once), kept
+/// as found and never shrunk; `after` says how it was sent.
+fn follow_up(
+    desc: &crate::contract::Desc,
+    space: &Space,
+    probe: &Probe,
+    result: CaseResult,
+    rule: Rule,
+    after: &str,
+) -> (Probe, ExploreFailure) {
+    let why = format!(
+        "{rule} {} ({after})",
+        result.findings.first().map_or("", |f| f.message.as_str())
+    );
+    (
+        probe.clone(),
+        ExploreFailure {
+            case_file: explore::case_file(desc, space, probe, &why),
+            found: format!("{}, {after}", space.describe(probe)),
+            result,
+            repeats: 0,
+        },
+    )
 }
 
 /// Plans a batch of probes against the latest look, sends them and judges them there;
