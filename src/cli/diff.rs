@@ -60,6 +60,19 @@ pub struct DiffArgs {
     /// Switch on a fault in the right side's mock (repeatable).
     #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "against")]
     pub mock_faults: Vec<String>,
+    /// Let the right side's mock account move while it is read: one change of KIND
+    /// (status, create, delete, usage, lag, mix) every EVERY list requests (default 20).
+    #[arg(long = "mock-churn", value_name = "KIND[:EVERY]", conflicts_with = "against",
+          value_parser = crate::mock::Churn::parse)]
+    pub mock_churn: Option<crate::mock::Churn>,
+    /// The seed of --mock-churn.
+    #[arg(
+        long = "mock-seed",
+        value_name = "S",
+        default_value_t = 1,
+        requires = "mock_churn"
+    )]
+    pub mock_seed: u64,
     /// Generated questions added to the cases' (0 = the cases only).
     #[arg(long, default_value_t = runner::explore::DEFAULT_BUDGET, value_name = "N")]
     pub explore: usize,
@@ -171,6 +184,8 @@ fn sides(args: &DiffArgs) -> (TargetArgs, TargetArgs) {
     );
     right.mock_faults = args.mock_faults.clone();
     right.mock_data = args.mock_data.clone();
+    right.mock_churn = args.mock_churn;
+    right.mock_seed = args.mock_seed;
     (left, right)
 }
 

@@ -149,13 +149,18 @@ impl Side {
                 .iter()
                 .map(|f| (f.rule.to_string(), f.message.clone()))
                 .collect(),
+            // A move that excused a finding is a fact about the account, not a reading.
             observed: r
                 .observations
                 .iter()
+                .filter(|o| !o.message.starts_with(super::MOVED_EXCUSE))
                 .map(|o| format!("{}: {}", o.rule, o.message))
                 .collect(),
             answers,
-            moved: !r.sightings.is_empty(),
+            moved: !r.sightings.is_empty()
+                || r.observations
+                    .iter()
+                    .any(|o| o.message.starts_with(super::MOVED_EXCUSE)),
             curl,
         }
     }
@@ -279,8 +284,15 @@ pub fn compare(case: &str, rules: &[String], left: &Side, right: &Side) -> Optio
             .filter_map(|o| o.split(':').next())
             .map(String::from)
             .next();
+        // Which readings an answer shows depends on the data it holds: on an account
+        // that moved, a different set is evidence about the account first.
+        let kind = if left.moved || right.moved {
+            Kind::Moved
+        } else {
+            Kind::Reading
+        };
         return Some(make(
-            Kind::Reading,
+            kind,
             with_rules(point.into_iter().collect()),
             format!(
                 "another reading of a point the page leaves open: left {}; right {}",

@@ -17,6 +17,10 @@ use crate::check::{Finding, Observation, Purpose};
 use crate::exec::TransportError;
 
 pub use explore::{ExploreFailure, ExploreReport};
+
+/// How an observation begins when a move of the account excused a finding (written by
+/// the runner's settling, read by snapshots and diffs as a fact about the data).
+pub const MOVED_EXCUSE: &str = "excused, the account moved";
 pub use judge::judge;
 
 /// The verdict on one case.

@@ -483,7 +483,8 @@ fn finish(o: Open, account: &mut Account, unsettled: Option<String>) -> (usize, 
             rule: f.rule,
             request: f.request,
             message: format!(
-                "excused, the account moved: {} ({})",
+                "{}: {} ({})",
+                crate::outcome::MOVED_EXCUSE,
                 f.message,
                 short(moved)
             ),

@@ -60,7 +60,7 @@ pub fn render(
 /// Observations that speak of the account's data, not of the target's behaviour: a move
 /// that excused a finding (runner/settle.rs), a case that expected nothing finding
 /// matches (check/filter.rs).
-const ABOUT_DATA: [&str; 2] = ["excused, the account moved", "the case expects no results"];
+const ABOUT_DATA: [&str; 2] = [crate::outcome::MOVED_EXCUSE, "the case expects no results"];
 
 /// What the target did in one case, without the account's data: for an account that
 /// moves, two runs give the same text unless the target's behaviour changed.

@@ -247,3 +247,22 @@ fn junit_has_one_testcase_per_divergence_group() {
     assert!(text(&o).contains("error:"), "{}", text(&o));
     assert!(!gone.exists());
 }
+
+/// A right side whose account moves while it is read (the mock with `--mock-churn`): the
+/// differences are reported as moved, each side having been re-checked against its own
+/// account; none blames the service.
+#[test]
+fn a_moving_account_diverges_as_moved_never_as_a_contract_divergence() {
+    let o = conform(&["diff", "--mock-churn", "mix:20", "--format", "json"], &[]);
+    let e = events(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(divergences(&e, "contract").is_empty(), "{e:?}");
+    assert!(divergences(&e, "reading").is_empty(), "{e:?}");
+    for contract in ["v1.0", "v2"] {
+        let moved = divergences(&e, "moved")
+            .into_iter()
+            .filter(|d| d["contract"] == contract)
+            .count();
+        assert!(moved > 0, "{contract}: the account moved and it shows");
+    }
+}
