@@ -99,6 +99,9 @@ pub struct DiffArgs {
     /// Also write a JUnit XML report to PATH: one testcase per divergence group.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Also write a self-contained HTML page to PATH: every divergence, by group.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 }
 
 /// One contract's diff.
@@ -379,6 +382,17 @@ fn report(args: &DiffArgs, all: &[Compared]) -> u8 {
             return input_error(format!("cannot write {}: {e}", path.display()));
         }
     }
+    if let Some(path) = &args.html {
+        let page = html(all);
+        if let Err(e) = crate::atomic::write_with(
+            path,
+            ".conform-html",
+            |w| w.write_all(page.as_bytes()),
+            || Ok(()),
+        ) {
+            return input_error(format!("cannot write {}: {e}", path.display()));
+        }
+    }
     if all.iter().any(|c| !c.divergences.is_empty()) {
         crate::exit::CONTRACT_BROKEN
     } else {
@@ -532,4 +546,68 @@ fn junit(all: &[Compared]) -> String {
     }
     s.push_str("</testsuites>\n");
     s
+}
+
+/// The page's own columns: long requests and curl lines wrap instead of widening it.
+const DIFF_STYLE: &str = "
+table.cases { table-layout: fixed; }
+table.cases th:nth-child(1) { width: 16%; } table.cases th:nth-child(2) { width: 34%; }
+table.cases th:nth-child(3) { width: 22%; } table.cases th:nth-child(4) { width: 28%; }
+table.cases td { overflow-wrap: anywhere; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+";
+
+/// One page: per contract, its verdict line, then a table per divergence group.
+fn html(all: &[Compared]) -> String {
+    use crate::report::html::{esc, STYLE};
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>conform diff</title>\n<style>{STYLE}{DIFF_STYLE}</style>\n</head>\n<body>\n\
+         <header><h1>conform diff</h1><div class=\"meta\">the left side against the right \
+         side, the same questions; divergences by kind and rule</div></header>\n<main>\n"
+    );
+    for c in all {
+        let (class, line) = if c.divergences.is_empty() {
+            ("good", "the two sides agree".to_string())
+        } else {
+            (
+                "bad",
+                format!("{} divergences ({})", c.divergences.len(), counts(c)),
+            )
+        };
+        h.push_str(&format!(
+            "<h2 class=\"contract\">{} &middot; {} questions ({} generated)</h2>\n\
+             <div class=\"verdict-line {class}\">{}</div>\n",
+            esc(&c.contract),
+            c.questions,
+            c.probes,
+            esc(&line)
+        ));
+        for (group, ds) in groups(c) {
+            h.push_str(&format!(
+                "<h3>{} <span class=\"desc\">({} questions)</span></h3>\n\
+                 <table class=\"cases\"><tr><th>question</th><th>what differs</th>\
+                 <th>request</th><th>curl, left / right</th></tr>\n",
+                esc(&group),
+                ds.len()
+            ));
+            for d in ds {
+                let curl = [&d.curl.0, &d.curl.1]
+                    .iter()
+                    .map(|c| esc(c.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("<br>");
+                h.push_str(&format!(
+                    "<tr><td class=\"name\">{}</td><td>{}</td><td class=\"name\">{}</td>\
+                     <td class=\"desc\">{curl}</td></tr>\n",
+                    esc(&d.case),
+                    esc(&d.what),
+                    esc(&d.request)
+                ));
+            }
+            h.push_str("</table>\n");
+        }
+    }
+    h.push_str("</main>\n</body>\n</html>\n");
+    h
 }

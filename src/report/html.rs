@@ -28,7 +28,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+pub const STYLE: &str = r#"
 :root { --pass:#1a7f37; --fail:#cf222e; --warn:#9a6700; --muted:#57606a; --line:#d0d7de; --bg2:#f6f8fa; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; }

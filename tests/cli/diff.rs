@@ -199,6 +199,7 @@ fn another_accepted_reading_is_reported_as_a_reading() {
 fn junit_has_one_testcase_per_divergence_group() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("diff.xml");
+    let page = dir.path().join("diff.html");
     let o = conform(
         &[
             "diff",
@@ -210,6 +211,8 @@ fn junit_has_one_testcase_per_divergence_group() {
             "0",
             "--junit",
             path.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
         ],
         &[],
     );
@@ -224,9 +227,19 @@ fn junit_has_one_testcase_per_divergence_group() {
     assert!(!groups.is_empty(), "{out}");
     assert_eq!(xml.matches("<testcase ").count(), groups.len(), "{xml}");
     assert_eq!(xml.matches("<failure ").count(), groups.len(), "{xml}");
-    for g in groups {
+    let html = std::fs::read_to_string(&page).unwrap();
+    for g in &groups {
         assert!(xml.contains(&format!("name=\"{g}\"")), "{g}: {xml}");
+        assert!(html.contains(&format!("<h3>{g} ")), "{g}");
     }
+    // Every divergence is a row of the page, not only the three the terminal shows.
+    let total: usize = out
+        .lines()
+        .find_map(|l| l.strip_prefix("v1.0: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the verdict line counts the divergences");
+    assert_eq!(html.matches("<tr><td class=\"name\">").count(), total);
     // And a side that cannot be reached is exit 3, with no report written.
     let gone = dir.path().join("gone.xml");
     let o = conform(
