@@ -25,7 +25,7 @@ pub fn check(
     let q = Query::parse(desc, &pairs);
     // A repeated parameter: the page is silent, so the last value winning and the first
     // are both readings; the answer passes under either and the one followed is recorded.
-    let Some(first) = Query::first_wins(desc, &pairs) else {
+    let Some(first) = q.first_wins(&pairs) else {
         return check_query(ctx, request, &q, total_member, got, out);
     };
     let mut last = Outcome::default();
@@ -68,9 +68,8 @@ fn check_query(
     got: &[Inst],
     out: &mut Outcome,
 ) {
-    let q = q.clone();
     let mut strict = Outcome::default();
-    let shown = check_with(ctx, request, &q, total_member, got, &mut strict);
+    let shown = check_with(ctx, request, q, total_member, got, &mut strict);
     // Where the page is silent, a filter accepts other readings (the contract notes'
     // S points): the answer passes when it is right under one of them (items, page
     // window and total alike), and the reading it follows is recorded. A reading is
@@ -79,7 +78,7 @@ fn check_query(
     if strict.findings.is_empty() {
         // Recorded only when another reading would have given another answer: then
         // this answer tells which one the target follows.
-        let own = expected_positions(ctx.baseline, &q);
+        let own = expected_positions(ctx.baseline, q);
         let differs = alternatives
             .iter()
             .any(|alt| expected_positions(ctx.baseline, alt) != own);

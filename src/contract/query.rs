@@ -147,10 +147,10 @@ impl<'d> Query<'d> {
     }
 
     /// The query read with the first value of a repeated parameter winning, when a
-    /// parameter came more than once and that reading differs from [`Query::parse`]'s
-    /// (the last wins). The page is silent on repeats: both readings are accepted and
-    /// the one a target follows is recorded.
-    pub fn first_wins(desc: &'d Desc, pairs: &[(String, String)]) -> Option<Query<'d>> {
+    /// parameter came more than once and that reading differs from this one (the query
+    /// [`Query::parse`] read from the same `pairs`: the last wins). The page is silent on
+    /// repeats: both readings are accepted and the one a target follows is recorded.
+    pub fn first_wins(&self, pairs: &[(String, String)]) -> Option<Query<'d>> {
         let mut seen: Vec<&str> = Vec::new();
         let firsts: Vec<(String, String)> = pairs
             .iter()
@@ -164,8 +164,8 @@ impl<'d> Query<'d> {
         if firsts.len() == pairs.len() {
             return None;
         }
-        let first = Query::parse(desc, &firsts);
-        (first != Query::parse(desc, pairs)).then_some(first)
+        let first = Query::parse(self.desc, &firsts);
+        (first != *self).then_some(first)
     }
 
     /// The same query without paging: every match (for walks).
@@ -487,17 +487,21 @@ mod tests {
         let q = |p: &[(&str, &str)]| Query::parse(desc(), &pairs(p));
         let twice = pairs(&[("limit", "5"), ("name", "a"), ("limit", "1")]);
         assert_eq!(q(&[("limit", "5"), ("limit", "1")]).limit, Some(1));
-        let first = Query::first_wins(desc(), &twice).expect("another reading");
+        let first = Query::parse(desc(), &twice)
+            .first_wins(&twice)
+            .expect("another reading");
         assert_eq!(first.limit, Some(5));
         assert_eq!(first.active.len(), 1, "the other parameters are kept");
         // The same value twice, or no repeat at all, is one reading.
         let same = pairs(&[("limit", "1"), ("limit", "1")]);
-        assert!(Query::first_wins(desc(), &same).is_none());
-        assert!(Query::first_wins(desc(), &pairs(&[("limit", "1")])).is_none());
+        assert!(Query::parse(desc(), &same).first_wins(&same).is_none());
+        let once = pairs(&[("limit", "1")]);
+        assert!(Query::parse(desc(), &once).first_wins(&once).is_none());
         // An empty last value leaves the parameter absent; the first reading keeps it.
         let emptied = pairs(&[("name", "a"), ("name", "")]);
         assert!(q(&[("name", "a"), ("name", "")]).active.is_empty());
-        assert_eq!(Query::first_wins(desc(), &emptied).unwrap().active.len(), 1);
+        let first = Query::parse(desc(), &emptied).first_wins(&emptied);
+        assert_eq!(first.unwrap().active.len(), 1);
     }
 
     #[test]

@@ -1046,10 +1046,11 @@ pub fn expected_status(
     if p.auth != AuthSel::Configured {
         return vec![UNAUTHORIZED, FORBIDDEN];
     }
-    let last = statuses(desc, space, p, &Query::parse(desc, query));
+    let read = Query::parse(desc, query);
+    let last = statuses(desc, space, p, &read);
     // A repeated parameter: the first value and the last are both readings (the page
     // is silent), so either's statuses are accepted, the last's preferred.
-    match Query::first_wins(desc, query) {
+    match read.first_wins(query) {
         Some(first) => {
             let mut all = last;
             for s in statuses(desc, space, p, &first) {

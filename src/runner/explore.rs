@@ -67,14 +67,8 @@ pub(crate) async fn explore_with(
     let empty = Baseline::default();
     // Probes are drawn from the first look, judged against the latest.
     let base = account.first_look().as_ref().unwrap_or(&empty);
-    let credentials = spec.credentials != crate::auth::Credentials::None;
-    let mut space = explore::space(
-        contract,
-        base,
-        account.other.as_ref().and_then(|o| o.as_ref().ok()),
-        credentials,
-    );
-    space.signed = matches!(spec.credentials, crate::auth::Credentials::AkSk { .. });
+    let other = account.other.as_ref().and_then(|o| o.as_ref().ok());
+    let space = space_for(contract, spec, base, other);
     let probes: Vec<(usize, Probe)> = explore::plan(&space, opts.budget, opts.seed)
         .into_iter()
         .enumerate()
@@ -187,12 +181,13 @@ pub(crate) async fn explore_with(
     // The first requests of the sweep that carry parameters and valid credentials, again,
     // all in flight together: judged against the account as it is now, each must be
     // right again (a server that mixes up concurrent requests, or a cache that went stale).
+    let answered: HashSet<&Probe> = sent.iter().collect();
     let again: Vec<(usize, Probe)> = probes
         .iter()
         .filter(|(_, p)| {
             p.auth == crate::case::AuthSel::Configured && p.classes.iter().any(|&c| c != 0)
         })
-        .filter(|(_, p)| sent.contains(p))
+        .filter(|(_, p)| answered.contains(p))
         .take(at_once.min(opts.budget.saturating_sub(requests)))
         .cloned()
         .collect();
@@ -428,8 +423,20 @@ pub async fn explore_target(
     baseline_page: u32,
     opts: ExploreOptions,
 ) -> Result<ExploreReport, RunError> {
+    let (client, (main, other)) = looked_at(target, spec, contract, baseline_page).await?;
+    let mut account = Account::new(main, other, baseline_page);
+    Ok(explore_with(&client, contract, spec, &mut account, opts).await)
+}
+
+/// A client for `target` and the baselines of its projects, fetched with it.
+async fn looked_at(
+    target: crate::exec::Target,
+    spec: &TargetSpec,
+    contract: &Contract,
+    baseline_page: u32,
+) -> Result<(Client, super::Baselines), RunError> {
     let client = Client::new(target)?;
-    let (main, other) = super::fetch_baselines(
+    let baselines = super::fetch_baselines(
         &client,
         contract.desc(),
         spec,
@@ -437,8 +444,21 @@ pub async fn explore_target(
         &mut super::Quiet,
     )
     .await?;
-    let mut account = Account::new(main, other, baseline_page);
-    Ok(explore_with(&client, contract, spec, &mut account, opts).await)
+    Ok((client, baselines))
+}
+
+/// The space explored for these credentials: requests without and with wrong ones when
+/// the run has any, and the signature's own shapes when it signs.
+fn space_for(
+    contract: &Contract,
+    spec: &TargetSpec,
+    main: &Baseline,
+    other: Option<&Baseline>,
+) -> Space {
+    let credentials = spec.credentials != crate::auth::Credentials::None;
+    let mut space = explore::space(contract, main, other, credentials);
+    space.signed = matches!(spec.credentials, crate::auth::Credentials::AkSk { .. });
+    space
 }
 
 /// The exploration's probes as cases, planned against `target`'s account (the first
@@ -452,23 +472,14 @@ pub async fn probe_cases(
     budget: usize,
     seed: u64,
 ) -> Result<Vec<Case>, RunError> {
-    let client = Client::new(target)?;
-    let (main, other) = super::fetch_baselines(
-        &client,
-        contract.desc(),
-        spec,
-        baseline_page,
-        &mut super::Quiet,
-    )
-    .await?;
+    let (_, (main, other)) = looked_at(target, spec, contract, baseline_page).await?;
     let empty = Baseline::default();
-    let mut space = explore::space(
+    let space = space_for(
         contract,
+        spec,
         main.as_ref().unwrap_or(&empty),
         other.as_ref().and_then(|o| o.as_ref().ok()),
-        spec.credentials != crate::auth::Credentials::None,
     );
-    space.signed = matches!(spec.credentials, crate::auth::Credentials::AkSk { .. });
     Ok(explore::plan(&space, budget, seed)
         .iter()
         .enumerate()

@@ -320,7 +320,7 @@ pub(crate) async fn judge_plans(
 }
 
 /// The main project's baseline, and the other project's when one is known.
-type Baselines = (
+pub(crate) type Baselines = (
     Result<Baseline, NoBaseline>,
     Option<Result<Baseline, NoBaseline>>,
 );
