@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::case::Case;
 use crate::contract::Contract;
+use crate::outcome::answers::{mask, Key, Recording, Section};
 use crate::outcome::diff::{compare, Divergence, Kind, Side};
 use crate::outcome::CaseResult;
 use crate::report::RunInfo;
@@ -60,6 +61,17 @@ pub struct DiffArgs {
     /// Switch on a fault in the right side's mock (repeatable).
     #[arg(long = "mock-fault", value_name = "NAME", conflicts_with = "against")]
     pub mock_faults: Vec<String>,
+    /// The right side: answers recorded by `conform record --answers` (today against
+    /// last month, without the old service). The left side is asked the recording's
+    /// questions: the cases, and the exploration planned with the recorded seed and
+    /// budget.
+    #[arg(long = "against-answers", value_name = "FILE",
+          conflicts_with_all = ["against", "mock_data", "mock_faults", "mock_churn"])]
+    pub against_answers: Option<PathBuf>,
+    /// Name of the environment variable holding the key an anonymised recording was made
+    /// with: with it, values compare; without it, only behaviour.
+    #[arg(long, value_name = "NAME", default_value = "CONFORM_ANONYMIZE_KEY")]
+    pub anonymize_key_env: String,
     /// Let the right side's mock account move while it is read: one change of KIND
     /// (status, create, delete, usage, lag, mix) every EVERY list requests (default 20).
     #[arg(long = "mock-churn", value_name = "KIND[:EVERY]", conflicts_with = "against",
@@ -110,6 +122,8 @@ struct Compared {
     questions: usize,
     probes: usize,
     divergences: Vec<Divergence>,
+    /// What the reader should know about how the sides were compared.
+    notes: Vec<String>,
 }
 
 /// Runs `conform diff`; exit 0 when the sides agree, 1 when they diverge, 2 for bad
@@ -118,16 +132,38 @@ pub async fn command(args: DiffArgs) -> u8 {
     if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r)) {
         return input_error("--jobs and --timeout must be positive, --rate 0 or more");
     }
-    let contracts = match super::options::selected_contracts(
-        args.contract.as_deref(),
-        None,
-        None,
-        args.target.is_some() || args.against.is_some(),
-        true,
-    ) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let recording = match &args.against_answers {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|t| Recording::from_json(&t, &path.display().to_string()))
+        {
+            Ok(r) => Some(r),
+            Err(e) => return input_error(e),
+        },
     };
+    // Against a recording, its contracts unless one is named.
+    let named: Vec<Option<PathBuf>> = match (&recording, &args.contract) {
+        (Some(r), None) => r
+            .contracts
+            .iter()
+            .map(|s| Some(PathBuf::from(&s.contract)))
+            .collect(),
+        _ => vec![args.contract.clone()],
+    };
+    let mut contracts = Vec::new();
+    for contract in &named {
+        match super::options::selected_contracts(
+            contract.as_deref(),
+            None,
+            None,
+            args.target.is_some() || args.against.is_some(),
+            true,
+        ) {
+            Ok(c) => contracts.extend(c),
+            Err(code) => return code,
+        }
+    }
     let mut all = Vec::new();
     for (sel, contract) in &contracts {
         let (name, contract) = (&sel.name, contract);
@@ -138,7 +174,20 @@ pub async fn command(args: DiffArgs) -> u8 {
                 return crate::exit::INPUT_INVALID;
             }
         };
-        match diff_one(&args, name, contract.get(), cases).await {
+        let compared = match &recording {
+            None => diff_one(&args, name, contract.get(), cases).await,
+            Some(r) => {
+                let Some(section) = r.section(name) else {
+                    let held: Vec<&str> = r.contracts.iter().map(|s| s.contract.as_str()).collect();
+                    return input_error(format!(
+                        "the recording holds no answers for contract {name} (it holds {})",
+                        held.join(", ")
+                    ));
+                };
+                diff_recorded(&args, name, contract.get(), cases, r, section).await
+            }
+        };
+        match compared {
             Ok(c) => all.push(c),
             Err(code) => return code,
         }
@@ -209,7 +258,6 @@ async fn diff_one(
             return Err(code);
         }
     };
-    let desc = contract.desc();
     let shown = |spec: &TargetSpec, mock: bool, t: &TargetArgs| {
         if !mock {
             return spec.base_url.clone();
@@ -230,22 +278,13 @@ async fn diff_one(
         shown(&right, right_mock.is_some(), &right_args)
     );
     let result = async {
-        let probes = runner::probe_cases(
-            client_target(&left_args, &left, desc),
-            &left,
-            contract,
-            args.baseline_page,
-            args.explore,
-            args.seed,
-        )
-        .await
-        .map_err(|e| unreachable_error(&e))?;
-        let probes_n = probes.len();
-        let mut questions = cases;
-        questions.extend(probes);
+        let (questions, probes_n) =
+            plan_questions(&left_args, &left, contract, cases, args.explore, args.seed)
+                .await
+                .map_err(|e| unreachable_error(&e))?;
         let (l, r) = tokio::join!(
-            ask(args, name, contract, &questions, &left_args, &left),
-            ask(args, name, contract, &questions, &right_args, &right)
+            ask(name, contract, &questions, &left_args, &left),
+            ask(name, contract, &questions, &right_args, &right)
         );
         let (l, r) = (
             l.map_err(|e| unreachable_error(&e))?,
@@ -264,28 +303,197 @@ async fn diff_one(
             questions: questions.len(),
             probes: probes_n,
             divergences,
+            notes: Vec::new(),
         })
     }
     .await;
     for m in [left_mock, right_mock].into_iter().flatten() {
         m.shutdown().await;
     }
-    // Tokens and keys never reach the reports: each side's secrets are redacted.
-    result.map(|mut c: Compared| {
-        let mut redactor = Redactor::new();
-        left.credentials.register(&mut redactor);
-        right.credentials.register(&mut redactor);
-        for d in &mut c.divergences {
-            d.what = redactor.redact(&d.what).into_owned();
-            d.request = redactor.redact(&d.request).into_owned();
-        }
-        c
-    })
+    result.map(|c| redacted(c, &[&left, &right]))
+}
+
+/// Tokens and keys never reach the reports: each side's secrets are redacted.
+fn redacted(mut c: Compared, sides: &[&TargetSpec]) -> Compared {
+    let mut redactor = Redactor::new();
+    for s in sides {
+        s.credentials.register(&mut redactor);
+    }
+    for d in &mut c.divergences {
+        d.what = redactor.redact(&d.what).into_owned();
+        d.request = redactor.redact(&d.request).into_owned();
+    }
+    c
+}
+
+/// One contract's diff against recorded answers: the left side asked the recording's
+/// questions (the cases, and the exploration planned with its seed and budget), each
+/// answer matched to the recorded one by question and request.
+async fn diff_recorded(
+    args: &DiffArgs,
+    name: &str,
+    contract: &Contract,
+    cases: Vec<Case>,
+    recording: &Recording,
+    section: &Section,
+) -> Result<Compared, u8> {
+    let (left_args, _) = sides(args);
+    let (left, left_mock) = reach_target(&left_args).await?;
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform: {name}: {} against the answers of {} recorded {} ({} questions)",
+        if left_mock.is_some() {
+            "the built-in mock"
+        } else {
+            left.base_url.as_str()
+        },
+        recording.endpoint,
+        recording.recorded_at,
+        section.questions.len()
+    );
+    let result = async {
+        let (questions, probes_n) = plan_questions(
+            &left_args,
+            &left,
+            contract,
+            cases,
+            section.explore,
+            section.seed,
+        )
+        .await
+        .map_err(|e| unreachable_error(&e))?;
+        let sides = ask(name, contract, &questions, &left_args, &left)
+            .await
+            .map_err(|e| unreachable_error(&e))?;
+        Ok(match_recorded(
+            name,
+            &questions,
+            sides,
+            recording,
+            section,
+            &args.anonymize_key_env,
+            probes_n,
+        ))
+    }
+    .await;
+    if let Some(m) = left_mock {
+        m.shutdown().await;
+    }
+    result.map(|c| redacted(c, &[&left]))
+}
+
+/// Compares today's answers with the recorded ones, question by question: an anonymised
+/// recording is met by today's answers anonymised with the same key, or, without the key,
+/// both sides reduced to their behaviour.
+fn match_recorded(
+    name: &str,
+    questions: &[Case],
+    sides: Vec<Side>,
+    recording: &Recording,
+    section: &Section,
+    key_env: &str,
+    probes: usize,
+) -> Compared {
+    let mut notes = Vec::new();
+    let key = std::env::var(key_env)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .map(|k| Key::new(k.as_bytes()));
+    let behaviour_only =
+        recording.anonymized && key.as_ref().map(Key::check) != recording.key_check;
+    let today: Vec<Side> = sides
+        .into_iter()
+        .map(|s| match &key {
+            _ if behaviour_only => mask(&s).behaviour(),
+            Some(k) if recording.anonymized => k.side(&s),
+            _ => s,
+        })
+        .collect();
+    if behaviour_only {
+        notes.push(format!(
+            "the recording is anonymised and ${key_env} does not hold its key: compared by behaviour (statuses, error codes, totals, how many instances, verdicts, readings), not by values"
+        ));
+    }
+    let recorded: std::collections::HashMap<(String, String), &Side> = section
+        .questions
+        .iter()
+        .map(|q| {
+            if behaviour_only {
+                (q.key_masked(), &q.side)
+            } else {
+                (q.key(), &q.side)
+            }
+        })
+        .collect();
+    let mut divergences = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut matched = std::collections::HashSet::new();
+    for (case, side) in questions.iter().zip(&today) {
+        let key = (
+            case.name.clone(),
+            side.answers
+                .first()
+                .map(|a| a.path.clone())
+                .unwrap_or_default(),
+        );
+        let Some(then) = recorded.get(&key) else {
+            unmatched.push(case.name.clone());
+            continue;
+        };
+        matched.insert(key);
+        let then = if behaviour_only {
+            then.behaviour()
+        } else {
+            (*then).clone()
+        };
+        let rules: Vec<String> = case.rules.iter().map(ToString::to_string).collect();
+        divergences.extend(compare(&case.name, &rules, side, &then));
+    }
+    let only_then = recorded.len().saturating_sub(matched.len());
+    if !unmatched.is_empty() || only_then > 0 {
+        let shown: Vec<&str> = unmatched.iter().take(3).map(String::as_str).collect();
+        notes.push(format!(
+            "{} questions asked now are not in the recording{} and {only_then} recorded ones were not asked now: the exploration plans from the account, which has changed since (or the cases have)",
+            unmatched.len(),
+            if shown.is_empty() { String::new() } else { format!(" ({}{})", shown.join(", "), if unmatched.len() > 3 { ", ..." } else { "" }) }
+        ));
+    }
+    Compared {
+        contract: name.to_string(),
+        questions: questions.len(),
+        probes,
+        divergences,
+        notes,
+    }
+}
+
+/// The questions of a diff: the cases, then the exploration's probes planned against
+/// `spec`'s account; and how many of them are probes.
+pub(super) async fn plan_questions(
+    t: &TargetArgs,
+    spec: &TargetSpec,
+    contract: &Contract,
+    cases: Vec<Case>,
+    explore: usize,
+    seed: u64,
+) -> Result<(Vec<Case>, usize), runner::RunError> {
+    let probes = runner::probe_cases(
+        client_target(t, spec, contract.desc()),
+        spec,
+        contract,
+        t.baseline_page,
+        explore,
+        seed,
+    )
+    .await?;
+    let n = probes.len();
+    let mut questions = cases;
+    questions.extend(probes);
+    Ok((questions, n))
 }
 
 /// Asks one side every question; each result reduced as it is judged.
-async fn ask(
-    args: &DiffArgs,
+pub(super) async fn ask(
     name: &str,
     contract: &Contract,
     questions: &[Case],
@@ -305,7 +513,7 @@ async fn ask(
             target: client_target(t, spec, desc),
             spec,
             contract,
-            baseline_page: args.baseline_page,
+            baseline_page: t.baseline_page,
             keep_bodies: true,
             explore: None,
         },
@@ -464,6 +672,9 @@ fn human(all: &[Compared]) -> String {
                 ));
             }
         }
+        for n in &c.notes {
+            s.push_str(&format!("note: {n}\n"));
+        }
         let verdict = if c.divergences.is_empty() {
             "the two sides agree".to_string()
         } else {
@@ -498,6 +709,7 @@ fn json_lines(all: &[Compared]) -> String {
             "contract": c.contract,
             "questions": c.questions,
             "generated": c.probes,
+            "notes": c.notes,
             "divergences": {
                 "contract": n(Kind::Contract),
                 "reading": n(Kind::Reading),
@@ -583,6 +795,9 @@ fn html(all: &[Compared]) -> String {
             c.probes,
             esc(&line)
         ));
+        for n in &c.notes {
+            h.push_str(&format!("<p class=\"desc\">note: {}</p>\n", esc(n)));
+        }
         for (group, ds) in groups(c) {
             h.push_str(&format!(
                 "<h3>{} <span class=\"desc\">({} questions)</span></h3>\n\

@@ -1,7 +1,9 @@
 //! `conform record`: walk a real account's unfiltered list (every page, failed instances
 //! included) and save it as a mock data set, optionally with identifying values replaced,
 //! so that `conform mock --data FILE` mirrors the account and a suite can be developed
-//! offline.
+//! offline. With `--answers FILE`, record instead the target's answers to a diff's
+//! questions (every case and the exploration's probes), for `conform diff
+//! --against-answers FILE` to compare with later.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::contract::desc::StandIn;
 use crate::contract::Contract;
 use crate::exec::{Client, Target};
+use crate::outcome::answers::{Key, Question, Recording, Section, FORMAT};
 use crate::record::Anonymizer;
 use crate::runner::{listed_without, walk_list};
 
@@ -33,8 +36,27 @@ pub struct RecordArgs {
     #[arg(long, value_name = "NAME|FILE")]
     pub contract: Option<PathBuf>,
     /// Where to write the data set (JSON, the `conform mock --data` format).
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "answers")]
+    pub out: Option<PathBuf>,
+    /// Record the target's answers instead: every case's and the exploration's questions
+    /// (as `conform diff` asks them), each answer reduced to its statuses, error codes,
+    /// totals, verdicts, readings and hashes of its ids and members (never a body), into
+    /// FILE with what was asked, when and of which endpoint. `conform diff
+    /// --against-answers FILE` compares a target with it later. Every contract by
+    /// default.
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    pub answers: Option<PathBuf>,
+    /// With --answers: generated questions added to the cases' (0 = the cases only).
+    #[arg(long, default_value_t = crate::runner::explore::DEFAULT_BUDGET, value_name = "N")]
+    pub explore: usize,
+    /// With --answers: the seed of the generated questions.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// With --answers --anonymize: the environment variable holding the key identifying
+    /// values are replaced with. Keep it: a later recording or diff with the same key
+    /// compares value for value; without it, only behaviour compares.
+    #[arg(long, value_name = "NAME", default_value = "CONFORM_ANONYMIZE_KEY")]
+    pub anonymize_key_env: String,
     /// Replace identifying values (the contract's `[record] anonymize` members: user names
     /// and ids, instance ids, addresses, VPC, subnet and security-group ids, domain names,
     /// order and project ids, descriptions, tag values) with stable stand-ins of the same
@@ -58,6 +80,12 @@ pub struct RecordArgs {
 
 /// Runs `conform record`; returns the exit code.
 pub async fn command(args: RecordArgs) -> u8 {
+    if let Some(path) = &args.answers {
+        return record_answers(&args, path).await;
+    }
+    let Some(out) = args.out.clone() else {
+        return crate::exit::INPUT_INVALID;
+    };
     if args.contract.as_deref() == Some(std::path::Path::new(crate::workspace::ALL)) {
         let _ = writeln!(
             anstream::stderr(),
@@ -145,7 +173,7 @@ pub async fn command(args: RecordArgs) -> u8 {
                     err,
                     "warning: project {project}: kept as recorded, described neither by the response schema nor by [record] anonymize: {}\n  = hint: check them before sharing {}",
                     unjudged.join(", "),
-                    args.out.display()
+                    out.display()
                 );
             }
             list.into_iter().map(|i| anon.instance(desc, i)).collect()
@@ -169,7 +197,7 @@ pub async fn command(args: RecordArgs) -> u8 {
         "projects": projects,
     });
     // What the mock will refuse should be said now, not when someone serves the file.
-    if let Err(e) = crate::mock::DataSet::from_json(data.clone(), &args.out.display().to_string()) {
+    if let Err(e) = crate::mock::DataSet::from_json(data.clone(), &out.display().to_string()) {
         let _ = writeln!(
             err,
             "error: the recorded list is not a valid data set (the target breaks the schema):\n{e}"
@@ -177,11 +205,142 @@ pub async fn command(args: RecordArgs) -> u8 {
         return crate::exit::CONTRACT_BROKEN;
     }
     let text = serde_json::to_string_pretty(&data).unwrap_or_default() + "\n";
-    if let Err(e) = crate::report::write_atomic(&args.out, &crate::secret::Redactor::new(), &text) {
-        let _ = writeln!(err, "error: cannot write {}: {e}", args.out.display());
+    if let Err(e) = crate::report::write_atomic(&out, &crate::secret::Redactor::new(), &text) {
+        let _ = writeln!(err, "error: cannot write {}: {e}", out.display());
         return crate::exit::INPUT_INVALID;
     }
-    let _ = writeln!(err, "wrote {}", args.out.display());
+    let _ = writeln!(err, "wrote {}", out.display());
+    crate::exit::SUCCESS
+}
+
+/// `conform record --answers`: every contract's questions asked of the target, the
+/// answers reduced and, with --anonymize, keyed; one file, written whole or not at all.
+async fn record_answers(args: &RecordArgs, path: &std::path::Path) -> u8 {
+    let mut err = anstream::stderr();
+    if !positive(args.timeout) || !non_negative(args.rate) {
+        let _ = writeln!(
+            err,
+            "error: --timeout must be positive and --rate 0 or more"
+        );
+        return crate::exit::INPUT_INVALID;
+    }
+    let contracts = match super::options::selected_contracts(
+        args.contract.as_deref(),
+        None,
+        None,
+        true,
+        true,
+    ) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let target = super::options::TargetArgs {
+        contract: None,
+        target: Some(args.target.clone()),
+        project_id: args.projects.first().cloned(),
+        other_project_id: args.projects.get(1).cloned(),
+        credentials: args.credentials.clone(),
+        tls: args.tls.clone(),
+        jobs: 8,
+        timeout: args.timeout,
+        rate: Some(args.rate),
+        max_body: 256 * 1024 * 1024,
+        baseline_page: args.page,
+        mock_faults: Vec::new(),
+        mock_data: None,
+        mock_churn: None,
+        mock_seed: 1,
+    };
+    let key = args.anonymize.then(|| {
+        match std::env::var(&args.anonymize_key_env).ok().filter(|k| !k.is_empty()) {
+            Some(k) => Key::new(k.as_bytes()),
+            None => {
+                let _ = writeln!(
+                    err,
+                    "warning: ${} is not set: the answers are anonymised with a key nobody keeps, so a later diff compares only their behaviour, not their values\n  = hint: set it to a secret you keep to compare values later",
+                    args.anonymize_key_env
+                );
+                Key::random()
+            }
+        }
+    });
+    let mut sections = Vec::new();
+    let mut redactor = crate::secret::Redactor::new();
+    for (sel, contract) in &contracts {
+        let contract = contract.get();
+        let cases = match crate::case::load_dir(&sel.cases, contract) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(err, "{e}");
+                return crate::exit::INPUT_INVALID;
+            }
+        };
+        let spec = match super::run::reach_target(&target).await {
+            Ok((spec, _)) => spec,
+            Err(code) => return code,
+        };
+        spec.credentials.register(&mut redactor);
+        let asked = async {
+            let (questions, _) = super::diff::plan_questions(
+                &target,
+                &spec,
+                contract,
+                cases,
+                args.explore,
+                args.seed,
+            )
+            .await?;
+            let sides = super::diff::ask(&sel.name, contract, &questions, &target, &spec).await?;
+            Ok::<_, crate::runner::RunError>((questions, sides))
+        };
+        let (questions, sides) = match asked.await {
+            Ok(q) => q,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return crate::exit::TARGET_UNREACHABLE;
+            }
+        };
+        let _ = writeln!(err, "{}: {} questions answered", sel.name, questions.len());
+        sections.push(Section {
+            contract: sel.name.clone(),
+            explore: args.explore,
+            seed: args.seed,
+            questions: questions
+                .iter()
+                .zip(sides)
+                .map(|(q, side)| Question {
+                    name: q.name.clone(),
+                    rules: q.rules.iter().map(ToString::to_string).collect(),
+                    side: key.as_ref().map_or(side.clone(), |k| k.side(&side)),
+                })
+                .collect(),
+        });
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let recording = Recording {
+        format: FORMAT.to_string(),
+        comment: "answers recorded by conform record --answers: compare with conform diff --against-answers FILE".into(),
+        recorded_at: now
+            .replace_nanosecond(0)
+            .unwrap_or(now)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        endpoint: if args.anonymize {
+            "a real account (identifying values replaced)".into()
+        } else {
+            args.target.trim_end_matches('/').to_string()
+        },
+        conform: env!("CARGO_PKG_VERSION").into(),
+        anonymized: args.anonymize,
+        key_check: key.as_ref().map(Key::check),
+        contracts: sections,
+    };
+    let text = serde_json::to_string_pretty(&recording).unwrap_or_default() + "\n";
+    if let Err(e) = crate::report::write_atomic(path, &redactor, &text) {
+        let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
+        return crate::exit::INPUT_INVALID;
+    }
+    let _ = writeln!(err, "wrote {}", path.display());
     crate::exit::SUCCESS
 }
 

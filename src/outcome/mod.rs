@@ -5,6 +5,7 @@
 //! then amend that result, case by case, and the reporters (`report`) turn it into
 //! text. All of them depend on this module; it depends on nothing above the checks.
 
+pub mod answers;
 pub mod diff;
 pub mod explore;
 mod judge;
@@ -24,7 +25,10 @@ pub const MOVED_EXCUSE: &str = "excused, the account moved";
 pub use judge::judge;
 
 /// The verdict on one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
     /// Passed, but compared nothing (an empty expected result): a warning.

@@ -279,3 +279,194 @@ fn a_moving_account_diverges_as_moved_never_as_a_contract_divergence() {
         assert!(moved > 0, "{contract}: the account moved and it shows");
     }
 }
+
+/// Records the answers of a mock served in this process (with `faults`) into `file`.
+async fn record_answers(
+    file: &std::path::Path,
+    faults: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) {
+    let token = "record-token-51c9";
+    let served = conform::mock::spawn(
+        conform::mock::MockConfig {
+            token: Some(token.into()),
+            faults: faults
+                .iter()
+                .map(|f| Fault::from_name(f).unwrap())
+                .collect(),
+            ..conform::mock::MockConfig::builtin()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut args: Vec<String> = [
+        "record",
+        "--target",
+        &served.base_url(),
+        "--project-id",
+        MAIN_PROJECT,
+        "--project-id",
+        OTHER_PROJECT,
+        "--auth",
+        "token",
+        "--rate",
+        "0",
+        "--answers",
+        file.to_str().unwrap(),
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    args.extend(extra.iter().map(ToString::to_string));
+    let mut env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    env.push(("CONFORM_TOKEN".into(), token.into()));
+    let o = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        conform(&args, &env)
+    })
+    .await
+    .unwrap();
+    served.shutdown().await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let written = std::fs::read_to_string(file).unwrap();
+    assert!(
+        !written.contains(token),
+        "the token never reaches a recording"
+    );
+}
+
+/// Today against last month: a target's recorded answers are a side. The built-in mock
+/// agrees with a recording of itself; a recording of a broken mock diverges under the
+/// fault's rule; both on each contract, with the recording's own questions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_answers_are_a_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same.json");
+    record_answers(&same, &[], &["--explore", "100"], &[]).await;
+    let recording: Value = serde_json::from_str(&std::fs::read_to_string(&same).unwrap()).unwrap();
+    assert_eq!(recording["format"], "conform-answers/1");
+    assert!(recording["endpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    assert_eq!(recording["contracts"][1]["contract"], "v2");
+    assert_eq!(recording["contracts"][0]["explore"], 100);
+    let o = conform(&["diff", "--against-answers", same.to_str().unwrap()], &[]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("v1.0: the two sides agree") && out.contains("v2: the two sides agree"),
+        "{out}"
+    );
+    assert!(
+        out.contains("100 generated"),
+        "the recording's budget is used: {out}"
+    );
+    assert!(!out.contains("note:"), "every question matched: {out}");
+
+    let broken = dir.path().join("broken.json");
+    record_answers(&broken, &["status-ignored"], &["--explore", "0"], &[]).await;
+    let o = conform(
+        &[
+            "diff",
+            "--against-answers",
+            broken.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let events = events(&o);
+    for (contract, rule) in [("v1.0", "C4"), ("v2", "V4")] {
+        assert!(
+            divergences(&events, "contract")
+                .iter()
+                .any(|d| d["contract"] == contract
+                    && d["rules"].as_array().unwrap().iter().any(|r| r == rule)),
+            "{contract} {rule}: {}",
+            text(&o)
+        );
+    }
+    // A contract the recording does not hold is named, and nothing is compared.
+    let only_v2 = dir.path().join("v2.json");
+    record_answers(&only_v2, &[], &["--explore", "0", "--contract", "v2"], &[]).await;
+    let o = conform(
+        &[
+            "diff",
+            "--against-answers",
+            only_v2.to_str().unwrap(),
+            "--contract",
+            "v1.0",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("holds no answers for contract v1.0 (it holds v2)"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// An anonymised recording holds no id of the account; with its key, a diff compares
+/// value for value; without it, behaviour only, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymised_recording_compares_with_its_key_or_by_behaviour() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("anon.json");
+    let key = [("CONFORM_ANONYMIZE_KEY", "keep-this-secret")];
+    record_answers(&file, &[], &["--anonymize", "--explore", "100"], &key).await;
+    let written = std::fs::read_to_string(&file).unwrap();
+    let one_id = crate::support::instances()[0]["instance_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for secret in [
+        MAIN_PROJECT,
+        OTHER_PROJECT,
+        one_id.as_str(),
+        "127.0.0.1",
+        "keep-this-secret",
+    ] {
+        assert!(!written.contains(secret), "{secret} is in the recording");
+    }
+    let recording: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(recording["anonymized"], true);
+    let path = file.to_str().unwrap();
+    let o = conform(&["diff", "--against-answers", path], &key);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("compared by behaviour"), "{}", text(&o));
+    let o = conform(
+        &["diff", "--against-answers", path],
+        &[("CONFORM_ANONYMIZE_KEY", "another")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("compared by behaviour"), "{}", text(&o));
+}
+
+/// A file that is not a recording is bad input: exit 2, saying where and what.
+#[test]
+fn a_broken_recording_says_where_and_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("old.json");
+    std::fs::write(
+        &file,
+        "{\"format\": \"conform-answers/1\",\n \"contracts\": [}",
+    )
+    .unwrap();
+    let o = conform(&["diff", "--against-answers", file.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("old.json:2:"), "{}", text(&o));
+    assert!(
+        text(&o).contains("not a recording of answers"),
+        "{}",
+        text(&o)
+    );
+}
