@@ -68,6 +68,16 @@ pub struct DiffArgs {
     #[arg(long = "against-answers", value_name = "FILE",
           conflicts_with_all = ["against", "mock_data", "mock_faults", "mock_churn"])]
     pub against_answers: Option<PathBuf>,
+    /// Compare the contracts with each other instead of two targets: the left side's v1.0
+    /// list against its v2 list on the same account, question by corresponding question
+    /// (per schemas/v1.0-v2.correspond.toml), each difference the pages document reported
+    /// as expected, never failing. --mock-fault and --mock-data then set up the built-in
+    /// mock that serves both lists.
+    #[arg(long, conflicts_with_all = ["against", "against_answers", "mock_churn"])]
+    pub across: bool,
+    /// With --across: another correspondence file than the shipped one.
+    #[arg(long, value_name = "FILE", requires = "across")]
+    pub correspond: Option<PathBuf>,
     /// Name of the environment variable holding the key an anonymised recording was made
     /// with: with it, values compare; without it, only behaviour.
     #[arg(long, value_name = "NAME", default_value = "CONFORM_ANONYMIZE_KEY")]
@@ -131,6 +141,12 @@ struct Compared {
 pub async fn command(args: DiffArgs) -> u8 {
     if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r)) {
         return input_error("--jobs and --timeout must be positive, --rate 0 or more");
+    }
+    if args.across {
+        return match across(&args).await {
+            Ok(c) => report(&args, &[c]),
+            Err(code) => code,
+        };
     }
     let recording = match &args.against_answers {
         None => None,
@@ -311,6 +327,103 @@ async fn diff_one(
         m.shutdown().await;
     }
     result.map(|c| redacted(c, &[&left, &right]))
+}
+
+/// `--across`: the left side's two list contracts asked the same questions.
+async fn across(args: &DiffArgs) -> Result<Compared, u8> {
+    use crate::contract::correspond::{Correspond, SHIPPED, SHIPPED_PATH};
+    let (text, origin) = match &args.correspond {
+        None => (SHIPPED.to_string(), SHIPPED_PATH.to_string()),
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .map_err(|e| input_error(format!("cannot read {}: {e}", p.display())))?,
+            p.display().to_string(),
+        ),
+    };
+    // The two contracts it names, then the names inside it checked against them.
+    let names: toml::Table =
+        toml::from_str(&text).map_err(|e| input_error(format!("{origin}: {e}")))?;
+    let name = |side: &str| {
+        names
+            .get(side)
+            .and_then(toml::Value::as_str)
+            .map(PathBuf::from)
+            .ok_or_else(|| input_error(format!("{origin}: `{side}` names no contract")))
+    };
+    let (ln, rn) = (name("left")?, name("right")?);
+    let remote = args.target.is_some();
+    let pick = |n: &PathBuf| {
+        super::options::selected_contracts(Some(n.as_path()), None, None, remote, true)
+            .map(|mut c| c.remove(0))
+    };
+    let ((lsel, left), (rsel, right)) = (pick(&ln)?, pick(&rn)?);
+    let c = Correspond::parse(&text, &origin, left.get().desc(), right.get().desc())
+        .map_err(input_error)?;
+    if left.get().desc().token_header != right.get().desc().token_header {
+        return Err(input_error(
+            "the two contracts carry the token in different headers",
+        ));
+    }
+    let (mut t, _) = sides(args);
+    t.mock_faults = args.mock_faults.clone();
+    t.mock_data = args.mock_data.clone();
+    let (spec, mock) = reach_target(&t).await?;
+    let label = format!("{} against {}", lsel.name, rsel.name);
+    let _ = writeln!(
+        anstream::stderr(),
+        "conform: {label}, on {}",
+        if mock.is_some() {
+            "the built-in mock".to_string()
+        } else {
+            spec.base_url.clone()
+        }
+    );
+    let result = runner::across::across(
+        client_target(&t, &spec, left.get().desc()),
+        &spec,
+        left.get(),
+        right.get(),
+        &c,
+        args.baseline_page,
+    )
+    .await;
+    if let Some(m) = mock {
+        m.shutdown().await;
+    }
+    let r = result.map_err(|e| unreachable_error(&e))?;
+    let curl = |path: &str| {
+        let url = format!("{}{path}", spec.base_url).replace('\'', "'\\''");
+        if spec.token_var.is_empty() {
+            format!("curl -sS '{url}'")
+        } else {
+            format!(
+                "curl -sS -H \"{}: ${}\" '{url}'",
+                left.get().desc().token_header,
+                spec.token_var
+            )
+        }
+    };
+    let hide = |p: &str| p.replace(&spec.project, "<project>");
+    let divergences = r
+        .differences
+        .iter()
+        .map(|d| Divergence {
+            case: d.question.clone(),
+            kind: d.found.kind,
+            rules: d.found.rules.clone(),
+            what: d.found.what.clone(),
+            request: format!("{} | {}", hide(&d.requests.0), hide(&d.requests.1)),
+            curl: (Some(curl(&d.requests.0)), Some(curl(&d.requests.1))),
+        })
+        .collect();
+    let compared = Compared {
+        contract: label,
+        questions: r.questions,
+        probes: 0,
+        divergences,
+        notes: Vec::new(),
+    };
+    Ok(redacted(compared, &[&spec]))
 }
 
 /// Tokens and keys never reach the reports: each side's secrets are redacted.
@@ -601,7 +714,10 @@ fn report(args: &DiffArgs, all: &[Compared]) -> u8 {
             return input_error(format!("cannot write {}: {e}", path.display()));
         }
     }
-    if all.iter().any(|c| !c.divergences.is_empty()) {
+    if all
+        .iter()
+        .any(|c| c.divergences.iter().any(|d| d.kind != Kind::Expected))
+    {
         crate::exit::CONTRACT_BROKEN
     } else {
         crate::exit::SUCCESS
@@ -628,13 +744,40 @@ fn groups(c: &Compared) -> Vec<(String, Vec<&Divergence>)> {
 
 fn counts(c: &Compared) -> String {
     let n = |k: Kind| c.divergences.iter().filter(|d| d.kind == k).count();
+    let expected = match n(Kind::Expected) {
+        0 => String::new(),
+        e => format!(", expected {e}"),
+    };
     format!(
-        "contract {}, reading {}, answer {}, moved {}",
+        "contract {}, reading {}, answer {}, moved {}{expected}",
         n(Kind::Contract),
         n(Kind::Reading),
         n(Kind::Answer),
         n(Kind::Moved)
     )
+}
+
+/// Whether the sides agree, and the line that says so: differences the pages allow
+/// (`expected`) do not stop two sides agreeing.
+fn verdict(c: &Compared) -> (bool, String) {
+    let expected = c
+        .divergences
+        .iter()
+        .filter(|d| d.kind == Kind::Expected)
+        .count();
+    if c.divergences.is_empty() {
+        (true, "the two sides agree".to_string())
+    } else if expected == c.divergences.len() {
+        (
+            true,
+            format!("the two sides agree, with {expected} differences the pages allow (expected)"),
+        )
+    } else {
+        (
+            false,
+            format!("{} divergences ({})", c.divergences.len(), counts(c)),
+        )
+    }
 }
 
 /// Questions shown per group in the terminal, the smallest requests first.
@@ -644,11 +787,18 @@ fn human(all: &[Compared]) -> String {
     let mut s = String::new();
     for c in all {
         s.push_str(&format!(
-            "== contract {}: {} questions ({} cases, {} generated) ==\n",
+            "== contract {}: {} questions{} ==\n",
             c.contract,
             c.questions,
-            c.questions - c.probes,
-            c.probes
+            if c.probes == 0 {
+                String::new()
+            } else {
+                format!(
+                    " ({} cases, {} generated)",
+                    c.questions - c.probes,
+                    c.probes
+                )
+            }
         ));
         for (group, ds) in groups(c) {
             s.push_str(&format!("{group} ({} questions)\n", ds.len()));
@@ -675,12 +825,7 @@ fn human(all: &[Compared]) -> String {
         for n in &c.notes {
             s.push_str(&format!("note: {n}\n"));
         }
-        let verdict = if c.divergences.is_empty() {
-            "the two sides agree".to_string()
-        } else {
-            format!("{} divergences ({})", c.divergences.len(), counts(c))
-        };
-        s.push_str(&format!("{}: {verdict}\n", c.contract));
+        s.push_str(&format!("{}: {}\n", c.contract, verdict(c).1));
     }
     s
 }
@@ -715,6 +860,7 @@ fn json_lines(all: &[Compared]) -> String {
                 "reading": n(Kind::Reading),
                 "answer": n(Kind::Answer),
                 "moved": n(Kind::Moved),
+                "expected": n(Kind::Expected),
             },
         });
         s.push_str(&format!("{line}\n"));
@@ -779,14 +925,8 @@ fn html(all: &[Compared]) -> String {
          side, the same questions; divergences by kind and rule</div></header>\n<main>\n"
     );
     for c in all {
-        let (class, line) = if c.divergences.is_empty() {
-            ("good", "the two sides agree".to_string())
-        } else {
-            (
-                "bad",
-                format!("{} divergences ({})", c.divergences.len(), counts(c)),
-            )
-        };
+        let (agree, line) = verdict(c);
+        let class = if agree { "good" } else { "bad" };
         h.push_str(&format!(
             "<h2 class=\"contract\">{} &middot; {} questions ({} generated)</h2>\n\
              <div class=\"verdict-line {class}\">{}</div>\n",

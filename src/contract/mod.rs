@@ -6,6 +6,7 @@
 //! The committed contract is embedded in the binary, so `conform run` needs no files at
 //! run time; [`Contract::from_dir`] and [`Contract::from_file`] load another one.
 
+pub mod correspond;
 pub mod desc;
 pub mod query;
 mod rule;

@@ -55,7 +55,7 @@ pub async fn fetch_baseline(
 ) -> Result<Result<Baseline, NoBaseline>, Unreachable> {
     let mut items: Vec<Inst> = Vec::new();
     let mut complete = true;
-    let walked = walk_pages(client, desc, project, page, desc.everything(), |list| {
+    let walked = walk_pages(client, desc, project, page, desc.everything(), |list, _| {
         seen(list);
         for v in list {
             match Inst::from_json(&desc.layout, v) {
@@ -106,7 +106,7 @@ pub async fn listed_without(
         .filter(|(k, _)| *k != hidden.unless.param)
         .collect();
     let mut ids = std::collections::HashSet::new();
-    let walked = walk_pages(client, desc, project, page, query, |list| {
+    let walked = walk_pages(client, desc, project, page, query, |list, _| {
         ids.extend(
             list.iter()
                 .filter_map(|v| v.get(&desc.id).and_then(Value::as_str))
@@ -115,6 +115,27 @@ pub async fn listed_without(
     })
     .await?;
     Ok(walked.map(|()| ids))
+}
+
+/// Every page of one question (its filters and flags in `query`): the items in order,
+/// and the total the first page states.
+pub async fn walk_query(
+    client: &Client,
+    desc: &Desc,
+    project: &str,
+    page: u32,
+    query: Vec<(String, String)>,
+) -> Result<Result<(Vec<Value>, Option<u64>), NoBaseline>, Unreachable> {
+    let (mut items, mut first_total) = (Vec::new(), None);
+    let mut first = true;
+    let walked = walk_pages(client, desc, project, page, query, |list, total| {
+        if std::mem::take(&mut first) {
+            first_total = total;
+        }
+        items.extend(list.iter().cloned());
+    })
+    .await?;
+    Ok(walked.map(|()| (items, first_total)))
 }
 
 /// Walks the unfiltered list of a project, hidden items included, page by page, and
@@ -127,7 +148,7 @@ pub async fn walk_list(
     page: u32,
 ) -> Result<Result<Vec<Value>, NoBaseline>, Unreachable> {
     let mut instances: Vec<Value> = Vec::new();
-    let walked = walk_pages(client, desc, project, page, desc.everything(), |list| {
+    let walked = walk_pages(client, desc, project, page, desc.everything(), |list, _| {
         instances.extend(list.iter().cloned())
     })
     .await?;
@@ -159,7 +180,7 @@ async fn walk_pages(
     project: &str,
     page: u32,
     flags: Vec<(String, String)>,
-    mut each: impl FnMut(&[Value]),
+    mut each: impl FnMut(&[Value], Option<u64>),
 ) -> Result<Result<(), NoBaseline>, Unreachable> {
     let page = match desc.limit.as_ref().and_then(|l| l.max) {
         Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
@@ -221,7 +242,7 @@ async fn walk_pages(
             .as_ref()
             .and_then(|t| body.get(&t.field))
             .and_then(Value::as_u64);
-        each(list);
+        each(list, total);
         // Without paging parameters the first answer is the whole list. Otherwise the
         // walk ends at an empty page, or at a short page once it holds as many items as
         // the total says: the page size alone is not trusted (a target may cap its

@@ -15,7 +15,9 @@ use crate::case::AuthSel;
 pub use crate::plan::Request;
 
 mod baseline;
-pub use baseline::{fetch_baseline, listed_without, walk_list, NoBaseline, Unreachable};
+pub use baseline::{
+    fetch_baseline, listed_without, walk_list, walk_query, NoBaseline, Unreachable,
+};
 
 /// A token that is certainly not valid, for C14 cases with `auth = "wrong"`.
 pub const WRONG_TOKEN: &str = "conform-wrong-token";

@@ -185,6 +185,9 @@ pub enum Kind {
     Reading,
     Answer,
     Moved,
+    /// Two list contracts differ where their pages say they may (`diff --across`):
+    /// reported with the reason, never a failure.
+    Expected,
 }
 
 impl Kind {
@@ -194,6 +197,7 @@ impl Kind {
             Kind::Reading => "reading",
             Kind::Answer => "answer",
             Kind::Moved => "moved",
+            Kind::Expected => "expected",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! then amend that result, case by case, and the reporters (`report`) turn it into
 //! text. All of them depend on this module; it depends on nothing above the checks.
 
+pub mod across;
 pub mod answers;
 pub mod diff;
 pub mod explore;

@@ -3,6 +3,7 @@
 //! draw reads (which member, which items are hidden, the paging base) comes from the
 //! contract description.
 
+pub mod across;
 mod case;
 pub mod explore;
 mod request;

@@ -24,6 +24,7 @@ use crate::secret::Secret;
 
 pub use crate::exec::{listed_without, walk_list};
 
+pub mod across;
 pub mod explore;
 pub(crate) mod settle;
 pub use crate::outcome::{AccountReport, ExploreFailure, ExploreReport};

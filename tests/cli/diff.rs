@@ -470,3 +470,95 @@ fn a_broken_recording_says_where_and_what() {
         text(&o)
     );
 }
+
+/// `--across`: the mock's v1.0 and v2 lists, serving one account, agree wherever the
+/// pages say they mean the same; what the pages allow is listed as expected, with its
+/// reason, and does not fail the diff.
+#[test]
+fn the_two_lists_of_one_account_agree_where_the_pages_say_they_should() {
+    let o = conform(&["diff", "--across", "--format", "json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let events = events(&o);
+    let expected = divergences(&events, "expected");
+    assert!(
+        !expected.is_empty(),
+        "the built-in data has instances in v1.0-only statuses"
+    );
+    assert!(expected
+        .iter()
+        .all(|d| d["what"].as_str().unwrap().contains(": expected, ")));
+    assert!(divergences(&events, "answer").is_empty(), "{}", text(&o));
+    let finished = events
+        .iter()
+        .find(|e| e["event"] == "diff-finished")
+        .unwrap();
+    assert_eq!(finished["contract"], "v1.0 against v2");
+    let human = conform(&["diff", "--across"], &[]);
+    assert!(
+        text(&human).contains("v1.0 against v2: the two sides agree, with"),
+        "{}",
+        text(&human)
+    );
+}
+
+/// A fault of one list only, on a point the two lists share, is a divergence; a fault of
+/// both lists alike is not (each list against its own contract is `run`'s business).
+#[test]
+fn a_fault_of_one_list_diverges_across() {
+    for (fault, rule) in [
+        ("start-zero-based", Some("C9")),
+        ("offset-one-based", Some("V13")),
+        ("deleted-shown-with-filters", None),
+        ("deleted-counted", None),
+    ] {
+        let o = conform(
+            &[
+                "diff",
+                "--across",
+                "--mock-fault",
+                fault,
+                "--format",
+                "json",
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(1), "{fault}: {}", text(&o));
+        let events = events(&o);
+        let answers = divergences(&events, "answer");
+        assert!(!answers.is_empty(), "{fault}");
+        if let Some(rule) = rule {
+            assert!(
+                answers
+                    .iter()
+                    .any(|d| d["rules"].as_array().unwrap().iter().any(|r| r == rule)),
+                "{fault}: {}",
+                text(&o)
+            );
+        }
+    }
+    let o = conform(&["diff", "--across", "--mock-fault", "status-ignored"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+/// A correspondence that names a parameter neither list reads is bad input.
+#[test]
+fn a_wrong_correspondence_says_where_and_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(
+        &file,
+        conform::contract::correspond::SHIPPED
+            .replace("right = \"instance_id\"", "right = \"iid\""),
+    )
+    .unwrap();
+    let o = conform(
+        &["diff", "--across", "--correspond", file.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("right parameter \"iid\" is not a parameter of"),
+        "{}",
+        text(&o)
+    );
+}
