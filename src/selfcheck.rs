@@ -365,7 +365,7 @@ async fn run_against_mock<'a>(
                 spec,
                 contract,
                 baseline_page: 1000,
-                keep_bodies: true,
+                keep_bodies: crate::exec::Keep::Parsed,
                 explore: explore.then_some(crate::runner::ExploreOptions {
                     budget: EXPLORE_BUDGET,
                     seed: 0,

@@ -234,13 +234,13 @@ pub struct Answer {
 
 /// Reads answer `request` of a case (its index in the case's requests) and runs the
 /// checks that need only this answer: status, schema, order, tenancy, and the filter for
-/// the case's main request. Then drops the raw body, after parsing it when `keep_body`.
+/// the case's main request. Then releases the raw body, keeping what `keep_body` says.
 pub fn read_answer(
     ctx: &Context<'_>,
     request: usize,
     purpose: Purpose,
     mut exchange: Exchange,
-    keep_body: bool,
+    keep_body: crate::exec::Keep,
 ) -> Answer {
     let mut out = Outcome::default();
     let (view, walk) = match &exchange.outcome {
@@ -346,7 +346,7 @@ pub fn check_exchanges(ctx: &Context<'_>, exchanges: Vec<(Purpose, Exchange)>) -
     let answers: Vec<Answer> = exchanges
         .into_iter()
         .enumerate()
-        .map(|(i, (p, ex))| read_answer(ctx, i, p, ex, false))
+        .map(|(i, (p, ex))| read_answer(ctx, i, p, ex, crate::exec::Keep::Nothing))
         .collect();
     check_case(ctx, &answers)
 }

@@ -627,7 +627,7 @@ pub(super) async fn ask(
             spec,
             contract,
             baseline_page: t.baseline_page,
-            keep_bodies: true,
+            keep_bodies: crate::exec::Keep::Raw,
             explore: None,
         },
         &mut reducer,

@@ -263,7 +263,11 @@ impl OneRun<'_> {
             }),
             progress: Progress::new(inputs.cases.len()),
         };
-        let keep_bodies = stream.snapshots.is_some();
+        let keep_bodies = if stream.snapshots.is_some() {
+            crate::exec::Keep::Parsed
+        } else {
+            crate::exec::Keep::Nothing
+        };
         let report = runner::run_cases_until(
             RunOptions {
                 cases: &inputs.cases,

@@ -47,6 +47,18 @@ pub struct Target {
     pub token_header: String,
 }
 
+/// What of an answer's body is kept once its checks have read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Nothing: a long run's memory stays flat.
+    #[default]
+    Nothing,
+    /// The parsed tree (snapshots and selfcheck read it).
+    Parsed,
+    /// The raw bytes (`conform diff` reduces them in one streaming pass).
+    Raw,
+}
+
 /// An answer, as far as it was received.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -78,16 +90,21 @@ impl Response {
         }
     }
 
-    /// Drops the raw body once it has been read, and with it its share of the body
-    /// budget. The parsed tree is kept (parsed now if it was not) when `keep_parsed`,
-    /// dropped otherwise.
-    pub fn release_body(&mut self, keep_parsed: bool) {
-        if keep_parsed {
-            let _ = self.json();
-        } else {
-            self.parsed = std::sync::OnceLock::new();
+    /// Gives back the body's share of the body budget once it has been read, keeping
+    /// what `keep` says: nothing, the parsed tree (parsed now if it was not), or the raw
+    /// bytes alone (for a reader that streams them, `conform diff`).
+    pub fn release_body(&mut self, keep: Keep) {
+        match keep {
+            Keep::Parsed => {
+                let _ = self.json();
+                self.body = Vec::new();
+            }
+            Keep::Raw => self.parsed = std::sync::OnceLock::new(),
+            Keep::Nothing => {
+                self.parsed = std::sync::OnceLock::new();
+                self.body = Vec::new();
+            }
         }
-        self.body = Vec::new();
         self.budget = None;
     }
 

@@ -89,6 +89,260 @@ fn hash_of(v: &Value, skip: &[&str]) -> u64 {
     h.finish()
 }
 
+/// What a diff keeps of one body: the ids and each item's members as hashes, the first
+/// few ids as they are, the error code and the total.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Reduced {
+    ids: Vec<u64>,
+    first_ids: Vec<String>,
+    members: Vec<u64>,
+    error_code: Option<String>,
+    total: Option<String>,
+}
+
+/// The list's member, the id member, and the members an error code and a total are read
+/// from, in order of preference.
+const LIST: &str = "instances";
+const ID: &str = "instance_id";
+const ERROR_CODE: &str = "error_code";
+const TOTALS: [&str; 2] = ["instance_num", "count"];
+
+impl Reduced {
+    /// From a parsed body.
+    fn of_value(body: &Value, skip: &[&str]) -> Reduced {
+        let items: &[Value] = body
+            .get(LIST)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        let id_of = |i: &Value| i.get(ID).cloned().unwrap_or(Value::Null);
+        Reduced {
+            ids: items.iter().map(|i| hash_of(&id_of(i), &[])).collect(),
+            first_ids: items
+                .iter()
+                .take(SHOWN_IDS)
+                .map(|i| id_of(i).as_str().unwrap_or("?").to_string())
+                .collect(),
+            members: items.iter().map(|i| hash_of(i, skip)).collect(),
+            error_code: body
+                .get(ERROR_CODE)
+                .or_else(|| body.pointer("/error/code"))
+                .map(code_text),
+            total: TOTALS
+                .iter()
+                .find_map(|t| body.get(*t))
+                .map(Value::to_string),
+        }
+    }
+
+    /// From a raw body, in one streaming pass that builds no tree: the same hashes as
+    /// [`Reduced::of_value`] (a large account's answers are read several times faster).
+    /// A body that is not a JSON object reduces to nothing, as it does parsed.
+    fn of_raw(raw: &[u8], skip: &[&str]) -> Reduced {
+        use serde::de::DeserializeSeed;
+        let mut out = Reduced::default();
+        let mut de = serde_json::Deserializer::from_slice(raw);
+        match (Top {
+            skip,
+            out: &mut out,
+        })
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        {
+            Ok(()) => out,
+            Err(_) => Reduced::default(),
+        }
+    }
+}
+
+fn code_text(c: &Value) -> String {
+    c.as_str().map_or_else(|| c.to_string(), String::from)
+}
+
+/// The body's top level: the list item by item, the error code and the total.
+struct Top<'a> {
+    skip: &'a [&'a str],
+    out: &'a mut Reduced,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (mut code, mut nested_code) = (None, None);
+        let mut totals: [Option<String>; 2] = [None, None];
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == LIST {
+                map.next_value_seed(Items {
+                    skip: self.skip,
+                    out: &mut *self.out,
+                })?;
+            } else if key == ERROR_CODE {
+                code = Some(code_text(&map.next_value::<Value>()?));
+            } else if key == "error" {
+                let v: Value = map.next_value()?;
+                nested_code = v.get("code").map(code_text);
+            } else if let Some(at) = TOTALS.iter().position(|t| key == *t) {
+                totals[at] = Some(map.next_value::<Value>()?.to_string());
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        self.out.error_code = code.or(nested_code);
+        let [first, second] = totals;
+        self.out.total = first.or(second);
+        Ok(())
+    }
+}
+
+/// The list: each item's id and members hashed as it streams by.
+struct Items<'a> {
+    skip: &'a [&'a str],
+    out: &'a mut Reduced,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Items<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Items<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        loop {
+            let mut id = Value::Null;
+            let Some(members) = seq.next_element_seed(Hashed {
+                skip: self.skip,
+                id: Some(&mut id),
+            })?
+            else {
+                return Ok(());
+            };
+            self.out.ids.push(hash_of(&id, &[]));
+            if self.out.first_ids.len() < SHOWN_IDS {
+                self.out
+                    .first_ids
+                    .push(id.as_str().unwrap_or("?").to_string());
+            }
+            self.out.members.push(members);
+        }
+    }
+    // A list member that is no list holds no items, as `as_array` finds none.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// [`hash_of`] of a value as it streams by; for an item, its id is kept too.
+struct Hashed<'a> {
+    skip: &'a [&'a str],
+    id: Option<&'a mut Value>,
+}
+
+fn fnv(f: impl FnOnce(&mut Fnv)) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    f(&mut h);
+    h.finish()
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Hashed<'_> {
+    type Value = u64;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Hashed<'_> {
+    type Value = u64;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<u64, E> {
+        Ok(fnv(|h| 0u8.hash(h)))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<u64, E> {
+        Ok(fnv(|h| (1u8, b).hash(h)))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<u64, E> {
+        Ok(fnv(|h| (2u8, n.to_string()).hash(h)))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<u64, E> {
+        Ok(fnv(|h| (2u8, n.to_string()).hash(h)))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<u64, E> {
+        let text = serde_json::Number::from_f64(n).map_or_else(String::new, |n| n.to_string());
+        Ok(fnv(|h| (2u8, text).hash(h)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<u64, E> {
+        Ok(fnv(|h| (3u8, s).hash(h)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+        let mut each = Vec::new();
+        while let Some(x) = seq.next_element_seed(Hashed { skip: &[], id: None })? {
+            each.push(x);
+        }
+        Ok(fnv(|h| {
+            (4u8, each.len()).hash(h);
+            for x in each {
+                x.hash(h);
+            }
+        }))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
+        let mut sum = 0u64;
+        let mut id = self.id;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let value = match id.as_deref_mut() {
+                Some(slot) if key == ID => {
+                    *slot = map.next_value::<Value>()?;
+                    hash_of(slot, &[])
+                }
+                _ => map.next_value_seed(Hashed { skip: &[], id: None })?,
+            };
+            if !self.skip.contains(&&*key) {
+                let key: &str = &key;
+                sum = sum.wrapping_add(fnv(|h| (key, value).hash(h)));
+            }
+        }
+        Ok(fnv(|h| (5u8, sum).hash(h)))
+    }
+}
+
 /// One side's result of one case, reduced.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Side {
@@ -116,29 +370,19 @@ impl Side {
             .requests
             .iter()
             .map(|q| {
-                let body = q.body.as_ref();
-                let list = body
-                    .and_then(|b| b.get("instances"))
-                    .and_then(Value::as_array);
-                let items: &[Value] = list.map_or(&[], Vec::as_slice);
-                let id_of = |i: &Value| i.get("instance_id").cloned().unwrap_or(Value::Null);
+                let reduced = match &q.body {
+                    Some(body) => Reduced::of_value(body, &set_aside),
+                    None => Reduced::of_raw(&q.raw, &set_aside),
+                };
                 Answer {
                     path: q.path.replace(project, "<project>"),
                     status: q.status,
                     transport: q.error.as_ref().map(|e| e.to_string()),
-                    error_code: body
-                        .and_then(|b| b.get("error_code").or_else(|| b.pointer("/error/code")))
-                        .map(|c| c.as_str().map_or_else(|| c.to_string(), String::from)),
-                    ids: items.iter().map(|i| hash_of(&id_of(i), &[])).collect(),
-                    first_ids: items
-                        .iter()
-                        .take(SHOWN_IDS)
-                        .map(|i| id_of(i).as_str().unwrap_or("?").to_string())
-                        .collect(),
-                    total: body
-                        .and_then(|b| b.get("instance_num").or_else(|| b.get("count")))
-                        .map(Value::to_string),
-                    members: items.iter().map(|i| hash_of(i, &set_aside)).collect(),
+                    error_code: reduced.error_code,
+                    ids: reduced.ids,
+                    first_ids: reduced.first_ids,
+                    total: reduced.total,
+                    members: reduced.members,
                 }
             })
             .collect();
@@ -459,6 +703,35 @@ mod tests {
             ..other
         };
         assert_eq!(compare("x", &rules, &a, &moved).unwrap().kind, Kind::Moved);
+    }
+
+    /// The streaming pass and the parsed tree reduce a body alike: the same hashes, ids,
+    /// error code and total; a body that is no object reduces to nothing either way.
+    #[test]
+    fn a_raw_body_reduces_as_its_parsed_tree_does() {
+        let bodies = [
+            r#"{"instance_num": 2, "instances": [
+                {"instance_id": "a", "name": "x", "used_memory": 5, "capacity": 1.5,
+                 "port": -1, "big": 18446744073709551615, "tags": [{"key": "k", "value": null}],
+                 "ok": true, "nested": {"b": [1, 2.25e10, "s"]}},
+                {"name": "no id"},
+                7]}"#,
+            r#"{"error_code": "DCS.4800", "error_msg": "bad", "count": 3}"#,
+            r#"{"error": {"code": 401, "message": "no"}}"#,
+            r#"{"instances": {"not": "a list"}, "count": 1, "instance_num": 2}"#,
+            r#"[1, 2]"#,
+            r#"{"instances": [ {"instance_id": "a"} "#,
+        ];
+        let skip = ["used_memory"];
+        for raw in bodies {
+            let parsed = serde_json::from_str::<Value>(raw)
+                .map(|v| Reduced::of_value(&v, &skip))
+                .unwrap_or_default();
+            assert_eq!(Reduced::of_raw(raw.as_bytes(), &skip), parsed, "{raw}");
+        }
+        let r = Reduced::of_raw(bodies[0].as_bytes(), &skip);
+        assert_eq!((r.ids.len(), r.first_ids.clone()), (3, vec!["a".to_string(), "?".into(), "?".into()]));
+        assert_eq!(r.total.as_deref(), Some("2"));
     }
 
     #[test]

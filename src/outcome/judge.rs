@@ -22,19 +22,28 @@ pub fn judge(
     let requests: Vec<RequestRecord> = answers
         .into_iter()
         .map(|a| (a.purpose, a.exchange))
-        .map(|(p, ex)| RequestRecord {
-            purpose: p,
-            path: ex.request.path_and_query(),
-            with_token: ex.request.auth == AuthSel::Configured,
-            auth: ex.request.auth,
-            status: ex.outcome.as_ref().ok().map(|r| r.status),
-            error: ex.outcome.as_ref().err().cloned(),
-            retries: ex.retries,
-            elapsed: ex.outcome.as_ref().map(|r| r.elapsed).unwrap_or_default(),
-            body: ex
+        .map(|(p, ex)| {
+            let (status, elapsed) = ex
                 .outcome
-                .ok()
-                .and_then(|r| r.parsed.into_inner().and_then(Result::ok)),
+                .as_ref()
+                .map_or((None, std::time::Duration::ZERO), |r| (Some(r.status), r.elapsed));
+            let error = ex.outcome.as_ref().err().cloned();
+            let (body, raw) = match ex.outcome {
+                Ok(r) => (r.parsed.into_inner().and_then(Result::ok), r.body),
+                Err(_) => (None, Vec::new()),
+            };
+            RequestRecord {
+                purpose: p,
+                path: ex.request.path_and_query(),
+                with_token: ex.request.auth == AuthSel::Configured,
+                auth: ex.request.auth,
+                status,
+                error,
+                retries: ex.retries,
+                elapsed,
+                body,
+                raw,
+            }
         })
         .collect();
     let mut result = CaseResult {

@@ -92,6 +92,9 @@ pub struct RequestRecord {
     pub elapsed: Duration,
     /// The answer's body, when it was JSON (for snapshots and reports).
     pub body: Option<serde_json::Value>,
+    /// The raw body, when the run keeps raw bodies ([`crate::exec::Keep::Raw`]); empty
+    /// otherwise.
+    pub raw: Vec<u8>,
 }
 
 /// Everything known about one case after the run.

@@ -209,6 +209,7 @@ fn without_bodies(r: &CaseResult) -> CaseResult {
                 retries: q.retries,
                 elapsed: q.elapsed,
                 body: None,
+                raw: Vec::new(),
             })
             .collect(),
         duration: r.duration,
@@ -507,6 +508,7 @@ pub(crate) mod tests {
             retries: 0,
             elapsed: Duration::from_millis(7),
             body: None,
+            raw: Vec::new(),
         };
         let case = |name: &str, verdict| CaseResult {
             waived: Vec::new(),

@@ -52,7 +52,7 @@ pub struct RunOptions<'a> {
     /// Keep each answer's parsed body in its result's records (snapshots and selfcheck
     /// need them). Without, they are dropped as soon as the case is judged, which keeps a
     /// long run's memory flat.
-    pub keep_bodies: bool,
+    pub keep_bodies: crate::exec::Keep,
     /// Explore the query space after the cases (`None`: no exploration).
     pub explore: Option<ExploreOptions>,
 }
@@ -285,7 +285,7 @@ pub(crate) async fn judge_plans(
     other: Option<&Result<Baseline, NoBaseline>>,
     cases: &[Case],
     plans: Vec<Planned>,
-    keep_bodies: bool,
+    keep_bodies: crate::exec::Keep,
 ) -> Vec<CaseResult> {
     let judge = Judge {
         cases,
@@ -362,7 +362,7 @@ struct Judge<'a> {
     main: &'a Result<Baseline, NoBaseline>,
     other: Option<&'a Result<Baseline, NoBaseline>>,
     empty: Baseline,
-    keep_bodies: bool,
+    keep_bodies: crate::exec::Keep,
 }
 
 impl Judge<'_> {

@@ -243,7 +243,7 @@ pub(crate) async fn settle(
     account: &mut Account,
     cases: &[Case],
     held: Vec<(usize, CaseResult, Planned)>,
-    keep_bodies: bool,
+    keep_bodies: crate::exec::Keep,
 ) -> Vec<(usize, CaseResult)> {
     let mut done = Vec::with_capacity(held.len());
     // Every held answer came in before this point: any look from now on is after them.
@@ -275,7 +275,7 @@ async fn settle_one(
     account: &mut Account,
     cases: &[Case],
     mut o: Open,
-    keep_bodies: bool,
+    keep_bodies: crate::exec::Keep,
 ) -> (usize, CaseResult) {
     let empty = Baseline::default();
     let case = &cases[o.ci];

@@ -701,6 +701,7 @@ mod tests {
                 retries: 0,
                 elapsed: Duration::from_millis(1),
                 body: Some(json!({"instances": [], "instance_num": 0})),
+                raw: Vec::new(),
             }],
             duration: Duration::from_millis(1),
             snapshot_diff: None,

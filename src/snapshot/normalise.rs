@@ -559,6 +559,7 @@ mod tests {
             retries: 0,
             elapsed: Duration::from_millis(3),
             body: Some(body),
+            raw: Vec::new(),
         }
     }
 

@@ -69,7 +69,7 @@ async fn an_answer_that_does_not_fit_waits_for_the_one_held_to_be_released() {
         BODY + BODY / 2
     );
 
-    first.outcome.as_mut().unwrap().release_body(false);
+    first.outcome.as_mut().unwrap().release_body(conform::exec::Keep::Nothing);
     assert!(first.outcome.as_ref().unwrap().body.is_empty());
     let second = tokio::time::timeout(Duration::from_secs(10), second)
         .await
@@ -96,11 +96,11 @@ async fn a_released_answer_keeps_its_parsed_body_only_when_asked() {
     let hits = Arc::new(AtomicUsize::new(0));
     let c = client(serve(hits).await).with_body_budget(BODY);
     let mut kept = c.send(&list()).await.outcome.unwrap();
-    kept.release_body(true);
+    kept.release_body(conform::exec::Keep::Parsed);
     assert!(kept.body.is_empty());
     assert_eq!(kept.json().unwrap()["instance_num"], 0);
     let mut gone = c.send(&list()).await.outcome.unwrap();
     let _ = gone.json();
-    gone.release_body(false);
+    gone.release_body(conform::exec::Keep::Nothing);
     assert!(gone.json().is_err(), "nothing left to parse");
 }

@@ -23,7 +23,7 @@ async fn run(faults: Vec<Fault>, churn: Option<&str>, seed: u64) -> RunReport {
         spec: &spec,
         contract,
         baseline_page: 1000,
-        keep_bodies: false,
+        keep_bodies: conform::exec::Keep::Nothing,
         explore: Some(ExploreOptions {
             budget: 150,
             seed: 0,
