@@ -493,12 +493,18 @@ fn the_two_lists_of_one_account_agree_where_the_pages_say_they_should() {
         .find(|e| e["event"] == "diff-finished")
         .unwrap();
     assert_eq!(finished["contract"], "v1.0 against v2");
-    let human = conform(&["diff", "--across"], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("across.xml");
+    let human = conform(&["diff", "--across", "--junit", junit.to_str().unwrap()], &[]);
     assert!(
         text(&human).contains("v1.0 against v2: the two sides agree, with"),
         "{}",
         text(&human)
     );
+    // Expected groups pass in JUnit, their questions kept in system-out.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"0\"") && xml.contains("<system-out>"), "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
 }
 
 /// A fault of one list only, on a point the two lists share, is a divergence; a fault of
