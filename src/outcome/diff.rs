@@ -313,7 +313,10 @@ impl<'de> serde::de::Visitor<'de> for Hashed<'_> {
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
         let mut each = Vec::new();
-        while let Some(x) = seq.next_element_seed(Hashed { skip: &[], id: None })? {
+        while let Some(x) = seq.next_element_seed(Hashed {
+            skip: &[],
+            id: None,
+        })? {
             each.push(x);
         }
         Ok(fnv(|h| {
@@ -332,7 +335,10 @@ impl<'de> serde::de::Visitor<'de> for Hashed<'_> {
                     *slot = map.next_value::<Value>()?;
                     hash_of(slot, &[])
                 }
-                _ => map.next_value_seed(Hashed { skip: &[], id: None })?,
+                _ => map.next_value_seed(Hashed {
+                    skip: &[],
+                    id: None,
+                })?,
             };
             if !self.skip.contains(&&*key) {
                 let key: &str = &key;
@@ -730,7 +736,10 @@ mod tests {
             assert_eq!(Reduced::of_raw(raw.as_bytes(), &skip), parsed, "{raw}");
         }
         let r = Reduced::of_raw(bodies[0].as_bytes(), &skip);
-        assert_eq!((r.ids.len(), r.first_ids.clone()), (3, vec!["a".to_string(), "?".into(), "?".into()]));
+        assert_eq!(
+            (r.ids.len(), r.first_ids.clone()),
+            (3, vec!["a".to_string(), "?".into(), "?".into()])
+        );
         assert_eq!(r.total.as_deref(), Some("2"));
     }
 

@@ -26,7 +26,9 @@ pub fn judge(
             let (status, elapsed) = ex
                 .outcome
                 .as_ref()
-                .map_or((None, std::time::Duration::ZERO), |r| (Some(r.status), r.elapsed));
+                .map_or((None, std::time::Duration::ZERO), |r| {
+                    (Some(r.status), r.elapsed)
+                });
             let error = ex.outcome.as_ref().err().cloned();
             let (body, raw) = match ex.outcome {
                 Ok(r) => (r.parsed.into_inner().and_then(Result::ok), r.body),

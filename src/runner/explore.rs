@@ -303,7 +303,16 @@ async fn plan_and_judge(
 ) -> (Vec<crate::plan::Planned>, Vec<CaseResult>) {
     let (main, other) = (&account.main, account.other.as_ref());
     let plans = plan_batch(contract, spec, main, other, cases);
-    let results = judge_plans(client, contract, main, other, cases, plans.clone(), crate::exec::Keep::Nothing).await;
+    let results = judge_plans(
+        client,
+        contract,
+        main,
+        other,
+        cases,
+        plans.clone(),
+        crate::exec::Keep::Nothing,
+    )
+    .await;
     (plans, results)
 }
 
@@ -330,7 +339,17 @@ async fn settled(
     if held.is_empty() {
         return results;
     }
-    for (i, r) in super::settle::settle(client, contract, spec, account, cases, held, crate::exec::Keep::Nothing).await {
+    for (i, r) in super::settle::settle(
+        client,
+        contract,
+        spec,
+        account,
+        cases,
+        held,
+        crate::exec::Keep::Nothing,
+    )
+    .await
+    {
         results[i] = r;
     }
     results
@@ -389,9 +408,16 @@ async fn shrink(
             }
             let r = if super::settle::suspect(&r) {
                 let held = vec![(k, r, plan)];
-                let settled =
-                    super::settle::settle(client, contract, spec, account, &cases, held, crate::exec::Keep::Nothing)
-                        .await;
+                let settled = super::settle::settle(
+                    client,
+                    contract,
+                    spec,
+                    account,
+                    &cases,
+                    held,
+                    crate::exec::Keep::Nothing,
+                )
+                .await;
                 match settled.into_iter().next() {
                     Some((_, r)) => r,
                     None => continue,

@@ -495,7 +495,10 @@ fn the_two_lists_of_one_account_agree_where_the_pages_say_they_should() {
     assert_eq!(finished["contract"], "v1.0 against v2");
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("across.xml");
-    let human = conform(&["diff", "--across", "--junit", junit.to_str().unwrap()], &[]);
+    let human = conform(
+        &["diff", "--across", "--junit", junit.to_str().unwrap()],
+        &[],
+    );
     assert!(
         text(&human).contains("v1.0 against v2: the two sides agree, with"),
         "{}",
@@ -503,7 +506,10 @@ fn the_two_lists_of_one_account_agree_where_the_pages_say_they_should() {
     );
     // Expected groups pass in JUnit, their questions kept in system-out.
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("failures=\"0\"") && xml.contains("<system-out>"), "{xml}");
+    assert!(
+        xml.contains("failures=\"0\"") && xml.contains("<system-out>"),
+        "{xml}"
+    );
     assert!(!xml.contains("<failure"), "{xml}");
 }
 

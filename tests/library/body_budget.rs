@@ -69,7 +69,11 @@ async fn an_answer_that_does_not_fit_waits_for_the_one_held_to_be_released() {
         BODY + BODY / 2
     );
 
-    first.outcome.as_mut().unwrap().release_body(conform::exec::Keep::Nothing);
+    first
+        .outcome
+        .as_mut()
+        .unwrap()
+        .release_body(conform::exec::Keep::Nothing);
     assert!(first.outcome.as_ref().unwrap().body.is_empty());
     let second = tokio::time::timeout(Duration::from_secs(10), second)
         .await
