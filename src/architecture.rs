@@ -1,10 +1,12 @@
 //! The crate's own shape, as tests: the import graph of `src/` read from the source
-//! text (every path that starts at the crate root, in `use` lines and in code), with
-//! each file a node. Two rules hold:
+//! text (every path that starts at the crate root, `crate::`, or at the file's own
+//! module, `super::` and `self::`, in `use` lines and in code), with each file a node.
+//! Three rules hold:
 //!
-//! - no import cycle between files (the mock's files among themselves excepted: the mock
-//!   is one independent component);
-//! - the driving stages import only downwards, in the order of [`LAYERS`].
+//! - no import cycle between files, the mock's own files included;
+//! - the driving stages import only downwards, in the order of [`LAYERS`];
+//! - no edge of [`FORBIDDEN`]: the mock and the checks each implement the rules on
+//!   their own.
 //!
 //! `cargo test --lib architecture -- --ignored --nocapture` prints the graph.
 
@@ -31,6 +33,26 @@ const LAYERS: &[&[&str]] = &[
     &["record", "selfcheck"],
     &["cli"],
     &["architecture", "lib", "main"],
+];
+
+/// Edges that must never exist, whatever the layers allow, with the reason: (from, to),
+/// each a module and everything below it.
+const FORBIDDEN: &[(&str, &str, &str)] = &[
+    (
+        "check",
+        "mock",
+        "the checks judge the mock: sharing its code would pass it by construction",
+    ),
+    (
+        "mock",
+        "check",
+        "the mock implements the rules on its own, not with the checks' code",
+    ),
+    (
+        "mock",
+        "contract::query",
+        "the mock reads a query its own way, not with the contract's reading of it",
+    ),
 ];
 
 /// Import cycles that exist and are being removed. An entry whose cycle is gone fails
@@ -107,20 +129,46 @@ fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Every module path named after the crate root in `text`, with its byte offset:
-/// `a::b::Item`, and in groups (`{a::b, c::{d, e}}`) each member with its prefix.
-fn crate_paths(text: &str) -> Vec<(usize, String)> {
-    const ROOT: &str = "crate::";
+/// Every module path named in `text`, the text of `module`, with its byte offset, from
+/// the crate root: `crate::a::b::Item` as `a::b::Item`, `super::c` and `self::d`
+/// relative to `module` (`super::super::` climbs twice), and in groups (`{a::b, c::{d,
+/// e}}`) each member with its prefix.
+fn module_paths(text: &str, module: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = text[from..].find(ROOT) {
-        let at = from + i;
-        from = at + ROOT.len();
-        // `crate::` inside a longer word (`my_crate::`) is another crate.
-        if text[..at].chars().next_back().is_some_and(is_ident) {
+    while let Some(i) = text[from..].find("::") {
+        let colons = from + i;
+        from = colons + 2;
+        let word_start = text[..colons]
+            .rfind(|c: char| !is_ident(c))
+            .map_or(0, |p| p + 1);
+        let word = &text[word_start..colons];
+        // A path's first word, not a later one (`a::super` is no path of ours).
+        if text[..word_start].ends_with("::") {
             continue;
         }
-        paths_at(text, from, String::new(), at, &mut out);
+        let base: Vec<&str> = match word {
+            "crate" => Vec::new(),
+            "self" => module.split("::").filter(|s| !s.is_empty()).collect(),
+            "super" => {
+                let mut base: Vec<&str> = module.split("::").filter(|s| !s.is_empty()).collect();
+                base.pop();
+                let mut pos = from;
+                while text[pos..].starts_with("super::") {
+                    base.pop();
+                    pos += "super::".len();
+                }
+                from = pos;
+                base
+            }
+            _ => continue,
+        };
+        let before = out.len();
+        paths_at(text, from, base.join("::"), word_start, &mut out);
+        // `use super::*;` names the module itself.
+        if out.len() == before && !base.is_empty() {
+            out.push((word_start, base.join("::")));
+        }
     }
     out
 }
@@ -203,16 +251,23 @@ fn graph() -> Graph {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "rs") {
             let rel = path.strip_prefix(&src).expect("below src/");
-            files.insert(module_of(rel), rel.to_path_buf());
+            let text = std::fs::read_to_string(path).expect("a source file is readable");
+            files.insert(
+                module_of(rel),
+                (format!("src/{}", rel.display()), strip_test_modules(&text)),
+            );
         }
     }
+    graph_of(&files)
+}
+
+/// The graph of `files`: module → (where it is, its text without test modules).
+fn graph_of(files: &BTreeMap<String, (String, String)>) -> Graph {
     let modules: BTreeSet<String> = files.keys().cloned().collect();
     let mut graph = Graph::new();
-    for (module, rel) in &files {
-        let text = std::fs::read_to_string(src.join(rel)).expect("a source file is readable");
-        let text = strip_test_modules(&text);
+    for (module, (file, text)) in files {
         let edges = graph.entry(module.clone()).or_default();
-        for (at, path) in crate_paths(&text) {
+        for (at, path) in module_paths(text, module) {
             let Some(target) = resolve(&path, &modules) else {
                 continue;
             };
@@ -222,16 +277,18 @@ fn graph() -> Graph {
             let line = text[..at].matches('\n').count() + 1;
             edges
                 .entry(target.clone())
-                .or_insert_with(|| format!("src/{}:{line}", rel.display()));
+                .or_insert_with(|| format!("{file}:{line}"));
         }
     }
     graph
 }
 
-/// Whether an edge counts for the cycle test: the mock's files among themselves do not.
-fn counts(from: &str, to: &str) -> bool {
-    let in_mock = |m: &str| m == "mock" || m.starts_with("mock::");
-    !(in_mock(from) && in_mock(to))
+/// Whether `module` is `prefix` or below it.
+fn within(module: &str, prefix: &str) -> bool {
+    module == prefix
+        || module
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with("::"))
 }
 
 /// The strongly connected components with more than one module (Tarjan).
@@ -252,7 +309,7 @@ fn cycles(graph: &Graph) -> Vec<Vec<String>> {
             self.stack.push(v);
             self.on_stack.insert(v);
             let graph = self.graph;
-            for w in graph[v].keys().filter(|w| counts(v, w)) {
+            for w in graph[v].keys() {
                 let w = w.as_str();
                 if !graph.contains_key(w) {
                     continue;
@@ -358,13 +415,62 @@ fn stages_import_only_downwards() {
 }
 
 #[test]
+fn no_forbidden_edge() {
+    let graph = graph();
+    let mut problems = Vec::new();
+    for (from, edges) in &graph {
+        for (to, at) in edges {
+            for (a, b, why) in FORBIDDEN {
+                if within(from, a) && within(to, b) {
+                    problems.push(format!("{from} imports {to} ({at}): {why}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
+
+/// A cycle made of `super::` paths is found like one made of `crate::` paths.
+#[test]
+fn a_cycle_through_super_paths_fails() {
+    let files: BTreeMap<String, (String, String)> = [
+        ("x", "pub mod a;\npub mod b;\n"),
+        ("x::a", "use super::b::Thing;\n"),
+        ("x::b", "pub fn f() { super::a::g() }\n"),
+        ("y", "use self::inner::Z;\n"),
+        ("y::inner", "use super::super::x::*;\n"),
+    ]
+    .into_iter()
+    .map(|(m, t)| (m.to_string(), (format!("{m}.rs"), t.to_string())))
+    .collect();
+    let graph = graph_of(&files);
+    assert_eq!(cycles(&graph), [["x::a".to_string(), "x::b".to_string()]]);
+    assert!(
+        graph["y"].contains_key("y::inner"),
+        "self:: is the module itself"
+    );
+    assert!(
+        graph["y::inner"].contains_key("x"),
+        "super::super:: climbs twice"
+    );
+}
+
+#[test]
 fn the_reader_finds_paths_in_use_lines_groups_and_code() {
     let text = "use std::x;\nuse crate::a::{b::C, d, self};\nuse crate::{e, f::{g, h}};\nlet v = crate::i::j(1);\nlet w = my_crate::k;\n";
-    let paths: Vec<String> = crate_paths(text).into_iter().map(|(_, p)| p).collect();
+    let paths: Vec<String> = module_paths(text, "z")
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     assert_eq!(
         paths,
         ["a::b::C", "a::d", "a", "e", "f::g", "f::h", "f", "i::j"]
     );
+    let relative: Vec<String> = module_paths("use super::{p, q::R};\nself::s::t();\n", "m::n")
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(relative, ["m::p", "m::q::R", "m", "m::n::s::t"]);
     let stripped =
         strip_test_modules("a\n#[cfg(test)]\nmod tests {\n  fn x() { crate::z(); }\n}\nb");
     assert_eq!(stripped, "a\n\nb");
@@ -374,7 +480,7 @@ fn the_reader_finds_paths_in_use_lines_groups_and_code() {
         Some("a::b")
     );
     assert_eq!(resolve("a::d", &modules).map(String::as_str), Some("a"));
-    // A cycle is found, and the mock's own files are excepted.
+    // A cycle is found, the mock's own files included.
     let mut g = Graph::new();
     for (from, to) in [
         ("x", "y"),
@@ -386,7 +492,13 @@ fn the_reader_finds_paths_in_use_lines_groups_and_code() {
             .or_default()
             .insert(to.to_string(), String::new());
     }
-    assert_eq!(cycles(&g), [["x".to_string(), "y".to_string()]]);
+    assert_eq!(
+        cycles(&g),
+        [
+            ["mock::a".to_string(), "mock::b".to_string()],
+            ["x".to_string(), "y".to_string()]
+        ]
+    );
 }
 
 /// Prints the import graph, module by module (`-- --ignored --nocapture`).

@@ -250,7 +250,7 @@ impl Mover {
         let newest = list
             .iter()
             .filter_map(|v| v["created_at"].as_str())
-            .filter_map(super::server::parse_created_at)
+            .filter_map(super::data::parse_created_at)
             .max()
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         let at = (newest + time::Duration::seconds(1))

@@ -14,6 +14,16 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::Contract;
 
+/// The route of the v1.0 list, which the data set is served on.
+pub const LIST_PATH: &str = "/v1.0/{project_id}/instances";
+/// The v2 list (docs/contract-v2-notes.md), served from the same data.
+pub const LIST_V2_PATH: &str = "/v2/{project_id}/instances";
+
+/// Parses a created_at value for ordering (C8). Accepts RFC 3339 with any offset.
+pub(crate) fn parse_created_at(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// The main project of the built-in data set (the project id of the vendor page's example).
 pub const MAIN_PROJECT: &str = "bd6b78e2ff9e4e47bc260803ddcc7a21";
 /// The second project of the built-in data set: a few instances, one name shared with
@@ -358,7 +368,7 @@ fn check_project(project: &str, instances: &[Value], problems: &mut Vec<Instance
             problem("deleted", "true or false: a deleted instance is listed only by v2 with include_delete=true (V7)".to_string());
         }
         if let Some(at) = obj.get("created_at").and_then(Value::as_str) {
-            if crate::mock::server::parse_created_at(at).is_none() {
+            if parse_created_at(at).is_none() {
                 problem("created_at", format!("{at:?} is not an RFC 3339 timestamp"));
             }
         }

@@ -329,7 +329,7 @@ impl Fault {
     /// The rule this fault bends on the list served at `path` (a contract's path
     /// template), or "" when it does not touch that list.
     pub fn rule_on(&self, path: &str) -> &'static str {
-        if path == super::server::LIST_V2_PATH {
+        if path == super::data::LIST_V2_PATH {
             self.rule_v2()
         } else {
             self.rule()
@@ -351,7 +351,7 @@ impl Fault {
                 | Fault::IpPrefixMatch
                 | Fault::InstanceNumPageSize
         );
-        if path == super::server::LIST_V2_PATH && open_on_v2 {
+        if path == super::data::LIST_V2_PATH && open_on_v2 {
             FaultKind::Tolerated
         } else {
             self.kind()

@@ -574,10 +574,8 @@ mod tests {
                 size: None,
                 capacity: None,
                 deleted: false,
-                created_at: crate::mock::server::parse_created_at(
-                    v["created_at"].as_str().unwrap(),
-                )
-                .unwrap(),
+                created_at: crate::mock::data::parse_created_at(v["created_at"].as_str().unwrap())
+                    .unwrap(),
                 foreign: false,
                 at_start: Some((String::new(), String::new())),
                 json: Vec::new(),

@@ -20,9 +20,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 pub use churn::{Churn, ChurnKind};
-pub use data::{DataError, DataSet, InstanceProblem, MAIN_PROJECT, OTHER_PROJECT};
+pub use data::{
+    DataError, DataSet, InstanceProblem, LIST_PATH, LIST_V2_PATH, MAIN_PROJECT, OTHER_PROJECT,
+};
 pub use faults::{Fault, FaultKind};
-pub use server::{router, spawn, MockConfig, RunningMock, LIST_PATH, LIST_V2_PATH};
+pub use server::{router, spawn, MockConfig, RunningMock};
 pub use sign::AccessKey;
 
 /// A set of faults, as bits, so the request path tests one with a mask.

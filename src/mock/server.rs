@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::churn::{Change, Mover};
-use super::data::DataSet;
+use super::data::{parse_created_at, DataSet, LIST_PATH, LIST_V2_PATH};
 use super::faults::{Fault, INTERMITTENT_PERIOD};
 use super::filter::{gigabytes, ProjectIndex, Row, SelectError};
 use super::query;
@@ -63,11 +63,6 @@ impl MockConfig {
     }
 }
 
-/// The route of the one endpoint.
-pub const LIST_PATH: &str = "/v1.0/{project_id}/instances";
-/// The v2 list (docs/contract-v2-notes.md), served from the same data.
-pub const LIST_V2_PATH: &str = "/v2/{project_id}/instances";
-
 // Error codes of the mock's own (the contract only asks for strings, C13).
 const CODE_BAD_PARAMETER: &str = "DCS.4000";
 /// v2's code for an invalid parameter (V15).
@@ -108,11 +103,6 @@ type Indexes = HashMap<String, ProjectIndex>;
 struct Served {
     now: Arc<Indexes>,
     lagging: Option<(Arc<Indexes>, u64)>,
-}
-
-/// Parses a created_at value for ordering (C8). Accepts RFC 3339 with any offset.
-pub(crate) fn parse_created_at(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// An instance as the v2 list shows it (V17): the v1.0 members it keeps, under their v2
