@@ -405,7 +405,7 @@ fn stages_import_only_downwards() {
         for (to, at) in edges {
             match layer_of(to) {
                 Some(lt) if lt > lf => {
-                    problems.push(format!("{from} imports {to}, a stage above it ({at})"))
+                    problems.push(format!("{from} imports {to}, a stage above it ({at})"));
                 }
                 _ => {}
             }

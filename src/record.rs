@@ -171,7 +171,7 @@ impl Anonymizer {
             for (field, look) in &desc.anonymize {
                 if let Some(old) = obj.get(field) {
                     let new = self.member(field, *look, old);
-                    obj.insert(field.to_string(), new);
+                    obj.insert(field.clone(), new);
                 }
             }
         }

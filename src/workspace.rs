@@ -145,7 +145,12 @@ impl Workspace {
         }
         let mut contracts: Vec<Entry> = Vec::new();
         for c in raw.contract {
-            if c.name == ALL || c.name.is_empty() || c.name.ends_with(".toml") {
+            if c.name == ALL
+                || c.name.is_empty()
+                || std::path::Path::new(&c.name)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            {
                 return Err(bad(format!(
                     "`{}` cannot name a contract (it would read as --contract {})",
                     c.name,

@@ -311,7 +311,7 @@ fn parse_csv(text: &str, path: &Path) -> Result<Credentials, LoadError> {
     let mut rows = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let header: Vec<String> = rows
         .next()
-        .map(|h| split_csv(h).map(|c| c.to_ascii_lowercase()).collect())
+        .map(|h| split_csv(h).map(str::to_ascii_lowercase).collect())
         .unwrap_or_default();
     let column = |name: &'static str| {
         header

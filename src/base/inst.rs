@@ -257,12 +257,12 @@ mod tests {
             ],
             &l.order,
         );
-        let ids: Vec<&str> = b.instances.iter().map(|i| i.id()).collect();
+        let ids: Vec<&str> = b.instances.iter().map(super::Inst::id).collect();
         assert_eq!(ids, ["c", "a", "b"]);
         assert_eq!(b.get("a").map(|i| i.label(&l)), Some("z"));
         let l = layout(false, true);
         let b = Baseline::new(b.instances.clone(), &l.order);
-        let ids: Vec<&str> = b.instances.iter().map(|i| i.id()).collect();
+        let ids: Vec<&str> = b.instances.iter().map(super::Inst::id).collect();
         assert_eq!(ids, ["b", "a", "c"], "oldest first, ties by id descending");
     }
 

@@ -8,7 +8,7 @@
 pub fn timestamp_nanos(s: &str) -> i128 {
     fast_utc(s.as_bytes()).unwrap_or_else(|| {
         time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map(|t| t.unix_timestamp_nanos())
+            .map(time::OffsetDateTime::unix_timestamp_nanos)
             .unwrap_or(i128::MIN)
     })
 }

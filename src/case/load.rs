@@ -444,7 +444,7 @@ impl Validator<'_> {
         // Keys a misspelt key was taken for: `rulez` is reported once, as "did you mean
         // `rules`?", not a second time as a missing `rules`.
         let mut meant = Vec::new();
-        for (key, value) in doc.iter() {
+        for (key, value) in doc {
             let name: &str = key.get_ref();
             match name {
                 "description" => raw.description = self.string(name, value),
@@ -529,7 +529,7 @@ impl Validator<'_> {
             return None;
         };
         let mut out = Vec::new();
-        for item in items.iter() {
+        for item in items {
             let DeValue::String(s) = item.get_ref() else {
                 self.wrong_type(&format!("each entry of `{key}`"), key, item, "a string");
                 return None;
@@ -563,7 +563,7 @@ impl Validator<'_> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (k, value) in t.iter() {
+        for (k, value) in t {
             let name: &str = k.get_ref();
             match value.get_ref() {
                 DeValue::String(s) => out.push((
@@ -601,7 +601,7 @@ impl Validator<'_> {
             return None;
         };
         let mut raw = RawExpect::default();
-        for (key, value) in t.iter() {
+        for (key, value) in t {
             let name: &str = key.get_ref();
             match name {
                 "status" => raw.status = self.status(value),
@@ -660,7 +660,7 @@ impl Validator<'_> {
             return None;
         };
         let mut out = Vec::new();
-        for item in items.iter() {
+        for item in items {
             out.push(self.integer("each entry of `pages`", "pages", item)?);
         }
         Some(Spanned::new(v.span(), out))
@@ -687,7 +687,7 @@ impl Validator<'_> {
         };
 
         let mut rules = Vec::new();
-        for r in raw.rules.iter().flat_map(|r| r.get_ref()) {
+        for r in raw.rules.iter().flat_map(toml::Spanned::get_ref) {
             match Rule::parse(r.get_ref()).filter(|r| self.desc.has_rule(*r)) {
                 Some(rule) => rules.push(rule),
                 None => {
@@ -807,7 +807,7 @@ impl Validator<'_> {
             });
         }
 
-        let raw_query_span = raw.raw_query.as_ref().map(|r| r.span());
+        let raw_query_span = raw.raw_query.as_ref().map(toml::Spanned::span);
         let raw_query = raw.raw_query.map(|r| {
             self.raw_query(&r);
             r.into_inner()
@@ -925,7 +925,7 @@ impl Validator<'_> {
                 ok = false;
             }
         }
-        let mut text = |key: &str| match t.get(key).map(|v| v.get_ref()) {
+        let mut text = |key: &str| match t.get(key).map(toml::Spanned::get_ref) {
             None => None,
             Some(DeValue::String(s)) => Some(s.to_string()),
             Some(other) => {
@@ -978,18 +978,15 @@ impl Validator<'_> {
     }
 
     fn draw(&mut self, param: &str, d: &RawDraw, span: Range<usize>) -> Option<Draw> {
-        let kind = match DrawKind::parse(&d.draw) {
-            Some(k) => k,
-            None => {
-                let names: Vec<&str> = DrawKind::NAMES.iter().map(|(n, _)| *n).collect();
-                let hint = match did_you_mean(&d.draw, &names) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("draws: {}", names.join(", ")),
-                };
-                let msg = format!("unknown draw `{}`", d.draw);
-                self.error(span, msg).hint = Some(hint);
-                return None;
-            }
+        let Some(kind) = DrawKind::parse(&d.draw) else {
+            let names: Vec<&str> = DrawKind::NAMES.iter().map(|(n, _)| *n).collect();
+            let hint = match did_you_mean(&d.draw, &names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("draws: {}", names.join(", ")),
+            };
+            let msg = format!("unknown draw `{}`", d.draw);
+            self.error(span, msg).hint = Some(hint);
+            return None;
         };
         let nth = match d.nth {
             None => None,
@@ -1365,7 +1362,7 @@ mod tests {
     fn shown(text: &str) -> String {
         let err = parse(text).unwrap_err();
         err.iter()
-            .map(|d| d.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n")
     }

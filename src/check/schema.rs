@@ -31,7 +31,7 @@ pub fn check(
             .iter()
             .filter(|m| m.2 > m.3)
             .map(|&(i, k, v, b)| (i, k, v.to_string(), b.to_string()));
-        let ids = view.instances.iter().flatten().map(|inst| inst.id());
+        let ids = view.instances.iter().flatten().map(crate::base::Inst::id);
         invariants(desc, request, over, ids.enumerate(), out);
         return Some(view);
     }

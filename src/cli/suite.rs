@@ -64,7 +64,11 @@ impl<'a> ListedCase<'a> {
             name: &c.name,
             file: &c.loc.file,
             line: c.loc.at.line,
-            rules: c.rules.iter().map(|r| r.to_string()).collect(),
+            rules: c
+                .rules
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             description: &c.description,
         }
     }
@@ -86,7 +90,11 @@ pub fn write_list(
     for c in cases {
         match format {
             Format::Human => {
-                let rules: Vec<String> = c.rules.iter().map(|r| r.to_string()).collect();
+                let rules: Vec<String> = c
+                    .rules
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 writeln!(
                     w,
                     "{:<width$}  {:<14} {}",
@@ -231,7 +239,9 @@ mod tests {
             serde_json::from_str(String::from_utf8(json).unwrap().lines().next().unwrap()).unwrap();
         assert_eq!(first["name"], cases[0].name);
         assert_eq!(first["contract"], "v1.0");
-        assert!(first["file"].as_str().unwrap().ends_with(".toml"));
+        assert!(std::path::Path::new(first["file"].as_str().unwrap())
+            .extension()
+            .is_some_and(|e| e == "toml"));
         assert!(first["rules"].as_array().is_some_and(|r| !r.is_empty()));
     }
 }

@@ -937,7 +937,7 @@ impl Validator<'_> {
         for (k, v) in raw.rules.get_ref() {
             match (Rule::parse(k), v.as_str()) {
                 (Some(r), Some(title)) if !title.trim().is_empty() => {
-                    self.rules.push((r, title.to_string()))
+                    self.rules.push((r, title.to_string()));
                 }
                 (None, _) => {
                     self.error(

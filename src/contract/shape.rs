@@ -1076,7 +1076,7 @@ impl<'a> ItemCap<'a> {
             // this, for integers and (small) arrays. Anything else, and an id that is not
             // a string, takes the full path.
             Scalar::Int(n) if !matches!(field, Field::Id) => {
-                *text = Some(Cow::Owned(n.to_string()))
+                *text = Some(Cow::Owned(n.to_string()));
             }
             Scalar::Array(raw) if !matches!(field, Field::Id) => {
                 let v: serde_json::Value = serde_json::from_str(raw).ok()?;

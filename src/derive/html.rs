@@ -93,7 +93,7 @@ pub fn scan_table(text: &str, start: usize) -> Result<(usize, Vec<usize>), HtmlF
         let name: String = inner
             .trim_start_matches('/')
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_ascii_lowercase();
         if name.is_empty() {

@@ -473,7 +473,11 @@ mod tests {
             names,
             ["list-instances", "list-instances-2", "list-instances-3"]
         );
-        let files: Vec<String> = all.iter().flat_map(|d| d.files()).map(|(f, _)| f).collect();
+        let files: Vec<String> = all
+            .iter()
+            .flat_map(super::Derived::files)
+            .map(|(f, _)| f)
+            .collect();
         let mut distinct = files.clone();
         distinct.sort();
         distinct.dedup();

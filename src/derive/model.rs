@@ -623,7 +623,7 @@ fn object_name(caption: &str) -> Option<(String, Vec<String>)> {
     let (first, rest) = parts.split_first()?;
     Some((
         first.to_string(),
-        rest.iter().map(|p| p.to_string()).collect(),
+        rest.iter().map(std::string::ToString::to_string).collect(),
     ))
 }
 

@@ -149,7 +149,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Page, DeriveError> {
         line,
         problem,
     };
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(page_error(1, PageProblem::Empty));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
@@ -222,9 +222,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Page, DeriveError> {
             continue;
         }
         match event {
-            Event::Start(Tag::Heading { .. })
-            | Event::Start(Tag::Paragraph)
-            | Event::Start(Tag::CodeBlock(_)) => {
+            Event::Start(Tag::Heading { .. } | Tag::Paragraph | Tag::CodeBlock(_)) => {
                 buf.clear();
                 block_start = range.start;
                 fenced = matches!(

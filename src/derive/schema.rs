@@ -123,7 +123,11 @@ fn annotate(op: &Operation, f: &Field, p: &mut Map<String, Value>) {
     // query parameter keeps its string type (a value travels as text, an empty one is
     // absent, C1); the sentence is recorded all the same.
     if f.nullable() {
-        let because: Vec<String> = f.null_because.iter().map(|b| b.to_string()).collect();
+        let because: Vec<String> = f
+            .null_because
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         p.insert("x-nullable-because".into(), json!(because));
     }
 }

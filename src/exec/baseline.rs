@@ -149,7 +149,7 @@ pub async fn walk_list(
 ) -> Result<Result<Vec<Value>, NoBaseline>, Unreachable> {
     let mut instances: Vec<Value> = Vec::new();
     let walked = walk_pages(client, desc, project, page, desc.everything(), |list, _| {
-        instances.extend(list.iter().cloned())
+        instances.extend(list.iter().cloned());
     })
     .await?;
     Ok(walked.map(|()| instances))

@@ -308,7 +308,7 @@ fn check_project(project: &str, instances: &[Value], problems: &mut Vec<Instance
                 label: label_of(inst),
                 field: field.to_string(),
                 message,
-            })
+            });
         };
         let Some(obj) = inst.as_object() else {
             problem(

@@ -573,7 +573,11 @@ async fn shared_slot(mock: &Mock, raw: Option<String>) -> Option<String> {
     if !mock.faults.has(Fault::ConcurrentQueriesMixed) {
         return raw;
     }
-    let slot = || mock.slot.lock().unwrap_or_else(|e| e.into_inner());
+    let slot = || {
+        mock.slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     *slot() = raw;
     tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     slot().clone()

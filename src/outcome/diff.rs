@@ -383,7 +383,7 @@ impl Side {
                 Answer {
                     path: q.path.replace(project, "<project>"),
                     status: q.status,
-                    transport: q.error.as_ref().map(|e| e.to_string()),
+                    transport: q.error.as_ref().map(std::string::ToString::to_string),
                     error_code: reduced.error_code,
                     ids: reduced.ids,
                     first_ids: reduced.first_ids,
@@ -663,12 +663,15 @@ mod tests {
                 .iter()
                 .map(|r| (r.to_string(), "why".into()))
                 .collect(),
-            observed: observed.iter().map(|o| o.to_string()).collect(),
+            observed: observed
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             answers: vec![Answer {
                 path: "/v1.0/<project>/instances?name=a".into(),
                 status: Some(200),
                 ids: ids.iter().map(|i| hash_of(&Value::from(*i), &[])).collect(),
-                first_ids: ids.iter().map(|i| i.to_string()).collect(),
+                first_ids: ids.iter().map(std::string::ToString::to_string).collect(),
                 ..Answer::default()
             }],
             moved: false,
@@ -725,7 +728,7 @@ mod tests {
             r#"{"error_code": "DCS.4800", "error_msg": "bad", "count": 3}"#,
             r#"{"error": {"code": 401, "message": "no"}}"#,
             r#"{"instances": {"not": "a list"}, "count": 1, "instance_num": 2}"#,
-            r#"[1, 2]"#,
+            r"[1, 2]",
             r#"{"instances": [ {"instance_id": "a"} "#,
         ];
         let skip = ["used_memory"];

@@ -636,7 +636,7 @@ fn dim_for(
                 o.instances
                     .iter()
                     .filter(|i| !desc.hides(i))
-                    .filter_map(|i| f.terms(i).first().map(|t| t.to_string()))
+                    .filter_map(|i| f.terms(i).first().map(std::string::ToString::to_string))
                     .collect(),
             )
         };
@@ -675,7 +675,7 @@ fn dim_for(
                 match punct {
                     Some(v) => classes.push(lit("punctuation swapped", swap_punct(&v))),
                     None => {
-                        unreachable.push("punctuation swapped (no value with punctuation)".into())
+                        unreachable.push("punctuation swapped (no value with punctuation)".into());
                     }
                 }
                 let non_ascii = middle(
@@ -1192,7 +1192,7 @@ pub fn shrink_candidates(space: &Space, p: &Probe) -> Vec<Probe> {
                 space.dims[i].classes[x]
                     .value
                     .as_ref()
-                    .map_or(0, |v| v.len())
+                    .map_or(0, std::string::String::len)
             };
             if len(simpler) <= len(c) {
                 out.push(q);

@@ -141,7 +141,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
     // What the visible items offer this filter: the member itself, or its items, pairs
     // or number (see `Filter::terms`).
     let offered: Vec<std::borrow::Cow<str>> = visible().flat_map(|i| f.terms(i)).collect();
-    let values = || -> Vec<&str> { offered.iter().map(|c| c.as_ref()).collect() };
+    let values = || -> Vec<&str> { offered.iter().map(std::convert::AsRef::as_ref).collect() };
     // What every instance offers, hidden ones included: only two draws need it.
     let every =
         || -> Vec<std::borrow::Cow<str>> { b.instances.iter().flat_map(|i| f.terms(i)).collect() };
@@ -193,7 +193,7 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
             let prefixes = all
                 .iter()
                 .filter(|n| contains(n) && sorted.strictly_prefixes_some(n))
-                .map(|n| n.to_string())
+                .map(std::string::ToString::to_string)
                 .collect();
             pick(
                 prefixes,
@@ -203,7 +203,8 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         }
         DrawKind::OtherCase => {
             let every = every();
-            let all: std::collections::HashSet<&str> = every.iter().map(|c| c.as_ref()).collect();
+            let all: std::collections::HashSet<&str> =
+                every.iter().map(std::convert::AsRef::as_ref).collect();
             let variants = values()
                 .into_iter()
                 .filter(|n| contains(n))
@@ -297,7 +298,8 @@ pub fn draw(desc: &Desc, param: &str, d: &Draw, b: &Baseline) -> Result<String, 
         }
         DrawKind::Half => {
             let every = every();
-            let taken: std::collections::HashSet<&str> = every.iter().map(|c| c.as_ref()).collect();
+            let taken: std::collections::HashSet<&str> =
+                every.iter().map(std::convert::AsRef::as_ref).collect();
             let halves: Vec<String> = values()
                 .into_iter()
                 .filter(|v| v.chars().count() >= 2)
@@ -583,7 +585,7 @@ mod tests {
                         .iter()
                         .any(|m| m.len() > n.len() && m.starts_with(**n))
                 })
-                .map(|n| n.to_string())
+                .map(std::string::ToString::to_string)
                 .collect(),
             DrawKind::Infix => {
                 let mut v = Vec::new();

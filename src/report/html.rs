@@ -80,7 +80,7 @@ details > summary { cursor: pointer; color: var(--muted); font-size: 12px; }
 #none { color: var(--muted); padding: 12px 0; }
 "#;
 
-const SCRIPT: &str = r#"
+const SCRIPT: &str = r"
 (function () {
   var boxes = document.querySelectorAll('input[name=verdict]');
   var rule = document.getElementById('rule');
@@ -116,7 +116,7 @@ const SCRIPT: &str = r#"
   text.addEventListener('input', apply);
   apply();
 })();
-"#;
+";
 
 /// The whole document for one run (the tests' shorthand for [`render_all`]).
 #[cfg(test)]
@@ -313,7 +313,11 @@ fn verdict_word(s: &Summary) -> &'static str {
 const SHOWN_FINDINGS: usize = 3;
 
 fn row(h: &mut String, id: &str, c: &CaseResult, info: &RunInfo) {
-    let rules: Vec<String> = c.rules.iter().map(|r| r.to_string()).collect();
+    let rules: Vec<String> = c
+        .rules
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     // Filter by rule matches both the rules a case cites and the rules it broke.
     let mut filter_rules = rules.clone();
     filter_rules.extend(c.findings.iter().map(|f| f.rule.to_string()));
@@ -406,7 +410,11 @@ fn row(h: &mut String, id: &str, c: &CaseResult, info: &RunInfo) {
             h,
             "<div class=\"finding\"><h3>error: GET {}</h3><pre>{}</pre></div>",
             esc(&info.url(q)),
-            esc(&q.error.as_ref().map(|e| e.to_string()).unwrap_or_default())
+            esc(&q
+                .error
+                .as_ref()
+                .map(std::string::ToString::to_string)
+                .unwrap_or_default())
         );
     }
     if !c.notices.is_empty() || !c.observations.is_empty() || !c.waived.is_empty() {

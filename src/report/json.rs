@@ -91,9 +91,8 @@ impl<W: Write> Reporter for JsonReporter<W> {
 
 /// One event as a line, with the contract it belongs to right after its `event` member.
 fn to_line(value: &dyn erased::Line, contract: &str) -> String {
-    let mut object = match value.to_value() {
-        serde_json::Value::Object(m) => m,
-        _ => unreachable!("every event is a JSON object"),
+    let serde_json::Value::Object(mut object) = value.to_value() else {
+        unreachable!("every event is a JSON object")
     };
     let event = object.shift_remove("event").unwrap_or_default();
     let mut line = serde_json::Map::with_capacity(object.len() + 2);
@@ -261,7 +260,11 @@ impl<'a> CaseFinished<'a> {
             line: r.loc.at.line,
             column: r.loc.at.col,
             description: &r.description,
-            rules: r.rules.iter().map(|x| x.to_string()).collect(),
+            rules: r
+                .rules
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             verdict: r.verdict.name(),
             duration_ms: millis(r.duration),
             findings: r.findings.iter().map(finding).collect(),
@@ -300,7 +303,7 @@ impl<'a> CaseFinished<'a> {
                         path: &q.path,
                         with_token: q.with_token,
                         status: q.status,
-                        error: q.error.as_ref().map(|e| e.to_string()),
+                        error: q.error.as_ref().map(std::string::ToString::to_string),
                         retries: q.retries,
                         elapsed_ms: millis(q.elapsed),
                     }
@@ -343,9 +346,6 @@ mod tests {
 
     #[test]
     fn a_run_whose_account_moved_says_so_in_its_own_line_before_the_last() {
-        let (_, results) = sample();
-        let mut rep = JsonReporter::new(Sink::new(Vec::new(), Redactor::new()));
-        let mut summary = Summary::of(&results);
         fn end(summary: &Summary) -> RunEnd<'_> {
             RunEnd {
                 summary,
@@ -353,6 +353,9 @@ mod tests {
                 exit_code: 0,
             }
         }
+        let (_, results) = sample();
+        let mut rep = JsonReporter::new(Sink::new(Vec::new(), Redactor::new()));
+        let mut summary = Summary::of(&results);
         rep.report(&Event::RunFinished(end(&summary))).unwrap();
         summary.account_looks = 2;
         summary.account_moved = 1;

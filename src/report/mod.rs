@@ -324,7 +324,7 @@ impl ReportArgs {
                 return Err(ReportPathError::NoFolder {
                     what,
                     path: path.clone(),
-                    dir: dir.to_path_buf(),
+                    dir: dir.clone(),
                 });
             }
             if path.is_dir() {

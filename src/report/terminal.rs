@@ -172,7 +172,11 @@ pub fn explore_text(e: &super::ExploreReport, info: &RunInfo, name_width: usize)
 pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
     let mut w = String::new();
     let style = verdict_style(r.verdict);
-    let rules: Vec<String> = r.rules.iter().map(|x| x.to_string()).collect();
+    let rules: Vec<String> = r
+        .rules
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let _ = writeln!(
         w,
         "{style}{:<7}{style:#} {:<name_width$}  {DIM}{:<14} {:>6}{DIM:#}",
@@ -226,7 +230,10 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
                 w,
                 "        {RED}error{RED:#}: GET {}: {}",
                 info.url(q),
-                q.error.as_ref().map(|e| e.to_string()).unwrap_or_default()
+                q.error
+                    .as_ref()
+                    .map(std::string::ToString::to_string)
+                    .unwrap_or_default()
             );
         }
     }
@@ -279,6 +286,7 @@ fn same_kind(a: &Finding, b: &Finding) -> bool {
 /// unexpected instances"), the details they share once, then the first few items with
 /// what differs between them, and how many more there are.
 fn group_text(w: &mut String, group: &[&Finding]) {
+    type Field = fn(&Finding) -> Option<&str>;
     let f = group[0];
     let n = group.len();
     let heading = match (&f.item, n) {
@@ -292,7 +300,6 @@ fn group_text(w: &mut String, group: &[&Finding]) {
         f.rule,
         f.check.name()
     );
-    type Field = fn(&Finding) -> Option<&str>;
     let fields: [(&str, Style, Field); 4] = [
         ("at", Style::new(), |f| f.pointer.as_deref()),
         ("source", Style::new(), |f| f.source.as_deref()),

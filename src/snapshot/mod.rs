@@ -68,7 +68,7 @@ pub struct SnapshotArgs {
 /// Azure's `TF_BUILD`). In CI nothing is written unless `--snapshots update` asks.
 pub fn is_ci() -> bool {
     match std::env::var("CI").ok().as_deref() {
-        Some("false") | Some("0") | Some("") => false,
+        Some("false" | "0" | "") => false,
         None => std::env::var_os("TF_BUILD").is_some(),
         Some(_) => true,
     }

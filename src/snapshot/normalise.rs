@@ -80,7 +80,11 @@ pub fn behaviour(
         v => v,
     };
     let _ = writeln!(out, "verdict: {}", verdict.label());
-    let rules: Vec<String> = result.rules.iter().map(|r| r.to_string()).collect();
+    let rules: Vec<String> = result
+        .rules
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let _ = writeln!(out, "rules: {}", rules.join(", "));
     let _ = writeln!(out, "record: behaviour");
     let _ = writeln!(out, "requests:");
@@ -252,7 +256,11 @@ pub fn body(result: &CaseResult, profile: &Profile, projects: &Projects, pool: &
 
     let mut out = String::new();
     let _ = writeln!(out, "verdict: {}", result.verdict.label());
-    let rules: Vec<String> = result.rules.iter().map(|r| r.to_string()).collect();
+    let rules: Vec<String> = result
+        .rules
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let _ = writeln!(out, "rules: {}", rules.join(", "));
     let _ = writeln!(out, "requests:");
 

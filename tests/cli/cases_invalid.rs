@@ -36,7 +36,7 @@ fn files() -> Vec<PathBuf> {
 fn render(diags: &[Diagnostic]) -> String {
     diags
         .iter()
-        .map(|d| d.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -142,7 +142,7 @@ async fn a_recognisable_secret_appears_in_no_output() {
                 "--snapshots",
                 "off",
             ];
-            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            let args: Vec<String> = args.iter().map(std::string::ToString::to_string).collect();
             let env: Vec<(String, String)> = env
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))

@@ -131,7 +131,11 @@ fn a_failing_run_writes_json_lines_junit_and_html() {
         );
     }
     // The mock's random token (`conform-` and 16 hex digits) is never written anywhere.
-    let json_text = r.json.iter().map(|v| v.to_string()).collect::<String>();
+    let json_text = r
+        .json
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect::<String>();
     for t in [&xml, &html, &json_text] {
         let leaked = t.match_indices("conform-").any(|(i, m)| {
             let rest = &t[i + m.len()..];
@@ -181,7 +185,7 @@ fn junit_report_loads_in_junitparser() {
         return;
     }
     let r = failing_run();
-    let script = r#"
+    let script = r"
 import sys
 from junitparser import JUnitXml, Failure, Skipped, Error
 xml = JUnitXml.fromfile(sys.argv[1])
@@ -189,7 +193,7 @@ cases = [c for s in xml for c in s]
 fails = [c for c in cases if any(isinstance(x, Failure) for x in c.result)]
 skips = [c for c in cases if any(isinstance(x, Skipped) for x in c.result)]
 print(len(cases), len(fails), len(skips), fails[0].classname, fails[0].name)
-"#;
+";
     let out = Command::new(&python)
         .args(["-c", script])
         .arg(&r.junit)

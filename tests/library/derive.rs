@@ -560,9 +560,8 @@ fn bad_fixture(name: &str) -> PathBuf {
 fn bad_pages_fail_with_file_line_and_problem() {
     for (file, line, problem) in BAD {
         let path = root().join(bad_fixture(file));
-        let err = match derive_page(&path) {
-            Ok(_) => panic!("{file}: derived without error"),
-            Err(e) => e,
+        let Err(err) = derive_page(&path) else {
+            panic!("{file}: derived without error")
         };
         assert!(matches!(err, DeriveError::Page { .. }), "{file}: {err:?}");
         let message = err.to_string();
@@ -580,7 +579,11 @@ fn bad_pages_fail_with_file_line_and_problem() {
 
 /// The located warnings of a derivation, as `file:line: message` with the fixture folder.
 fn warnings_of(derived: &Derived) -> Vec<String> {
-    derived.warnings().iter().map(|w| w.to_string()).collect()
+    derived
+        .warnings()
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect()
 }
 
 fn assert_warns(warnings: &[String], location: &str, text: &str) {

@@ -296,7 +296,7 @@ fn every_get_page_of_the_corpus_derives_as_expected() {
                 "{page}: derives now, the table expects `{what}`: update the table"
             )),
             (Err(e), Ok | Inferred(_)) => {
-                failures.push(format!("{page}: expected to derive, got: {e}"))
+                failures.push(format!("{page}: expected to derive, got: {e}"));
             }
             (Err(e), Fails(what)) => {
                 let message = e.to_string();

@@ -33,7 +33,7 @@ fn each_get_step_derives_and_the_post_step_is_read_past() {
     assert_eq!(names, ["list-flavors", "show-instance"]);
     let warnings: Vec<String> = all
         .iter()
-        .flat_map(|d| d.warnings().iter().map(|w| w.to_string()))
+        .flat_map(|d| d.warnings().iter().map(std::string::ToString::to_string))
         .collect();
     let at = |line: usize| format!("{}:{line}: ", page().display());
     let expected = [

@@ -69,7 +69,9 @@ async fn status_changes_while_the_suite_runs_are_excused_with_what_moved() {
         let r = run(Vec::new(), Some("status:20"), seed).await;
         assert!(failed(&r).is_empty(), "seed {seed}: {:?}", failed(&r));
         assert_eq!(
-            r.explore.as_ref().map_or(0, |e| e.failed()),
+            r.explore
+                .as_ref()
+                .map_or(0, conform::outcome::ExploreReport::failed),
             0,
             "seed {seed}"
         );

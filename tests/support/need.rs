@@ -9,7 +9,7 @@
 fn in_ci() -> bool {
     !matches!(
         std::env::var("CI").ok().as_deref(),
-        None | Some("") | Some("0") | Some("false")
+        None | Some("" | "0" | "false")
     )
 }
 

@@ -39,7 +39,7 @@ fn p(fault: &'static str, uri: &'static str, check: fn(&[Answer], &[Answer])) ->
 }
 
 fn s(list: &[&str]) -> Vec<String> {
-    list.iter().map(|x| x.to_string()).collect()
+    list.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn first_instance(a: &Answer) -> Value {

@@ -5,7 +5,7 @@ use super::common::*;
 use conform::contract::Contract;
 
 fn ids(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+    list.iter().map(std::string::ToString::to_string).collect()
 }
 
 async fn expect(query: &str, want: &[&str]) {
