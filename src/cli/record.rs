@@ -234,36 +234,8 @@ async fn record_answers(args: &RecordArgs, path: &std::path::Path) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let target = super::options::TargetArgs {
-        contract: None,
-        target: Some(args.target.clone()),
-        project_id: args.projects.first().cloned(),
-        other_project_id: args.projects.get(1).cloned(),
-        credentials: args.credentials.clone(),
-        tls: args.tls.clone(),
-        jobs: 8,
-        timeout: args.timeout,
-        rate: Some(args.rate),
-        max_body: 256 * 1024 * 1024,
-        baseline_page: args.page,
-        mock_faults: Vec::new(),
-        mock_data: None,
-        mock_churn: None,
-        mock_seed: 1,
-    };
-    let key = args.anonymize.then(|| {
-        match std::env::var(&args.anonymize_key_env).ok().filter(|k| !k.is_empty()) {
-            Some(k) => Key::new(k.as_bytes()),
-            None => {
-                let _ = writeln!(
-                    err,
-                    "warning: ${} is not set: the answers are anonymised with a key nobody keeps, so a later diff compares only their behaviour, not their values\n  = hint: set it to a secret you keep to compare values later",
-                    args.anonymize_key_env
-                );
-                Key::random()
-            }
-        }
-    });
+    let target = answers_target(args);
+    let key = args.anonymize.then(|| anonymize_key(args));
     let mut sections = Vec::new();
     let mut redactor = crate::secret::Redactor::new();
     for (sel, contract) in &contracts {
@@ -311,13 +283,65 @@ async fn record_answers(args: &RecordArgs, path: &std::path::Path) -> u8 {
                 .map(|(q, side)| Question {
                     name: q.name.clone(),
                     rules: q.rules.iter().map(ToString::to_string).collect(),
-                    side: key.as_ref().map_or(side.clone(), |k| k.side(&side)),
+                    side: key.as_ref().map_or_else(|| side.clone(), |k| k.side(&side)),
                 })
                 .collect(),
         });
     }
+    let text = serde_json::to_string_pretty(&recording(args, key.as_ref(), sections))
+        .unwrap_or_default()
+        + "\n";
+    if let Err(e) = crate::report::write_atomic(path, &redactor, &text) {
+        let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
+        return crate::exit::INPUT_INVALID;
+    }
+    let _ = writeln!(err, "wrote {}", path.display());
+    crate::exit::SUCCESS
+}
+
+/// The target `record --answers` asks, as `run` would name it.
+fn answers_target(args: &RecordArgs) -> super::options::TargetArgs {
+    super::options::TargetArgs {
+        contract: None,
+        target: Some(args.target.clone()),
+        project_id: args.projects.first().cloned(),
+        other_project_id: args.projects.get(1).cloned(),
+        credentials: args.credentials.clone(),
+        tls: args.tls.clone(),
+        jobs: 8,
+        timeout: args.timeout,
+        rate: Some(args.rate),
+        max_body: 256 * 1024 * 1024,
+        baseline_page: args.page,
+        mock_faults: Vec::new(),
+        mock_data: None,
+        mock_churn: None,
+        mock_seed: 1,
+    }
+}
+
+/// The key identifying values are replaced with: the user's, or one nobody keeps.
+fn anonymize_key(args: &RecordArgs) -> Key {
+    match std::env::var(&args.anonymize_key_env)
+        .ok()
+        .filter(|k| !k.is_empty())
+    {
+        Some(k) => Key::new(k.as_bytes()),
+        None => {
+            let _ = writeln!(
+                anstream::stderr(),
+                "warning: ${} is not set: the answers are anonymised with a key nobody keeps, so a later diff compares only their behaviour, not their values\n  = hint: set it to a secret you keep to compare values later",
+                args.anonymize_key_env
+            );
+            Key::random()
+        }
+    }
+}
+
+/// The recording: what was asked, when, of which endpoint, and the answers.
+fn recording(args: &RecordArgs, key: Option<&Key>, sections: Vec<Section>) -> Recording {
     let now = time::OffsetDateTime::now_utc();
-    let recording = Recording {
+    Recording {
         format: FORMAT.to_string(),
         comment: "answers recorded by conform record --answers: compare with conform diff --against-answers FILE".into(),
         recorded_at: now
@@ -332,16 +356,9 @@ async fn record_answers(args: &RecordArgs, path: &std::path::Path) -> u8 {
         },
         conform: env!("CARGO_PKG_VERSION").into(),
         anonymized: args.anonymize,
-        key_check: key.as_ref().map(Key::check),
+        key_check: key.map(Key::check),
         contracts: sections,
-    };
-    let text = serde_json::to_string_pretty(&recording).unwrap_or_default() + "\n";
-    if let Err(e) = crate::report::write_atomic(path, &redactor, &text) {
-        let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
-        return crate::exit::INPUT_INVALID;
     }
-    let _ = writeln!(err, "wrote {}", path.display());
-    crate::exit::SUCCESS
 }
 
 /// The members of recorded items, first seen first, that carry a value and that the

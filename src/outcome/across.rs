@@ -73,28 +73,40 @@ impl Facts<'_> {
 
 /// The differences between the two answers to `q`.
 pub fn compare(q: &Across, left: &Answer, right: &Answer, f: &Facts<'_>) -> Vec<Found> {
-    let unexpected = |what: String| Found {
-        kind: Kind::Answer,
-        rules: q.rules.clone(),
-        what,
-    };
     if left.status != right.status || left.transport.is_some() || right.transport.is_some() {
         if left.status == right.status && left.transport == right.transport {
             return Vec::new();
         }
-        return vec![unexpected(format!(
-            "status {} against {}",
-            words(left),
-            words(right)
-        ))];
+        return vec![unexpected(
+            q,
+            format!("status {} against {}", words(left), words(right)),
+        )];
     }
     if !matches!(left.status, Some(200..=299)) {
         return Vec::new();
     }
+    if q.unpaged {
+        compare_sets(q, left, right, f)
+    } else {
+        compare_pages(q, left, right, f)
+    }
+}
+
+fn unexpected(q: &Across, what: String) -> Found {
+    Found {
+        kind: Kind::Answer,
+        rules: q.rules.clone(),
+        what,
+    }
+}
+
+/// Every match of each list: the same instances, each one listed by one list only
+/// excused or not, and totals that differ by the excused ones at most.
+fn compare_sets(q: &Across, left: &Answer, right: &Answer, f: &Facts<'_>) -> Vec<Found> {
     let (lid, rid) = f.ids;
     let l: Vec<String> = left.items.iter().map(|i| id(i, lid)).collect();
     let r: Vec<String> = right.items.iter().map(|i| id(i, rid)).collect();
-    let mut found = Vec::new();
+    let (ls, rs): (HashSet<&String>, HashSet<&String>) = (l.iter().collect(), r.iter().collect());
     // Named ignoring case only: the term is in the name, but not as written.
     let by_case = |i: &Value| {
         q.name_term.as_deref().is_some_and(|t| {
@@ -102,94 +114,91 @@ pub fn compare(q: &Across, left: &Answer, right: &Answer, f: &Facts<'_>) -> Vec<
             !n.contains(t) && n.to_lowercase().contains(&t.to_lowercase())
         })
     };
-    if q.unpaged {
-        let (ls, rs): (HashSet<&String>, HashSet<&String>) =
-            (l.iter().collect(), r.iter().collect());
-        // Ids excused on each side: the totals may differ by as many.
-        let (mut left_excused, mut right_excused) = (0u64, 0u64);
-        for (item, i) in left.items.iter().zip(&l).filter(|(_, i)| !rs.contains(i)) {
-            if f.deleted.contains(i) {
+    let mut found = Vec::new();
+    // Ids excused on each side: the totals may differ by as many.
+    let (mut left_excused, mut right_excused) = (0u64, 0u64);
+    for (item, i) in left.items.iter().zip(&l).filter(|(_, i)| !rs.contains(i)) {
+        let excuse = if f.deleted.contains(i) {
+            Some(("deleted", "and the right lists it only as deleted"))
+        } else if f.table_only.contains(i) {
+            Some(("status-table", "under a status only its table has"))
+        } else if by_case(item) {
+            Some(("name-case", "its name matching only ignoring case"))
+        } else {
+            None
+        };
+        let what = format!("{i} is listed by the left list only");
+        found.push(match excuse {
+            Some((id, why)) => {
                 left_excused += 1;
-                found.push(f.expected("deleted", format!("{i} is listed by the left list only, and the right lists it only as deleted")));
-            } else if f.table_only.contains(i) {
-                left_excused += 1;
-                found.push(f.expected(
-                    "status-table",
-                    format!(
-                        "{i} is listed by the left list only, under a status only its table has"
-                    ),
-                ));
-            } else if by_case(item) {
-                left_excused += 1;
-                found.push(f.expected(
-                    "name-case",
-                    format!(
-                        "{i} is found by the left list only, its name matching only ignoring case"
-                    ),
-                ));
-            } else {
-                found.push(unexpected(format!("{i} is listed by the left list only")));
+                f.expected(id, format!("{what}, {why}"))
             }
-        }
-        for (item, i) in right.items.iter().zip(&r).filter(|(_, i)| !ls.contains(i)) {
-            if f.table_only.contains(i) {
+            None => unexpected(q, what),
+        });
+    }
+    for (item, i) in right.items.iter().zip(&r).filter(|(_, i)| !ls.contains(i)) {
+        let excuse = if f.table_only.contains(i) {
+            Some((
+                "status-table",
+                "the left showing it under a status only its table has",
+            ))
+        } else if by_case(item) {
+            Some(("name-case", "its name matching only ignoring case"))
+        } else {
+            None
+        };
+        let what = format!("{i} is listed by the right list only");
+        found.push(match excuse {
+            Some((id, why)) => {
                 right_excused += 1;
-                found.push(f.expected("status-table", format!("{i} is listed by the right list only, the left showing it under a status only its table has")));
-            } else if by_case(item) {
-                right_excused += 1;
-                found.push(f.expected(
-                    "name-case",
-                    format!(
-                        "{i} is found by the right list only, its name matching only ignoring case"
-                    ),
-                ));
-            } else {
-                found.push(unexpected(format!("{i} is listed by the right list only")));
+                f.expected(id, format!("{what}, {why}"))
             }
-        }
-        let excused = left
-            .total
-            .map(|t| (t + right_excused).saturating_sub(left_excused));
-        if left.total != right.total && excused != right.total {
-            found.push(unexpected(format!(
-                "total {} against {}",
-                shown(left.total),
-                shown(right.total)
-            )));
-        }
-    } else {
-        if l.len() != r.len() {
-            found.push(unexpected(format!(
-                "a page of {} instances against {}",
-                l.len(),
-                r.len()
-            )));
-        } else if l != r {
-            if f.same_order {
-                found.push(unexpected(format!(
-                    "the page holds [{}] against [{}]",
-                    l.join(", "),
-                    r.join(", ")
-                )));
-            } else {
-                found.push(f.expected(
-                    "order",
-                    format!(
-                        "the page holds [{}] against [{}]",
-                        l.join(", "),
-                        r.join(", ")
-                    ),
-                ));
-            }
-        }
-        if left.total != right.total {
-            let what = format!("total {} against {}", shown(left.total), shown(right.total));
-            found.push(if right.total == Some(r.len() as u64) {
-                f.expected("page-total", what)
-            } else {
-                unexpected(what)
-            });
-        }
+            None => unexpected(q, what),
+        });
+    }
+    let excused = left
+        .total
+        .map(|t| (t + right_excused).saturating_sub(left_excused));
+    if left.total != right.total && excused != right.total {
+        found.push(unexpected(
+            q,
+            format!("total {} against {}", shown(left.total), shown(right.total)),
+        ));
+    }
+    found
+}
+
+/// A page of each list: as long, the same instances in the same order where the lists
+/// order alike, and the same total unless the right one counts its page.
+fn compare_pages(q: &Across, left: &Answer, right: &Answer, f: &Facts<'_>) -> Vec<Found> {
+    let (lid, rid) = f.ids;
+    let l: Vec<String> = left.items.iter().map(|i| id(i, lid)).collect();
+    let r: Vec<String> = right.items.iter().map(|i| id(i, rid)).collect();
+    let mut found = Vec::new();
+    if l.len() != r.len() {
+        found.push(unexpected(
+            q,
+            format!("a page of {} instances against {}", l.len(), r.len()),
+        ));
+    } else if l != r {
+        let what = format!(
+            "the page holds [{}] against [{}]",
+            l.join(", "),
+            r.join(", ")
+        );
+        found.push(if f.same_order {
+            unexpected(q, what)
+        } else {
+            f.expected("order", what)
+        });
+    }
+    if left.total != right.total {
+        let what = format!("total {} against {}", shown(left.total), shown(right.total));
+        found.push(if right.total == Some(r.len() as u64) {
+            f.expected("page-total", what)
+        } else {
+            unexpected(q, what)
+        });
     }
     found
 }

@@ -53,122 +53,30 @@ pub fn translate(
         .collect()
 }
 
+/// A question in the left list's words: its name and its pairs.
+type Asked = (String, Vec<(String, String)>);
+
+fn pair(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
 /// The questions for an account whose left list holds `items` (every item, hidden ones
 /// included).
 pub fn questions(c: &Correspond, left: &Desc, right: &Desc, items: &[Value]) -> Vec<Across> {
-    let name_of = |i: &Value| {
-        i.get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let id_of = |i: &Value| {
-        i.get(&left.id)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let p = |k: &str, v: &str| (k.to_string(), v.to_string());
-    let (start, limit) = (&c.paging.start.left, &c.paging.limit.left);
     let flag = c
         .param
         .iter()
         .find(|x| left.hidden.iter().any(|h| h.unless.param == x.left))
         .map(|x| x.left.clone());
-    let exact = left
-        .filters
-        .iter()
-        .find_map(|f| f.exact.as_ref())
-        .map(|e| e.param.clone());
-    let mut asked: Vec<(String, Vec<(String, String)>)> = vec![("everything".into(), Vec::new())];
-    if let Some(f) = &flag {
-        asked.push(("failures-included".into(), vec![p(f, "true")]));
-    }
-    // Each status both tables hold that the account shows, and one it does not.
-    let present: Vec<&String> = c
-        .statuses
-        .iter()
-        .filter(|s| {
-            items
-                .iter()
-                .any(|i| i.get("status").and_then(Value::as_str) == Some(s))
-        })
-        .collect();
-    for s in &present {
-        asked.push((format!("status-{}", s.to_lowercase()), vec![p("status", s)]));
-    }
-    if let Some(absent) = c.statuses.iter().find(|s| !present.contains(s)) {
-        asked.push(("status-absent".into(), vec![p("status", absent)]));
-    }
-    if let (Some(f), Some(_)) = (&flag, present.first()) {
-        asked.push((
-            "status-with-failures".into(),
-            vec![p("status", "CREATEFAILED"), p(f, "true")],
-        ));
-    }
-    if let Some(first) = items.first() {
-        let name = name_of(first);
-        let prefix: String = name.chars().take(4).collect();
-        asked.push(("name-whole".into(), vec![p("name", &name)]));
-        asked.push(("name-part".into(), vec![p("name", &prefix)]));
-        asked.push((
-            "name-other-case".into(),
-            vec![p("name", &prefix.to_uppercase())],
-        ));
-        if let Some(x) = &exact {
-            asked.push(("name-exact".into(), vec![p("name", &name), p(x, "true")]));
-            asked.push((
-                "name-exact-part".into(),
-                vec![p("name", &prefix), p(x, "true")],
-            ));
-        }
-        if let Some(s) = present.first() {
-            asked.push((
-                "name-and-status".into(),
-                vec![p("name", &prefix), p("status", s)],
-            ));
-        }
-        asked.push(("id".into(), vec![p("id", &id_of(first))]));
-    }
-    asked.push((
-        "name-absent".into(),
-        vec![p("name", "conform-no-such-name")],
+    let mut asked = filter_questions(c, left, items, flag.as_deref());
+    asked.extend(paging_questions(
+        c,
+        left,
+        right,
+        items.len(),
+        flag.as_deref(),
     ));
-    asked.push((
-        "id-absent".into(),
-        vec![p("id", "00000000-0000-4000-8000-000000000000")],
-    ));
-    // Pages, on each list's largest page size at most.
-    let max = [left.limit.as_ref(), right.limit.as_ref()]
-        .iter()
-        .filter_map(|l| l.and_then(|l| l.max))
-        .min()
-        .unwrap_or(1000);
-    let past = (items.len() + 1).to_string();
-    for (s, l) in [
-        ("1", "1"),
-        ("2", "2"),
-        ("3", "10"),
-        ("1", &max.to_string()[..]),
-        (&past[..], "5"),
-    ] {
-        asked.push((format!("page-{s}-{l}"), vec![p(start, s), p(limit, l)]));
-    }
-    if let Some(f) = &flag {
-        asked.push((
-            "page-with-failures".into(),
-            vec![p(start, "2"), p(limit, "3"), p(f, "true")],
-        ));
-    }
-    // Values each list must refuse, translated.
-    for (n, q) in [
-        ("refused-start-zero", vec![p(start, "0"), p(limit, "1")]),
-        ("refused-limit-zero", vec![p(limit, "0")]),
-        ("refused-limit-word", vec![p(limit, "ten")]),
-        ("refused-start-word", vec![p(start, "one"), p(limit, "1")]),
-    ] {
-        asked.push((n.into(), q));
-    }
+    let limit = &c.paging.limit.left;
     let unpaged_by_default = left.limit.as_ref().is_none_or(|l| l.default.is_none());
     asked
         .into_iter()
@@ -192,6 +100,145 @@ pub fn questions(c: &Correspond, left: &Desc, right: &Desc, items: &[Value]) -> 
             })
         })
         .collect()
+}
+
+/// Everything; the failed instances' flag; each status both tables hold that the
+/// account shows, and one it does not; a name whole, in part and in capitals, exactly;
+/// an id and an unknown one.
+fn filter_questions(
+    c: &Correspond,
+    left: &Desc,
+    items: &[Value],
+    flag: Option<&str>,
+) -> Vec<Asked> {
+    let text = |i: &Value, m: &str| {
+        i.get(m)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let exact = left
+        .filters
+        .iter()
+        .find_map(|f| f.exact.as_ref())
+        .map(|e| e.param.clone());
+    let mut asked: Vec<Asked> = vec![("everything".into(), Vec::new())];
+    if let Some(f) = flag {
+        asked.push(("failures-included".into(), vec![pair(f, "true")]));
+    }
+    let present: Vec<&String> = c
+        .statuses
+        .iter()
+        .filter(|s| {
+            items
+                .iter()
+                .any(|i| i.get("status").and_then(Value::as_str) == Some(s))
+        })
+        .collect();
+    for s in &present {
+        asked.push((
+            format!("status-{}", s.to_lowercase()),
+            vec![pair("status", s)],
+        ));
+    }
+    if let Some(absent) = c.statuses.iter().find(|s| !present.contains(s)) {
+        asked.push(("status-absent".into(), vec![pair("status", absent)]));
+    }
+    if let (Some(f), Some(_)) = (flag, present.first()) {
+        asked.push((
+            "status-with-failures".into(),
+            vec![pair("status", "CREATEFAILED"), pair(f, "true")],
+        ));
+    }
+    if let Some(first) = items.first() {
+        let name = text(first, "name");
+        let part: String = name.chars().take(4).collect();
+        asked.push(("name-whole".into(), vec![pair("name", &name)]));
+        asked.push(("name-part".into(), vec![pair("name", &part)]));
+        asked.push((
+            "name-other-case".into(),
+            vec![pair("name", &part.to_uppercase())],
+        ));
+        if let Some(x) = &exact {
+            asked.push((
+                "name-exact".into(),
+                vec![pair("name", &name), pair(x, "true")],
+            ));
+            asked.push((
+                "name-exact-part".into(),
+                vec![pair("name", &part), pair(x, "true")],
+            ));
+        }
+        if let Some(s) = present.first() {
+            asked.push((
+                "name-and-status".into(),
+                vec![pair("name", &part), pair("status", s)],
+            ));
+        }
+        asked.push(("id".into(), vec![pair("id", &text(first, &left.id))]));
+    }
+    asked.push((
+        "name-absent".into(),
+        vec![pair("name", "conform-no-such-name")],
+    ));
+    asked.push((
+        "id-absent".into(),
+        vec![pair("id", "00000000-0000-4000-8000-000000000000")],
+    ));
+    asked
+}
+
+/// Pages, on each list's largest page size at most, one past the end, one with the
+/// failed instances; and paging values each list must refuse.
+fn paging_questions(
+    c: &Correspond,
+    left: &Desc,
+    right: &Desc,
+    items: usize,
+    flag: Option<&str>,
+) -> Vec<Asked> {
+    let (start, limit) = (&c.paging.start.left, &c.paging.limit.left);
+    let max = [left.limit.as_ref(), right.limit.as_ref()]
+        .iter()
+        .filter_map(|l| l.and_then(|l| l.max))
+        .min()
+        .unwrap_or(1000)
+        .to_string();
+    let past = (items + 1).to_string();
+    let mut asked: Vec<Asked> = [
+        ("1", "1"),
+        ("2", "2"),
+        ("3", "10"),
+        ("1", &max[..]),
+        (&past[..], "5"),
+    ]
+    .iter()
+    .map(|(s, l)| {
+        (
+            format!("page-{s}-{l}"),
+            vec![pair(start, s), pair(limit, l)],
+        )
+    })
+    .collect();
+    if let Some(f) = flag {
+        asked.push((
+            "page-with-failures".into(),
+            vec![pair(start, "2"), pair(limit, "3"), pair(f, "true")],
+        ));
+    }
+    asked.extend([
+        (
+            "refused-start-zero".into(),
+            vec![pair(start, "0"), pair(limit, "1")],
+        ),
+        ("refused-limit-zero".into(), vec![pair(limit, "0")]),
+        ("refused-limit-word".into(), vec![pair(limit, "ten")]),
+        (
+            "refused-start-word".into(),
+            vec![pair(start, "one"), pair(limit, "1")],
+        ),
+    ]);
+    asked
 }
 
 #[cfg(test)]

@@ -34,6 +34,80 @@ pub struct AcrossReport {
     pub differences: Vec<Difference>,
 }
 
+/// What both lists show of the account before any question: every item of each, the
+/// ids the right list shows only as deleted, the ids the left shows under a status only
+/// its table has, and whether the two order their common instances alike.
+struct Look {
+    left: Vec<Value>,
+    right: Vec<Value>,
+    deleted: HashSet<String>,
+    table_only: HashSet<String>,
+    same_order: bool,
+}
+
+fn id_of(i: &Value, member: &str) -> Option<String> {
+    i.get(member).and_then(Value::as_str).map(String::from)
+}
+
+async fn look(
+    client: &Client,
+    (ld, rd): (&crate::contract::Desc, &crate::contract::Desc),
+    c: &Correspond,
+    project: &str,
+    page: u32,
+) -> Result<Look, RunError> {
+    let no_list = |error| RunError::NoList {
+        error,
+        sent: client.sent(),
+    };
+    let left = walk_list(client, ld, project, page)
+        .await?
+        .map_err(no_list)?;
+    let right = walk_list(client, rd, project, page)
+        .await?
+        .map_err(no_list)?;
+    let mut deleted = HashSet::new();
+    for h in rd.hidden.iter().filter(|h| h.learnt.is_some()) {
+        let without = listed_without(client, rd, project, page, h)
+            .await?
+            .map_err(no_list)?;
+        deleted.extend(
+            right
+                .iter()
+                .filter_map(|i| id_of(i, &rd.id))
+                .filter(|i| !without.contains(i)),
+        );
+    }
+    let ids = |items: &[Value], m: &str| -> HashSet<String> {
+        items.iter().filter_map(|i| id_of(i, m)).collect()
+    };
+    let (l_ids, r_ids) = (ids(&left, &ld.id), ids(&right, &rd.id));
+    let common = |items: &[Value], m: &str, other: &HashSet<String>| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| id_of(i, m))
+            .filter(|i| other.contains(i))
+            .collect()
+    };
+    let same_order = common(&left, &ld.id, &r_ids) == common(&right, &rd.id, &l_ids);
+    let table_only = left
+        .iter()
+        .filter(|i| {
+            i.get("status")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !c.statuses.iter().any(|x| x == s))
+        })
+        .filter_map(|i| id_of(i, &ld.id))
+        .collect();
+    Ok(Look {
+        left,
+        right,
+        deleted,
+        table_only,
+        same_order,
+    })
+}
+
 /// Asks `left` and `right` of one target the correspondence's questions.
 pub async fn across(
     target: Target,
@@ -46,69 +120,27 @@ pub async fn across(
     let client = Client::new(target)?;
     let (ld, rd) = (left.desc(), right.desc());
     let project = spec.project.as_str();
-    let no_list = |client: &Client, error| RunError::NoList {
-        error,
-        sent: client.sent(),
-    };
-    let l_items = walk_list(&client, ld, project, page)
-        .await?
-        .map_err(|e| no_list(&client, e))?;
-    let r_items = walk_list(&client, rd, project, page)
-        .await?
-        .map_err(|e| no_list(&client, e))?;
-    let id_of = |i: &Value, m: &str| i.get(m).and_then(Value::as_str).map(String::from);
-    let mut deleted = HashSet::new();
-    for h in rd.hidden.iter().filter(|h| h.learnt.is_some()) {
-        let without = listed_without(&client, rd, project, page, h)
-            .await?
-            .map_err(|e| no_list(&client, e))?;
-        deleted.extend(
-            r_items
-                .iter()
-                .filter_map(|i| id_of(i, &rd.id))
-                .filter(|i| !without.contains(i)),
-        );
-    }
-    // The order of the instances both lists hold, in each list.
-    let r_ids: HashSet<String> = r_items.iter().filter_map(|i| id_of(i, &rd.id)).collect();
-    let l_ids: HashSet<String> = l_items.iter().filter_map(|i| id_of(i, &ld.id)).collect();
-    let common = |items: &[Value], m: &str, other: &HashSet<String>| -> Vec<String> {
-        items
-            .iter()
-            .filter_map(|i| id_of(i, m))
-            .filter(|i| other.contains(i))
-            .collect()
-    };
-    let same_order = common(&l_items, &ld.id, &r_ids) == common(&r_items, &rd.id, &l_ids);
-    let table_only: HashSet<String> = l_items
-        .iter()
-        .filter(|i| {
-            i.get("status")
-                .and_then(Value::as_str)
-                .is_some_and(|s| !c.statuses.iter().any(|x| x == s))
-        })
-        .filter_map(|i| id_of(i, &ld.id))
-        .collect();
+    let seen = look(&client, (ld, rd), c, project, page).await?;
     let facts = Facts {
         c,
         ids: (&ld.id, &rd.id),
-        deleted: &deleted,
-        table_only: &table_only,
-        same_order,
+        deleted: &seen.deleted,
+        table_only: &seen.table_only,
+        same_order: seen.same_order,
     };
     let everything = (
         Request::list(ld, project, ld.everything()).path_and_query(),
         Request::list(rd, project, rd.everything()).path_and_query(),
     );
     let mut report = AcrossReport::default();
-    for found in members(&l_items, &r_items, &facts) {
+    for found in members(&seen.left, &seen.right, &facts) {
         report.differences.push(Difference {
             question: "across/members".into(),
             found,
             requests: everything.clone(),
         });
     }
-    let qs = questions(c, ld, rd, &l_items);
+    let qs = questions(c, ld, rd, &seen.left);
     report.questions = qs.len() + 1;
     let max_page = rd
         .limit
@@ -117,21 +149,20 @@ pub async fn across(
         .map_or(page, |m| u32::try_from(m).unwrap_or(page));
     let asked: Vec<(Across, Vec<Found>, (String, String))> =
         futures::stream::iter(qs.into_iter().map(|q| {
-            let client = client.clone();
-            let facts = &facts;
+            let (client, facts) = (&client, &facts);
             async move {
                 let lq = Request::list(ld, project, q.left.clone());
                 let rq = Request::list(rd, project, q.right.clone());
-                let l = ask_once(&client, ld, &lq).await;
+                let l = ask_once(client, ld, &lq).await;
                 let r = if q.unpaged {
-                    ask_walk(&client, rd, project, max_page, &q.right).await
+                    ask_walk(client, rd, project, max_page, &q.right).await
                 } else {
-                    ask_once(&client, rd, &rq).await
+                    ask_once(client, rd, &rq).await
                 };
                 let mut found = compare(&q, &l, &r, facts);
                 // A difference nothing excuses: was it the account?
                 if found.iter().any(|f| f.kind == Kind::Answer) {
-                    let again = ask_once(&client, ld, &lq).await;
+                    let again = ask_once(client, ld, &lq).await;
                     let ids = |a: &Answer| -> Vec<Option<String>> {
                         a.items.iter().map(|i| id_of(i, &ld.id)).collect()
                     };
