@@ -5,7 +5,9 @@
 
 mod inst;
 mod moves;
+pub mod rng;
 pub mod time;
 
 pub use inst::{Baseline, Inst, Layout, OrderSpec};
 pub use moves::{Move, Moves, Sighting};
+pub use rng::Rng;

@@ -527,7 +527,7 @@ fn announce(
 fn name_width(cases: &[Case]) -> usize {
     cases
         .iter()
-        .map(|c| c.name.len())
+        .map(|c| unicode_width::UnicodeWidthStr::width(c.name.as_str()))
         .max()
         .unwrap_or(10)
         .min(48)

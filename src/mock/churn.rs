@@ -10,7 +10,7 @@
 use serde_json::{json, Value};
 
 use super::data::MAIN_PROJECT;
-use super::generate::Rng;
+use crate::base::Rng;
 
 /// One change every this many list requests, unless `KIND:EVERY` says otherwise.
 pub const DEFAULT_EVERY: u64 = 20;
@@ -181,7 +181,7 @@ impl Mover {
                 ChurnKind::Delete,
                 ChurnKind::Usage,
                 ChurnKind::Lag,
-            ][self.rng.below(5) as usize],
+            ][self.rng.below(5)],
             k => k,
         };
         match kind {
@@ -201,7 +201,7 @@ impl Mover {
         if live.is_empty() {
             return None;
         }
-        Some(live[self.rng.below(live.len() as u64) as usize])
+        Some(live[self.rng.below(live.len())])
     }
 
     fn status(&mut self, list: &mut [Value]) -> Change {
@@ -236,7 +236,7 @@ impl Mover {
         self.created += 1;
         let k = self.created;
         let mut inst = list[t].clone();
-        let r = self.rng.next();
+        let r = self.rng.next_u64();
         let id = format!(
             "c4e7{:04x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
             (r >> 48) & 0xffff,
@@ -286,7 +286,7 @@ impl Mover {
             return Change::Nothing;
         };
         let max = list[i]["max_memory"].as_u64().unwrap_or(0);
-        list[i]["used_memory"] = json!(self.rng.below(max + 1));
+        list[i]["used_memory"] = json!(self.rng.below_u64(max + 1));
         Change::Usage {
             id: id_of(&list[i]),
         }

@@ -17,27 +17,7 @@ use super::data::{DataError, DataSet, MAIN_PROJECT, OTHER_PROJECT};
 /// The seed `--generate` uses unless `--seed` says otherwise.
 pub const DEFAULT_SEED: u64 = 16;
 
-/// A small, fast generator whose sequence is fixed for a seed (splitmix64): the data set
-/// of a seed must never change, or measurements could not be compared.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+pub(crate) use crate::base::Rng;
 
 /// A name derived from a template's name for generation `g` (1, 2, ...): mostly the name
 /// with a suffix (so the template's name is a prefix of it), sometimes with a space, an
@@ -69,7 +49,7 @@ pub fn generate_json(n: usize, seed: u64) -> Value {
     let builtin = DataSet::builtin();
     let templates = builtin.instances(MAIN_PROJECT).unwrap_or_default();
     let other = builtin.instances(OTHER_PROJECT).unwrap_or_default();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut ids: std::collections::HashSet<String> = templates
         .iter()
         .chain(other)
@@ -101,7 +81,7 @@ pub fn generate_json(n: usize, seed: u64) -> Value {
         let name = template["name"].as_str().unwrap_or("dcs");
         inst["name"] = json!(variant(name, g, &mut rng));
         let id = loop {
-            let r = rng.next();
+            let r = rng.next_u64();
             let id = format!(
                 "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
                 r >> 32,
@@ -119,7 +99,7 @@ pub fn generate_json(n: usize, seed: u64) -> Value {
         let at = oldest_builtin - Duration::seconds(7 * group as i64);
         inst["created_at"] = json!(stamp(at, group));
         if let Some(max) = inst["max_memory"].as_u64() {
-            inst["used_memory"] = json!(rng.below(max + 1));
+            inst["used_memory"] = json!(rng.below_u64(max + 1));
         }
         inst["ip"] = json!(format!(
             "10.{}.{}.{}",

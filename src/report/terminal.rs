@@ -169,6 +169,13 @@ pub fn explore_text(e: &super::ExploreReport, info: &RunInfo, name_width: usize)
 }
 
 /// One case's line, and its details when it did not pass cleanly.
+/// `s` padded with spaces to `width` terminal columns: a Chinese character takes two,
+/// so names in any script line up.
+pub fn padded(s: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(used)))
+}
+
 pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
     let mut w = String::new();
     let style = verdict_style(r.verdict);
@@ -179,9 +186,9 @@ pub fn case_text(r: &CaseResult, info: &RunInfo, name_width: usize) -> String {
         .collect();
     let _ = writeln!(
         w,
-        "{style}{:<7}{style:#} {:<name_width$}  {DIM}{:<14} {:>6}{DIM:#}",
+        "{style}{:<7}{style:#} {}  {DIM}{:<14} {:>6}{DIM:#}",
         r.verdict.label(),
-        r.name,
+        padded(&r.name, name_width),
         rules.join(","),
         ms(r.duration),
     );
@@ -409,6 +416,17 @@ fn ms(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Columns line up whatever the script: a Chinese name is padded by its width in
+    /// terminal columns, not by its bytes or characters.
+    #[test]
+    fn names_are_padded_by_their_display_width() {
+        let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+        for name in ["cache-a", "缓存-a", "é-cache"] {
+            assert_eq!(width(&padded(name, 12)), 12, "{name}");
+        }
+        assert_eq!(padded("a-long-name", 4), "a-long-name", "never cut");
+    }
     use crate::report::tests::sample;
     use crate::report::{RunEnd, Summary};
     use crate::secret::{Redactor, Secret};
