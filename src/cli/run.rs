@@ -616,6 +616,10 @@ impl RunObserver for Stream<'_> {
         }
     }
 
+    fn sees_baseline(&self) -> bool {
+        self.snapshots.is_some()
+    }
+
     fn judged(&mut self) {
         self.progress.inc();
     }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{preview, Client, Request, TransportError};
 use crate::base::{Baseline, Inst};
-use crate::contract::Desc;
+use crate::contract::{Contract, Desc};
 
 /// Why the target's answers to the walk make no baseline: every case that needs one
 /// fails with this reason (the run goes on).
@@ -40,30 +40,49 @@ pub struct Unreachable {
     pub error: TransportError,
 }
 
+/// Shown each page's items as a walk reads them.
+pub type Seen<'a> = &'a mut dyn FnMut(&[Value]);
+
 /// Fetches the unfiltered list of a project, page by page, hidden items included.
-/// `seen` is shown the items of each page as walked (the snapshot stage redacts their
-/// volatile values wherever a later query drew from them). Each page is read into
-/// [`Inst`]s and dropped before the next is asked for, so a large account is held only
-/// in its compact form. The inner error: an answer that is not a list, said in words
-/// for every case that needs the baseline.
+/// `seen`, when given, is shown the items of each page as walked (the snapshot stage
+/// redacts their volatile values wherever a later query drew from them). Each page is
+/// read into [`Inst`]s and dropped before the next is asked for, so a large account is
+/// held only in its compact form; without `seen`, a valid page is read in one pass
+/// ([`Contract::read_list`]) and never becomes a tree. The inner error: an answer that is
+/// not a list, said in words for every case that needs the baseline.
 pub async fn fetch_baseline(
     client: &Client,
-    desc: &Desc,
+    contract: &Contract,
     project: &str,
     page: u32,
-    mut seen: impl FnMut(&[Value]),
+    mut seen: Option<Seen<'_>>,
 ) -> Result<Result<Baseline, NoBaseline>, Unreachable> {
+    let desc = contract.desc();
     let mut items: Vec<Inst> = Vec::new();
     let mut complete = true;
-    let walked = walk_pages(client, desc, project, page, desc.everything(), |list, _| {
-        seen(list);
-        for v in list {
-            match Inst::from_json(&desc.layout, v) {
-                Some(i) => items.push(i),
-                None => complete = false,
+    let fast = seen.is_none().then_some(contract);
+    let walked = walk_pages(
+        client,
+        desc,
+        project,
+        page,
+        desc.everything(),
+        fast,
+        |p, _| match p {
+            PageItems::Read(insts) => items.extend(insts),
+            PageItems::Values(list) => {
+                if let Some(seen) = seen.as_mut() {
+                    seen(list);
+                }
+                for v in list {
+                    match Inst::from_json(&desc.layout, v) {
+                        Some(i) => items.push(i),
+                        None => complete = false,
+                    }
+                }
             }
-        }
-    })
+        },
+    )
     .await?;
     if let Err(e) = walked {
         return Ok(Err(e));
@@ -106,9 +125,10 @@ pub async fn listed_without(
         .filter(|(k, _)| *k != hidden.unless.param)
         .collect();
     let mut ids = std::collections::HashSet::new();
-    let walked = walk_pages(client, desc, project, page, query, |list, _| {
+    let walked = walk_pages(client, desc, project, page, query, None, |list, _| {
         ids.extend(
-            list.iter()
+            list.values()
+                .iter()
                 .filter_map(|v| v.get(&desc.id).and_then(Value::as_str))
                 .map(String::from),
         );
@@ -128,11 +148,11 @@ pub async fn walk_query(
 ) -> Result<Result<(Vec<Value>, Option<u64>), NoBaseline>, Unreachable> {
     let (mut items, mut first_total) = (Vec::new(), None);
     let mut first = true;
-    let walked = walk_pages(client, desc, project, page, query, |list, total| {
+    let walked = walk_pages(client, desc, project, page, query, None, |list, total| {
         if std::mem::take(&mut first) {
             first_total = total;
         }
-        items.extend(list.iter().cloned());
+        items.extend(list.values().iter().cloned());
     })
     .await?;
     Ok(walked.map(|()| (items, first_total)))
@@ -148,9 +168,17 @@ pub async fn walk_list(
     page: u32,
 ) -> Result<Result<Vec<Value>, NoBaseline>, Unreachable> {
     let mut instances: Vec<Value> = Vec::new();
-    let walked = walk_pages(client, desc, project, page, desc.everything(), |list, _| {
-        instances.extend(list.iter().cloned());
-    })
+    let walked = walk_pages(
+        client,
+        desc,
+        project,
+        page,
+        desc.everything(),
+        None,
+        |list, _| {
+            instances.extend(list.values().iter().cloned());
+        },
+    )
     .await?;
     Ok(walked.map(|()| instances))
 }
@@ -180,7 +208,8 @@ async fn walk_pages(
     project: &str,
     page: u32,
     flags: Vec<(String, String)>,
-    mut each: impl FnMut(&[Value], Option<u64>),
+    fast: Option<&Contract>,
+    mut each: impl FnMut(PageItems<'_>, Option<u64>),
 ) -> Result<Result<(), NoBaseline>, Unreachable> {
     let page = match desc.limit.as_ref().and_then(|l| l.max) {
         Some(max) => page.max(1).min(u32::try_from(max).unwrap_or(u32::MAX)),
@@ -217,6 +246,22 @@ async fn walk_pages(
                 preview: preview(&resp.body),
             }));
         }
+        // A valid page read in one pass: its items as the checks read them, no tree.
+        if let Some(view) = fast.and_then(|c| c.read_list(&resp.body)) {
+            if let Some(insts) = view.instances {
+                let got = insts.len();
+                held += got as u64;
+                let total = view.total.as_ref().and_then(serde_json::Number::as_u64);
+                each(PageItems::Read(insts), total);
+                if walked_whole(desc, page, got, held, total) {
+                    break;
+                }
+                if got < page as usize {
+                    capped(&req, page, got, total);
+                }
+                continue;
+            }
+        }
         let body = match resp.json() {
             Ok(b) => b,
             Err(e) => {
@@ -242,19 +287,41 @@ async fn walk_pages(
             .as_ref()
             .and_then(|t| body.get(&t.field))
             .and_then(Value::as_u64);
-        each(list, total);
+        each(PageItems::Values(list), total);
         // Without paging parameters the first answer is the whole list. Otherwise the
         // walk ends at an empty page, or at a short page once it holds as many items as
         // the total says: the page size alone is not trusted (a target may cap its
         // pages below it), nor the total alone (it may count each page's items, S10 of
         // the v2 notes).
-        let short = got < page as usize;
-        if desc.start.is_none() || got == 0 || (short && total.is_none_or(|t| held >= t)) {
+        if walked_whole(desc, page, got, held, total) {
             break;
         }
-        if short {
+        if got < page as usize {
             capped(&req, page, got, total);
         }
     }
     Ok(Ok(()))
+}
+
+/// One page of a walk: its items as JSON, or as the one-pass reader read them.
+enum PageItems<'a> {
+    Values(&'a [Value]),
+    Read(Vec<Inst>),
+}
+
+impl PageItems<'_> {
+    /// The page's items as JSON; the walks that ask for them never read in one pass.
+    fn values(&self) -> &[Value] {
+        match self {
+            PageItems::Values(v) => v,
+            PageItems::Read(_) => &[],
+        }
+    }
+}
+
+/// Whether a walk has every item once a page of `got` items came back and `held` are
+/// held.
+fn walked_whole(desc: &Desc, page: u32, got: usize, held: u64, total: Option<u64>) -> bool {
+    let short = got < page as usize;
+    desc.start.is_none() || got == 0 || (short && total.is_none_or(|t| held >= t))
 }

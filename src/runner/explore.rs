@@ -462,14 +462,8 @@ async fn looked_at(
     baseline_page: u32,
 ) -> Result<(Client, super::Baselines), RunError> {
     let client = Client::new(target)?;
-    let baselines = super::fetch_baselines(
-        &client,
-        contract.desc(),
-        spec,
-        baseline_page,
-        &mut super::Quiet,
-    )
-    .await?;
+    let baselines =
+        super::fetch_baselines(&client, contract, spec, baseline_page, &mut super::Quiet).await?;
     Ok((client, baselines))
 }
 

@@ -64,6 +64,11 @@ pub trait RunObserver {
     /// once per page (the pages of a project in order), so that a large account is
     /// never held whole as JSON.
     fn baseline(&mut self, _instances: &[Value]) {}
+    /// Whether [`RunObserver::baseline`] reads the items: when it does not, the walk
+    /// reads each valid page in one pass and never builds its JSON tree.
+    fn sees_baseline(&self) -> bool {
+        false
+    }
     /// One more case was judged (in any order): for a progress bar.
     fn judged(&mut self) {}
     /// The next result in case order: this case and every case before it are finished.
@@ -128,7 +133,7 @@ pub async fn run_cases_until(
     let cases = opts.cases;
     let client = Client::new(opts.target)?;
     let baselines = tokio::select! {
-        b = fetch_baselines(&client, opts.contract.desc(), opts.spec, opts.baseline_page, observer) => Some(b?),
+        b = fetch_baselines(&client, opts.contract, opts.spec, opts.baseline_page, observer) => Some(b?),
         () = &mut stop => None,
     };
     let Some((main, other)) = baselines else {
@@ -328,12 +333,21 @@ pub(crate) type Baselines = (
 
 async fn fetch_baselines(
     client: &Client,
-    desc: &crate::contract::Desc,
+    contract: &Contract,
     spec: &TargetSpec,
     page: u32,
     observer: &mut impl RunObserver,
 ) -> Result<Baselines, RunError> {
-    let main = fetch_baseline(client, desc, &spec.project, page, |l| observer.baseline(l)).await?;
+    let sees = observer.sees_baseline();
+    let mut seen = |l: &[Value]| observer.baseline(l);
+    let main = fetch_baseline(
+        client,
+        contract,
+        &spec.project,
+        page,
+        sees.then_some(&mut seen as &mut dyn FnMut(&[Value])),
+    )
+    .await?;
     // Without the main project's list no case can be judged (and exploration would only
     // pile up failures that say the same): the run stops here.
     let main = match main {
@@ -348,7 +362,16 @@ async fn fetch_baselines(
     // The other project's list is fetched whenever it is known: every list answer is
     // checked for its instances (C14), not only the tenancy cases'.
     let other = match &spec.other_project {
-        Some(p) => Some(fetch_baseline(client, desc, p, page, |l| observer.baseline(l)).await?),
+        Some(p) => Some(
+            fetch_baseline(
+                client,
+                contract,
+                p,
+                page,
+                sees.then_some(&mut seen as &mut dyn FnMut(&[Value])),
+            )
+            .await?,
+        ),
         None => None,
     };
     Ok((main, other))

@@ -128,7 +128,7 @@ impl Account {
                 _ => return false,
             },
         };
-        let Ok(Ok(new)) = fetch_baseline(client, desc, id, self.page, |_| {}).await else {
+        let Ok(Ok(new)) = fetch_baseline(client, contract, id, self.page, None).await else {
             return false;
         };
         self.looks += 1;
