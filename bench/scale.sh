@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"1000 10000 100000"}
 CONTRACT=${CONTRACT:-v1.0}
-contract_args=()
+contract_args=(--contract v1.0)
 if [ "$CONTRACT" = v2 ]; then
     contract_args=(--contract schemas/v2/list-instances.contract.toml --cases cases/v2)
 fi

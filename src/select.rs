@@ -8,6 +8,7 @@
 //! Rust releases), so **the assignment of a case to a shard is stable across conform
 //! versions, platforms and runs**: adding or removing a case never moves the others.
 
+use crate::exit::Failure;
 use std::fmt;
 use std::str::FromStr;
 
@@ -35,7 +36,7 @@ impl SelectArgs {
         &self,
         dir: &std::path::Path,
         contract: &crate::contract::Contract,
-    ) -> Result<Vec<Case>, u8> {
+    ) -> Result<Vec<Case>, Failure> {
         self.load_each(&[(dir, contract)])
             .map(|mut each| each.pop().unwrap_or_default())
     }
@@ -47,21 +48,17 @@ impl SelectArgs {
     pub fn load_each(
         &self,
         suites: &[(&std::path::Path, &crate::contract::Contract)],
-    ) -> Result<Vec<Vec<Case>>, u8> {
-        use std::io::Write;
+    ) -> Result<Vec<Vec<Case>>, Failure> {
         let mut loaded = Vec::new();
-        let mut broken = false;
+        let mut broken = Vec::new();
         for (dir, contract) in suites {
             match crate::case::load_dir(dir, contract) {
                 Ok(cases) => loaded.push(self.apply(cases)),
-                Err(e) => {
-                    let _ = writeln!(anstream::stderr(), "{e}");
-                    broken = true;
-                }
+                Err(e) => broken.push(e.to_string()),
             }
         }
-        if broken {
-            return Err(crate::exit::INPUT_INVALID);
+        if !broken.is_empty() {
+            return Err(Failure::with(crate::exit::INPUT_INVALID, broken.join("\n")));
         }
         if loaded.iter().all(Vec::is_empty) {
             let mut by = Vec::new();
@@ -80,12 +77,10 @@ impl SelectArgs {
                 .iter()
                 .map(|(d, _)| d.display().to_string())
                 .collect();
-            let _ = writeln!(
-                anstream::stderr(),
-                "error: no case selected in {}{by}",
-                dirs.join(" or ")
-            );
-            return Err(crate::exit::NOTHING_SELECTED);
+            return Err(Failure::with(
+                crate::exit::NOTHING_SELECTED,
+                format!("error: no case selected in {}{by}", dirs.join(" or ")),
+            ));
         }
         Ok(loaded)
     }

@@ -5,6 +5,7 @@
 //! built-in mock); the right side is `--against` (or the built-in mock serving
 //! `--mock-data` with any `--mock-fault`).
 
+use crate::exit::Failure;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -140,12 +141,12 @@ struct Compared {
 /// input, 3 when a side cannot be reached.
 pub async fn command(args: DiffArgs) -> u8 {
     if args.jobs == 0 || !positive(args.timeout) || args.rate.is_some_and(|r| !non_negative(r)) {
-        return input_error("--jobs and --timeout must be positive, --rate 0 or more");
+        return input_error("--jobs and --timeout must be positive, --rate 0 or more").report();
     }
     if args.across {
         return match across(&args).await {
             Ok(c) => report(&args, &[c]),
-            Err(code) => code,
+            Err(f) => f.report(),
         };
     }
     let recording = match &args.against_answers {
@@ -155,7 +156,7 @@ pub async fn command(args: DiffArgs) -> u8 {
             .and_then(|t| Recording::from_json(&t, &path.display().to_string()))
         {
             Ok(r) => Some(r),
-            Err(e) => return input_error(e),
+            Err(e) => return input_error(e).report(),
         },
     };
     // Against a recording, its contracts unless one is named.
@@ -177,7 +178,7 @@ pub async fn command(args: DiffArgs) -> u8 {
             true,
         ) {
             Ok(c) => contracts.extend(c),
-            Err(code) => return code,
+            Err(f) => return f.report(),
         }
     }
     let mut all = Vec::new();
@@ -198,14 +199,15 @@ pub async fn command(args: DiffArgs) -> u8 {
                     return input_error(format!(
                         "the recording holds no answers for contract {name} (it holds {})",
                         held.join(", ")
-                    ));
+                    ))
+                    .report();
                 };
                 diff_recorded(&args, name, contract.get(), cases, r, section).await
             }
         };
         match compared {
             Ok(c) => all.push(c),
-            Err(code) => return code,
+            Err(f) => return f.report(),
         }
     }
     report(&args, &all)
@@ -262,16 +264,16 @@ async fn diff_one(
     name: &str,
     contract: &Contract,
     cases: Vec<Case>,
-) -> Result<Compared, u8> {
+) -> Result<Compared, Failure> {
     let (left_args, right_args) = sides(args);
     let (left, left_mock) = reach_target(&left_args).await?;
     let (right, right_mock) = match reach_target(&right_args).await {
         Ok(r) => r,
-        Err(code) => {
+        Err(failure) => {
             if let Some(m) = left_mock {
                 m.shutdown().await;
             }
-            return Err(code);
+            return Err(failure);
         }
     };
     let shown = |spec: &TargetSpec, mock: bool, t: &TargetArgs| {
@@ -330,7 +332,7 @@ async fn diff_one(
 }
 
 /// `--across`: the left side's two list contracts asked the same questions.
-async fn across(args: &DiffArgs) -> Result<Compared, u8> {
+async fn across(args: &DiffArgs) -> Result<Compared, Failure> {
     use crate::contract::correspond::{Correspond, SHIPPED, SHIPPED_PATH};
     let (text, origin) = match &args.correspond {
         None => (SHIPPED.to_string(), SHIPPED_PATH.to_string()),
@@ -449,7 +451,7 @@ async fn diff_recorded(
     cases: Vec<Case>,
     recording: &Recording,
     section: &Section,
-) -> Result<Compared, u8> {
+) -> Result<Compared, Failure> {
     let (left_args, _) = sides(args);
     let (left, left_mock) = reach_target(&left_args).await?;
     let _ = writeln!(
@@ -674,14 +676,12 @@ fn info(name: &str, contract: &Contract, spec: &TargetSpec) -> RunInfo {
     }
 }
 
-fn unreachable_error(e: &runner::RunError) -> u8 {
-    let _ = writeln!(anstream::stderr(), "error: {e}");
-    crate::exit::TARGET_UNREACHABLE
+fn unreachable_error(e: &runner::RunError) -> Failure {
+    Failure::unreachable(e)
 }
 
-fn input_error(message: impl std::fmt::Display) -> u8 {
-    let _ = writeln!(anstream::stderr(), "error: {message}");
-    crate::exit::INPUT_INVALID
+fn input_error(message: impl std::fmt::Display) -> Failure {
+    Failure::input(message)
 }
 
 /// Writes the reports; the exit code.
@@ -700,7 +700,7 @@ fn report(args: &DiffArgs, all: &[Compared]) -> u8 {
             |w| w.write_all(xml.as_bytes()),
             || Ok(()),
         ) {
-            return input_error(format!("cannot write {}: {e}", path.display()));
+            return input_error(format!("cannot write {}: {e}", path.display())).report();
         }
     }
     if let Some(path) = &args.html {
@@ -711,7 +711,7 @@ fn report(args: &DiffArgs, all: &[Compared]) -> u8 {
             |w| w.write_all(page.as_bytes()),
             || Ok(()),
         ) {
-            return input_error(format!("cannot write {}: {e}", path.display()));
+            return input_error(format!("cannot write {}: {e}", path.display())).report();
         }
     }
     if all

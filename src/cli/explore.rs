@@ -57,7 +57,7 @@ pub async fn command(args: ExploreArgs) -> u8 {
             true,
         ) {
             Ok(c) => c.into_iter().map(|(s, c)| (s.name, c)).collect(),
-            Err(code) => return code,
+            Err(f) => return f.report(),
         }
     };
     let many = contracts.len() > 1;
@@ -89,7 +89,7 @@ async fn explore_one(
     }
     let (spec, mock) = match reach_target(&args.endpoint).await {
         Ok(t) => t,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     let desc = contract.desc();
     let target = client_target(&args.endpoint, &spec, desc);

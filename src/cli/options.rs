@@ -2,6 +2,7 @@
 //! ([`selected_contracts`]), where credentials come from, how a target's certificate is
 //! trusted, and the checks every numeric option goes through.
 
+use crate::exit::Failure;
 use std::path::PathBuf;
 
 use crate::contract::Contract;
@@ -154,20 +155,14 @@ pub fn read_credentials(
 /// be loaded is said on stderr, with every located problem, and gives exit code 2.
 pub fn load_contract_file(
     path: Option<&std::path::Path>,
-) -> Result<Option<crate::contract::Contract>, u8> {
-    path.map(|p| {
-        crate::contract::Contract::from_file(p).map_err(|e| {
-            use std::io::Write;
-            let _ = writeln!(anstream::stderr(), "error: {e}");
-            crate::exit::INPUT_INVALID
-        })
-    })
-    .transpose()
+) -> Result<Option<crate::contract::Contract>, Failure> {
+    path.map(|p| crate::contract::Contract::from_file(p).map_err(Failure::input))
+        .transpose()
 }
 
 /// The contract a run or an exploration checks ([`load_contract_file`]); without
 /// --target, only one whose path the built-in mock serves.
-pub fn load_contract(args: &TargetArgs) -> Result<Option<crate::contract::Contract>, u8> {
+pub fn load_contract(args: &TargetArgs) -> Result<Option<crate::contract::Contract>, Failure> {
     load_served_contract(args.contract.as_deref(), args.target.is_some())
 }
 
@@ -176,8 +171,7 @@ pub fn load_contract(args: &TargetArgs) -> Result<Option<crate::contract::Contra
 pub fn load_served_contract(
     path: Option<&std::path::Path>,
     remote: bool,
-) -> Result<Option<crate::contract::Contract>, u8> {
-    use std::io::Write;
+) -> Result<Option<crate::contract::Contract>, Failure> {
     let Some(contract) = load_contract_file(path)? else {
         return Ok(None);
     };
@@ -185,13 +179,11 @@ pub fn load_served_contract(
     let wanted = contract.desc().path.text();
     let served = [crate::mock::LIST_PATH, crate::mock::LIST_V2_PATH];
     if !remote && !served.contains(&wanted.as_str()) {
-        let _ = writeln!(
-            anstream::stderr(),
-            "error: {}: the built-in mock does not serve {wanted}\n  = hint: it serves {}; give --target for another endpoint",
+        return Err(Failure::input(format!(
+            "{}: the built-in mock does not serve {wanted}\n  = hint: it serves {}; give --target for another endpoint",
             path.display(),
             served.join(" and ")
-        );
-        return Err(crate::exit::INPUT_INVALID);
+        )));
     }
     Ok(Some(contract))
 }
@@ -215,18 +207,14 @@ pub(super) fn selected_contracts(
     snapshots: Option<&std::path::Path>,
     remote: bool,
     many: bool,
-) -> Result<Vec<(Selected, Loaded)>, u8> {
+) -> Result<Vec<(Selected, Loaded)>, Failure> {
     let selected = workspace::resolve(workspace::Ask {
         contract,
         cases,
         snapshots,
         many,
     })
-    .map_err(|e| {
-        use std::io::Write;
-        let _ = writeln!(anstream::stderr(), "error: {e}");
-        crate::exit::INPUT_INVALID
-    })?;
+    .map_err(Failure::input)?;
     selected
         .into_iter()
         .map(|sel| {

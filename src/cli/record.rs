@@ -99,7 +99,7 @@ pub async fn command(args: RecordArgs) -> u8 {
             Ok(c) => c.map_or(super::options::Loaded::Builtin, |c| {
                 super::options::Loaded::File(Box::new(c))
             }),
-            Err(code) => return code,
+            Err(f) => return f.report(),
         },
         Some(_) => {
             match super::options::selected_contracts(
@@ -110,7 +110,7 @@ pub async fn command(args: RecordArgs) -> u8 {
                 false,
             ) {
                 Ok(mut c) => c.remove(0).1,
-                Err(code) => return code,
+                Err(f) => return f.report(),
             }
         }
     };
@@ -232,7 +232,7 @@ async fn record_answers(args: &RecordArgs, path: &std::path::Path) -> u8 {
         true,
     ) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     let target = answers_target(args);
     let key = args.anonymize.then(|| anonymize_key(args));
@@ -249,7 +249,7 @@ async fn record_answers(args: &RecordArgs, path: &std::path::Path) -> u8 {
         };
         let spec = match super::run::reach_target(&target).await {
             Ok((spec, _)) => spec,
-            Err(code) => return code,
+            Err(f) => return f.report(),
         };
         spec.credentials.register(&mut redactor);
         let asked = async {

@@ -2,6 +2,7 @@
 //! run the cases and report each result as soon as it and every case before it are
 //! done, then the summary.
 
+use crate::exit::Failure;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -69,7 +70,7 @@ pub async fn command(args: RunArgs) -> u8 {
         true,
     ) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     // Everything is read before anything is sent: a broken case file of the second
     // contract stops the run before the first is sent.
@@ -90,7 +91,7 @@ pub async fn command(args: RunArgs) -> u8 {
         },
     };
     if let Err(e) = args.report.validate() {
-        return input_error(e);
+        return input_error(e).report();
     }
     let suites: Vec<(&std::path::Path, &Contract)> = contracts
         .iter()
@@ -98,18 +99,18 @@ pub async fn command(args: RunArgs) -> u8 {
         .collect();
     let selected = match args.select.load_each(&suites) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     let mut inputs = Vec::new();
     for ((sel, contract), cases) in contracts.iter().zip(selected) {
         match Inputs::read(&args, sel, contract.get(), cases, &waivers) {
             Ok(i) => inputs.push(i),
-            Err(code) => return code,
+            Err(f) => return f.report(),
         }
     }
     let (spec, mock) = match reach_target(&args.endpoint).await {
         Ok(t) => t,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     let mut redactor = Redactor::new();
     spec.credentials.register(&mut redactor);
@@ -313,7 +314,7 @@ impl Inputs {
         contract: &Contract,
         cases: Vec<Case>,
         waivers: &[waiver::Waiver],
-    ) -> Result<Inputs, u8> {
+    ) -> Result<Inputs, Failure> {
         let desc = contract.desc();
         if args.endpoint.jobs == 0
             || !positive(args.endpoint.timeout)
@@ -343,17 +344,16 @@ impl Inputs {
     }
 }
 
-/// Prints `error: {message}` and returns the exit code for wrong input.
-fn input_error(message: impl std::fmt::Display) -> u8 {
-    let _ = writeln!(anstream::stderr(), "error: {message}");
-    crate::exit::INPUT_INVALID
+/// Wrong input (exit 2), said by whoever reports it.
+fn input_error(message: impl std::fmt::Display) -> Failure {
+    Failure::input(message)
 }
 
 /// The target the options name, or the built-in mock served on loopback (returned so
 /// that it can be shut down after the run).
 pub(super) async fn reach_target(
     args: &TargetArgs,
-) -> Result<(TargetSpec, Option<RunningMock>), u8> {
+) -> Result<(TargetSpec, Option<RunningMock>), Failure> {
     match &args.target {
         Some(url) => real_target(args, url).map(|spec| (spec, None)),
         None => {
@@ -363,7 +363,7 @@ pub(super) async fn reach_target(
     }
 }
 
-fn real_target(args: &TargetArgs, url: &str) -> Result<TargetSpec, u8> {
+fn real_target(args: &TargetArgs, url: &str) -> Result<TargetSpec, Failure> {
     let Some(project) = args.project_id.clone() else {
         return Err(input_error("--target needs --project-id"));
     };
@@ -393,7 +393,7 @@ fn real_target(args: &TargetArgs, url: &str) -> Result<TargetSpec, u8> {
     })
 }
 
-pub(super) async fn serve_mock(args: &TargetArgs) -> Result<(RunningMock, TargetSpec), u8> {
+pub(super) async fn serve_mock(args: &TargetArgs) -> Result<(RunningMock, TargetSpec), Failure> {
     let mut faults = Vec::new();
     for name in &args.mock_faults {
         match Fault::from_name(name) {
@@ -414,13 +414,9 @@ pub(super) async fn serve_mock(args: &TargetArgs) -> Result<(RunningMock, Target
         seed: args.mock_seed,
         ..c
     });
-    runner::serve_mock(data, faults, churn).await.map_err(|e| {
-        let _ = writeln!(
-            anstream::stderr(),
-            "error: cannot start the built-in mock: {e}"
-        );
-        crate::exit::TARGET_UNREACHABLE
-    })
+    runner::serve_mock(data, faults, churn)
+        .await
+        .map_err(|e| Failure::unreachable(format!("cannot start the built-in mock: {e}")))
 }
 
 /// How requests are sent: the options, with the default rate for a remote target

@@ -55,7 +55,7 @@ pub async fn command(args: SelfcheckArgs) -> u8 {
         true,
     ) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     if contracts.len() > 1 && (args.html.is_some() || args.format == "json") {
         let _ = writeln!(

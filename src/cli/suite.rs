@@ -124,7 +124,7 @@ pub fn list_command(args: ListArgs) -> u8 {
         true,
     ) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     let suites: Vec<(&std::path::Path, &Contract)> = contracts
         .iter()
@@ -137,7 +137,7 @@ pub fn list_command(args: ListArgs) -> u8 {
             .zip(each)
             .filter(|(_, cases)| !cases.is_empty())
             .collect(),
-        Err(code) => return code,
+        Err(f) => return f.report(),
     };
     let many = listed.len() > 1;
     let mut out = std::io::stdout().lock();
@@ -193,7 +193,7 @@ pub fn check_command(args: CheckArgs) -> u8 {
                     (against, sel.cases, c)
                 })
                 .collect(),
-            Err(code) => return code,
+            Err(f) => return f.report(),
         },
     };
     let mut code = crate::exit::SUCCESS;
