@@ -856,36 +856,40 @@ pub fn write_human(w: &mut dyn Write, r: &SelfcheckReport) -> std::io::Result<()
     )
 }
 
+/// The selfcheck page's own classes, on top of the run report's style (one look for
+/// every page conform writes).
+const SELFCHECK_STYLE: &str = "
+.ok { color: var(--pass); font-weight: 600; } .bad { color: var(--fail); font-weight: 600; }
+.inert { color: var(--warn); }
+table.cases td:first-child, table.cases td:nth-child(4) { white-space: nowrap; }
+h2 { font-size: 16px; margin: 18px 0 6px; }
+";
+
 /// The matrix as one self-contained HTML page: the score, then one row per fault with
 /// the cases that caught it.
 pub fn html(r: &SelfcheckReport) -> String {
-    use crate::report::html::esc;
-    let mut h = String::from(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>conform selfcheck</title><style>\
-body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1f2328}table{border-collapse:collapse;width:100%}\
-td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}td:first-child,td:nth-child(4){white-space:nowrap}\
-.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}.inert{color:#9a6700}code{font-size:12px}\
-</style></head><body><h1>conform selfcheck</h1>",
-    );
-    h.push_str(&format!(
-        "<p>Contract: {} ({} cases).</p>",
+    use crate::report::html::{esc, STYLE};
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>conform selfcheck</title>\n<style>{STYLE}{SELFCHECK_STYLE}</style>\n</head>\n<body>\n\
+         <header><h1>conform selfcheck</h1><div class=\"meta\">Contract: {} ({} cases)</div></header>\n<main>\n",
         esc(&r.contract),
         r.cases
-    ));
+    );
     let pct = if r.breaking_total > 0 {
         100.0 * r.breaking_caught_with_exploration as f64 / r.breaking_total as f64
     } else {
         100.0
     };
     h.push_str(&format!(
-        "<p class=\"{}\">{} / {} rule-breaking faults caught by the cases alone, {} / {} by cases + exploration ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
-        if r.passed() { "ok" } else { "bad" },
+        "<p class=\"verdict-line {}\">{} / {} rule-breaking faults caught by the cases alone, {} / {} by cases + exploration ({pct:.0}%); {} inert with this data; {} / {} tolerated faults wrongly reported; {} / {} additive faults seen as answer diffs. Faithful run: {}.</p>",
+        if r.passed() { "good" } else { "bad" },
         r.breaking_caught, r.breaking_total, r.breaking_caught_with_exploration, r.breaking_total, r.breaking_inert, r.tolerated_reported, r.tolerated_total,
         r.additive_seen, r.additive_total,
         if r.faithful_failures.is_empty() { "every case passed".to_string() } else { esc(&r.faithful_failures.join(", ")) }
     ));
     h.push_str(
-        "<table><tr><th>fault</th><th>rule</th><th>kind</th><th>result</th><th>caught by</th></tr>",
+        "<table class=\"cases\"><tr><th>fault</th><th>rule</th><th>kind</th><th>result</th><th>caught by</th></tr>",
     );
     for f in &r.faults {
         let (class, verdict) = match (f.kind, f.ok, f.inert) {
@@ -896,9 +900,9 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
             (_, false, _) => ("bad", "wrongly reported"),
         };
         h.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"{class}\">{verdict}</td><td>{}</td></tr>",
+            "<tr><td class=\"name\">{}</td><td class=\"rules\">{}</td><td>{}</td><td class=\"{class}\">{verdict}</td><td class=\"name\">{}</td></tr>",
             esc(f.fault), f.rule, f.kind,
-            f.caught_by.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join(" ")
+            f.caught_by.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" ")
         ));
     }
     h.push_str("</table>");
@@ -930,7 +934,7 @@ td,th{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-a
         h.push_str("</ul>");
     }
     h.push_str(&format!(
-        "<p>{} suite runs in {:.2} s</p></body></html>\n",
+        "<p class=\"desc\">{} suite runs in {:.2} s</p>\n</main>\n</body>\n</html>\n",
         r.faults.len() + 1 + r.together.len(),
         r.seconds
     ));
