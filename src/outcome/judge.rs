@@ -49,23 +49,13 @@ pub fn judge(
         })
         .collect();
     let mut result = CaseResult {
-        name: case.name.clone(),
-        description: case.description.clone(),
-        loc: case.loc.clone(),
-        rules: case.rules.clone(),
-        verdict: Verdict::Pass,
-        findings: Vec::new(),
-        observations: Vec::new(),
-        notices: Vec::new(),
         duration: requests.iter().map(|r| r.elapsed).sum(),
         requests,
-        snapshot_diff: None,
-        snapshot: None,
-        waived: Vec::new(),
-        sightings: Vec::new(),
+        ..CaseResult::of(case)
     };
     if let Some(why) = skip {
         result.verdict = Verdict::Skipped;
+        result.skip = Some(super::Skip::Unexercisable);
         result.notices.push(why);
         return result;
     }

@@ -110,12 +110,11 @@ pub struct CaseResult {
     pub notices: Vec<String>,
     pub requests: Vec<RequestRecord>,
     pub duration: Duration,
-    /// HOOK for the snapshot stage: the diff between this run's normalised answer and
-    /// the accepted snapshot, when they differ. The reporters only show it (HTML as a
-    /// diff block, JSON as `snapshot_diff`, JUnit in the failure text); they never
-    /// compute it. `None` until snapshots fill it in.
-    pub snapshot_diff: Option<String>,
-    /// The snapshot comparison, when snapshots are on and the case was compared.
+    /// Why the case was not sent, when it was not (verdict SKIP; a notice says it in
+    /// words).
+    pub skip: Option<Skip>,
+    /// The snapshot comparison, when snapshots are on and the case was compared; its
+    /// diff is what the reporters show ([`CaseResult::snapshot_diff`]).
     pub snapshot: Option<SnapshotOutcome>,
     /// Findings a waiver covers, each with the waiver's description; not in `findings`.
     pub waived: Vec<(Finding, String)>,
@@ -266,33 +265,71 @@ pub struct SnapshotOutcome {
     pub error: Option<String>,
 }
 
+/// Why a case was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// The run was interrupted (Ctrl-C) before the case's answers came back.
+    Interrupted,
+    /// The account or the configuration cannot exercise it (no second project, no
+    /// access key, nothing to draw a value from).
+    Unexercisable,
+}
+
 /// The notice of a case whose answers had not all come back when the run was stopped.
 const NOT_RUN: &str = "not run: the run was interrupted before its answers came back";
 
 impl CaseResult {
-    /// The result of a case the run was stopped before (Ctrl-C): skipped, and saying why.
-    pub fn not_run(case: &Case) -> CaseResult {
+    /// A case's result before anything is known of it: PASS, nothing found, nothing
+    /// sent. Every result starts here.
+    pub fn new(name: String, description: String, loc: Loc, rules: Vec<Rule>) -> CaseResult {
         CaseResult {
-            name: case.name.clone(),
-            description: case.description.clone(),
-            loc: case.loc.clone(),
-            rules: case.rules.clone(),
-            verdict: Verdict::Skipped,
+            name,
+            description,
+            loc,
+            rules,
+            verdict: Verdict::Pass,
             findings: Vec::new(),
             observations: Vec::new(),
-            notices: vec![NOT_RUN.to_string()],
+            notices: Vec::new(),
             requests: Vec::new(),
             duration: Duration::ZERO,
-            snapshot_diff: None,
+            skip: None,
             snapshot: None,
             waived: Vec::new(),
             sightings: Vec::new(),
         }
     }
 
+    /// [`CaseResult::new`] for `case`.
+    pub fn of(case: &Case) -> CaseResult {
+        CaseResult::new(
+            case.name.clone(),
+            case.description.clone(),
+            case.loc.clone(),
+            case.rules.clone(),
+        )
+    }
+
+    /// The result of a case the run was stopped before (Ctrl-C): skipped, and saying why.
+    pub fn not_run(case: &Case) -> CaseResult {
+        CaseResult {
+            verdict: Verdict::Skipped,
+            skip: Some(Skip::Interrupted),
+            notices: vec![NOT_RUN.to_string()],
+            ..CaseResult::of(case)
+        }
+    }
+
     /// True for a result made by [`CaseResult::not_run`].
     pub fn is_not_run(&self) -> bool {
-        self.verdict == Verdict::Skipped && self.notices.iter().any(|n| n == NOT_RUN)
+        self.skip == Some(Skip::Interrupted)
+    }
+
+    /// The diff between this run's normalised answer and the accepted snapshot, when
+    /// they differ. The reporters only show it (HTML as a diff block, JSON as
+    /// `snapshot_diff`, JUnit in the failure text); the snapshot stage makes it.
+    pub fn snapshot_diff(&self) -> Option<&str> {
+        self.snapshot.as_ref()?.diff.as_deref()
     }
 
     /// Drops the answers' parsed bodies (the largest part of a result), once nothing

@@ -353,7 +353,7 @@ fn row(h: &mut String, id: &str, c: &CaseResult, info: &RunInfo) {
         || !c.waived.is_empty()
         || !c.notices.is_empty()
         || !c.observations.is_empty()
-        || c.snapshot_diff.is_some()
+        || c.snapshot_diff().is_some()
         || c.requests.iter().any(|q| q.error.is_some());
     if !has_detail {
         return;
@@ -442,8 +442,8 @@ fn row(h: &mut String, id: &str, c: &CaseResult, info: &RunInfo) {
         }
         h.push_str("</ul>");
     }
-    // HOOK: the snapshot stage fills `snapshot_diff` (a unified diff); shown as is.
-    if let Some(d) = &c.snapshot_diff {
+    // The snapshot stage's unified diff, shown as is.
+    if let Some(d) = c.snapshot_diff() {
         h.push_str("<div class=\"finding diff\"><h3>snapshot diff</h3><pre>");
         for line in d.lines() {
             let class = match line.chars().next() {
@@ -475,7 +475,13 @@ mod tests {
     #[test]
     fn self_contained_escaped_and_filterable() {
         let (info, mut results) = sample();
-        results[0].snapshot_diff = Some("-old\n+new <b>".into());
+        results[0].snapshot = Some(crate::outcome::SnapshotOutcome {
+            state: crate::outcome::SnapshotState::Changed,
+            file: "snapshots/x.snap".into(),
+            pending: None,
+            diff: Some("-old\n+new <b>".into()),
+            error: None,
+        });
         let s = Summary::of(&results);
         let html = render(&info, &results, &s, std::time::Duration::from_secs(1));
         // Nothing fetched from anywhere.

@@ -194,7 +194,7 @@ struct CaseFinished<'a> {
     notices: &'a [String],
     requests: Vec<RequestJson<'a>>,
     reproduce: Option<String>,
-    /// Hook for the snapshot stage (see `CaseResult::snapshot_diff`).
+    /// The snapshot stage's diff (see `CaseResult::snapshot_diff`).
     snapshot_diff: Option<&'a str>,
 }
 
@@ -312,7 +312,7 @@ impl<'a> CaseFinished<'a> {
             reproduce: matches!(r.verdict, super::Verdict::Fail | super::Verdict::Error)
                 .then(|| info.repro_request(r).map(|q| info.curl(q)))
                 .flatten(),
-            snapshot_diff: r.snapshot_diff.as_deref(),
+            snapshot_diff: r.snapshot_diff(),
         }
     }
 }

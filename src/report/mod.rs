@@ -213,7 +213,7 @@ fn without_bodies(r: &CaseResult) -> CaseResult {
             })
             .collect(),
         duration: r.duration,
-        snapshot_diff: r.snapshot_diff.clone(),
+        skip: r.skip,
         snapshot: r.snapshot.clone(),
         waived: r.waived.clone(),
         sightings: Vec::new(),
@@ -464,7 +464,7 @@ pub fn detail_text(r: &CaseResult, info: &RunInfo) -> String {
     for o in &r.observations {
         let _ = writeln!(s, "observed ({}): {}", o.rule, o.message);
     }
-    if let Some(d) = &r.snapshot_diff {
+    if let Some(d) = r.snapshot_diff() {
         let _ = writeln!(s, "snapshot diff:\n{d}");
     }
     if matches!(r.verdict, Verdict::Fail | Verdict::Error) {
@@ -511,23 +511,18 @@ pub(crate) mod tests {
             raw: Vec::new(),
         };
         let case = |name: &str, verdict| CaseResult {
-            waived: Vec::new(),
-            sightings: Vec::new(),
-            snapshot: None,
-            name: name.into(),
-            description: format!("{name} <does> \"things\" & more"),
-            loc: Loc {
-                file: format!("cases/{name}.toml").into(),
-                at: LineCol { line: 1, col: 15 },
-            },
-            rules: vec![Rule::c(10), Rule::c(9)],
             verdict,
-            findings: vec![],
-            observations: vec![],
-            notices: vec![],
             requests: vec![req("/v1.0/p/instances?limit=2", Some(200))],
             duration: Duration::from_millis(7),
-            snapshot_diff: None,
+            ..CaseResult::new(
+                name.into(),
+                format!("{name} <does> \"things\" & more"),
+                Loc {
+                    file: format!("cases/{name}.toml").into(),
+                    at: LineCol { line: 1, col: 15 },
+                },
+                vec![Rule::c(10), Rule::c(9)],
+            )
         };
         let mut fail = case("paging/limit-<one>", Verdict::Fail);
         fail.findings.push(

@@ -481,8 +481,7 @@ impl Comparison {
             r.verdict = Verdict::Changed;
         }
         self.updated |= outcome.state == State::Updated;
-        // The reporters (JSON, JUnit, HTML) show the diff from this field.
-        r.snapshot_diff = outcome.diff.clone();
+        // The reporters (JSON, JUnit, HTML) show the diff from here.
         r.snapshot = Some(outcome);
     }
 
@@ -680,17 +679,6 @@ mod tests {
     /// A passing case that queried an id prefix and got an empty list.
     fn prefix_case(query: &str) -> CaseResult {
         CaseResult {
-            name: "id/prefix".into(),
-            description: "d".into(),
-            loc: Loc {
-                file: "cases/id/prefix.toml".into(),
-                at: LineCol { line: 1, col: 1 },
-            },
-            rules: vec![Rule::c(5)],
-            verdict: Verdict::Pass,
-            findings: vec![],
-            observations: vec![],
-            notices: vec![],
             requests: vec![RequestRecord {
                 purpose: Purpose::Main,
                 path: format!("/v1.0/p1/instances?id={query}"),
@@ -704,10 +692,15 @@ mod tests {
                 raw: Vec::new(),
             }],
             duration: Duration::from_millis(1),
-            snapshot_diff: None,
-            snapshot: None,
-            waived: vec![],
-            sightings: vec![],
+            ..CaseResult::new(
+                "id/prefix".into(),
+                "d".into(),
+                Loc {
+                    file: "cases/id/prefix.toml".into(),
+                    at: LineCol { line: 1, col: 1 },
+                },
+                vec![Rule::c(5)],
+            )
         }
     }
 

@@ -573,23 +573,17 @@ mod tests {
 
     fn result(requests: Vec<RequestRecord>) -> CaseResult {
         CaseResult {
-            waived: Vec::new(),
-            sightings: Vec::new(),
-            snapshot_diff: None,
-            name: "id/present".into(),
-            description: "d".into(),
-            loc: Loc {
-                file: "cases/id/present.toml".into(),
-                at: LineCol { line: 1, col: 1 },
-            },
-            rules: vec![Rule::c(5)],
-            verdict: Verdict::Pass,
-            findings: vec![],
-            observations: vec![],
-            notices: vec![],
             requests,
             duration: Duration::from_millis(3),
-            snapshot: None,
+            ..CaseResult::new(
+                "id/present".into(),
+                "d".into(),
+                Loc {
+                    file: "cases/id/present.toml".into(),
+                    at: LineCol { line: 1, col: 1 },
+                },
+                vec![Rule::c(5)],
+            )
         }
     }
 
