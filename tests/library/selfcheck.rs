@@ -90,8 +90,9 @@ async fn built_in_data_scores_every_fault() {
     );
     let page = conform::selfcheck::html(&r);
     assert!(
-        page.contains("<code>limit-off-by-one</code>")
-            && page.contains("<code>paging/limit-one</code>")
+        page.contains("<td class=\"name\">limit-off-by-one</td>")
+            && page.contains("paging/limit-one"),
+        "{page}"
     );
     assert!(
         !page.contains("http://") && !page.contains("https://"),
