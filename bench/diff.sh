@@ -10,26 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
-MAIN=bd6b78e2ff9e4e47bc260803ddcc7a21
-OTHER=7c3e9a1f5b2d4e6a8c0b1d3f5a7e9c2b
-cargo build --release --locked --quiet
-bin=$PWD/target/release/conform
-tmp=$(mktemp -d)
-mock_pid=""
-cleanup() {
-    [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/common.sh
+source bench/common.sh
 export DIFF_BENCH_TOKEN="bench-$$-$RANDOM"
 "$bin" mock --generate "$N" --print-data >"$tmp/data.json"
-"$bin" mock --data "$tmp/data.json" --port 0 --token-env DIFF_BENCH_TOKEN >"$tmp/mock.out" 2>"$tmp/mock.err" &
-mock_pid=$!
-for _ in $(seq 600); do
-    [ -s "$tmp/mock.out" ] && break
-    sleep 0.1
-done
-base=$(head -n1 "$tmp/mock.out" | sed 's/^listening on //')
+serve_mock "$tmp/data.json" DIFF_BENCH_TOKEN
 for contract in v1.0 v2; do
     /usr/bin/time -f '%e %M' -o "$tmp/time" env NO_COLOR=1 CONFORM_TOKEN="$DIFF_BENCH_TOKEN" \
         "$bin" diff --contract "$contract" --target "$base" --project-id "$MAIN" \

@@ -12,25 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
 R=${R:-15}
-MAIN=bd6b78e2ff9e4e47bc260803ddcc7a21
-cargo build --release --locked --quiet
-bin=$PWD/target/release/conform
-tmp=$(mktemp -d)
-mock_pid=""
-cleanup() {
-    [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/common.sh
+source bench/common.sh
 export LARGE_BENCH_TOKEN="bench-$$-$RANDOM"
 "$bin" mock --generate "$N" --print-data >"$tmp/data.json"
-"$bin" mock --data "$tmp/data.json" --port 0 --token-env LARGE_BENCH_TOKEN >"$tmp/mock.out" 2>"$tmp/mock.err" &
-mock_pid=$!
-for _ in $(seq 600); do
-    [ -s "$tmp/mock.out" ] && break
-    sleep 0.1
-done
-base=$(head -n1 "$tmp/mock.out" | sed 's/^listening on //')
+serve_mock "$tmp/data.json" LARGE_BENCH_TOKEN
 mkdir -p "$tmp/cases/basics"
 cp cases/v1.0/basics/unfiltered.toml "$tmp/cases/basics/"
 baseline_url="$base/v1.0/$MAIN/instances?includeFailure=true&limit=$N"

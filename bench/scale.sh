@@ -27,18 +27,8 @@ contract_args=(--contract v1.0)
 if [ "$CONTRACT" = v2 ]; then
     contract_args=(--contract schemas/v2/list-instances.contract.toml --cases cases/v2)
 fi
-MAIN=bd6b78e2ff9e4e47bc260803ddcc7a21
-OTHER=7c3e9a1f5b2d4e6a8c0b1d3f5a7e9c2b
-
-cargo build --release --locked --quiet
-bin=$PWD/target/release/conform
-tmp=$(mktemp -d)
-mock_pid=""
-cleanup() {
-    [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 # Wall seconds and peak RSS (KiB) of a command, from GNU time; its exit code is kept.
 measure() {
@@ -59,13 +49,7 @@ for n in $SIZES; do
     "$bin" mock --generate "$n" --print-data >"$data"
 
     # The mock as its own process; its peak RSS from /proc when it stops.
-    "$bin" mock --data "$data" --port 0 --token-env DCS_TOKEN >"$tmp/mock.out" 2>"$tmp/mock.err" &
-    mock_pid=$!
-    for _ in $(seq 600); do
-        [ -s "$tmp/mock.out" ] && break
-        sleep 0.1
-    done
-    base=$(head -n1 "$tmp/mock.out" | sed 's/^listening on //')
+    serve_mock "$data" DCS_TOKEN
     if [ "$CONTRACT" = v2 ]; then
         json=0
         for ((offset = 0; offset < n; offset += 1000)); do

@@ -190,27 +190,30 @@ fn params_of(desc: &Desc) -> Vec<&str> {
     v
 }
 
+/// The two shipped list contracts and their correspondence, for tests.
+#[cfg(test)]
+pub(crate) fn shipped() -> (
+    crate::contract::Contract,
+    crate::contract::Contract,
+    Correspond,
+) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let load = |p: &str| crate::contract::Contract::from_file(&root.join(p)).unwrap();
+    let (l, r) = (
+        load("schemas/v1.0/list-instances.contract.toml"),
+        load("schemas/v2/list-instances.contract.toml"),
+    );
+    let c = Correspond::parse(SHIPPED, SHIPPED_PATH, l.desc(), r.desc()).unwrap();
+    (l, r, c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn descs() -> (crate::contract::Contract, crate::contract::Contract) {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        (
-            crate::contract::Contract::from_file(
-                &root.join("schemas/v1.0/list-instances.contract.toml"),
-            )
-            .unwrap(),
-            crate::contract::Contract::from_file(
-                &root.join("schemas/v2/list-instances.contract.toml"),
-            )
-            .unwrap(),
-        )
-    }
-
     #[test]
     fn the_shipped_correspondence_names_only_parameters_the_descriptions_read() {
-        let (l, r) = descs();
+        let (l, r, _) = shipped();
         let c = Correspond::parse(SHIPPED, SHIPPED_PATH, l.desc(), r.desc()).unwrap();
         assert_eq!(c.right_param("id"), Some("instance_id"));
         assert_eq!(c.right_param("includeFailure"), Some("include_failure"));
@@ -226,7 +229,7 @@ mod tests {
 
     #[test]
     fn a_wrong_name_is_an_error_saying_where() {
-        let (l, r) = descs();
+        let (l, r, _) = shipped();
         let broken = SHIPPED.replace("right = \"instance_id\"", "right = \"instanceid\"");
         let e = Correspond::parse(&broken, "c.toml", l.desc(), r.desc()).unwrap_err();
         assert!(e.contains("right parameter \"instanceid\""), "{e}");

@@ -247,47 +247,44 @@ async fn walk_pages(
             }));
         }
         // A valid page read in one pass: its items as the checks read them, no tree.
-        if let Some(view) = fast.and_then(|c| c.read_list(&resp.body)) {
-            if let Some(insts) = view.instances {
-                let got = insts.len();
-                held += got as u64;
-                let total = view.total.as_ref().and_then(serde_json::Number::as_u64);
-                each(PageItems::Read(insts), total);
-                if walked_whole(desc, page, got, held, total) {
-                    break;
+        let read = fast
+            .and_then(|c| c.read_list(&resp.body))
+            .and_then(|v| Some((v.instances?, v.total)));
+        let (got, total) = if let Some((insts, total)) = read {
+            let (got, total) = (
+                insts.len(),
+                total.as_ref().and_then(serde_json::Number::as_u64),
+            );
+            each(PageItems::Read(insts), total);
+            (got, total)
+        } else {
+            let body = match resp.json() {
+                Ok(b) => b,
+                Err(e) => {
+                    return Ok(Err(NoBaseline::NotJson {
+                        path: req.path_and_query(),
+                        status: resp.status,
+                        content_type: resp
+                            .content_type
+                            .clone()
+                            .unwrap_or_else(|| "no Content-Type".into()),
+                        error: e.to_string(),
+                        preview: preview(&resp.body),
+                    }))
                 }
-                if got < page as usize {
-                    capped(&req, page, got, total);
-                }
-                continue;
-            }
-        }
-        let body = match resp.json() {
-            Ok(b) => b,
-            Err(e) => {
-                return Ok(Err(NoBaseline::NotJson {
-                    path: req.path_and_query(),
-                    status: resp.status,
-                    content_type: resp
-                        .content_type
-                        .clone()
-                        .unwrap_or_else(|| "no Content-Type".into()),
-                    error: e.to_string(),
-                    preview: preview(&resp.body),
-                }))
-            }
+            };
+            let Some(list) = body.get(&desc.list).and_then(Value::as_array) else {
+                return Ok(Err(NoBaseline::NoList(desc.list.clone())));
+            };
+            let total = desc
+                .total
+                .as_ref()
+                .and_then(|t| body.get(&t.field))
+                .and_then(Value::as_u64);
+            each(PageItems::Values(list), total);
+            (list.len(), total)
         };
-        let Some(list) = body.get(&desc.list).and_then(Value::as_array) else {
-            return Ok(Err(NoBaseline::NoList(desc.list.clone())));
-        };
-        let got = list.len();
         held += got as u64;
-        let total = desc
-            .total
-            .as_ref()
-            .and_then(|t| body.get(&t.field))
-            .and_then(Value::as_u64);
-        each(PageItems::Values(list), total);
         // Without paging parameters the first answer is the whole list. Otherwise the
         // walk ends at an empty page, or at a short page once it holds as many items as
         // the total says: the page size alone is not trusted (a target may cap its

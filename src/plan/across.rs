@@ -244,25 +244,7 @@ fn paging_questions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::correspond::{SHIPPED, SHIPPED_PATH};
-
-    fn shipped() -> (
-        crate::contract::Contract,
-        crate::contract::Contract,
-        Correspond,
-    ) {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let l = crate::contract::Contract::from_file(
-            &root.join("schemas/v1.0/list-instances.contract.toml"),
-        )
-        .unwrap();
-        let r = crate::contract::Contract::from_file(
-            &root.join("schemas/v2/list-instances.contract.toml"),
-        )
-        .unwrap();
-        let c = Correspond::parse(SHIPPED, SHIPPED_PATH, l.desc(), r.desc()).unwrap();
-        (l, r, c)
-    }
+    use crate::contract::correspond::shipped;
 
     #[test]
     fn a_question_translates_names_and_paging_bases() {
