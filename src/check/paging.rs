@@ -71,6 +71,57 @@ pub fn check_walks(
         out.absorb(strict);
     }
 }
+/// The walk's totals: the same on every page and counting every match (C11); where the
+/// page leaves it open (S10 of the v2 notes), each page's items instead. Returns what
+/// the total was seen to count, to be recorded only if the walk is right otherwise.
+fn check_totals(
+    desc: &Desc,
+    nums: &[(u32, usize, &Number, usize)],
+    matches: usize,
+    label: &dyn Fn(u32) -> String,
+    out: &mut Outcome,
+) -> Option<(crate::contract::Rule, usize, String)> {
+    let per_page = desc.total.as_ref().is_some_and(|t| t.counts_page_too)
+        && !nums.is_empty()
+        && nums
+            .iter()
+            .all(|(_, _, n, len)| n.as_u64() == Some(*len as u64));
+    if let (Some((_, _, first, _)), Some(total)) = (nums.first(), &desc.total) {
+        for (index, request, n, _) in nums {
+            if per_page {
+                break;
+            }
+            if *n != *first || n.as_u64() != Some(matches as u64) {
+                out.fail(
+                    Finding::new(
+                        total.rule,
+                        CheckKind::Paging,
+                        *request,
+                        format!("{}: {} is not the total", label(*index), total.field),
+                    )
+                    .expected_actual(matches.to_string(), n.to_string()),
+                );
+                break;
+            }
+        }
+    }
+    match (per_page, &desc.total, nums.first()) {
+        (true, Some(total), Some((_, request, _, _)))
+            if nums.iter().any(|(_, _, _, len)| *len != matches) =>
+        {
+            Some((
+                total.rule,
+                *request,
+                format!(
+                    "{}reading followed: {} counts each page's items",
+                    crate::contract::desc::point_prefix(&total.point),
+                    total.field
+                ),
+            ))
+        }
+        _ => None,
+    }
+}
 
 fn limit_param(desc: &Desc) -> &str {
     desc.limit
@@ -155,49 +206,7 @@ fn walk(
             concat.push(id);
         }
     }
-    // The total is the same on every page and counts every match (C11); where the page
-    // leaves it open (S10 of the v2 notes), it may count each page's items instead.
-    let per_page = desc.total.as_ref().is_some_and(|t| t.counts_page_too)
-        && !nums.is_empty()
-        && nums
-            .iter()
-            .all(|(_, _, n, len)| n.as_u64() == Some(*len as u64));
-    if let (Some((_, _, first, _)), Some(total)) = (nums.first(), &desc.total) {
-        for (index, request, n, _) in &nums {
-            if per_page {
-                break;
-            }
-            if *n != *first || n.as_u64() != Some(full.len() as u64) {
-                out.fail(
-                    Finding::new(
-                        total.rule,
-                        CheckKind::Paging,
-                        *request,
-                        format!("{}: {} is not the total", label(*index), total.field),
-                    )
-                    .expected_actual(full.len().to_string(), n.to_string()),
-                );
-                break;
-            }
-        }
-    }
-    // What the total counts, recorded below only if the walk is right otherwise.
-    let shown = match (per_page, &desc.total, nums.first()) {
-        (true, Some(total), Some((_, request, _, _)))
-            if nums.iter().any(|(_, _, _, len)| *len != full.len()) =>
-        {
-            Some((
-                total.rule,
-                *request,
-                format!(
-                    "{}reading followed: {} counts each page's items",
-                    crate::contract::desc::point_prefix(&total.point),
-                    total.field
-                ),
-            ))
-        }
-        _ => None,
-    };
+    let shown = check_totals(desc, &nums, full.len(), &label, out);
     let walked_all = (last_index * limit) as usize >= full.len();
     if complete && walked_all {
         let expected: Vec<&str> = full.to_vec();
