@@ -692,25 +692,16 @@ fn report(args: &DiffArgs, all: &[Compared]) -> u8 {
         human(all)
     };
     let _ = anstream::stdout().write_all(text.as_bytes());
-    if let Some(path) = &args.junit {
-        let xml = junit(all);
-        if let Err(e) = crate::atomic::write_with(
-            path,
-            ".conform-junit",
-            |w| w.write_all(xml.as_bytes()),
-            || Ok(()),
-        ) {
-            return input_error(format!("cannot write {}: {e}", path.display())).report();
-        }
-    }
-    if let Some(path) = &args.html {
-        let page = html(all);
-        if let Err(e) = crate::atomic::write_with(
-            path,
-            ".conform-html",
-            |w| w.write_all(page.as_bytes()),
-            || Ok(()),
-        ) {
+    // The reports are written whole or not at all, as `run`'s are.
+    let files = [
+        (&args.junit, junit as fn(&[Compared]) -> String),
+        (&args.html, html),
+    ];
+    for (path, make) in files {
+        let Some(path) = path else { continue };
+        if let Err(e) =
+            crate::report::write_atomic_with(path, |w| w.write_all(make(all).as_bytes()))
+        {
             return input_error(format!("cannot write {}: {e}", path.display())).report();
         }
     }
